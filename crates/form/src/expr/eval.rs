@@ -1,0 +1,222 @@
+//! Evaluation with ODK (XPath 1.0 / JavaRosa) semantics: an unanswered question is the empty
+//! string; `=` compares as numbers when either side is a number, as booleans when either is a
+//! boolean, else as text; `<` and friends compare as numbers, and a date counts as days since
+//! 1970-01-01.
+
+use super::ast::{BinOp, Expr, Func};
+use super::{Env, EvalError, Value};
+use crate::dates;
+
+pub fn eval(expr: &Expr, env: &dyn Env) -> Result<Value, EvalError> {
+    Ok(match expr {
+        Expr::Num(n) => Value::Num(*n),
+        Expr::Str(s) => Value::Str(s.clone()),
+        Expr::Ref(name) => Value::Str(env.value(name).unwrap_or("").to_string()),
+        Expr::Path(name) => Value::Str(env.path_value(name).unwrap_or("").to_string()),
+        Expr::Current => Value::Str(env.current().to_string()),
+        Expr::Neg(inner) => Value::Num(-eval(inner, env)?.to_num()),
+        Expr::Bin(op, left, right) => binary(*op, left, right, env)?,
+        Expr::Call(func, args) => call(*func, args, env)?,
+        Expr::RegexLiteral(value, regex) => {
+            Value::Bool(regex.is_match(&eval(value, env)?.to_text()))
+        }
+        Expr::Unsupported(name) => return Err(EvalError::Unsupported(name.clone())),
+    })
+}
+
+fn binary(op: BinOp, left: &Expr, right: &Expr, env: &dyn Env) -> Result<Value, EvalError> {
+    // `and`/`or` short-circuit, so `${n} > 0 and 10 div ${n} > 1` never divides by zero.
+    match op {
+        BinOp::Or => {
+            return Ok(Value::Bool(
+                eval(left, env)?.to_bool() || eval(right, env)?.to_bool(),
+            ));
+        }
+        BinOp::And => {
+            return Ok(Value::Bool(
+                eval(left, env)?.to_bool() && eval(right, env)?.to_bool(),
+            ));
+        }
+        _ => {}
+    }
+    let l = eval(left, env)?;
+    let r = eval(right, env)?;
+    Ok(match op {
+        BinOp::Eq => Value::Bool(equal(&l, &r)),
+        BinOp::Ne => Value::Bool(!equal(&l, &r)),
+        BinOp::Lt => Value::Bool(l.to_num() < r.to_num()),
+        BinOp::Le => Value::Bool(l.to_num() <= r.to_num()),
+        BinOp::Gt => Value::Bool(l.to_num() > r.to_num()),
+        BinOp::Ge => Value::Bool(l.to_num() >= r.to_num()),
+        BinOp::Add => Value::Num(l.to_num() + r.to_num()),
+        BinOp::Sub => Value::Num(l.to_num() - r.to_num()),
+        BinOp::Mul => Value::Num(l.to_num() * r.to_num()),
+        BinOp::Div => Value::Num(l.to_num() / r.to_num()),
+        BinOp::Mod => Value::Num(l.to_num() % r.to_num()),
+        BinOp::Or | BinOp::And => unreachable!("handled above"),
+    })
+}
+
+fn equal(l: &Value, r: &Value) -> bool {
+    match (l, r) {
+        (Value::Bool(_), _) | (_, Value::Bool(_)) => l.to_bool() == r.to_bool(),
+        (Value::Num(_), _) | (_, Value::Num(_)) | (Value::Date(_), _) | (_, Value::Date(_)) => {
+            l.to_num() == r.to_num()
+        }
+        (Value::Str(a), Value::Str(b)) => a == b,
+    }
+}
+
+fn call(func: Func, args: &[Expr], env: &dyn Env) -> Result<Value, EvalError> {
+    let arg = |i: usize| eval(&args[i], env);
+    let text_or_current = |i: usize| -> Result<String, EvalError> {
+        Ok(match args.get(i) {
+            Some(e) => eval(e, env)?.to_text(),
+            None => env.current().to_string(),
+        })
+    };
+    Ok(match func {
+        Func::Selected => {
+            let list = arg(0)?.to_text();
+            let item = arg(1)?.to_text();
+            let item = item.trim();
+            Value::Bool(list.split_whitespace().any(|s| s == item))
+        }
+        Func::CountSelected => Value::Num(arg(0)?.to_text().split_whitespace().count() as f64),
+        Func::StringLength => Value::Num(text_or_current(0)?.chars().count() as f64),
+        Func::Regex => {
+            let value = arg(0)?.to_text();
+            let pattern = arg(1)?.to_text();
+            let regex =
+                regex::Regex::new(&pattern).map_err(|e| EvalError::BadRegex(e.to_string()))?;
+            Value::Bool(regex.is_match(&value))
+        }
+        Func::If => {
+            if arg(0)?.to_bool() {
+                arg(1)?
+            } else {
+                arg(2)?
+            }
+        }
+        Func::Coalesce => {
+            let first = arg(0)?;
+            if first.to_text().is_empty() {
+                arg(1)?
+            } else {
+                first
+            }
+        }
+        Func::Concat => {
+            let mut out = String::new();
+            for a in args {
+                out.push_str(&eval(a, env)?.to_text());
+            }
+            Value::Str(out)
+        }
+        Func::Number => match args.first() {
+            Some(e) => Value::Num(eval(e, env)?.to_num()),
+            None => Value::Num(Value::Str(env.current().to_string()).to_num()),
+        },
+        Func::Int => Value::Num(arg(0)?.to_num().trunc()),
+        Func::Round => {
+            let x = arg(0)?.to_num();
+            let digits = if args.len() > 1 {
+                arg(1)?.to_num()
+            } else {
+                0.0
+            };
+            let scale = 10f64.powi(digits as i32);
+            Value::Num((x * scale + 0.5).floor() / scale)
+        }
+        Func::Today => Value::Date(env.today()),
+        Func::Not => Value::Bool(!arg(0)?.to_bool()),
+        Func::True => Value::Bool(true),
+        Func::False => Value::Bool(false),
+        Func::String => Value::Str(text_or_current(0)?),
+        Func::Boolean => Value::Bool(arg(0)?.to_bool()),
+        Func::Contains => Value::Bool(arg(0)?.to_text().contains(&arg(1)?.to_text())),
+        Func::StartsWith => Value::Bool(arg(0)?.to_text().starts_with(&arg(1)?.to_text())),
+        Func::EndsWith => Value::Bool(arg(0)?.to_text().ends_with(&arg(1)?.to_text())),
+        Func::Substr => {
+            // ODK's substr is 0-based with an exclusive end, like Java's substring.
+            let text: Vec<char> = arg(0)?.to_text().chars().collect();
+            let len = text.len() as f64;
+            let start = arg(1)?.to_num().clamp(0.0, len);
+            let end = if args.len() > 2 {
+                arg(2)?.to_num().clamp(start, len)
+            } else {
+                len
+            };
+            if start.is_nan() || end.is_nan() {
+                Value::Str(String::new())
+            } else {
+                Value::Str(text[start as usize..end as usize].iter().collect())
+            }
+        }
+    })
+}
+
+impl Value {
+    pub fn to_bool(&self) -> bool {
+        match self {
+            Value::Bool(b) => *b,
+            Value::Num(n) => *n != 0.0 && !n.is_nan(),
+            Value::Str(s) => !s.is_empty(),
+            Value::Date(_) => true,
+        }
+    }
+
+    /// XPath `number()`: decimal text is a number; a date (as ODK stores one) counts its days
+    /// since 1970-01-01; anything else is NaN.
+    pub fn to_num(&self) -> f64 {
+        match self {
+            Value::Num(n) => *n,
+            Value::Bool(b) => f64::from(u8::from(*b)),
+            Value::Date(d) => *d as f64,
+            Value::Str(s) => text_to_number(s),
+        }
+    }
+
+    /// XPath `string()`.
+    pub fn to_text(&self) -> String {
+        match self {
+            Value::Str(s) => s.clone(),
+            Value::Bool(b) => b.to_string(),
+            Value::Date(d) => dates::format_date(*d),
+            Value::Num(n) => number_to_text(*n),
+        }
+    }
+}
+
+pub fn text_to_number(s: &str) -> f64 {
+    let t = s.trim();
+    let body = t.strip_prefix('-').unwrap_or(t);
+    let valid = !body.is_empty()
+        && body.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && body.chars().filter(|&c| c == '.').count() <= 1
+        && body != ".";
+    if valid {
+        return t.parse().unwrap_or(f64::NAN);
+    }
+    let date_part = t.get(..10).unwrap_or(t);
+    match dates::parse_date(date_part) {
+        Some(days) if t.len() == 10 || dates::parse_datetime(t).is_some() => days as f64,
+        _ => f64::NAN,
+    }
+}
+
+pub fn number_to_text(n: f64) -> String {
+    if n.is_nan() {
+        "NaN".into()
+    } else if n.is_infinite() {
+        if n > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        }
+    } else if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}

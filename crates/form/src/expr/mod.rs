@@ -1,0 +1,139 @@
+//! The ODK XPath subset used in `relevant`, `constraint`, `calculation`, `required` and
+//! `choice_filter`: parsed once into a tree, evaluated against answers.
+
+mod ast;
+mod eval;
+mod lexer;
+mod parser;
+
+pub use eval::{number_to_text, text_to_number};
+use serde::{Serialize, Serializer};
+use std::fmt;
+
+/// A parsed expression and the source text it came from.
+#[derive(Debug, Clone)]
+pub struct Expression {
+    source: String,
+    root: ast::Expr,
+    refs: Vec<(String, usize)>,
+    paths: Vec<(String, usize)>,
+    unsupported: Vec<(String, usize)>,
+}
+
+/// A syntax error at a 0-based character position of the source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExprError {
+    pub position: usize,
+    pub message: String,
+}
+
+impl ExprError {
+    pub(crate) fn new(position: usize, message: impl Into<String>) -> Self {
+        ExprError {
+            position,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ExprError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "at character {}: {}", self.position + 1, self.message)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EvalError {
+    /// The expression calls a function outside the subset (reported as a warning when the form
+    /// was checked).
+    Unsupported(String),
+    /// `regex()` with a pattern computed at run time that does not compile.
+    BadRegex(String),
+}
+
+/// A value during evaluation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Str(String),
+    Num(f64),
+    Bool(bool),
+    /// Days since 1970-01-01, from `today()`.
+    Date(i64),
+}
+
+/// What an expression can see: answers by question name, the answer being checked (`.`) and
+/// today's date.
+pub trait Env {
+    /// The answer to `name`, `None` (treated as "") when unanswered or unknown.
+    fn value(&self, name: &str) -> Option<&str>;
+    /// A name reached by a location path: the same question, except for choice filters.
+    fn path_value(&self, name: &str) -> Option<&str> {
+        self.value(name)
+    }
+    fn current(&self) -> &str {
+        ""
+    }
+    fn today(&self) -> i64 {
+        crate::dates::today_in_japan()
+    }
+}
+
+impl Expression {
+    pub fn parse(source: &str) -> Result<Expression, ExprError> {
+        let parsed = parser::parse(source)?;
+        Ok(Expression {
+            source: source.to_string(),
+            root: parsed.root,
+            refs: parsed.refs,
+            paths: parsed.paths,
+            unsupported: parsed.unsupported,
+        })
+    }
+
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Question names this expression reads, with 0-based character positions.
+    pub fn references(&self) -> &[(String, usize)] {
+        &self.refs
+    }
+
+    /// Names read through location paths (`name`, `../name`), with 0-based positions.
+    pub fn path_references(&self) -> &[(String, usize)] {
+        &self.paths
+    }
+
+    /// Functions outside the supported subset, with 0-based character positions.
+    pub fn unsupported_functions(&self) -> &[(String, usize)] {
+        &self.unsupported
+    }
+
+    pub fn eval(&self, env: &dyn Env) -> Result<Value, EvalError> {
+        eval::eval(&self.root, env)
+    }
+
+    /// The expression as a condition (XPath `boolean()`).
+    pub fn eval_bool(&self, env: &dyn Env) -> Result<bool, EvalError> {
+        self.eval(env).map(|v| v.to_bool())
+    }
+}
+
+impl Serialize for Expression {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.source)
+    }
+}
+
+impl PartialEq for Expression {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source
+    }
+}
+
+/// Answers in a map, for tests and simple callers.
+impl Env for std::collections::BTreeMap<String, String> {
+    fn value(&self, name: &str) -> Option<&str> {
+        self.get(name).map(String::as_str)
+    }
+}

@@ -1,0 +1,385 @@
+//! Recursive descent over the XPath 1.0 precedence levels, for the subset ODK forms use.
+
+use super::ExprError;
+use super::ast::{BinOp, Expr, Func};
+use super::lexer::{Tok, Token, tokenize};
+
+pub struct Parsed {
+    pub root: Expr,
+    /// Question names referenced, with their position in the source.
+    pub refs: Vec<(String, usize)>,
+    /// Names from location paths (`name`, `../name`), with their position.
+    pub paths: Vec<(String, usize)>,
+    /// Functions outside the subset, with their position.
+    pub unsupported: Vec<(String, usize)>,
+}
+
+pub fn parse(source: &str) -> Result<Parsed, ExprError> {
+    let tokens = tokenize(source)?;
+    let end = source.chars().count();
+    let mut parser = Parser {
+        tokens,
+        at: 0,
+        end,
+        refs: Vec::new(),
+        paths: Vec::new(),
+        unsupported: Vec::new(),
+        depth: 0,
+    };
+    if parser.tokens.is_empty() {
+        return Err(ExprError::new(0, "the expression is empty"));
+    }
+    let root = parser.expr()?;
+    if let Some(token) = parser.peek_token() {
+        return Err(ExprError::new(
+            token.pos,
+            format!(
+                "unexpected {}: expected an operator such as 'and', 'or', '=' or the end",
+                describe(&token.tok)
+            ),
+        ));
+    }
+    Ok(Parsed {
+        root,
+        refs: parser.refs,
+        paths: parser.paths,
+        unsupported: parser.unsupported,
+    })
+}
+
+/// Deeply nested input such as ten thousand '(' must fail cleanly rather than overflow the stack.
+const MAX_DEPTH: usize = 200;
+
+struct Parser {
+    tokens: Vec<Token>,
+    at: usize,
+    end: usize,
+    refs: Vec<(String, usize)>,
+    paths: Vec<(String, usize)>,
+    unsupported: Vec<(String, usize)>,
+    depth: usize,
+}
+
+fn describe(tok: &Tok) -> String {
+    match tok {
+        Tok::Num(n) => format!("number {n}"),
+        Tok::Str(s) => format!("text '{s}'"),
+        Tok::Ref(r) => format!("${{{r}}}"),
+        Tok::Name(n) => format!("'{n}'"),
+        Tok::Dot => "'.'".into(),
+        Tok::DotDot => "'..'".into(),
+        Tok::Slash => "'/'".into(),
+        Tok::DoubleSlash => "'//'".into(),
+        Tok::LParen => "'('".into(),
+        Tok::RParen => "')'".into(),
+        Tok::LBracket => "'['".into(),
+        Tok::Comma => "','".into(),
+        Tok::Eq => "'='".into(),
+        Tok::Ne => "'!='".into(),
+        Tok::Lt => "'<'".into(),
+        Tok::Le => "'<='".into(),
+        Tok::Gt => "'>'".into(),
+        Tok::Ge => "'>='".into(),
+        Tok::Plus => "'+'".into(),
+        Tok::Minus => "'-'".into(),
+        Tok::Star => "'*'".into(),
+        Tok::Pipe => "'|'".into(),
+        Tok::At => "'@'".into(),
+    }
+}
+
+impl Parser {
+    fn peek(&self) -> Option<&Tok> {
+        self.tokens.get(self.at).map(|t| &t.tok)
+    }
+
+    fn peek_token(&self) -> Option<&Token> {
+        self.tokens.get(self.at)
+    }
+
+    fn pos(&self) -> usize {
+        self.tokens.get(self.at).map_or(self.end, |t| t.pos)
+    }
+
+    fn advance(&mut self) -> Option<Token> {
+        let token = self.tokens.get(self.at).cloned();
+        self.at += 1;
+        token
+    }
+
+    fn eat(&mut self, tok: &Tok) -> bool {
+        if self.peek() == Some(tok) {
+            self.at += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn eat_name(&mut self, name: &str) -> bool {
+        if matches!(self.peek(), Some(Tok::Name(n)) if n == name) {
+            self.at += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn expr(&mut self) -> Result<Expr, ExprError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(ExprError::new(
+                self.pos(),
+                "the expression is nested too deeply",
+            ));
+        }
+        let result = self.or();
+        self.depth -= 1;
+        result
+    }
+
+    fn or(&mut self) -> Result<Expr, ExprError> {
+        let mut left = self.and()?;
+        while self.eat_name("or") {
+            left = Expr::Bin(BinOp::Or, Box::new(left), Box::new(self.and()?));
+        }
+        Ok(left)
+    }
+
+    fn and(&mut self) -> Result<Expr, ExprError> {
+        let mut left = self.equality()?;
+        while self.eat_name("and") {
+            left = Expr::Bin(BinOp::And, Box::new(left), Box::new(self.equality()?));
+        }
+        Ok(left)
+    }
+
+    fn equality(&mut self) -> Result<Expr, ExprError> {
+        let mut left = self.relational()?;
+        loop {
+            let op = match self.peek() {
+                Some(Tok::Eq) => BinOp::Eq,
+                Some(Tok::Ne) => BinOp::Ne,
+                _ => return Ok(left),
+            };
+            self.at += 1;
+            left = Expr::Bin(op, Box::new(left), Box::new(self.relational()?));
+        }
+    }
+
+    fn relational(&mut self) -> Result<Expr, ExprError> {
+        let mut left = self.additive()?;
+        loop {
+            let op = match self.peek() {
+                Some(Tok::Lt) => BinOp::Lt,
+                Some(Tok::Le) => BinOp::Le,
+                Some(Tok::Gt) => BinOp::Gt,
+                Some(Tok::Ge) => BinOp::Ge,
+                _ => return Ok(left),
+            };
+            self.at += 1;
+            left = Expr::Bin(op, Box::new(left), Box::new(self.additive()?));
+        }
+    }
+
+    fn additive(&mut self) -> Result<Expr, ExprError> {
+        let mut left = self.multiplicative()?;
+        loop {
+            let op = match self.peek() {
+                Some(Tok::Plus) => BinOp::Add,
+                Some(Tok::Minus) => BinOp::Sub,
+                _ => return Ok(left),
+            };
+            self.at += 1;
+            left = Expr::Bin(op, Box::new(left), Box::new(self.multiplicative()?));
+        }
+    }
+
+    fn multiplicative(&mut self) -> Result<Expr, ExprError> {
+        let mut left = self.unary()?;
+        loop {
+            let op = match self.peek() {
+                Some(Tok::Star) => BinOp::Mul,
+                Some(Tok::Name(n)) if n == "div" => BinOp::Div,
+                Some(Tok::Name(n)) if n == "mod" => BinOp::Mod,
+                _ => return Ok(left),
+            };
+            self.at += 1;
+            left = Expr::Bin(op, Box::new(left), Box::new(self.unary()?));
+        }
+    }
+
+    fn unary(&mut self) -> Result<Expr, ExprError> {
+        if self.eat(&Tok::Minus) {
+            self.depth += 1;
+            if self.depth > MAX_DEPTH {
+                return Err(ExprError::new(
+                    self.pos(),
+                    "the expression is nested too deeply",
+                ));
+            }
+            let inner = self.unary();
+            self.depth -= 1;
+            return Ok(Expr::Neg(Box::new(inner?)));
+        }
+        let operand = self.primary()?;
+        if self.peek() == Some(&Tok::Pipe) {
+            return Err(ExprError::new(
+                self.pos(),
+                "'|' (node-set union) is not supported in Mamori forms",
+            ));
+        }
+        Ok(operand)
+    }
+
+    fn primary(&mut self) -> Result<Expr, ExprError> {
+        let pos = self.pos();
+        let Some(token) = self.advance() else {
+            return Err(ExprError::new(
+                pos,
+                "the expression ends too early: a value is missing",
+            ));
+        };
+        match token.tok {
+            Tok::Num(n) => Ok(Expr::Num(n)),
+            Tok::Str(s) => Ok(Expr::Str(s)),
+            Tok::Ref(name) => {
+                self.refs.push((name.clone(), pos));
+                Ok(Expr::Ref(name))
+            }
+            Tok::LParen => {
+                let inner = self.expr()?;
+                if !self.eat(&Tok::RParen) {
+                    return Err(ExprError::new(
+                        self.pos(),
+                        "expected ')' to close the '(' opened here before",
+                    ));
+                }
+                Ok(inner)
+            }
+            Tok::Name(name) if self.peek() == Some(&Tok::LParen) => self.call(name, pos),
+            Tok::Name(_)
+            | Tok::Dot
+            | Tok::DotDot
+            | Tok::Slash
+            | Tok::DoubleSlash
+            | Tok::Star
+            | Tok::At => {
+                self.at -= 1;
+                self.path()
+            }
+            other => Err(ExprError::new(
+                pos,
+                format!("unexpected {}: a value is expected here", describe(&other)),
+            )),
+        }
+    }
+
+    fn call(&mut self, name: String, pos: usize) -> Result<Expr, ExprError> {
+        self.at += 1; // '('
+        let mut args = Vec::new();
+        if !self.eat(&Tok::RParen) {
+            loop {
+                args.push(self.expr()?);
+                if self.eat(&Tok::RParen) {
+                    break;
+                }
+                if !self.eat(&Tok::Comma) {
+                    return Err(ExprError::new(
+                        self.pos(),
+                        format!("expected ',' or ')' in the arguments of {name}()"),
+                    ));
+                }
+            }
+        }
+        let Some((func, min, max)) = Func::lookup(&name) else {
+            self.unsupported.push((name.clone(), pos));
+            return Ok(Expr::Unsupported(name));
+        };
+        if args.len() < min || args.len() > max {
+            let wanted = if min == max {
+                format!("{min}")
+            } else if max == usize::MAX {
+                format!("at least {min}")
+            } else {
+                format!("{min} to {max}")
+            };
+            return Err(ExprError::new(
+                pos,
+                format!("{name}() takes {wanted} argument(s), not {}", args.len()),
+            ));
+        }
+        if func == Func::Regex
+            && let Expr::Str(pattern) = &args[1]
+        {
+            let regex = regex::Regex::new(pattern).map_err(|e| {
+                ExprError::new(
+                    pos,
+                    format!("regex() pattern is not a valid regular expression: {e}"),
+                )
+            })?;
+            let value = args.swap_remove(0);
+            return Ok(Expr::RegexLiteral(Box::new(value), regex));
+        }
+        Ok(Expr::Call(func, args))
+    }
+
+    /// A location path such as `.`, `../name` or `/data/group/name`. ODK forms written before
+    /// `${}` existed use these; the question is the last name step.
+    fn path(&mut self) -> Result<Expr, ExprError> {
+        let start = self.pos();
+        let mut last_name: Option<String>;
+        let mut steps = 0;
+        let mut only_dot = true;
+        let _ = self.eat(&Tok::Slash) || self.eat(&Tok::DoubleSlash);
+        loop {
+            let pos = self.pos();
+            match self.advance().map(|t| t.tok) {
+                Some(Tok::Dot) => last_name = None,
+                Some(Tok::DotDot) => {
+                    only_dot = false;
+                    last_name = None;
+                }
+                Some(Tok::Name(n)) => {
+                    only_dot = false;
+                    last_name = Some(n);
+                }
+                Some(Tok::Star) | Some(Tok::At) => {
+                    return Err(ExprError::new(
+                        pos,
+                        "'*' and '@' steps are not supported: refer to a question as ${name}",
+                    ));
+                }
+                _ => {
+                    return Err(ExprError::new(
+                        pos,
+                        "a path step (a name, '.' or '..') is expected here",
+                    ));
+                }
+            }
+            steps += 1;
+            if self.peek() == Some(&Tok::LBracket) {
+                return Err(ExprError::new(
+                    self.pos(),
+                    "predicates in '[ ]' are not supported: refer to a question as ${name}",
+                ));
+            }
+            if !(self.eat(&Tok::Slash) || self.eat(&Tok::DoubleSlash)) {
+                break;
+            }
+        }
+        if only_dot && steps == 1 {
+            return Ok(Expr::Current);
+        }
+        match last_name {
+            Some(name) => {
+                self.paths.push((name.clone(), start));
+                Ok(Expr::Path(name))
+            }
+            None => Err(ExprError::new(
+                start,
+                "this path does not end in a question name: refer to a question as ${name}",
+            )),
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! Mamori's questionnaire engine: XLSForm files in, a checked questionnaire model out, the
+//! expression language, and the answer checks every other part of Mamori asks.
+//!
+//! Pure: no HTTP, no SQL. The only I/O is [`read_file`], a convenience over [`read_bytes`].
+
+pub mod answers;
+mod checks;
+pub mod dates;
+pub mod diagnostic;
+pub mod expr;
+mod headers;
+pub mod model;
+mod reader;
+mod types;
+pub mod workbook;
+
+pub use answers::{AnswerError, AnswerErrorKind, Answers, Checked, check_answers};
+pub use diagnostic::{Diagnostic, Location, Severity};
+pub use expr::{Env, Expression, Value};
+pub use model::{Choice, Form, Group, GroupKind, Question, QuestionType, Required};
+pub use reader::Outcome;
+
+use std::path::Path;
+
+/// Reads and checks the XLSForm in `bytes`; `file_name` picks the format by extension and
+/// starts every diagnostic.
+pub fn read_bytes(file_name: &str, bytes: &[u8]) -> Outcome {
+    let Some(format) = workbook::Format::from_file_name(file_name) else {
+        let location = Location {
+            file: file_name.to_string(),
+            ..Location::default()
+        };
+        let message = "is not an XLSForm file: use .xlsx, .xls, .csv or .md";
+        return Outcome {
+            form: None,
+            diagnostics: vec![Diagnostic::error(location, message)],
+        };
+    };
+    match workbook::read(file_name, bytes, format) {
+        Ok(wb) => reader::read_workbook(&wb),
+        Err(d) => Outcome {
+            form: None,
+            diagnostics: vec![d],
+        },
+    }
+}
+
+/// Reads and checks the XLSForm file at `path`.
+pub fn read_file(path: &Path) -> Outcome {
+    let name = path.display().to_string();
+    match std::fs::read(path) {
+        Ok(bytes) => read_bytes(&name, &bytes),
+        Err(e) => {
+            let location = Location {
+                file: name,
+                ..Location::default()
+            };
+            Outcome {
+                form: None,
+                diagnostics: vec![Diagnostic::error(location, format!("cannot be read: {e}"))],
+            }
+        }
+    }
+}

@@ -1,0 +1,333 @@
+//! Raw sheets of an XLSForm file, whatever its format.
+//!
+//! `.xlsx`/`.xls` (through calamine), pyxform's CSV layout and pyxform's Markdown tables all
+//! become the same thing here: named sheets of trimmed text cells with the row number and column
+//! letter the author sees. Nothing here knows what a question is.
+
+use crate::dates;
+use crate::diagnostic::{Diagnostic, Location, column_letter};
+use std::io::Cursor;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workbook {
+    /// The file name as given by the user; every diagnostic starts with it.
+    pub file: String,
+    pub sheets: Vec<Sheet>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sheet {
+    pub name: String,
+    /// Rows that have at least one non-empty cell, the header row first.
+    pub rows: Vec<Row>,
+    /// How many columns precede the first cell of a row: 1 for CSV and Markdown, whose first
+    /// column holds the sheet name, so column letters match the file opened in Excel.
+    pub column_offset: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// 1-based row (Excel) or line (CSV, Markdown) number.
+    pub number: usize,
+    pub cells: Vec<String>,
+}
+
+impl Sheet {
+    pub fn location(&self, file: &str, row: Option<usize>, column: Option<usize>) -> Location {
+        Location {
+            file: file.to_string(),
+            sheet: Some(self.name.clone()),
+            row,
+            column: column.map(|c| column_letter(c + self.column_offset)),
+        }
+    }
+}
+
+impl Row {
+    pub fn cell(&self, index: usize) -> &str {
+        self.cells.get(index).map(String::as_str).unwrap_or("")
+    }
+}
+
+/// The file formats an XLSForm can come in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Excel,
+    Csv,
+    Markdown,
+}
+
+impl Format {
+    /// Chooses the format by file extension, as pyxform does.
+    pub fn from_file_name(name: &str) -> Option<Format> {
+        let lower = name.to_ascii_lowercase();
+        let ext = lower.rsplit_once('.').map(|(_, e)| e)?;
+        match ext {
+            "xlsx" | "xlsm" | "xls" => Some(Format::Excel),
+            "csv" => Some(Format::Csv),
+            "md" => Some(Format::Markdown),
+            _ => None,
+        }
+    }
+}
+
+/// Reads the sheets of `bytes`, a file called `file` in `format`.
+pub fn read(file: &str, bytes: &[u8], format: Format) -> Result<Workbook, Diagnostic> {
+    let sheets = match format {
+        Format::Excel => read_excel(file, bytes)?,
+        Format::Csv => read_csv(file, bytes)?,
+        Format::Markdown => read_markdown(file, bytes)?,
+    };
+    Ok(Workbook {
+        file: file.to_string(),
+        sheets,
+    })
+}
+
+fn file_error(file: &str, message: impl Into<String>) -> Diagnostic {
+    Diagnostic::error(
+        Location {
+            file: file.to_string(),
+            ..Location::default()
+        },
+        message,
+    )
+}
+
+fn read_excel(file: &str, bytes: &[u8]) -> Result<Vec<Sheet>, Diagnostic> {
+    use calamine::Reader;
+    // calamine parses untrusted binary formats; a damaged file must become an error for the
+    // user, never a crash of the server that received the upload.
+    let result = catch_unwind(AssertUnwindSafe(|| -> Result<Vec<Sheet>, String> {
+        let mut workbook =
+            calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
+                format!(
+                    "cannot be read as an Excel workbook ({e}); save it again from Excel as .xlsx"
+                )
+            })?;
+        let names = workbook.sheet_names().to_vec();
+        let mut sheets = Vec::with_capacity(names.len());
+        for name in names {
+            let range = workbook
+                .worksheet_range(&name)
+                .map_err(|e| format!("sheet '{name}' cannot be read ({e})"))?;
+            let (first_row, first_col) = range.start().unwrap_or((0, 0));
+            let mut rows = Vec::new();
+            for (i, cells) in range.rows().enumerate() {
+                let mut values: Vec<String> =
+                    std::iter::repeat_n(String::new(), first_col as usize)
+                        .chain(cells.iter().map(cell_text))
+                        .collect();
+                trim_trailing_empty(&mut values);
+                if !values.is_empty() {
+                    rows.push(Row {
+                        number: first_row as usize + i + 1,
+                        cells: values,
+                    });
+                }
+            }
+            sheets.push(Sheet {
+                name,
+                rows,
+                column_offset: 0,
+            });
+        }
+        Ok(sheets)
+    }));
+    match result {
+        Ok(Ok(sheets)) => Ok(sheets),
+        Ok(Err(message)) => Err(file_error(file, message)),
+        Err(_) => Err(file_error(
+            file,
+            "is damaged: the Excel reader could not make sense of it; save it again from Excel as .xlsx",
+        )),
+    }
+}
+
+fn cell_text(cell: &calamine::Data) -> String {
+    use calamine::Data;
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(s) => s.trim().to_string(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) => number_text(*f),
+        Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+        Data::DateTime(dt) => dates::excel_serial_text(dt.as_f64()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+/// Excel stores every number as a float; a choice name typed as 2006 must stay "2006".
+pub fn number_text(f: f64) -> String {
+    if f.fract() == 0.0 && f.abs() < 1e15 {
+        format!("{}", f as i64)
+    } else {
+        f.to_string()
+    }
+}
+
+fn trim_trailing_empty(values: &mut Vec<String>) {
+    while values.last().is_some_and(|v| v.is_empty()) {
+        values.pop();
+    }
+}
+
+/// Text of a CSV file: UTF-8 (with or without BOM), else Shift_JIS as Japanese Excel saves it.
+fn decode_text(file: &str, bytes: &[u8]) -> Result<String, Diagnostic> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Ok(text.to_string());
+    }
+    let (text, _, had_errors) = encoding_rs::SHIFT_JIS.decode(bytes);
+    if had_errors {
+        return Err(file_error(
+            file,
+            "is neither UTF-8 nor Shift_JIS text; save it as CSV UTF-8",
+        ));
+    }
+    Ok(text.into_owned())
+}
+
+/// pyxform's CSV layout: a row whose first cell is non-empty starts the sheet of that name; the
+/// rows under it, first cell empty, are its header and data rows.
+fn read_csv(file: &str, bytes: &[u8]) -> Result<Vec<Sheet>, Diagnostic> {
+    let text = decode_text(file, bytes)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut lines = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map(|p| p.line() as usize);
+            let location = Location {
+                file: file.to_string(),
+                sheet: None,
+                row: line,
+                column: None,
+            };
+            Diagnostic::error(location, format!("is not valid CSV: {e}"))
+        })?;
+        let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
+        lines.push((
+            line,
+            record
+                .iter()
+                .map(|c| c.trim().to_string())
+                .collect::<Vec<_>>(),
+        ));
+    }
+    Ok(split_into_sheets(lines))
+}
+
+/// pyxform's Markdown tables: `| survey |` starts a sheet, `| | type | name |` are its rows.
+fn read_markdown(file: &str, bytes: &[u8]) -> Result<Vec<Sheet>, Diagnostic> {
+    let text = decode_text(file, bytes)?;
+    let mut lines = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        let Some(inner) = line.strip_prefix('|') else {
+            continue;
+        };
+        let inner = inner.strip_suffix('|').unwrap_or(inner);
+        let cells = split_pipes(inner);
+        lines.push((i + 1, cells));
+    }
+    Ok(split_into_sheets(lines))
+}
+
+/// Splits a Markdown table row at unescaped pipes; `\|` is a literal pipe.
+fn split_pipes(inner: &str) -> Vec<String> {
+    let mut cells = Vec::new();
+    let mut current = String::new();
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&'|') => {
+                current.push('|');
+                chars.next();
+            }
+            '|' => cells.push(std::mem::take(&mut current).trim().to_string()),
+            _ => current.push(c),
+        }
+    }
+    cells.push(current.trim().to_string());
+    cells
+}
+
+fn split_into_sheets(lines: Vec<(usize, Vec<String>)>) -> Vec<Sheet> {
+    let mut sheets: Vec<Sheet> = Vec::new();
+    for (number, mut cells) in lines {
+        trim_trailing_empty(&mut cells);
+        let Some(first) = cells.first() else { continue };
+        if !first.is_empty() {
+            sheets.push(Sheet {
+                name: first.clone(),
+                rows: Vec::new(),
+                column_offset: 1,
+            });
+            continue;
+        }
+        let values = cells[1..].to_vec();
+        if values.is_empty() {
+            continue;
+        }
+        // Rows before any sheet name have no sheet to belong to; pyxform drops them too.
+        if let Some(sheet) = sheets.last_mut() {
+            sheet.rows.push(Row {
+                number,
+                cells: values,
+            });
+        }
+    }
+    sheets
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_tables_become_sheets_with_line_numbers() {
+        let md = "intro text\n| survey |\n| | type | name |\n| | text | a\\|b |\n| choices |\n";
+        let wb = read("f.md", md.as_bytes(), Format::Markdown).unwrap();
+        assert_eq!(wb.sheets.len(), 2);
+        assert_eq!(wb.sheets[0].name, "survey");
+        assert_eq!(
+            wb.sheets[0].rows[1],
+            Row {
+                number: 4,
+                cells: vec!["text".into(), "a|b".into()]
+            }
+        );
+        assert_eq!(
+            wb.sheets[0]
+                .location("f.md", Some(4), Some(0))
+                .column
+                .as_deref(),
+            Some("B")
+        );
+    }
+
+    #[test]
+    fn csv_in_shift_jis_is_decoded() {
+        let (bytes, _, _) = encoding_rs::SHIFT_JIS.encode("survey,,\n,type,name\n,text,会社名\n");
+        let wb = read("f.csv", &bytes, Format::Csv).unwrap();
+        assert_eq!(wb.sheets[0].rows[1].cells, vec!["text", "会社名"]);
+        assert_eq!(wb.sheets[0].rows[1].number, 3);
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        let err = read("f.xlsx", b"not a workbook", Format::Excel).unwrap_err();
+        assert!(err.to_string().starts_with("f.xlsx: error:"), "{err}");
+    }
+
+    #[test]
+    fn whole_floats_print_as_integers() {
+        assert_eq!(number_text(2006.0), "2006");
+        assert_eq!(number_text(0.5), "0.5");
+    }
+}
