@@ -231,6 +231,11 @@ impl Cells<'_> {
             .location(self.file, Some(self.row.number), self.column_of(key))
     }
 
+    /// The cell of the first column of `key` in any language.
+    fn location_any(&self, key: &str) -> Location {
+        self.location_at(self.columns.translated(key).next().map(|c| c.index))
+    }
+
     fn location_at(&self, index: Option<usize>) -> Location {
         self.sheet.location(self.file, Some(self.row.number), index)
     }
@@ -467,7 +472,7 @@ impl<'a> Reader<'a> {
                     self.check_name(&cells, name, true);
                     let relevant = self.expression(&cells, "relevant");
                     let label = cells.translated("label");
-                    self.sites.texts(&cells.location("label"), &label);
+                    self.sites.texts(&cells.location_any("label"), &label);
                     groups.push(Group {
                         name: name.to_string(),
                         kind,
@@ -640,8 +645,8 @@ impl<'a> Reader<'a> {
         };
         let label = cells.translated("label");
         let hint = cells.translated("hint");
-        self.sites.texts(&cells.location("label"), &label);
-        self.sites.texts(&cells.location("hint"), &hint);
+        self.sites.texts(&cells.location_any("label"), &label);
+        self.sites.texts(&cells.location_any("hint"), &hint);
         let constraint = self.expression(cells, "constraint");
         let calculation = self.expression(cells, "calculation");
         let choice_filter = self.expression(cells, "choice_filter");
