@@ -18,6 +18,7 @@ pub enum Tok {
     LParen,
     RParen,
     LBracket,
+    RBracket,
     Comma,
     Eq,
     Ne,
@@ -162,6 +163,7 @@ pub fn tokenize(source: &str) -> Result<Vec<Token>, ExprError> {
             '(' => Tok::LParen,
             ')' => Tok::RParen,
             '[' => Tok::LBracket,
+            ']' => Tok::RBracket,
             ',' => Tok::Comma,
             '=' => Tok::Eq,
             '!' if next == Some('=') => {

@@ -73,6 +73,7 @@ fn describe(tok: &Tok) -> String {
         Tok::LParen => "'('".into(),
         Tok::RParen => "')'".into(),
         Tok::LBracket => "'['".into(),
+        Tok::RBracket => "']'".into(),
         Tok::Comma => "','".into(),
         Tok::Eq => "'='".into(),
         Tok::Ne => "'!='".into(),

@@ -1,0 +1,155 @@
+//! Expression evaluation against answers, one table row per case: (expression, answers, the
+//! value as text). Expected values follow XPath 1.0 and ODK JavaRosa semantics.
+
+use mamori_form::expr::{Env, Expression};
+use std::collections::BTreeMap;
+
+struct Answers<'a> {
+    values: BTreeMap<&'a str, &'a str>,
+    current: &'a str,
+}
+
+impl Env for Answers<'_> {
+    fn value(&self, name: &str) -> Option<&str> {
+        self.values.get(name).copied()
+    }
+    fn current(&self) -> &str {
+        self.current
+    }
+    fn today(&self) -> i64 {
+        20_003 // 2024-10-07, the day the 2024 survey opened
+    }
+}
+
+#[track_caller]
+fn check(source: &str, answers: &[(&str, &str)], expected: &str) {
+    let current = answers.iter().find(|(k, _)| *k == ".").map_or("", |(_, v)| *v);
+    let env = Answers { values: answers.iter().copied().collect(), current };
+    let expr = Expression::parse(source).unwrap_or_else(|e| panic!("{source}: {e}"));
+    let got = expr.eval(&env).unwrap_or_else(|e| panic!("{source}: {e:?}")).to_text();
+    assert_eq!(got, expected, "{source} with {answers:?}");
+}
+
+#[test]
+fn comparisons_follow_odk() {
+    let table: &[(&str, &[(&str, &str)], &str)] = &[
+        ("${a} = 'x'", &[("a", "x")], "true"),
+        ("${a} = 'x'", &[], "false"),
+        ("${a} = ''", &[], "true"), // unanswered is the empty string
+        ("${a} != ''", &[("a", "0")], "true"),
+        ("${n} = 5", &[("n", "5.0")], "true"), // number on one side: compare as numbers
+        ("${n} = '5'", &[("n", "5.0")], "false"), // text on both sides: compare as text
+        ("${n} > 3", &[("n", "10")], "true"),
+        ("${n} > 3", &[("n", "")], "false"), // NaN compares false
+        ("${n} < 3", &[("n", "")], "false"),
+        ("'10' > '9'", &[], "true"), // < > always compare numbers
+        (". >= 0 and . <= ${total}", &[(".", "3"), ("total", "5")], "true"),
+        (". >= 0 and . <= ${total}", &[(".", "6"), ("total", "5")], "false"),
+        ("${d} < today()", &[("d", "2024-10-06")], "true"),
+        ("${d} = today()", &[("d", "2024-10-07")], "true"),
+        ("true() = 'x'", &[], "true"), // boolean on one side: compare as booleans
+        ("not(${a} = 'x')", &[("a", "y")], "true"),
+        ("${a} = 'x' or ${b} = 'y'", &[("b", "y")], "true"),
+    ];
+    for (source, answers, expected) in table {
+        check(source, answers, expected);
+    }
+}
+
+#[test]
+fn arithmetic_and_numbers() {
+    let table: &[(&str, &[(&str, &str)], &str)] = &[
+        ("1 + 2 * 3", &[], "7"),
+        ("(1 + 2) * 3", &[], "9"),
+        ("7 div 2", &[], "3.5"),
+        ("7 mod 3", &[], "1"),
+        ("-${n} + 1", &[("n", "4")], "-3"),
+        ("1 div 0", &[], "Infinity"),
+        ("${a} + 1", &[], "NaN"), // unanswered numbers are NaN, as in ODK
+        ("int(7.9)", &[], "7"),
+        ("int(-7.9)", &[], "-7"),
+        ("round(2.5)", &[], "3"),
+        ("round(3.14159, 2)", &[], "3.14"),
+        ("number('12')", &[], "12"),
+        ("number('abc')", &[], "NaN"),
+        ("${done} div ${total} * 100", &[("done", "48"), ("total", "100")], "48"),
+        ("0.1 + 0.2", &[], "0.30000000000000004"),
+    ];
+    for (source, answers, expected) in table {
+        check(source, answers, expected);
+    }
+}
+
+#[test]
+fn functions_of_the_subset() {
+    let table: &[(&str, &[(&str, &str)], &str)] = &[
+        ("selected(${c}, 'other')", &[("c", "experts other")], "true"),
+        ("selected(${c}, 'oth')", &[("c", "experts other")], "false"),
+        ("count-selected(${c})", &[("c", "experts cost other")], "3"),
+        ("count-selected(${c})", &[], "0"),
+        ("string-length(${t})", &[("t", "医療機器")], "4"),
+        ("string-length(.)", &[(".", "abc")], "3"),
+        ("regex(., '^[0-9]{3}-[0-9]{4}$')", &[(".", "100-0001")], "true"),
+        ("regex(., '^[0-9]{3}-[0-9]{4}$')", &[(".", "1000001")], "false"),
+        ("regex(${t}, ${p})", &[("t", "abc"), ("p", "b")], "true"),
+        ("if(${n} > 10, 'big', 'small')", &[("n", "11")], "big"),
+        ("if(${n} > 10, 'big', 'small')", &[("n", "")], "small"),
+        ("coalesce(${a}, ${b})", &[("b", "fallback")], "fallback"),
+        ("coalesce(${a}, ${b})", &[("a", "first"), ("b", "fallback")], "first"),
+        ("concat(${a}, '-', 1 + 1)", &[("a", "x")], "x-2"),
+        ("today()", &[], "2024-10-07"),
+        ("contains(${t}, 'SBOM')", &[("t", "SBOM作成")], "true"),
+        ("starts-with(${t}, 'IEC')", &[("t", "IEC 81001-5-1")], "true"),
+        ("substr('abcdef', 1, 3)", &[], "bc"),
+        ("string(1 = 1)", &[], "true"),
+        ("boolean('')", &[], "false"),
+    ];
+    for (source, answers, expected) in table {
+        check(source, answers, expected);
+    }
+}
+
+#[test]
+fn paths_refer_to_questions_like_dollar_references() {
+    check("../zone = '1_NW'", &[("zone", "1_NW")], "true");
+    check("/data/group/zone = '1_NW'", &[("zone", "1_NW")], "true");
+    check("string-length(.) > 0", &[(".", "x")], "true");
+}
+
+#[test]
+fn and_or_short_circuit() {
+    // The right side would divide by zero; `and` must not need it.
+    check("${n} != 0 and 10 div ${n} > 1", &[("n", "0")], "false");
+}
+
+#[test]
+fn unsupported_functions_parse_but_do_not_evaluate() {
+    let expr = Expression::parse("pulldata('fruits', 'name', 'key', ${k})").unwrap();
+    assert_eq!(expr.unsupported_functions(), &[("pulldata".to_string(), 0)]);
+    assert!(expr.eval(&BTreeMap::<String, String>::new()).is_err());
+}
+
+#[test]
+fn syntax_errors_name_the_position() {
+    let table = [
+        ("${a} = ", "at character 8: the expression ends too early: a value is missing"),
+        ("${a = 'x'", "at character 1: reference is not closed: add '}' after the question name"),
+        ("'open", "at character 1: text is not closed: add the closing '"),
+        ("selected(${a})", "at character 1: selected() takes 2 argument(s), not 1"),
+        ("${a} 'x'", "at character 6: unexpected text 'x': expected an operator such as 'and', 'or', '=' or the end"),
+        ("regex(., '[')", "at character 1: regex() pattern is not a valid regular expression"),
+        ("${a} ! 'x'", "at character 6: '!' is not an operator: use != or not(…)"),
+        ("/data/rep[1]/q", "at character 10: predicates in '[ ]' are not supported: refer to a question as ${name}"),
+        ("", "at character 1: the expression is empty"),
+    ];
+    for (source, expected) in table {
+        let error = Expression::parse(source).expect_err(source).to_string();
+        assert!(error.starts_with(expected), "{source}: got {error}");
+    }
+}
+
+#[test]
+fn references_are_listed_with_positions() {
+    let expr = Expression::parse("${a} = 'x' and selected(${b}, 'y')").unwrap();
+    assert_eq!(expr.references(), &[("a".to_string(), 0), ("b".to_string(), 24)]);
+}
