@@ -93,7 +93,7 @@ fn strip_zone(text: &str) -> &str {
         return t;
     }
     // A zone is +HH:MM or -HH:MM after the seconds.
-    if text.len() > 6 {
+    if text.len() > 6 && text.is_char_boundary(text.len() - 6) {
         let (head, zone) = text.split_at(text.len() - 6);
         let z = zone.as_bytes();
         if (z[0] == b'+' || z[0] == b'-') && z[3] == b':' {

@@ -84,7 +84,7 @@ fn parse_header(index: usize, header: &str) -> Column {
         "body::",
         "body:",
     ] {
-        if rest.len() > prefix.len() && rest[..prefix.len()].eq_ignore_ascii_case(prefix) {
+        if rest.len() > prefix.len() && rest.get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix)) {
             rest = &rest[prefix.len()..];
             break;
         }

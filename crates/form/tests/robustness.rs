@@ -1,0 +1,114 @@
+//! Arbitrary input never panics or hangs: bytes as an XLSForm file of every format, strings
+//! as expressions (parsed and evaluated).
+
+use mamori_form::expr::Expression;
+use mamori_form::read_bytes;
+use proptest::prelude::*;
+use std::collections::BTreeMap;
+
+fn real_xlsx() -> Vec<u8> {
+    std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../questionnaires/mdcs-manufacturer-2024.xlsx")).unwrap()
+}
+
+/// Pieces of real expressions, so generated strings reach deep into the parser.
+fn expression_soup() -> impl Strategy<Value = String> {
+    let pieces = prop::sample::select(vec![
+        "${a}", "${b}", ".", "..", "/", "(", ")", "[", "]", ",", "=", "!=", "<", "<=", ">", ">=", "+", "-", "*", " div ",
+        " mod ", " and ", " or ", "'x'", "\"y\"", "0", "1.5", "selected(", "count-selected(", "regex(", "'[a-z]+'",
+        "if(", "coalesce(", "concat(", "int(", "number(", "today()", "not(", "pulldata(", "string-length(", "substr(",
+        "name", "${", "}", "'", "|", "@", "!", " ",
+    ]);
+    prop::collection::vec(pieces, 0..40).prop_map(|v| v.concat())
+}
+
+fn evaluate(source: &str) {
+    if let Ok(expr) = Expression::parse(source) {
+        let answers: BTreeMap<String, String> =
+            [("a", "1"), ("b", "x y")].into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let _ = expr.eval(&answers);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes_never_panic_in_any_format(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
+        for name in ["f.xlsx", "f.xls", "f.csv", "f.md"] {
+            let outcome = read_bytes(name, &bytes);
+            // Whatever was read, a failure must come with at least one located error.
+            if outcome.form.is_none() {
+                prop_assert!(outcome.has_errors());
+            }
+        }
+    }
+
+    #[test]
+    fn a_damaged_real_workbook_gives_an_error_not_a_panic(cut in 0usize..14_000, flip in any::<u8>(), at in 0usize..14_000) {
+        let mut bytes = real_xlsx();
+        let at = at % bytes.len();
+        bytes[at] ^= flip;
+        bytes.truncate(cut.max(1));
+        let outcome = read_bytes("f.xlsx", &bytes);
+        if outcome.form.is_none() {
+            prop_assert!(outcome.has_errors());
+        }
+    }
+
+    #[test]
+    fn arbitrary_text_as_markdown_or_csv_never_panics(text in ".{0,400}") {
+        let _ = read_bytes("f.md", text.as_bytes());
+        let _ = read_bytes("f.csv", text.as_bytes());
+    }
+
+    #[test]
+    fn arbitrary_strings_as_expressions_never_panic(source in ".{0,200}") {
+        evaluate(&source);
+    }
+
+    #[test]
+    fn expression_like_strings_never_panic(source in expression_soup()) {
+        evaluate(&source);
+    }
+}
+
+proptest! {
+    #[test]
+    fn arbitrary_answers_never_panic(value in ".{0,40}", index in 0usize..64) {
+        let outcome = read_bytes("f.md", TYPES_FORM.as_bytes());
+        let form = outcome.form.unwrap();
+        let question = &form.questions[index % form.questions.len()];
+        let answers = mamori_form::Answers::from_pairs([(question.name.as_str(), value.as_str())]);
+        let _ = mamori_form::check_answers(&form, "default", &answers);
+        let _ = mamori_form::dates::parse_time(&value);
+        let _ = mamori_form::dates::parse_datetime(&value);
+        let _ = mamori_form::dates::parse_date(&value);
+    }
+}
+
+/// A question of every type, with constraints, for the answer fuzzing above.
+const TYPES_FORM: &str = "| survey |
+| | type | name | label | constraint | relevant |
+| | text | t | T | regex(., '^[a-z]*$') | |
+| | integer | i | I | . > 0 | |
+| | decimal | d | D | . < 10.5 | ${i} > 1 |
+| | date | da | Da | . <= today() | |
+| | time | ti | Ti | | |
+| | datetime | dt | Dt | | |
+| | select_one yn | s1 | S1 | | |
+| | select_multiple yn | sm | Sm | count-selected(.) < 2 | |
+| | acknowledge | ack | Ack | | |
+| | note | n | N | | |
+| | calculate | c | | | |
+| choices |
+| | list_name | name | label |
+| | yn | yes | Yes |
+| | yn | no | No |
+";
+
+#[test]
+fn deep_nesting_is_an_error_not_a_stack_overflow() {
+    for source in ["(".repeat(100_000), "-".repeat(100_000), "not(".repeat(50_000)] {
+        assert!(Expression::parse(&source).is_err());
+    }
+}
