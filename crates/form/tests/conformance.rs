@@ -44,7 +44,10 @@ const KNOWN_STRICTER: &[(&str, &str)] = &[(
     "bad_calc.xlsx:survey:2:D: error: calculation 'because pyxform doesn't know what to do' is not a valid expression at character 22: text is not closed: add the closing '",
 )];
 
-fn our_fields(form: &Form) -> (Vec<(String, String)>, Vec<(String, String)>) {
+/// (path, type) pairs.
+type Fields = Vec<(String, String)>;
+
+fn our_fields(form: &Form) -> (Fields, Fields) {
     let questions = form
         .questions
         .iter()

@@ -21,6 +21,9 @@ impl Env for Answers<'_> {
     }
 }
 
+/// (expression, answers, expected value as text); `.` in the answers is the current value.
+type Table<'a> = &'a [(&'a str, &'a [(&'a str, &'a str)], &'a str)];
+
 #[track_caller]
 fn check(source: &str, answers: &[(&str, &str)], expected: &str) {
     let current = answers.iter().find(|(k, _)| *k == ".").map_or("", |(_, v)| *v);
@@ -32,7 +35,7 @@ fn check(source: &str, answers: &[(&str, &str)], expected: &str) {
 
 #[test]
 fn comparisons_follow_odk() {
-    let table: &[(&str, &[(&str, &str)], &str)] = &[
+    let table: Table = &[
         ("${a} = 'x'", &[("a", "x")], "true"),
         ("${a} = 'x'", &[], "false"),
         ("${a} = ''", &[], "true"), // unanswered is the empty string
@@ -58,7 +61,7 @@ fn comparisons_follow_odk() {
 
 #[test]
 fn arithmetic_and_numbers() {
-    let table: &[(&str, &[(&str, &str)], &str)] = &[
+    let table: Table = &[
         ("1 + 2 * 3", &[], "7"),
         ("(1 + 2) * 3", &[], "9"),
         ("7 div 2", &[], "3.5"),
@@ -82,7 +85,7 @@ fn arithmetic_and_numbers() {
 
 #[test]
 fn functions_of_the_subset() {
-    let table: &[(&str, &[(&str, &str)], &str)] = &[
+    let table: Table = &[
         ("selected(${c}, 'other')", &[("c", "experts other")], "true"),
         ("selected(${c}, 'oth')", &[("c", "experts other")], "false"),
         ("count-selected(${c})", &[("c", "experts cost other")], "3"),

@@ -3,7 +3,7 @@
 use clap::{Subcommand, ValueEnum};
 use mamori_form::{Outcome, read_file};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Subcommand)]
@@ -89,7 +89,7 @@ fn check(files: &[PathBuf]) -> ExitCode {
     }
 }
 
-fn show(file: &PathBuf) -> ExitCode {
+fn show(file: &Path) -> ExitCode {
     let outcome = read_file(file);
     print_diagnostics(&outcome);
     match (&outcome.form, outcome.has_errors()) {

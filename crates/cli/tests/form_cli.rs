@@ -1,0 +1,80 @@
+//! The `mamori form` commands as a user runs them: exit codes, located messages, snapshots.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn mamori(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mamori")).args(args).current_dir(root()).output().expect("mamori runs")
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+const FORM_2024: &str = "questionnaires/mdcs-manufacturer-2024.xlsx";
+
+#[test]
+fn show_prints_the_2024_questionnaire_as_json() {
+    let out = mamori(&["form", "show", FORM_2024, "--format", "json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(json["form_id"], "mdcs_manufacturer_2024");
+    assert_eq!(json["questions"].as_array().unwrap().len(), 27);
+    insta::assert_snapshot!("form_show_2024", text);
+}
+
+#[test]
+fn check_accepts_the_2024_questionnaire() {
+    let out = mamori(&["form", "check", FORM_2024]);
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "questionnaires/mdcs-manufacturer-2024.xlsx: ok: form 'mdcs_manufacturer_2024' version '2024100701', 27 questions in 8 groups, languages Japanese (ja), English (en); 0 warning(s)\n"
+    );
+    assert!(out.stderr.is_empty());
+}
+
+#[test]
+fn check_fails_with_located_errors_on_stderr() {
+    let dir = std::env::temp_dir().join(format!("mamori-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("broken.md");
+    std::fs::write(&file, "| survey |\n| | type | name | label | relevant |\n| | text | a | A | ${b} = 1 |\n| | select_one x | a | B | |\n").unwrap();
+    let out = mamori(&["form", "check", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let f = file.display();
+    assert_eq!(
+        stderr,
+        format!(
+            "{f}:survey:3:E: error: relevant refers to ${{b}} at character 1, but no question is named 'b'; correct the name or add the question\n\
+             {f}:survey:4:B: error: choice list 'x' is not in the choices sheet; add its choices there with list_name 'x', or correct the name\n\
+             {f}:survey:4:C: error: name 'a' is already used at row 3; every question and group needs its own name\n\
+             {f}: 3 error(s), 0 warning(s): fix the errors above and check again\n"
+        )
+    );
+    let out = mamori(&["form", "show", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_missing_file_is_a_clear_error() {
+    let out = mamori(&["form", "check", "no-such-form.xlsx"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("no-such-form.xlsx: error: cannot be read:"));
+}
+
+#[test]
+fn every_command_explains_itself() {
+    for args in [&["--help"][..], &["form", "--help"], &["form", "check", "--help"], &["form", "show", "--help"]] {
+        let out = mamori(args);
+        assert!(out.status.success(), "{args:?}");
+        let help = String::from_utf8(out.stdout).unwrap();
+        assert!(help.contains("Usage: mamori"), "{args:?}: {help}");
+    }
+    let help = String::from_utf8(mamori(&["form", "check", "--help"]).stdout).unwrap();
+    assert!(help.contains("FILE:SHEET:ROW:COLUMN"), "{help}");
+}
