@@ -22,10 +22,7 @@ pub struct Answers {
 impl Answers {
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Answers {
         Answers {
-            values: pairs
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
+            values: pairs.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             repeats: BTreeMap::new(),
         }
     }
@@ -79,34 +76,19 @@ pub fn check_answers(form: &Form, language: &str, given: &Answers) -> Checked {
 
 /// As [`check_answers`], with `today()` fixed (days since 1970-01-01), for reproducible tests.
 pub fn check_answers_on(form: &Form, language: &str, given: &Answers, today: i64) -> Checked {
-    let checker = Checker {
-        form,
-        language,
-        english: is_english(language),
-        today,
-    };
+    let checker = Checker { form, language, english: is_english(language), today };
     let mut out = Checked::default();
     let mut values = given.values.clone();
-    let top: Vec<&Question> = form
-        .questions
-        .iter()
-        .filter(|q| repeat_of(form, q).is_none())
-        .collect();
+    let top: Vec<&Question> = form.questions.iter().filter(|q| repeat_of(form, q).is_none()).collect();
     checker.scope(&top, &mut values, None, None, &mut out);
     for (name, instances) in &given.repeats {
-        let is_repeat = form
-            .groups
-            .iter()
-            .any(|g| g.kind == GroupKind::Repeat && &g.name == name);
+        let is_repeat = form.groups.iter().any(|g| g.kind == GroupKind::Repeat && &g.name == name);
         if !is_repeat {
             out.errors.push(checker.unknown(name, None));
             continue;
         }
-        let inner: Vec<&Question> = form
-            .questions
-            .iter()
-            .filter(|q| repeat_of(form, q) == Some(name.as_str()))
-            .collect();
+        let inner: Vec<&Question> =
+            form.questions.iter().filter(|q| repeat_of(form, q) == Some(name.as_str())).collect();
         let repeat_relevant = top_level_repeat_relevant(&checker, name, &values);
         let mut kept = Vec::new();
         for (i, instance) in instances.iter().enumerate() {
@@ -115,17 +97,8 @@ pub fn check_answers_on(form: &Form, language: &str, given: &Answers, today: i64
                 break;
             }
             let mut local = instance.values.clone();
-            checker.scope(
-                &inner,
-                &mut local,
-                Some(&values),
-                Some((name.clone(), i + 1)),
-                &mut out,
-            );
-            kept.push(Answers {
-                values: local,
-                repeats: BTreeMap::new(),
-            });
+            checker.scope(&inner, &mut local, Some(&values), Some((name.clone(), i + 1)), &mut out);
+            kept.push(Answers { values: local, repeats: BTreeMap::new() });
         }
         if repeat_relevant {
             out.answers.repeats.insert(name.clone(), kept);
@@ -142,34 +115,17 @@ fn is_english(language: &str) -> bool {
 
 /// The outermost repeat enclosing `q`, if any.
 fn repeat_of<'f>(form: &'f Form, q: &Question) -> Option<&'f str> {
-    q.group_indices
-        .iter()
-        .map(|&i| &form.groups[i])
-        .find(|g| g.kind == GroupKind::Repeat)
-        .map(|g| g.name.as_str())
+    q.group_indices.iter().map(|&i| &form.groups[i]).find(|g| g.kind == GroupKind::Repeat).map(|g| g.name.as_str())
 }
 
-fn top_level_repeat_relevant(
-    checker: &Checker,
-    name: &str,
-    values: &BTreeMap<String, String>,
-) -> bool {
-    let env = Scope {
-        local: values,
-        outer: None,
-        current: "",
-        today: checker.today,
-    };
+fn top_level_repeat_relevant(checker: &Checker, name: &str, values: &BTreeMap<String, String>) -> bool {
+    let env = Scope { local: values, outer: None, current: "", today: checker.today };
     checker
         .form
         .groups
         .iter()
         .filter(|g| g.name == name)
-        .all(|g| {
-            g.relevant
-                .as_ref()
-                .is_none_or(|e| e.eval_bool(&env).unwrap_or(true))
-        })
+        .all(|g| g.relevant.as_ref().is_none_or(|e| e.eval_bool(&env).unwrap_or(true)))
 }
 
 /// What visiting one question decided for its answer.
@@ -198,10 +154,7 @@ struct Scope<'a> {
 
 impl Env for Scope<'_> {
     fn value(&self, name: &str) -> Option<&str> {
-        self.local
-            .get(name)
-            .or_else(|| self.outer.and_then(|o| o.get(name)))
-            .map(String::as_str)
+        self.local.get(name).or_else(|| self.outer.and_then(|o| o.get(name))).map(String::as_str)
     }
     fn current(&self) -> &str {
         self.current
@@ -225,10 +178,7 @@ impl Env for ChoiceScope<'_> {
         if name == "name" {
             return Some(&self.choice.name);
         }
-        self.choice
-            .extra
-            .get(&name.to_lowercase())
-            .map(String::as_str)
+        self.choice.extra.get(&name.to_lowercase()).map(String::as_str)
     }
     fn today(&self) -> i64 {
         self.answers.today
@@ -258,12 +208,8 @@ impl Checker<'_> {
 
     fn relevant(&self, q: &Question, env: &Scope) -> bool {
         // An expression Mamori cannot evaluate (a warning at check time) never hides a question.
-        let holds =
-            |e: &Option<Expression>| e.as_ref().is_none_or(|e| e.eval_bool(env).unwrap_or(true));
-        q.group_indices
-            .iter()
-            .all(|&i| holds(&self.form.groups[i].relevant))
-            && holds(&q.relevant)
+        let holds = |e: &Option<Expression>| e.as_ref().is_none_or(|e| e.eval_bool(env).unwrap_or(true));
+        q.group_indices.iter().all(|&i| holds(&self.form.groups[i].relevant)) && holds(&q.relevant)
     }
 
     fn scope(
@@ -281,12 +227,7 @@ impl Checker<'_> {
         }
         for q in questions {
             let visit = {
-                let env = Scope {
-                    local: values,
-                    outer,
-                    current: "",
-                    today: self.today,
-                };
+                let env = Scope { local: values, outer, current: "", today: self.today };
                 self.visit(q, &env)
             };
             match visit {
@@ -320,12 +261,7 @@ impl Checker<'_> {
             return Visit::NotRelevant;
         }
         if let Some(calculation) = &q.calculation {
-            return Visit::Set(
-                calculation
-                    .eval(env)
-                    .map(|v| v.to_text())
-                    .unwrap_or_default(),
-            );
+            return Visit::Set(calculation.eval(env).map(|v| v.to_text()).unwrap_or_default());
         }
         if q.kind == QuestionType::Note {
             return Visit::Clear;
@@ -341,11 +277,8 @@ impl Checker<'_> {
                 Required::When(e) => e.eval_bool(env).unwrap_or(false),
             };
             if required {
-                let message = self.message(
-                    &q.required_message,
-                    "この質問は回答必須です。",
-                    "This question requires an answer.",
-                );
+                let message =
+                    self.message(&q.required_message, "この質問は回答必須です。", "This question requires an answer.");
                 return Visit::Invalid(AnswerErrorKind::Required, message);
             }
             return Visit::Clear;
@@ -355,12 +288,7 @@ impl Checker<'_> {
             Err((kind, message)) => return Visit::Invalid(kind, message),
         };
         if let Some(constraint) = &q.constraint {
-            let env = Scope {
-                local: env.local,
-                outer: env.outer,
-                current: &value,
-                today: self.today,
-            };
+            let env = Scope { local: env.local, outer: env.outer, current: &value, today: self.today };
             if !constraint.eval_bool(&env).unwrap_or(true) {
                 let message = self.message(
                     &q.constraint_message,
@@ -374,30 +302,15 @@ impl Checker<'_> {
     }
 
     /// The answer in its normal form, or why it does not fit the question's type or list.
-    fn typed(
-        &self,
-        q: &Question,
-        raw: &str,
-        env: &Scope,
-    ) -> Result<String, (AnswerErrorKind, String)> {
-        let type_error = |ja: &str, en: &str| {
-            Err((
-                AnswerErrorKind::Type,
-                if self.english { en } else { ja }.to_string(),
-            ))
-        };
+    fn typed(&self, q: &Question, raw: &str, env: &Scope) -> Result<String, (AnswerErrorKind, String)> {
+        let type_error =
+            |ja: &str, en: &str| Err((AnswerErrorKind::Type, if self.english { en } else { ja }.to_string()));
         match q.kind {
             QuestionType::Integer => {
                 let v = ascii_digits(raw);
                 let body = v.strip_prefix('-').unwrap_or(&v);
-                if body.is_empty()
-                    || !body.bytes().all(|b| b.is_ascii_digit())
-                    || v.parse::<i64>().is_err()
-                {
-                    return type_error(
-                        "整数を半角数字で入力してください。",
-                        "Enter a whole number.",
-                    );
+                if body.is_empty() || !body.bytes().all(|b| b.is_ascii_digit()) || v.parse::<i64>().is_err() {
+                    return type_error("整数を半角数字で入力してください。", "Enter a whole number.");
                 }
                 Ok(v.parse::<i64>().map(|n| n.to_string()).unwrap_or(v))
             }
@@ -421,10 +334,7 @@ impl Checker<'_> {
             },
             QuestionType::Time => match dates::parse_time(&ascii_digits(raw)) {
                 Some(_) => Ok(ascii_digits(raw)),
-                None => type_error(
-                    "時刻を 09:30 の形で入力してください。",
-                    "Enter a time as HH:MM, e.g. 09:30.",
-                ),
+                None => type_error("時刻を 09:30 の形で入力してください。", "Enter a time as HH:MM, e.g. 09:30."),
             },
             QuestionType::Datetime => match dates::parse_datetime(&ascii_digits(raw)) {
                 Some(_) => Ok(ascii_digits(raw)),
@@ -458,12 +368,7 @@ impl Checker<'_> {
         }
     }
 
-    fn choice(
-        &self,
-        q: &Question,
-        name: &str,
-        env: &Scope,
-    ) -> Result<(), (AnswerErrorKind, String)> {
+    fn choice(&self, q: &Question, name: &str, env: &Scope) -> Result<(), (AnswerErrorKind, String)> {
         let Some(choice) = q.choices.iter().find(|c| c.name == name) else {
             let message = if self.english {
                 format!("'{name}' is not one of the choices.")
@@ -473,10 +378,7 @@ impl Checker<'_> {
             return Err((AnswerErrorKind::NotInList, message));
         };
         if let Some(filter) = &q.choice_filter {
-            let scope = ChoiceScope {
-                answers: env,
-                choice,
-            };
+            let scope = ChoiceScope { answers: env, choice };
             if !filter.eval_bool(&scope).unwrap_or(true) {
                 let message = if self.english {
                     format!("'{name}' is not offered for your earlier answers.")

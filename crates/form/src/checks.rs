@@ -47,17 +47,9 @@ pub fn run(file: &str, form: &Form, sites: &Sites, out: &mut Vec<Diagnostic>) {
     translations(form, sites, out);
     report(form, sites, out);
     codebook(form, sites, out);
-    if !form.languages.is_empty()
-        && form
-            .settings
-            .get("default_language")
-            .is_some_and(|l| !form.languages.contains(l))
+    if !form.languages.is_empty() && form.settings.get("default_language").is_some_and(|l| !form.languages.contains(l))
     {
-        let location = Location {
-            file: file.into(),
-            sheet: Some("settings".into()),
-            ..Location::default()
-        };
+        let location = Location { file: file.into(), sheet: Some("settings".into()), ..Location::default() };
         out.push(Diagnostic::warning(
             location,
             format!(
@@ -75,7 +67,10 @@ fn unique_names(sites: &Sites, out: &mut Vec<Diagnostic>) {
         match first.get(name.as_str()) {
             Some(previous) => out.push(Diagnostic::error(
                 location.clone(),
-                format!("name '{name}' is already used at row {}; every question and group needs its own name", previous.row.unwrap_or(0)),
+                format!(
+                    "name '{name}' is already used at row {}; every question and group needs its own name",
+                    previous.row.unwrap_or(0)
+                ),
             )),
             None => {
                 first.insert(name, location);
@@ -132,9 +127,7 @@ fn references(form: &Form, sites: &Sites, names: &HashSet<&str>, out: &mut Vec<D
                 if !names.contains(name) {
                     out.push(Diagnostic::error(
                         location.clone(),
-                        format!(
-                            "the text refers to ${{{name}}}, but no question is named '{name}'"
-                        ),
+                        format!("the text refers to ${{{name}}}, but no question is named '{name}'"),
                     ));
                 }
             }
@@ -145,27 +138,19 @@ fn references(form: &Form, sites: &Sites, names: &HashSet<&str>, out: &mut Vec<D
 
 /// Names in `${name}` placeholders of a label or hint.
 pub fn text_references(text: &str) -> impl Iterator<Item = &str> {
-    text.split("${")
-        .skip(1)
-        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name.trim()))
+    text.split("${").skip(1).filter_map(|rest| rest.split_once('}').map(|(name, _)| name.trim()))
 }
 
 fn labels(form: &Form, sites: &Sites, out: &mut Vec<Diagnostic>) {
     for (question, (_, location)) in form.questions.iter().zip(&sites.questions) {
-        let has_media = question.extra.keys().any(|k| {
-            ["image", "big-image", "audio", "video"].contains(&k.split("::").next().unwrap_or(""))
-        });
-        if question.kind.is_asked()
-            && question.label.is_empty()
-            && question.hint.is_empty()
-            && !has_media
-        {
+        let has_media = question
+            .extra
+            .keys()
+            .any(|k| ["image", "big-image", "audio", "video"].contains(&k.split("::").next().unwrap_or("")));
+        if question.kind.is_asked() && question.label.is_empty() && question.hint.is_empty() && !has_media {
             out.push(Diagnostic::error(
                 location.clone(),
-                format!(
-                    "'{}' has no label: write the question text in the label column",
-                    question.name
-                ),
+                format!("'{}' has no label: write the question text in the label column", question.name),
             ));
         }
     }
@@ -175,26 +160,21 @@ fn translations(form: &Form, sites: &Sites, out: &mut Vec<Diagnostic>) {
     if form.languages.len() < 2 {
         return;
     }
-    let texts = sites
-        .texts
-        .iter()
-        .map(|(l, t)| (l, t))
-        .chain(sites.choice_rows.iter().map(|(_, _, l, t)| (l, t)));
+    let texts = sites.texts.iter().map(|(l, t)| (l, t)).chain(sites.choice_rows.iter().map(|(_, _, l, t)| (l, t)));
     for (location, texts) in texts {
         if texts.is_empty() {
             continue;
         }
-        let missing: Vec<&str> = form
-            .languages
-            .iter()
-            .filter(|l| !texts.contains_key(*l))
-            .map(String::as_str)
-            .collect();
+        let missing: Vec<&str> =
+            form.languages.iter().filter(|l| !texts.contains_key(*l)).map(String::as_str).collect();
         if !missing.is_empty() {
             let present = texts.values().next().map(String::as_str).unwrap_or("");
             out.push(Diagnostic::warning(
                 location.clone(),
-                format!("'{present}' has no translation in {}; respondents using that language see another language", missing.join(", ")),
+                format!(
+                    "'{present}' has no translation in {}; respondents using that language see another language",
+                    missing.join(", ")
+                ),
             ));
         }
     }
@@ -204,42 +184,26 @@ fn report(form: &Form, sites: &Sites, out: &mut Vec<Diagnostic>) {
     let mut seen = HashSet::new();
     for (index, locations) in &sites.report_rows {
         let row = &form.report[*index];
-        let at = |key: &str| {
-            locations
-                .iter()
-                .find(|(k, _)| k == key)
-                .map(|(_, l)| l.clone())
-                .unwrap_or_default()
-        };
+        let at = |key: &str| locations.iter().find(|(k, _)| k == key).map(|(_, l)| l.clone()).unwrap_or_default();
         if row.name.is_empty() {
-            out.push(Diagnostic::error(
-                at("name"),
-                "report row has no name: give it a short unique name",
-            ));
+            out.push(Diagnostic::error(at("name"), "report row has no name: give it a short unique name"));
         } else if !seen.insert(row.name.as_str()) {
             out.push(Diagnostic::error(
                 at("name"),
-                format!(
-                    "report name '{}' is used twice; give each row its own name",
-                    row.name
-                ),
+                format!("report name '{}' is used twice; give each row its own name", row.name),
             ));
         }
         let question = |key: &str, name: &Option<String>, out: &mut Vec<Diagnostic>| {
             let Some(name) = name else {
                 out.push(Diagnostic::error(
                     at(key),
-                    format!("a {:?} row needs a question name in column {key}", row.kind)
-                        .to_lowercase(),
+                    format!("a {:?} row needs a question name in column {key}", row.kind).to_lowercase(),
                 ));
                 return None;
             };
             let found = form.question(name);
             if found.is_none() {
-                out.push(Diagnostic::error(
-                    at(key),
-                    format!("{key} '{name}' is not a question of the survey sheet"),
-                ));
+                out.push(Diagnostic::error(at(key), format!("{key} '{name}' is not a question of the survey sheet")));
             }
             found
         };
@@ -250,11 +214,7 @@ fn report(form: &Form, sites: &Sites, out: &mut Vec<Diagnostic>) {
                 {
                     out.push(Diagnostic::error(
                         at("question"),
-                        format!(
-                            "segment question '{}' must be a select_one, not {}",
-                            q.name,
-                            q.kind.as_str()
-                        ),
+                        format!("segment question '{}' must be a select_one, not {}", q.name, q.kind.as_str()),
                     ));
                 }
             }
@@ -263,10 +223,7 @@ fn report(form: &Form, sites: &Sites, out: &mut Vec<Diagnostic>) {
                     if !q.kind.is_select() {
                         out.push(Diagnostic::error(
                             at("question"),
-                            format!(
-                                "share question '{}' must be a select_one or select_multiple",
-                                q.name
-                            ),
+                            format!("share question '{}' must be a select_one or select_multiple", q.name),
                         ));
                     }
                     if row.choices.is_empty() {
@@ -290,10 +247,7 @@ fn report(form: &Form, sites: &Sites, out: &mut Vec<Diagnostic>) {
                 }
             }
             ReportKind::RatioOfSums => {
-                for (key, name) in [
-                    ("numerator", &row.numerator),
-                    ("denominator", &row.denominator),
-                ] {
+                for (key, name) in [("numerator", &row.numerator), ("denominator", &row.denominator)] {
                     if let Some(q) = question(key, name, out)
                         && !q.kind.is_numeric()
                     {
@@ -314,18 +268,11 @@ fn codebook(form: &Form, sites: &Sites, out: &mut Vec<Diagnostic>) {
         match form.question(&row.question) {
             None => out.push(Diagnostic::error(
                 location.clone(),
-                format!(
-                    "codebook question '{}' is not a question of the survey sheet",
-                    row.question
-                ),
+                format!("codebook question '{}' is not a question of the survey sheet", row.question),
             )),
             Some(q) if q.kind != QuestionType::Text => out.push(Diagnostic::error(
                 location.clone(),
-                format!(
-                    "codebook question '{}' is {}; only text questions are coded",
-                    q.name,
-                    q.kind.as_str()
-                ),
+                format!("codebook question '{}' is {}; only text questions are coded", q.name, q.kind.as_str()),
             )),
             Some(_) => {}
         }

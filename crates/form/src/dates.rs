@@ -60,24 +60,16 @@ pub fn parse_date(text: &str) -> Option<i64> {
 /// times. Returns seconds since midnight.
 pub fn parse_time(text: &str) -> Option<u32> {
     let main = strip_zone(text);
-    let main = main.split_once('.').map_or(main, |(m, frac)| {
-        if frac.chars().all(|c| c.is_ascii_digit()) && !frac.is_empty() {
-            m
-        } else {
-            "x"
-        }
-    });
+    let main = main
+        .split_once('.')
+        .map_or(main, |(m, frac)| if frac.chars().all(|c| c.is_ascii_digit()) && !frac.is_empty() { m } else { "x" });
     let parts: Vec<&str> = main.split(':').collect();
     if !(2..=3).contains(&parts.len()) || parts.iter().any(|p| p.len() != 2) {
         return None;
     }
     let h: u32 = digits(parts[0])?;
     let m: u32 = digits(parts[1])?;
-    let s: u32 = if parts.len() == 3 {
-        digits(parts[2])?
-    } else {
-        0
-    };
+    let s: u32 = if parts.len() == 3 { digits(parts[2])? } else { 0 };
     (h < 24 && m < 60 && s < 60).then_some(h * 3600 + m * 60 + s)
 }
 
@@ -115,12 +107,7 @@ fn digits<T: std::str::FromStr>(text: &str) -> Option<T> {
 pub fn excel_serial_text(serial: f64) -> String {
     let days = serial.floor() as i64 - 25569; // 25569 = days from 1899-12-30 to 1970-01-01
     let secs = ((serial - serial.floor()) * 86400.0).round() as u32;
-    let time = format!(
-        "{:02}:{:02}:{:02}",
-        secs / 3600 % 24,
-        secs / 60 % 60,
-        secs % 60
-    );
+    let time = format!("{:02}:{:02}:{:02}", secs / 3600 % 24, secs / 60 % 60, secs % 60);
     if serial < 1.0 {
         time
     } else if secs == 0 {
@@ -133,10 +120,8 @@ pub fn excel_serial_text(serial: f64) -> String {
 /// Today's day count in Japan Standard Time, where the surveys run. UTC+9 has no daylight
 /// saving, so a fixed offset is exact.
 pub fn today_in_japan() -> i64 {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
+    let secs =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
     (secs + 9 * 3600).div_euclid(86400)
 }
 
@@ -156,14 +141,7 @@ mod tests {
 
     #[test]
     fn invalid_dates_and_times_are_refused() {
-        for bad in [
-            "2024-02-30",
-            "2023-02-29",
-            "2024-13-01",
-            "24-10-07",
-            "2024/10/07",
-            "",
-        ] {
+        for bad in ["2024-02-30", "2023-02-29", "2024-13-01", "24-10-07", "2024/10/07", ""] {
             assert_eq!(parse_date(bad), None, "{bad}");
         }
         assert_eq!(parse_date("2024-02-29"), Some(days_from_civil(2024, 2, 29)));

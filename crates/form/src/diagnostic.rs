@@ -35,19 +35,11 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(location: Location, message: impl Into<String>) -> Self {
-        Diagnostic {
-            severity: Severity::Error,
-            location,
-            message: message.into(),
-        }
+        Diagnostic { severity: Severity::Error, location, message: message.into() }
     }
 
     pub fn warning(location: Location, message: impl Into<String>) -> Self {
-        Diagnostic {
-            severity: Severity::Warning,
-            location,
-            message: message.into(),
-        }
+        Diagnostic { severity: Severity::Warning, location, message: message.into() }
     }
 
     pub fn is_error(&self) -> bool {
@@ -100,38 +92,17 @@ mod tests {
 
     #[test]
     fn column_letters_follow_spreadsheet_convention() {
-        for (index, letter) in [
-            (0, "A"),
-            (1, "B"),
-            (25, "Z"),
-            (26, "AA"),
-            (27, "AB"),
-            (701, "ZZ"),
-            (702, "AAA"),
-        ] {
+        for (index, letter) in [(0, "A"), (1, "B"), (25, "Z"), (26, "AA"), (27, "AB"), (701, "ZZ"), (702, "AAA")] {
             assert_eq!(column_letter(index), letter);
         }
     }
 
     #[test]
     fn display_leaves_out_missing_parts() {
-        let full = Location {
-            file: "f.xlsx".into(),
-            sheet: Some("survey".into()),
-            row: Some(3),
-            column: Some("B".into()),
-        };
-        assert_eq!(
-            Diagnostic::error(full, "bad").to_string(),
-            "f.xlsx:survey:3:B: error: bad"
-        );
-        let file_only = Location {
-            file: "f.xlsx".into(),
-            ..Location::default()
-        };
-        assert_eq!(
-            Diagnostic::warning(file_only, "odd").to_string(),
-            "f.xlsx: warning: odd"
-        );
+        let full =
+            Location { file: "f.xlsx".into(), sheet: Some("survey".into()), row: Some(3), column: Some("B".into()) };
+        assert_eq!(Diagnostic::error(full, "bad").to_string(), "f.xlsx:survey:3:B: error: bad");
+        let file_only = Location { file: "f.xlsx".into(), ..Location::default() };
+        assert_eq!(Diagnostic::warning(file_only, "odd").to_string(), "f.xlsx: warning: odd");
     }
 }

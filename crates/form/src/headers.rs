@@ -57,14 +57,14 @@ pub fn read_headers(file: &str, sheet: &Sheet, diagnostics: &mut Vec<Diagnostic>
             continue;
         }
         let column = parse_header(index, header);
-        if let Some(previous) = columns
-            .iter()
-            .find(|c| c.key == column.key && c.language == column.language)
-        {
+        if let Some(previous) = columns.iter().find(|c| c.key == column.key && c.language == column.language) {
             let first = &header_row.cells[previous.index];
             diagnostics.push(Diagnostic::error(
                 sheet.location(file, Some(header_row.number), Some(index)),
-                format!("header '{header}' means the same column as '{first}' (column {}); rename or remove one of them", crate::diagnostic::column_letter(previous.index + sheet.column_offset)),
+                format!(
+                    "header '{header}' means the same column as '{first}' (column {}); rename or remove one of them",
+                    crate::diagnostic::column_letter(previous.index + sheet.column_offset)
+                ),
             ));
             continue;
         }
@@ -76,14 +76,7 @@ pub fn read_headers(file: &str, sheet: &Sheet, diagnostics: &mut Vec<Diagnostic>
 fn parse_header(index: usize, header: &str) -> Column {
     let trimmed = header.trim();
     let mut rest = trimmed;
-    for prefix in [
-        "bind::",
-        "bind:",
-        "control::",
-        "control:",
-        "body::",
-        "body:",
-    ] {
+    for prefix in ["bind::", "bind:", "control::", "control:", "body::", "body:"] {
         if rest.len() > prefix.len() && rest.get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix)) {
             rest = &rest[prefix.len()..];
             break;
@@ -98,11 +91,7 @@ fn parse_header(index: usize, header: &str) -> Column {
     };
     let key = normalize(base);
     let key = alias(&key).to_string();
-    Column {
-        index,
-        key,
-        language: language.filter(|l| !l.is_empty()).map(str::to_string),
-    }
+    Column { index, key, language: language.filter(|l| !l.is_empty()).map(str::to_string) }
 }
 
 fn normalize(base: &str) -> String {
@@ -115,10 +104,7 @@ pub struct Columns(pub Vec<Column>);
 impl Columns {
     /// The language-less column with this key.
     pub fn plain(&self, key: &str) -> Option<usize> {
-        self.0
-            .iter()
-            .find(|c| c.key == key && c.language.is_none())
-            .map(|c| c.index)
+        self.0.iter().find(|c| c.key == key && c.language.is_none()).map(|c| c.index)
     }
 
     /// Every column of this key, with its language (`None` = no language given).
@@ -158,11 +144,7 @@ mod tests {
             ("calculate", ("calculation", None)),
         ];
         for (header, (key, language)) in cases {
-            assert_eq!(
-                parsed(header),
-                (key.to_string(), language.map(str::to_string)),
-                "{header}"
-            );
+            assert_eq!(parsed(header), (key.to_string(), language.map(str::to_string)), "{header}");
         }
     }
 }

@@ -26,22 +26,13 @@ use std::path::Path;
 /// starts every diagnostic.
 pub fn read_bytes(file_name: &str, bytes: &[u8]) -> Outcome {
     let Some(format) = workbook::Format::from_file_name(file_name) else {
-        let location = Location {
-            file: file_name.to_string(),
-            ..Location::default()
-        };
+        let location = Location { file: file_name.to_string(), ..Location::default() };
         let message = "is not an XLSForm file: use .xlsx, .xls, .csv or .md";
-        return Outcome {
-            form: None,
-            diagnostics: vec![Diagnostic::error(location, message)],
-        };
+        return Outcome { form: None, diagnostics: vec![Diagnostic::error(location, message)] };
     };
     match workbook::read(file_name, bytes, format) {
         Ok(wb) => reader::read_workbook(&wb),
-        Err(d) => Outcome {
-            form: None,
-            diagnostics: vec![d],
-        },
+        Err(d) => Outcome { form: None, diagnostics: vec![d] },
     }
 }
 
@@ -51,14 +42,8 @@ pub fn read_file(path: &Path) -> Outcome {
     match std::fs::read(path) {
         Ok(bytes) => read_bytes(&name, &bytes),
         Err(e) => {
-            let location = Location {
-                file: name,
-                ..Location::default()
-            };
-            Outcome {
-                form: None,
-                diagnostics: vec![Diagnostic::error(location, format!("cannot be read: {e}"))],
-            }
+            let location = Location { file: name, ..Location::default() };
+            Outcome { form: None, diagnostics: vec![Diagnostic::error(location, format!("cannot be read: {e}"))] }
         }
     }
 }

@@ -75,10 +75,7 @@ impl QuestionType {
 
     /// Whether a respondent is shown this question and may answer it.
     pub fn is_asked(self) -> bool {
-        !matches!(
-            self,
-            QuestionType::Calculate | QuestionType::Hidden | QuestionType::Metadata
-        )
+        !matches!(self, QuestionType::Calculate | QuestionType::Hidden | QuestionType::Metadata)
     }
 
     pub fn is_numeric(self) -> bool {

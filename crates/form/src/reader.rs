@@ -27,41 +27,23 @@ impl Outcome {
 pub fn read_workbook(workbook: &Workbook) -> Outcome {
     let mut diagnostics = Vec::new();
     let file = workbook.file.as_str();
-    let find = |name: &str| {
-        workbook
-            .sheets
-            .iter()
-            .find(|s| s.name.trim().eq_ignore_ascii_case(name))
-    };
+    let find = |name: &str| workbook.sheets.iter().find(|s| s.name.trim().eq_ignore_ascii_case(name));
     // pyxform reads a workbook with a single sheet as the survey, whatever the sheet is called.
-    let survey = find("survey").or(if workbook.sheets.len() == 1 {
-        workbook.sheets.first()
-    } else {
-        None
-    });
+    let survey = find("survey").or(if workbook.sheets.len() == 1 { workbook.sheets.first() } else { None });
     let Some(survey) = survey else {
         let names: Vec<&str> = workbook.sheets.iter().map(|s| s.name.as_str()).collect();
         diagnostics.push(Diagnostic::error(
             Location { file: file.into(), ..Location::default() },
-            format!("has no sheet named 'survey' (sheets found: {}); rename the sheet with the questions to 'survey'", if names.is_empty() { "none".to_string() } else { names.join(", ") }),
+            format!(
+                "has no sheet named 'survey' (sheets found: {}); rename the sheet with the questions to 'survey'",
+                if names.is_empty() { "none".to_string() } else { names.join(", ") }
+            ),
         ));
-        return Outcome {
-            form: None,
-            diagnostics,
-        };
+        return Outcome { form: None, diagnostics };
     };
     for sheet in &workbook.sheets {
         let lower = sheet.name.trim().to_lowercase();
-        let known = [
-            "survey",
-            "choices",
-            "settings",
-            "report",
-            "codebook",
-            "external_choices",
-            "entities",
-            "osm",
-        ];
+        let known = ["survey", "choices", "settings", "report", "codebook", "external_choices", "entities", "osm"];
         if !known.contains(&lower.as_str()) && is_misspelling(&lower, &known[..5]) {
             diagnostics.push(Diagnostic::warning(
                 Location { file: file.into(), sheet: Some(sheet.name.clone()), ..Location::default() },
@@ -69,61 +51,28 @@ pub fn read_workbook(workbook: &Workbook) -> Outcome {
             ));
         }
     }
-    let mut reader = Reader {
-        file,
-        diagnostics,
-        sites: Sites::default(),
-        languages: Vec::new(),
-    };
-    let settings = find("settings")
-        .map(|s| reader.settings(s))
-        .unwrap_or_default();
-    let default_language = settings
-        .get("default_language")
-        .cloned()
-        .filter(|l| !l.is_empty());
+    let mut reader = Reader { file, diagnostics, sites: Sites::default(), languages: Vec::new() };
+    let settings = find("settings").map(|s| reader.settings(s)).unwrap_or_default();
+    let default_language = settings.get("default_language").cloned().filter(|l| !l.is_empty());
     reader.languages_from(survey, default_language.as_deref());
     let choices_sheet = find("choices");
     if let Some(sheet) = choices_sheet {
         reader.languages_from(sheet, default_language.as_deref());
     }
-    let allow_duplicates = settings
-        .get("allow_choice_duplicates")
-        .is_some_and(|v| is_yes(v));
-    let choice_lists = choices_sheet
-        .map(|s| reader.choices(s, default_language.as_deref(), allow_duplicates))
-        .unwrap_or_default();
+    let allow_duplicates = settings.get("allow_choice_duplicates").is_some_and(|v| is_yes(v));
+    let choice_lists =
+        choices_sheet.map(|s| reader.choices(s, default_language.as_deref(), allow_duplicates)).unwrap_or_default();
     let (questions, groups) = reader.survey(survey, default_language.as_deref(), &choice_lists);
-    let report = find("report")
-        .map(|s| reader.report(s, default_language.as_deref()))
-        .unwrap_or_default();
-    let codebook = find("codebook")
-        .map(|s| reader.codebook(s, default_language.as_deref()))
-        .unwrap_or_default();
+    let report = find("report").map(|s| reader.report(s, default_language.as_deref())).unwrap_or_default();
+    let codebook = find("codebook").map(|s| reader.codebook(s, default_language.as_deref())).unwrap_or_default();
     let languages = reader.languages.clone();
     let default_language = default_language
-        .or_else(|| {
-            (!languages.iter().any(|l| l == DEFAULT_LANGUAGE))
-                .then(|| languages.first().cloned())
-                .flatten()
-        })
+        .or_else(|| (!languages.iter().any(|l| l == DEFAULT_LANGUAGE)).then(|| languages.first().cloned()).flatten())
         .unwrap_or_else(|| DEFAULT_LANGUAGE.to_string());
-    let stem = std::path::Path::new(file)
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("form")
-        .to_string();
-    let form_id = settings
-        .get("form_id")
-        .cloned()
-        .filter(|v| !v.is_empty())
-        .unwrap_or(stem);
+    let stem = std::path::Path::new(file).file_stem().and_then(|s| s.to_str()).unwrap_or("form").to_string();
+    let form_id = settings.get("form_id").cloned().filter(|v| !v.is_empty()).unwrap_or(stem);
     let form = Form {
-        title: settings
-            .get("form_title")
-            .cloned()
-            .filter(|v| !v.is_empty())
-            .unwrap_or_else(|| form_id.clone()),
+        title: settings.get("form_title").cloned().filter(|v| !v.is_empty()).unwrap_or_else(|| form_id.clone()),
         form_id,
         version: settings.get("version").cloned().unwrap_or_default(),
         default_language,
@@ -135,24 +84,10 @@ pub fn read_workbook(workbook: &Workbook) -> Outcome {
         report,
         codebook,
     };
-    let Reader {
-        mut diagnostics,
-        sites,
-        ..
-    } = reader;
+    let Reader { mut diagnostics, sites, .. } = reader;
     checks::run(file, &form, &sites, &mut diagnostics);
-    diagnostics.sort_by_key(|d| {
-        (
-            d.location.sheet.is_some(),
-            sheet_order(&d.location),
-            d.location.row,
-            d.severity,
-        )
-    });
-    Outcome {
-        form: Some(form),
-        diagnostics,
-    }
+    diagnostics.sort_by_key(|d| (d.location.sheet.is_some(), sheet_order(&d.location), d.location.row, d.severity));
+    Outcome { form: Some(form), diagnostics }
 }
 
 fn sheet_order(location: &Location) -> usize {
@@ -178,9 +113,7 @@ fn strsim_close(a: &str, b: &str) -> bool {
     for (i, ca) in a.iter().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
         }
         prev = cur;
     }
@@ -188,17 +121,11 @@ fn strsim_close(a: &str, b: &str) -> bool {
 }
 
 pub fn is_yes(value: &str) -> bool {
-    matches!(
-        value.trim().to_lowercase().as_str(),
-        "yes" | "true" | "true()" | "1"
-    )
+    matches!(value.trim().to_lowercase().as_str(), "yes" | "true" | "true()" | "1")
 }
 
 fn is_no(value: &str) -> bool {
-    matches!(
-        value.trim().to_lowercase().as_str(),
-        "no" | "false" | "false()" | "0" | ""
-    )
+    matches!(value.trim().to_lowercase().as_str(), "no" | "false" | "false()" | "0" | "")
 }
 
 struct Reader<'a> {
@@ -227,8 +154,7 @@ impl Cells<'_> {
     }
 
     fn location(&self, key: &str) -> Location {
-        self.sheet
-            .location(self.file, Some(self.row.number), self.column_of(key))
+        self.sheet.location(self.file, Some(self.row.number), self.column_of(key))
     }
 
     /// The cell of the first column of `key` in any language.
@@ -245,10 +171,7 @@ impl Cells<'_> {
         for column in self.columns.translated(key) {
             let value = self.row.cell(column.index);
             if !value.is_empty() {
-                out.insert(
-                    language_key(column.language.as_deref(), self.default_language),
-                    value.to_string(),
-                );
+                out.insert(language_key(column.language.as_deref(), self.default_language), value.to_string());
             }
         }
         out
@@ -275,10 +198,7 @@ impl Cells<'_> {
 }
 
 fn language_key(language: Option<&str>, default_language: Option<&str>) -> String {
-    language
-        .or(default_language)
-        .unwrap_or(DEFAULT_LANGUAGE)
-        .to_string()
+    language.or(default_language).unwrap_or(DEFAULT_LANGUAGE).to_string()
 }
 
 /// Translatable columns the model reads; media columns stay in `extra`.
@@ -340,13 +260,7 @@ impl<'a> Reader<'a> {
         let mut lists: BTreeMap<String, Vec<Choice>> = BTreeMap::new();
         let mut seen: HashMap<(String, String), usize> = HashMap::new();
         for row in sheet.rows.iter().skip(1) {
-            let cells = Cells {
-                file: self.file,
-                sheet,
-                columns: &columns,
-                row,
-                default_language,
-            };
+            let cells = Cells { file: self.file, sheet, columns: &columns, row, default_language };
             let list = cells.get("list_name");
             let name = cells.get("name");
             if list.is_empty() && name.is_empty() && cells.translated("label").is_empty() {
@@ -360,7 +274,10 @@ impl<'a> Reader<'a> {
                 continue;
             }
             if name.is_empty() {
-                self.diagnostics.push(Diagnostic::error(cells.location("name"), format!("choice in list '{list}' has no name: write the value stored when it is chosen")));
+                self.diagnostics.push(Diagnostic::error(
+                    cells.location("name"),
+                    format!("choice in list '{list}' has no name: write the value stored when it is chosen"),
+                ));
                 continue;
             }
             if let Some(first) = seen.insert((list.to_string(), name.to_string()), row.number)
@@ -388,12 +305,7 @@ impl<'a> Reader<'a> {
                 }
             };
             let label = cells.translated("label");
-            self.sites.choice_rows.push((
-                list.to_string(),
-                name.to_string(),
-                cells.location_at(None),
-                label.clone(),
-            ));
+            self.sites.choice_rows.push((list.to_string(), name.to_string(), cells.location_at(None), label.clone()));
             lists.entry(list.to_string()).or_default().push(Choice {
                 name: name.to_string(),
                 label,
@@ -438,24 +350,24 @@ impl<'a> Reader<'a> {
         let columns = self.columns(sheet);
         if !columns.has("type") {
             let location = sheet.location(self.file, sheet.rows.first().map(|r| r.number), None);
-            self.diagnostics.push(Diagnostic::error(location, "the survey sheet has no 'type' column: its first row must hold the headers type, name, label, …"));
+            self.diagnostics.push(Diagnostic::error(
+                location,
+                "the survey sheet has no 'type' column: its first row must hold the headers type, name, label, …",
+            ));
         }
         let mut questions = Vec::new();
         let mut groups: Vec<Group> = Vec::new();
         let mut stack: Vec<(usize, GroupKind)> = Vec::new();
         for row in sheet.rows.iter().skip(1) {
-            let cells = Cells {
-                file: self.file,
-                sheet,
-                columns: &columns,
-                row,
-                default_language,
-            };
+            let cells = Cells { file: self.file, sheet, columns: &columns, row, default_language };
             let type_text = cells.get("type");
             let name = cells.get("name");
             if type_text.is_empty() {
                 if !name.is_empty() {
-                    self.diagnostics.push(Diagnostic::error(cells.location("type"), format!("'{name}' has no type: write its type, e.g. text, integer or select_one LIST")));
+                    self.diagnostics.push(Diagnostic::error(
+                        cells.location("type"),
+                        format!("'{name}' has no type: write its type, e.g. text, integer or select_one LIST"),
+                    ));
                 }
                 continue;
             }
@@ -464,11 +376,7 @@ impl<'a> Reader<'a> {
             let group_indices: Vec<usize> = stack.iter().map(|(i, _)| *i).collect();
             match row_type {
                 RowType::BeginGroup | RowType::BeginRepeat => {
-                    let kind = if row_type == RowType::BeginGroup {
-                        GroupKind::Group
-                    } else {
-                        GroupKind::Repeat
-                    };
+                    let kind = if row_type == RowType::BeginGroup { GroupKind::Group } else { GroupKind::Repeat };
                     self.check_name(&cells, name, true);
                     let relevant = self.expression(&cells, "relevant");
                     let label = cells.translated("label");
@@ -479,32 +387,30 @@ impl<'a> Reader<'a> {
                         path,
                         label,
                         relevant,
-                        appearance: Some(cells.get("appearance").to_string())
-                            .filter(|s| !s.is_empty()),
-                        repeat_count: Some(cells.get("repeat_count").to_string())
-                            .filter(|s| !s.is_empty()),
+                        appearance: Some(cells.get("appearance").to_string()).filter(|s| !s.is_empty()),
+                        repeat_count: Some(cells.get("repeat_count").to_string()).filter(|s| !s.is_empty()),
                         row: row.number,
                     });
                     stack.push((groups.len() - 1, kind));
                 }
                 RowType::EndGroup | RowType::EndRepeat => {
-                    let kind = if row_type == RowType::EndGroup {
-                        GroupKind::Group
-                    } else {
-                        GroupKind::Repeat
-                    };
-                    let word = if kind == GroupKind::Group {
-                        "group"
-                    } else {
-                        "repeat"
-                    };
+                    let kind = if row_type == RowType::EndGroup { GroupKind::Group } else { GroupKind::Repeat };
+                    let word = if kind == GroupKind::Group { "group" } else { "repeat" };
                     match stack.pop() {
-                        None => self.diagnostics.push(Diagnostic::error(cells.location("type"), format!("'end {word}' has no matching 'begin {word}' above it; remove it or add the begin row"))),
+                        None => self.diagnostics.push(Diagnostic::error(
+                            cells.location("type"),
+                            format!(
+                                "'end {word}' has no matching 'begin {word}' above it; remove it or add the begin row"
+                            ),
+                        )),
                         Some((index, open)) if open != kind => {
                             let other = if open == GroupKind::Group { "group" } else { "repeat" };
                             self.diagnostics.push(Diagnostic::error(
                                 cells.location("type"),
-                                format!("'end {word}' closes 'begin {other} {}' (row {}); write 'end {other}' here", groups[index].name, groups[index].row),
+                                format!(
+                                    "'end {word}' closes 'begin {other} {}' (row {}); write 'end {other}' here",
+                                    groups[index].name, groups[index].row
+                                ),
                             ));
                         }
                         Some(_) => {}
@@ -519,9 +425,7 @@ impl<'a> Reader<'a> {
                 RowType::Unknown => {
                     self.diagnostics.push(Diagnostic::error(
                         cells.location("type"),
-                        format!(
-                            "unknown type '{type_text}'; the types Mamori supports are {SUPPORTED}"
-                        ),
+                        format!("unknown type '{type_text}'; the types Mamori supports are {SUPPORTED}"),
                     ));
                 }
                 RowType::Question(kind) => {
@@ -529,11 +433,7 @@ impl<'a> Reader<'a> {
                         questions.push(q);
                     }
                 }
-                RowType::Select {
-                    kind,
-                    list,
-                    or_other,
-                } => {
+                RowType::Select { kind, list, or_other } => {
                     let mut choices = choice_lists.get(&list).cloned().unwrap_or_default();
                     if !choice_lists.contains_key(&list) {
                         self.diagnostics.push(Diagnostic::error(
@@ -542,24 +442,10 @@ impl<'a> Reader<'a> {
                         ));
                     }
                     if or_other && !choices.iter().any(|c| c.name == "other") {
-                        let label = BTreeMap::from([(
-                            language_key(None, default_language),
-                            "Other".to_string(),
-                        )]);
-                        choices.push(Choice {
-                            name: "other".into(),
-                            label,
-                            score: None,
-                            extra: BTreeMap::new(),
-                        });
+                        let label = BTreeMap::from([(language_key(None, default_language), "Other".to_string())]);
+                        choices.push(Choice { name: "other".into(), label, score: None, extra: BTreeMap::new() });
                     }
-                    if let Some(mut q) = self.question(
-                        &cells,
-                        kind,
-                        Some(list),
-                        path.clone(),
-                        group_indices.clone(),
-                    ) {
+                    if let Some(mut q) = self.question(&cells, kind, Some(list), path.clone(), group_indices.clone()) {
                         q.choices = choices;
                         let other = or_other.then(|| specify_other(&q, row.number));
                         questions.push(q);
@@ -570,13 +456,15 @@ impl<'a> Reader<'a> {
         }
         for (index, _) in stack {
             let group = &groups[index];
-            let word = if group.kind == GroupKind::Group {
-                "group"
-            } else {
-                "repeat"
-            };
+            let word = if group.kind == GroupKind::Group { "group" } else { "repeat" };
             let location = sheet.location(self.file, Some(group.row), columns.plain("type"));
-            self.diagnostics.push(Diagnostic::error(location, format!("'begin {word} {}' is never closed; add an 'end {word}' row after its last question", group.name)));
+            self.diagnostics.push(Diagnostic::error(
+                location,
+                format!(
+                    "'begin {word} {}' is never closed; add an 'end {word}' row after its last question",
+                    group.name
+                ),
+            ));
         }
         (questions, groups)
     }
@@ -600,9 +488,7 @@ impl<'a> Reader<'a> {
             ));
             return false;
         }
-        self.sites
-            .names
-            .push((name.to_string(), cells.location("name")));
+        self.sites.names.push((name.to_string(), cells.location("name")));
         true
     }
 
@@ -632,8 +518,7 @@ impl<'a> Reader<'a> {
         } else if is_yes(required_text) {
             Required::Yes
         } else {
-            self.expression(cells, "required")
-                .map_or(Required::No, Required::When)
+            self.expression(cells, "required").map_or(Required::No, Required::When)
         };
         let read_only_text = cells.get("read_only");
         let read_only = if is_yes(read_only_text) {
@@ -651,15 +536,13 @@ impl<'a> Reader<'a> {
         let calculation = self.expression(cells, "calculation");
         let choice_filter = self.expression(cells, "choice_filter");
         if let Some(filter) = &choice_filter {
-            self.sites
-                .choice_filters
-                .push((cells.location("choice_filter"), filter.clone()));
+            self.sites.choice_filters.push((cells.location("choice_filter"), filter.clone()));
         }
-        if kind == QuestionType::Calculate
-            && calculation.is_none()
-            && cells.get("calculation").is_empty()
-        {
-            self.diagnostics.push(Diagnostic::error(cells.location("type"), format!("calculate '{name}' has no calculation: write the expression in the calculation column")));
+        if kind == QuestionType::Calculate && calculation.is_none() && cells.get("calculation").is_empty() {
+            self.diagnostics.push(Diagnostic::error(
+                cells.location("type"),
+                format!("calculate '{name}' has no calculation: write the expression in the calculation column"),
+            ));
         }
         let question = Question {
             name: name.to_string(),
@@ -685,9 +568,7 @@ impl<'a> Reader<'a> {
             row: cells.row.number,
             group_indices,
         };
-        self.sites
-            .questions
-            .push((question.name.clone(), cells.location_at(None)));
+        self.sites.questions.push((question.name.clone(), cells.location_at(None)));
         Some(question)
     }
 
@@ -695,13 +576,7 @@ impl<'a> Reader<'a> {
         let columns = self.columns(sheet);
         let mut rows = Vec::new();
         for row in sheet.rows.iter().skip(1) {
-            let cells = Cells {
-                file: self.file,
-                sheet,
-                columns: &columns,
-                row,
-                default_language,
-            };
+            let cells = Cells { file: self.file, sheet, columns: &columns, row, default_language };
             let kind_text = cells.get("kind");
             let kind = match kind_text.to_lowercase().as_str() {
                 "segment" => ReportKind::Segment,
@@ -715,7 +590,10 @@ impl<'a> Reader<'a> {
                     continue;
                 }
                 other => {
-                    self.diagnostics.push(Diagnostic::error(cells.location("kind"), format!("report kind '{other}' is unknown: write segment, share or ratio_of_sums")));
+                    self.diagnostics.push(Diagnostic::error(
+                        cells.location("kind"),
+                        format!("report kind '{other}' is unknown: write segment, share or ratio_of_sums"),
+                    ));
                     continue;
                 }
             };
@@ -724,24 +602,13 @@ impl<'a> Reader<'a> {
                 kind,
                 name: cells.get("name").to_string(),
                 question: opt("question"),
-                choices: cells
-                    .get("choices")
-                    .split_whitespace()
-                    .map(str::to_string)
-                    .collect(),
+                choices: cells.get("choices").split_whitespace().map(str::to_string).collect(),
                 numerator: opt("numerator"),
                 denominator: opt("denominator"),
                 label: cells.translated("label"),
             };
-            let locations = ["name", "question", "choices", "numerator", "denominator"]
-                .map(|k| (k, cells.location(k)));
-            self.sites.report_rows.push((
-                rows.len(),
-                locations
-                    .into_iter()
-                    .map(|(k, l)| (k.to_string(), l))
-                    .collect(),
-            ));
+            let locations = ["name", "question", "choices", "numerator", "denominator"].map(|k| (k, cells.location(k)));
+            self.sites.report_rows.push((rows.len(), locations.into_iter().map(|(k, l)| (k.to_string(), l)).collect()));
             rows.push(report_row);
         }
         rows
@@ -751,13 +618,7 @@ impl<'a> Reader<'a> {
         let columns = self.columns(sheet);
         let mut rows = Vec::new();
         for row in sheet.rows.iter().skip(1) {
-            let cells = Cells {
-                file: self.file,
-                sheet,
-                columns: &columns,
-                row,
-                default_language,
-            };
+            let cells = Cells { file: self.file, sheet, columns: &columns, row, default_language };
             let (question, category) = (cells.get("question"), cells.get("category"));
             if category.is_empty() {
                 self.diagnostics.push(Diagnostic::error(
@@ -766,18 +627,12 @@ impl<'a> Reader<'a> {
                 ));
                 continue;
             }
-            self.sites
-                .codebook_rows
-                .push((rows.len(), cells.location("question")));
+            self.sites.codebook_rows.push((rows.len(), cells.location("question")));
             rows.push(CodebookRow {
                 question: question.to_string(),
                 category: category.to_string(),
                 label: cells.translated("label"),
-                keywords: cells
-                    .get("keywords")
-                    .split_whitespace()
-                    .map(str::to_string)
-                    .collect(),
+                keywords: cells.get("keywords").split_whitespace().map(str::to_string).collect(),
             });
         }
         rows
@@ -788,11 +643,7 @@ impl<'a> Reader<'a> {
 fn specify_other(select: &Question, row: usize) -> Question {
     let name = format!("{}_other", select.name);
     let relevant = Expression::parse(&format!("selected(${{{}}}, 'other')", select.name)).ok();
-    let label = select
-        .label
-        .keys()
-        .map(|l| (l.clone(), "Specify other.".to_string()))
-        .collect();
+    let label = select.label.keys().map(|l| (l.clone(), "Specify other.".to_string())).collect();
     Question {
         name,
         kind: QuestionType::Text,

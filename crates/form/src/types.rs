@@ -56,21 +56,17 @@ fn simple_type(t: &str) -> Option<QuestionType> {
         "decimal" | "add decimal prompt" | "q decimal" => Decimal,
         "date" | "add date prompt" | "q date" => Date,
         "time" => Time,
-        "datetime"
-        | "date time"
-        | "add datetime prompt"
-        | "q datetime"
-        | "add date time prompt"
-        | "q date time" => Datetime,
+        "datetime" | "date time" | "add datetime prompt" | "q datetime" | "add date time prompt" | "q date time" => {
+            Datetime
+        }
         "note" | "add note prompt" | "q note" => Note,
         "calculate" | "add calculate prompt" | "q calculate" => Calculate,
         "acknowledge" | "trigger" | "add acknowledge prompt" | "q acknowledge" => Acknowledge,
         "hidden" => Hidden,
-        "start" | "end" | "today" | "deviceid" | "imei" | "simserial" | "subscriberid"
-        | "phonenumber" | "username" | "email" | "audit" | "start time" | "end time"
-        | "get start time" | "get end time" | "get today" | "device id" | "get device id"
-        | "subscriber id" | "get subscriber id" | "sim id" | "get sim id" | "get phone number"
-        | "uri:deviceid" | "uri:subscriberid" | "uri:simserial" | "uri:phonenumber"
+        "start" | "end" | "today" | "deviceid" | "imei" | "simserial" | "subscriberid" | "phonenumber" | "username"
+        | "email" | "audit" | "start time" | "end time" | "get start time" | "get end time" | "get today"
+        | "device id" | "get device id" | "subscriber id" | "get subscriber id" | "sim id" | "get sim id"
+        | "get phone number" | "uri:deviceid" | "uri:subscriberid" | "uri:simserial" | "uri:phonenumber"
         | "uri:username" | "uri:email" => Metadata,
         _ => return None,
     })
@@ -91,15 +87,12 @@ fn unsupported_reason(t: &str) -> Option<&'static str> {
         | "add location prompt"
         | "start-geopoint"
         | "background-geopoint" => "location questions cannot be answered in a web questionnaire",
-        "photo" | "image" | "audio" | "video" | "file" | "q picture" | "q image" | "q audio"
-        | "q video" | "add image prompt" | "add photo prompt" | "add audio prompt"
-        | "add video prompt" | "add file prompt" | "background-audio" | "barcode" | "q barcode"
-        | "add barcode prompt" | "osm" => {
+        "photo" | "image" | "audio" | "video" | "file" | "q picture" | "q image" | "q audio" | "q video"
+        | "add image prompt" | "add photo prompt" | "add audio prompt" | "add video prompt" | "add file prompt"
+        | "background-audio" | "barcode" | "q barcode" | "add barcode prompt" | "osm" => {
             "file, media and barcode questions are not collected by Mamori"
         }
-        "phone number" => {
-            "use type text with constraint regex(., '^[0-9+() -]+$') for phone numbers"
-        }
+        "phone number" => "use type text with constraint regex(., '^[0-9+() -]+$') for phone numbers",
         "range" => "use type integer with a constraint such as . >= 0 and . <= 10",
         "xml-external" | "csv-external" => "external data files are not supported",
         "percentage"
@@ -132,28 +125,17 @@ fn parse_select(words: &[&str], lower: &[String]) -> Option<RowType> {
         &["q", "select"],
     ];
     let first = lower.first()?.as_str();
-    if matches!(
-        first,
-        "select_one_external" | "select_one_from_file" | "select_multiple_from_file"
-    ) || lower.starts_with(&["select".into(), "one".into(), "external".into()])
-        || (lower.len() >= 3
-            && lower[0] == "select"
-            && lower[2] == "from"
-            && lower.get(3).is_some_and(|w| w == "file"))
+    if matches!(first, "select_one_external" | "select_one_from_file" | "select_multiple_from_file")
+        || lower.starts_with(&["select".into(), "one".into(), "external".into()])
+        || (lower.len() >= 3 && lower[0] == "select" && lower[2] == "from" && lower.get(3).is_some_and(|w| w == "file"))
     {
-        return Some(RowType::Unsupported("choice lists from external files are not supported; put the choices in the choices sheet".into()));
+        return Some(RowType::Unsupported(
+            "choice lists from external files are not supported; put the choices in the choices sheet".into(),
+        ));
     }
-    for (patterns, kind) in [
-        (ONE, QuestionType::SelectOne),
-        (MULTIPLE, QuestionType::SelectMultiple),
-    ] {
+    for (patterns, kind) in [(ONE, QuestionType::SelectOne), (MULTIPLE, QuestionType::SelectMultiple)] {
         for pattern in patterns {
-            if lower.len() < pattern.len()
-                || lower[..pattern.len()]
-                    .iter()
-                    .zip(pattern.iter())
-                    .any(|(a, b)| a != b)
-            {
+            if lower.len() < pattern.len() || lower[..pattern.len()].iter().zip(pattern.iter()).any(|(a, b)| a != b) {
                 continue;
             }
             let mut rest = &words[pattern.len()..];
@@ -171,11 +153,7 @@ fn parse_select(words: &[&str], lower: &[String]) -> Option<RowType> {
                 rest = &rest[..rest.len() - 3];
             }
             return Some(match rest {
-                [list] => RowType::Select {
-                    kind,
-                    list: list.to_string(),
-                    or_other,
-                },
+                [list] => RowType::Select { kind, list: list.to_string(), or_other },
                 [] => RowType::Unsupported(format!(
                     "'{}' needs a choice list name after it, e.g. '{} yes_no'",
                     words.join(" "),
@@ -197,11 +175,7 @@ mod tests {
     use QuestionType::*;
 
     fn select(kind: QuestionType, list: &str, or_other: bool) -> RowType {
-        RowType::Select {
-            kind,
-            list: list.into(),
-            or_other,
-        }
+        RowType::Select { kind, list: list.into(), or_other }
     }
 
     #[test]
@@ -214,22 +188,10 @@ mod tests {
             ("trigger", RowType::Question(Acknowledge)),
             ("get start time", RowType::Question(Metadata)),
             ("select_one status", select(SelectOne, "status", false)),
-            (
-                "select one from Sexes or specify other",
-                select(SelectOne, "Sexes", true),
-            ),
-            (
-                "select_one colors or_other",
-                select(SelectOne, "colors", true),
-            ),
-            (
-                "select all that apply from toilet",
-                select(SelectMultiple, "toilet", false),
-            ),
-            (
-                "select_multiple challenge",
-                select(SelectMultiple, "challenge", false),
-            ),
+            ("select one from Sexes or specify other", select(SelectOne, "Sexes", true)),
+            ("select_one colors or_other", select(SelectOne, "colors", true)),
+            ("select all that apply from toilet", select(SelectMultiple, "toilet", false)),
+            ("select_multiple challenge", select(SelectMultiple, "challenge", false)),
             ("begin group", RowType::BeginGroup),
             ("end_repeat", RowType::EndRepeat),
             ("frobnicate", RowType::Unknown),
@@ -241,18 +203,10 @@ mod tests {
 
     #[test]
     fn unsupported_types_say_why() {
-        for text in [
-            "geopoint",
-            "photo",
-            "select_one_external c1",
-            "begin loop over toilet",
-            "rank fruits",
-            "select_one",
-        ] {
-            assert!(
-                matches!(parse_type(text), RowType::Unsupported(_)),
-                "{text}"
-            );
+        for text in
+            ["geopoint", "photo", "select_one_external c1", "begin loop over toilet", "rank fruits", "select_one"]
+        {
+            assert!(matches!(parse_type(text), RowType::Unsupported(_)), "{text}");
         }
     }
 }

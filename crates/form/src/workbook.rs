@@ -79,20 +79,11 @@ pub fn read(file: &str, bytes: &[u8], format: Format) -> Result<Workbook, Diagno
         Format::Csv => read_csv(file, bytes)?,
         Format::Markdown => read_markdown(file, bytes)?,
     };
-    Ok(Workbook {
-        file: file.to_string(),
-        sheets,
-    })
+    Ok(Workbook { file: file.to_string(), sheets })
 }
 
 fn file_error(file: &str, message: impl Into<String>) -> Diagnostic {
-    Diagnostic::error(
-        Location {
-            file: file.to_string(),
-            ..Location::default()
-        },
-        message,
-    )
+    Diagnostic::error(Location { file: file.to_string(), ..Location::default() }, message)
 }
 
 fn read_excel(file: &str, bytes: &[u8]) -> Result<Vec<Sheet>, Diagnostic> {
@@ -100,38 +91,23 @@ fn read_excel(file: &str, bytes: &[u8]) -> Result<Vec<Sheet>, Diagnostic> {
     // calamine parses untrusted binary formats; a damaged file must become an error for the
     // user, never a crash of the server that received the upload.
     let result = catch_unwind(AssertUnwindSafe(|| -> Result<Vec<Sheet>, String> {
-        let mut workbook =
-            calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
-                format!(
-                    "cannot be read as an Excel workbook ({e}); save it again from Excel as .xlsx"
-                )
-            })?;
+        let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
+            .map_err(|e| format!("cannot be read as an Excel workbook ({e}); save it again from Excel as .xlsx"))?;
         let names = workbook.sheet_names().to_vec();
         let mut sheets = Vec::with_capacity(names.len());
         for name in names {
-            let range = workbook
-                .worksheet_range(&name)
-                .map_err(|e| format!("sheet '{name}' cannot be read ({e})"))?;
+            let range = workbook.worksheet_range(&name).map_err(|e| format!("sheet '{name}' cannot be read ({e})"))?;
             let (first_row, first_col) = range.start().unwrap_or((0, 0));
             let mut rows = Vec::new();
             for (i, cells) in range.rows().enumerate() {
                 let mut values: Vec<String> =
-                    std::iter::repeat_n(String::new(), first_col as usize)
-                        .chain(cells.iter().map(cell_text))
-                        .collect();
+                    std::iter::repeat_n(String::new(), first_col as usize).chain(cells.iter().map(cell_text)).collect();
                 trim_trailing_empty(&mut values);
                 if !values.is_empty() {
-                    rows.push(Row {
-                        number: first_row as usize + i + 1,
-                        cells: values,
-                    });
+                    rows.push(Row { number: first_row as usize + i + 1, cells: values });
                 }
             }
-            sheets.push(Sheet {
-                name,
-                rows,
-                column_offset: 0,
-            });
+            sheets.push(Sheet { name, rows, column_offset: 0 });
         }
         Ok(sheets)
     }));
@@ -161,11 +137,7 @@ fn cell_text(cell: &calamine::Data) -> String {
 
 /// Excel stores every number as a float; a choice name typed as 2006 must stay "2006".
 pub fn number_text(f: f64) -> String {
-    if f.fract() == 0.0 && f.abs() < 1e15 {
-        format!("{}", f as i64)
-    } else {
-        f.to_string()
-    }
+    if f.fract() == 0.0 && f.abs() < 1e15 { format!("{}", f as i64) } else { f.to_string() }
 }
 
 fn trim_trailing_empty(values: &mut Vec<String>) {
@@ -182,10 +154,7 @@ fn decode_text(file: &str, bytes: &[u8]) -> Result<String, Diagnostic> {
     }
     let (text, _, had_errors) = encoding_rs::SHIFT_JIS.decode(bytes);
     if had_errors {
-        return Err(file_error(
-            file,
-            "is neither UTF-8 nor Shift_JIS text; save it as CSV UTF-8",
-        ));
+        return Err(file_error(file, "is neither UTF-8 nor Shift_JIS text; save it as CSV UTF-8"));
     }
     Ok(text.into_owned())
 }
@@ -194,30 +163,16 @@ fn decode_text(file: &str, bytes: &[u8]) -> Result<String, Diagnostic> {
 /// rows under it, first cell empty, are its header and data rows.
 fn read_csv(file: &str, bytes: &[u8]) -> Result<Vec<Sheet>, Diagnostic> {
     let text = decode_text(file, bytes)?;
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut lines = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| {
             let line = e.position().map(|p| p.line() as usize);
-            let location = Location {
-                file: file.to_string(),
-                sheet: None,
-                row: line,
-                column: None,
-            };
+            let location = Location { file: file.to_string(), sheet: None, row: line, column: None };
             Diagnostic::error(location, format!("is not valid CSV: {e}"))
         })?;
         let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
-        lines.push((
-            line,
-            record
-                .iter()
-                .map(|c| c.trim().to_string())
-                .collect::<Vec<_>>(),
-        ));
+        lines.push((line, record.iter().map(|c| c.trim().to_string()).collect::<Vec<_>>()));
     }
     Ok(split_into_sheets(lines))
 }
@@ -263,11 +218,7 @@ fn split_into_sheets(lines: Vec<(usize, Vec<String>)>) -> Vec<Sheet> {
         trim_trailing_empty(&mut cells);
         let Some(first) = cells.first() else { continue };
         if !first.is_empty() {
-            sheets.push(Sheet {
-                name: first.clone(),
-                rows: Vec::new(),
-                column_offset: 1,
-            });
+            sheets.push(Sheet { name: first.clone(), rows: Vec::new(), column_offset: 1 });
             continue;
         }
         let values = cells[1..].to_vec();
@@ -276,10 +227,7 @@ fn split_into_sheets(lines: Vec<(usize, Vec<String>)>) -> Vec<Sheet> {
         }
         // Rows before any sheet name have no sheet to belong to; pyxform drops them too.
         if let Some(sheet) = sheets.last_mut() {
-            sheet.rows.push(Row {
-                number,
-                cells: values,
-            });
+            sheet.rows.push(Row { number, cells: values });
         }
     }
     sheets
@@ -295,20 +243,8 @@ mod tests {
         let wb = read("f.md", md.as_bytes(), Format::Markdown).unwrap();
         assert_eq!(wb.sheets.len(), 2);
         assert_eq!(wb.sheets[0].name, "survey");
-        assert_eq!(
-            wb.sheets[0].rows[1],
-            Row {
-                number: 4,
-                cells: vec!["text".into(), "a|b".into()]
-            }
-        );
-        assert_eq!(
-            wb.sheets[0]
-                .location("f.md", Some(4), Some(0))
-                .column
-                .as_deref(),
-            Some("B")
-        );
+        assert_eq!(wb.sheets[0].rows[1], Row { number: 4, cells: vec!["text".into(), "a|b".into()] });
+        assert_eq!(wb.sheets[0].location("f.md", Some(4), Some(0)).column.as_deref(), Some("B"));
     }
 
     #[test]

@@ -58,7 +58,13 @@ fn errors(language: &str, answers: &Answers) -> Vec<(String, AnswerErrorKind, St
 }
 
 #[track_caller]
-fn one_error(language: &str, changes: &[(&'static str, &'static str)], question: &str, kind: AnswerErrorKind, message: &str) {
+fn one_error(
+    language: &str,
+    changes: &[(&'static str, &'static str)],
+    question: &str,
+    kind: AnswerErrorKind,
+    message: &str,
+) {
     assert_eq!(errors(language, &with(changes)), vec![(question.to_string(), kind, message.to_string())]);
 }
 
@@ -79,19 +85,43 @@ fn required_questions_must_be_answered_in_the_respondents_language() {
 
 #[test]
 fn constraints_use_the_forms_own_message() {
-    one_error(JA, &[("products_done", "11")], "products_done", AnswerErrorKind::Constraint, "対象品目数以下の整数を入力してください。");
-    one_error(EN, &[("products_done", "11")], "products_done", AnswerErrorKind::Constraint, "Enter a whole number no larger than the number of devices above.");
+    one_error(
+        JA,
+        &[("products_done", "11")],
+        "products_done",
+        AnswerErrorKind::Constraint,
+        "対象品目数以下の整数を入力してください。",
+    );
+    one_error(
+        EN,
+        &[("products_done", "11")],
+        "products_done",
+        AnswerErrorKind::Constraint,
+        "Enter a whole number no larger than the number of devices above.",
+    );
     // A negative total also makes "done ≤ total" fail, as it would in ODK.
     let got = errors(EN, &with(&[("products_total", "-1"), ("products_done", "0")]));
-    assert_eq!(got[0], ("products_total".to_string(), AnswerErrorKind::Constraint, "Enter a whole number of 0 or more.".to_string()));
+    assert_eq!(
+        got[0],
+        ("products_total".to_string(), AnswerErrorKind::Constraint, "Enter a whole number of 0 or more.".to_string())
+    );
     assert_eq!(got.len(), 2);
 }
 
 #[test]
 fn integers_must_be_whole_numbers_and_full_width_digits_are_accepted() {
     let got = errors(JA, &with(&[("products_total", "十")]));
-    assert_eq!(got[0], ("products_total".to_string(), AnswerErrorKind::Type, "整数を半角数字で入力してください。".to_string()));
-    one_error(EN, &[("products_total", "2.5"), ("products_done", "2")], "products_total", AnswerErrorKind::Type, "Enter a whole number.");
+    assert_eq!(
+        got[0],
+        ("products_total".to_string(), AnswerErrorKind::Type, "整数を半角数字で入力してください。".to_string())
+    );
+    one_error(
+        EN,
+        &[("products_total", "2.5"), ("products_done", "2")],
+        "products_total",
+        AnswerErrorKind::Type,
+        "Enter a whole number.",
+    );
     let checked = check_answers(&form(), JA, &with(&[("products_total", "１２")]));
     assert!(checked.is_valid(), "{:?}", checked.errors);
     assert_eq!(checked.answers.values["products_total"], "12");
@@ -99,8 +129,20 @@ fn integers_must_be_whole_numbers_and_full_width_digits_are_accepted() {
 
 #[test]
 fn choices_must_be_in_the_list() {
-    one_error(JA, &[("proc_docs", "finished")], "proc_docs", AnswerErrorKind::NotInList, "「finished」は選択肢にありません。");
-    one_error(EN, &[("challenges", "experts money")], "challenges", AnswerErrorKind::NotInList, "'money' is not one of the choices.");
+    one_error(
+        JA,
+        &[("proc_docs", "finished")],
+        "proc_docs",
+        AnswerErrorKind::NotInList,
+        "「finished」は選択肢にありません。",
+    );
+    one_error(
+        EN,
+        &[("challenges", "experts money")],
+        "challenges",
+        AnswerErrorKind::NotInList,
+        "'money' is not one of the choices.",
+    );
     // `na` exists in status_na (SBOM questions) but not in status.
     one_error(EN, &[("psirt", "na")], "psirt", AnswerErrorKind::NotInList, "'na' is not one of the choices.");
 }
@@ -126,14 +168,27 @@ fn answers_to_questions_that_do_not_apply_are_dropped() {
 fn skip_logic_makes_follow_up_questions_required() {
     one_error(JA, &[("license_type", "other")], "license_other", AnswerErrorKind::Required, "この質問は回答必須です。");
     // "other" licence holders are not asked supply_origin, so only license_other is missing.
-    one_error(JA, &[("challenges", "experts other")], "challenges_other", AnswerErrorKind::Required, "この質問は回答必須です。");
-    let checked = check_answers(&form(), JA, &with(&[("challenges", "experts other"), ("challenges_other", "人材不足")]));
+    one_error(
+        JA,
+        &[("challenges", "experts other")],
+        "challenges_other",
+        AnswerErrorKind::Required,
+        "この質問は回答必須です。",
+    );
+    let checked =
+        check_answers(&form(), JA, &with(&[("challenges", "experts other"), ("challenges_other", "人材不足")]));
     assert!(checked.is_valid(), "{:?}", checked.errors);
 }
 
 #[test]
 fn unknown_questions_are_reported() {
-    one_error(EN, &[("favourite_colour", "blue")], "favourite_colour", AnswerErrorKind::UnknownQuestion, "There is no question named 'favourite_colour' in this form.");
+    one_error(
+        EN,
+        &[("favourite_colour", "blue")],
+        "favourite_colour",
+        AnswerErrorKind::UnknownQuestion,
+        "There is no question named 'favourite_colour' in this form.",
+    );
 }
 
 #[test]

@@ -29,7 +29,9 @@ fn duplicate_question_names_are_errors() {
 fn a_select_without_its_choice_list_is_an_error() {
     check(
         &format!("| survey |\n| | type | name | label |\n| | select_one colours | q1 | Q1 |\n{OK_CHOICES}"),
-        &["f.md:survey:3:B: error: choice list 'colours' is not in the choices sheet; add its choices there with list_name 'colours', or correct the name"],
+        &[
+            "f.md:survey:3:B: error: choice list 'colours' is not in the choices sheet; add its choices there with list_name 'colours', or correct the name",
+        ],
     );
 }
 
@@ -37,7 +39,9 @@ fn a_select_without_its_choice_list_is_an_error() {
 fn duplicate_choice_names_in_a_list_are_errors() {
     check(
         "| survey |\n| | type | name | label |\n| | select_one yn | q1 | Q1 |\n| choices |\n| | list_name | name | label |\n| | yn | yes | Yes |\n| | yn | yes | Oui |\n",
-        &["f.md:choices:7:C: error: choice 'yes' appears twice in list 'yn' (first at row 6); give each choice of a list its own name"],
+        &[
+            "f.md:choices:7:C: error: choice 'yes' appears twice in list 'yn' (first at row 6); give each choice of a list its own name",
+        ],
     );
 }
 
@@ -45,7 +49,9 @@ fn duplicate_choice_names_in_a_list_are_errors() {
 fn a_reference_to_an_unknown_question_is_an_error() {
     check(
         "| survey |\n| | type | name | label | relevant |\n| | text | q1 | Q1 | |\n| | text | q2 | Q2 | ${q3} = 'x' |\n",
-        &["f.md:survey:4:E: error: relevant refers to ${q3} at character 1, but no question is named 'q3'; correct the name or add the question"],
+        &[
+            "f.md:survey:4:E: error: relevant refers to ${q3} at character 1, but no question is named 'q3'; correct the name or add the question",
+        ],
     );
 }
 
@@ -61,11 +67,15 @@ fn labels_referring_to_unknown_questions_are_errors() {
 fn expression_syntax_errors_give_the_position() {
     check(
         "| survey |\n| | type | name | label | constraint |\n| | integer | q1 | Q1 | . >= 0 and (. < 10 |\n",
-        &["f.md:survey:3:E: error: constraint '. >= 0 and (. < 10' is not a valid expression at character 19: expected ')' to close the '(' opened here before"],
+        &[
+            "f.md:survey:3:E: error: constraint '. >= 0 and (. < 10' is not a valid expression at character 19: expected ')' to close the '(' opened here before",
+        ],
     );
     check(
         "| survey |\n| | type | name | label | relevant |\n| | integer | q1 | Q1 | |\n| | text | q2 | Q2 | ${q1} > > 3 |\n",
-        &["f.md:survey:4:E: error: relevant '${q1} > > 3' is not a valid expression at character 9: unexpected '>': a value is expected here"],
+        &[
+            "f.md:survey:4:E: error: relevant '${q1} > > 3' is not a valid expression at character 9: unexpected '>': a value is expected here",
+        ],
     );
 }
 
@@ -73,7 +83,9 @@ fn expression_syntax_errors_give_the_position() {
 fn functions_outside_the_subset_are_warnings() {
     check(
         "| survey |\n| | type | name | label | calculation |\n| | calculate | c | | pulldata('f', 'a', 'b', 'c') |\n",
-        &["f.md:survey:3:E: warning: calculation calls pulldata() at character 1, which Mamori cannot evaluate; when answers are checked this calculation is taken as satisfied"],
+        &[
+            "f.md:survey:3:E: warning: calculation calls pulldata() at character 1, which Mamori cannot evaluate; when answers are checked this calculation is taken as satisfied",
+        ],
     );
 }
 
@@ -134,7 +146,9 @@ fn codebook_rows_must_name_text_questions() {
 fn scores_must_be_numbers() {
     check(
         "| survey |\n| | type | name | label |\n| | select_one s | q | Q |\n| choices |\n| | list_name | name | label | score |\n| | s | done | Done | 1 |\n| | s | none | None | zero |\n",
-        &["f.md:choices:7:E: error: score 'zero' is not a number: write a number such as 1, 0.5 or 0, or leave it empty for an unscored choice"],
+        &[
+            "f.md:choices:7:E: error: score 'zero' is not a number: write a number such as 1, 0.5 or 0, or leave it empty for an unscored choice",
+        ],
     );
 }
 
@@ -142,7 +156,9 @@ fn scores_must_be_numbers() {
 fn missing_translations_are_warnings_not_errors() {
     check(
         "| survey |\n| | type | name | label::Japanese (ja) | label::English (en) |\n| | text | q | 会社名 | |\n",
-        &["f.md:survey:3:D: warning: '会社名' has no translation in English (en); respondents using that language see another language"],
+        &[
+            "f.md:survey:3:D: warning: '会社名' has no translation in English (en); respondents using that language see another language",
+        ],
     );
 }
 
@@ -150,7 +166,9 @@ fn missing_translations_are_warnings_not_errors() {
 fn two_headers_for_one_column_are_an_error() {
     check(
         "| survey |\n| | type | name | label | relevant | relevance |\n| | text | q | Q | | |\n",
-        &["f.md:survey:2:F: error: header 'relevance' means the same column as 'relevant' (column E); rename or remove one of them"],
+        &[
+            "f.md:survey:2:F: error: header 'relevance' means the same column as 'relevant' (column E); rename or remove one of them",
+        ],
     );
 }
 
@@ -168,9 +186,12 @@ fn invalid_and_missing_names_are_errors() {
 
 #[test]
 fn a_file_without_a_survey_sheet_is_an_error() {
-    check("| questions |\n| | type | name |\n| choices |\n| | list_name | name |\n", &[
-        "f.md: error: has no sheet named 'survey' (sheets found: questions, choices); rename the sheet with the questions to 'survey'",
-    ]);
+    check(
+        "| questions |\n| | type | name |\n| choices |\n| | list_name | name |\n",
+        &[
+            "f.md: error: has no sheet named 'survey' (sheets found: questions, choices); rename the sheet with the questions to 'survey'",
+        ],
+    );
 }
 
 #[test]

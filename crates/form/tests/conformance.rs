@@ -29,8 +29,8 @@ fn mamori_type(pyxform: &str) -> Option<&'static str> {
         "hidden" => "hidden",
         "select one" => "select_one",
         "select all that apply" => "select_multiple",
-        "start" | "end" | "today" | "deviceid" | "simserial" | "phonenumber" | "subscriberid"
-        | "username" | "email" | "uri:deviceid" => "metadata",
+        "start" | "end" | "today" | "deviceid" | "simserial" | "phonenumber" | "subscriberid" | "username"
+        | "email" | "uri:deviceid" => "metadata",
         "group" => "group",
         "repeat" => "repeat",
         _ => return None,
@@ -52,13 +52,7 @@ fn our_fields(form: &Form) -> (Fields, Fields) {
         .questions
         .iter()
         .map(|q| {
-            let path = q
-                .path
-                .iter()
-                .chain(std::iter::once(&q.name))
-                .cloned()
-                .collect::<Vec<_>>()
-                .join("/");
+            let path = q.path.iter().chain(std::iter::once(&q.name)).cloned().collect::<Vec<_>>().join("/");
             (path, q.kind.as_str().to_string())
         })
         .collect();
@@ -66,13 +60,7 @@ fn our_fields(form: &Form) -> (Fields, Fields) {
         .groups
         .iter()
         .map(|g| {
-            let path = g
-                .path
-                .iter()
-                .chain(std::iter::once(&g.name))
-                .cloned()
-                .collect::<Vec<_>>()
-                .join("/");
+            let path = g.path.iter().chain(std::iter::once(&g.name)).cloned().collect::<Vec<_>>().join("/");
             (path, format!("{:?}", g.kind).to_lowercase())
         })
         .collect();
@@ -81,34 +69,21 @@ fn our_fields(form: &Form) -> (Fields, Fields) {
 }
 
 fn located(outcome: &Outcome) -> bool {
-    outcome
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .all(|d| {
-            !d.location.file.is_empty()
-                && !d.message.is_empty()
-                && (d.location.sheet.is_none() || d.location.row.is_some())
-        })
+    outcome.diagnostics.iter().filter(|d| d.is_error()).all(|d| {
+        !d.location.file.is_empty() && !d.message.is_empty() && (d.location.sheet.is_none() || d.location.row.is_some())
+    })
 }
 
 #[test]
 fn every_corpus_form_reads_like_pyxform_or_gets_located_errors() {
-    let verdicts: Vec<Value> = serde_json::from_str(
-        &std::fs::read_to_string(corpus().join("pyxform-verdicts.json")).unwrap(),
-    )
-    .unwrap();
-    let verdicts: BTreeMap<String, Value> = verdicts
-        .into_iter()
-        .map(|v| (v["file"].as_str().unwrap().to_string(), v))
-        .collect();
+    let verdicts: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(corpus().join("pyxform-verdicts.json")).unwrap()).unwrap();
+    let verdicts: BTreeMap<String, Value> =
+        verdicts.into_iter().map(|v| (v["file"].as_str().unwrap().to_string(), v)).collect();
     let expected: Value = serde_json::from_str(include_str!("data/pyxform-expected.json")).unwrap();
     let mut compared = 0;
     let mut refused = 0;
-    let mut files: Vec<PathBuf> = std::fs::read_dir(corpus())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(corpus()).unwrap().map(|e| e.unwrap().path()).collect();
     files.sort();
     for path in files {
         let name = path.file_name().unwrap().to_str().unwrap().to_string();
@@ -116,35 +91,17 @@ fn every_corpus_form_reads_like_pyxform_or_gets_located_errors() {
             continue;
         };
         let outcome = read_file(&path);
-        let errors: Vec<String> = outcome
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| d.to_string())
-            .collect();
+        let errors: Vec<String> = outcome.diagnostics.iter().filter(|d| d.is_error()).map(|d| d.to_string()).collect();
         let ok = verdict["pyxform"] == "ok";
-        let supported = verdict["types"].as_array().is_some_and(|ts| {
-            ts.iter()
-                .all(|t| mamori_type(t.as_str().unwrap()).is_some())
-        });
+        let supported =
+            verdict["types"].as_array().is_some_and(|ts| ts.iter().all(|t| mamori_type(t.as_str().unwrap()).is_some()));
         if ok && supported {
-            let form = outcome
-                .form
-                .as_ref()
-                .unwrap_or_else(|| panic!("{name}: no form: {errors:?}"));
+            let form = outcome.form.as_ref().unwrap_or_else(|| panic!("{name}: no form: {errors:?}"));
             match KNOWN_STRICTER.iter().find(|(f, _)| *f == name) {
-                Some((_, message)) => assert!(
-                    errors.iter().any(|e| e.ends_with(message)),
-                    "{name}: {errors:?}"
-                ),
-                None => assert!(
-                    errors.is_empty(),
-                    "{name} should read without error: {errors:#?}"
-                ),
+                Some((_, message)) => assert!(errors.iter().any(|e| e.ends_with(message)), "{name}: {errors:?}"),
+                None => assert!(errors.is_empty(), "{name} should read without error: {errors:#?}"),
             }
-            let pyxform = expected["forms"][&name]
-                .as_array()
-                .unwrap_or_else(|| panic!("{name} missing from expected"));
+            let pyxform = expected["forms"][&name].as_array().unwrap_or_else(|| panic!("{name} missing from expected"));
             // For a `table-list` group pyxform adds a label note and a header select so ODK
             // Collect can draw a table; they are layout, not questions, and Mamori keeps the
             // group's appearance instead.
@@ -159,22 +116,16 @@ fn every_corpus_form_reads_like_pyxform_or_gets_located_errors() {
                 .map(|f| {
                     (
                         f["path"].as_str().unwrap().to_string(),
-                        mamori_type(f["type"].as_str().unwrap())
-                            .unwrap()
-                            .to_string(),
+                        mamori_type(f["type"].as_str().unwrap()).unwrap().to_string(),
                     )
                 })
                 .collect();
-            let (their_groups, their_questions): (Vec<_>, Vec<_>) = theirs
-                .into_iter()
-                .partition(|(_, t)| t == "group" || t == "repeat");
+            let (their_groups, their_questions): (Vec<_>, Vec<_>) =
+                theirs.into_iter().partition(|(_, t)| t == "group" || t == "repeat");
             let mut their_groups = their_groups;
             their_groups.sort();
             let (questions, groups) = our_fields(form);
-            assert_eq!(
-                questions, their_questions,
-                "{name}: questions differ from pyxform's"
-            );
+            assert_eq!(questions, their_questions, "{name}: questions differ from pyxform's");
             assert_eq!(groups, their_groups, "{name}: groups differ from pyxform's");
             compared += 1;
         } else {
@@ -184,19 +135,12 @@ fn every_corpus_form_reads_like_pyxform_or_gets_located_errors() {
                 verdict["pyxform"],
                 verdict["types"]
             );
-            assert!(
-                located(&outcome),
-                "{name}: errors without a location: {errors:#?}"
-            );
+            assert!(located(&outcome), "{name}: errors without a location: {errors:#?}");
             refused += 1;
         }
     }
     // Guard against the corpus silently going missing: these counts are what it holds today.
-    assert_eq!(
-        (compared, refused),
-        (32, 33),
-        "forms compared with pyxform, forms refused"
-    );
+    assert_eq!((compared, refused), (32, 33), "forms compared with pyxform, forms refused");
 }
 
 #[test]
@@ -211,19 +155,7 @@ fn unsupported_types_are_refused_with_the_row_named() {
 fn metadata_types_are_accepted() {
     let outcome = read_file(&corpus().join("unknown_question_type.xls"));
     let form = outcome.form.unwrap();
-    for name in [
-        "start",
-        "end",
-        "today",
-        "deviceid",
-        "subscriberid",
-        "simid",
-        "phonenumber",
-    ] {
-        assert_eq!(
-            form.question(name).map(|q| q.kind),
-            Some(QuestionType::Metadata),
-            "{name}"
-        );
+    for name in ["start", "end", "today", "deviceid", "subscriberid", "simid", "phonenumber"] {
+        assert_eq!(form.question(name).map(|q| q.kind), Some(QuestionType::Metadata), "{name}");
     }
 }

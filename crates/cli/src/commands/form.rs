@@ -37,10 +37,7 @@ pub enum ShowFormat {
 pub fn run(command: FormCommand) -> ExitCode {
     match command {
         FormCommand::Check { files } => check(&files),
-        FormCommand::Show {
-            file,
-            format: ShowFormat::Json,
-        } => show(&file),
+        FormCommand::Show { file, format: ShowFormat::Json } => show(&file),
     }
 }
 
@@ -67,11 +64,7 @@ fn check(files: &[PathBuf]) -> ExitCode {
                 form.version,
                 form.questions.len(),
                 form.groups.len(),
-                if form.languages.is_empty() {
-                    "-".to_string()
-                } else {
-                    form.languages.join(", ")
-                },
+                if form.languages.is_empty() { "-".to_string() } else { form.languages.join(", ") },
             ),
             _ => {
                 failed = true;
@@ -82,11 +75,7 @@ fn check(files: &[PathBuf]) -> ExitCode {
             }
         }
     }
-    if failed {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    }
+    if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }
 
 fn show(file: &Path) -> ExitCode {

@@ -17,9 +17,7 @@ pub fn eval(expr: &Expr, env: &dyn Env) -> Result<Value, EvalError> {
         Expr::Neg(inner) => Value::Num(-eval(inner, env)?.to_num()),
         Expr::Bin(op, left, right) => binary(*op, left, right, env)?,
         Expr::Call(func, args) => call(*func, args, env)?,
-        Expr::RegexLiteral(value, regex) => {
-            Value::Bool(regex.is_match(&eval(value, env)?.to_text()))
-        }
+        Expr::RegexLiteral(value, regex) => Value::Bool(regex.is_match(&eval(value, env)?.to_text())),
         Expr::Unsupported(name) => return Err(EvalError::Unsupported(name.clone())),
     })
 }
@@ -28,14 +26,10 @@ fn binary(op: BinOp, left: &Expr, right: &Expr, env: &dyn Env) -> Result<Value, 
     // `and`/`or` short-circuit, so `${n} > 0 and 10 div ${n} > 1` never divides by zero.
     match op {
         BinOp::Or => {
-            return Ok(Value::Bool(
-                eval(left, env)?.to_bool() || eval(right, env)?.to_bool(),
-            ));
+            return Ok(Value::Bool(eval(left, env)?.to_bool() || eval(right, env)?.to_bool()));
         }
         BinOp::And => {
-            return Ok(Value::Bool(
-                eval(left, env)?.to_bool() && eval(right, env)?.to_bool(),
-            ));
+            return Ok(Value::Bool(eval(left, env)?.to_bool() && eval(right, env)?.to_bool()));
         }
         _ => {}
     }
@@ -60,9 +54,7 @@ fn binary(op: BinOp, left: &Expr, right: &Expr, env: &dyn Env) -> Result<Value, 
 fn equal(l: &Value, r: &Value) -> bool {
     match (l, r) {
         (Value::Bool(_), _) | (_, Value::Bool(_)) => l.to_bool() == r.to_bool(),
-        (Value::Num(_), _) | (_, Value::Num(_)) | (Value::Date(_), _) | (_, Value::Date(_)) => {
-            l.to_num() == r.to_num()
-        }
+        (Value::Num(_), _) | (_, Value::Num(_)) | (Value::Date(_), _) | (_, Value::Date(_)) => l.to_num() == r.to_num(),
         (Value::Str(a), Value::Str(b)) => a == b,
     }
 }
@@ -87,8 +79,7 @@ fn call(func: Func, args: &[Expr], env: &dyn Env) -> Result<Value, EvalError> {
         Func::Regex => {
             let value = arg(0)?.to_text();
             let pattern = arg(1)?.to_text();
-            let regex =
-                regex::Regex::new(&pattern).map_err(|e| EvalError::BadRegex(e.to_string()))?;
+            let regex = regex::Regex::new(&pattern).map_err(|e| EvalError::BadRegex(e.to_string()))?;
             Value::Bool(regex.is_match(&value))
         }
         Func::If => {
@@ -100,11 +91,7 @@ fn call(func: Func, args: &[Expr], env: &dyn Env) -> Result<Value, EvalError> {
         }
         Func::Coalesce => {
             let first = arg(0)?;
-            if first.to_text().is_empty() {
-                arg(1)?
-            } else {
-                first
-            }
+            if first.to_text().is_empty() { arg(1)? } else { first }
         }
         Func::Concat => {
             let mut out = String::new();
@@ -120,11 +107,7 @@ fn call(func: Func, args: &[Expr], env: &dyn Env) -> Result<Value, EvalError> {
         Func::Int => Value::Num(arg(0)?.to_num().trunc()),
         Func::Round => {
             let x = arg(0)?.to_num();
-            let digits = if args.len() > 1 {
-                arg(1)?.to_num()
-            } else {
-                0.0
-            };
+            let digits = if args.len() > 1 { arg(1)?.to_num() } else { 0.0 };
             let scale = 10f64.powi(digits as i32);
             Value::Num((x * scale + 0.5).floor() / scale)
         }
@@ -142,11 +125,7 @@ fn call(func: Func, args: &[Expr], env: &dyn Env) -> Result<Value, EvalError> {
             let text: Vec<char> = arg(0)?.to_text().chars().collect();
             let len = text.len() as f64;
             let start = arg(1)?.to_num().clamp(0.0, len);
-            let end = if args.len() > 2 {
-                arg(2)?.to_num().clamp(start, len)
-            } else {
-                len
-            };
+            let end = if args.len() > 2 { arg(2)?.to_num().clamp(start, len) } else { len };
             if start.is_nan() || end.is_nan() {
                 Value::Str(String::new())
             } else {
@@ -209,11 +188,7 @@ pub fn number_to_text(n: f64) -> String {
     if n.is_nan() {
         "NaN".into()
     } else if n.is_infinite() {
-        if n > 0.0 {
-            "Infinity".into()
-        } else {
-            "-Infinity".into()
-        }
+        if n > 0.0 { "Infinity".into() } else { "-Infinity".into() }
     } else if n.fract() == 0.0 && n.abs() < 1e15 {
         format!("{}", n as i64)
     } else {

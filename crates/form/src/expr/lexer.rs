@@ -62,26 +62,15 @@ pub fn tokenize(source: &str) -> Result<Vec<Token>, ExprError> {
             }
             '$' => {
                 if next != Some('{') {
-                    return Err(ExprError::new(
-                        start,
-                        "'$' must start a reference like ${question_name}",
-                    ));
+                    return Err(ExprError::new(start, "'$' must start a reference like ${question_name}"));
                 }
                 let close = chars[i + 2..]
                     .iter()
                     .position(|&c| c == '}')
-                    .ok_or_else(|| {
-                        ExprError::new(
-                            start,
-                            "reference is not closed: add '}' after the question name",
-                        )
-                    })?;
+                    .ok_or_else(|| ExprError::new(start, "reference is not closed: add '}' after the question name"))?;
                 let name: String = chars[i + 2..i + 2 + close].iter().collect();
                 let name = name.trim().to_string();
-                if name.is_empty()
-                    || !name.starts_with(is_name_start)
-                    || !name.chars().all(is_name_char)
-                {
+                if name.is_empty() || !name.starts_with(is_name_start) || !name.chars().all(is_name_char) {
                     return Err(ExprError::new(
                         start,
                         format!(
@@ -90,22 +79,17 @@ pub fn tokenize(source: &str) -> Result<Vec<Token>, ExprError> {
                     ));
                 }
                 i += close + 3;
-                tokens.push(Token {
-                    tok: Tok::Ref(name),
-                    pos: start,
-                });
+                tokens.push(Token { tok: Tok::Ref(name), pos: start });
                 continue;
             }
             '\'' | '"' => {
-                let close = chars[i + 1..].iter().position(|&q| q == c).ok_or_else(|| {
-                    ExprError::new(start, format!("text is not closed: add the closing {c}"))
-                })?;
+                let close = chars[i + 1..]
+                    .iter()
+                    .position(|&q| q == c)
+                    .ok_or_else(|| ExprError::new(start, format!("text is not closed: add the closing {c}")))?;
                 let text: String = chars[i + 1..i + 1 + close].iter().collect();
                 i += close + 2;
-                tokens.push(Token {
-                    tok: Tok::Str(text),
-                    pos: start,
-                });
+                tokens.push(Token { tok: Tok::Str(text), pos: start });
                 continue;
             }
             c if c.is_ascii_digit() || (c == '.' && next.is_some_and(|n| n.is_ascii_digit())) => {
@@ -120,14 +104,9 @@ pub fn tokenize(source: &str) -> Result<Vec<Token>, ExprError> {
                     }
                 }
                 let text: String = chars[i..j].iter().collect();
-                let value = text
-                    .parse()
-                    .map_err(|_| ExprError::new(start, format!("'{text}' is not a number")))?;
+                let value = text.parse().map_err(|_| ExprError::new(start, format!("'{text}' is not a number")))?;
                 i = j;
-                tokens.push(Token {
-                    tok: Tok::Num(value),
-                    pos: start,
-                });
+                tokens.push(Token { tok: Tok::Num(value), pos: start });
                 continue;
             }
             c if is_name_start(c) => {
@@ -144,10 +123,7 @@ pub fn tokenize(source: &str) -> Result<Vec<Token>, ExprError> {
                 }
                 let name: String = chars[i..j].iter().collect();
                 i = j;
-                tokens.push(Token {
-                    tok: Tok::Name(name),
-                    pos: start,
-                });
+                tokens.push(Token { tok: Tok::Name(name), pos: start });
                 continue;
             }
             '.' if next == Some('.') => {
@@ -186,16 +162,10 @@ pub fn tokenize(source: &str) -> Result<Vec<Token>, ExprError> {
             '|' => Tok::Pipe,
             '@' => Tok::At,
             '!' => {
-                return Err(ExprError::new(
-                    start,
-                    "'!' is not an operator: use != or not(…)",
-                ));
+                return Err(ExprError::new(start, "'!' is not an operator: use != or not(…)"));
             }
             other => {
-                return Err(ExprError::new(
-                    start,
-                    format!("unexpected character '{other}'"),
-                ));
+                return Err(ExprError::new(start, format!("unexpected character '{other}'")));
             }
         };
         i += 1;

@@ -29,10 +29,7 @@ pub struct ExprError {
 
 impl ExprError {
     pub(crate) fn new(position: usize, message: impl Into<String>) -> Self {
-        ExprError {
-            position,
-            message: message.into(),
-        }
+        ExprError { position, message: message.into() }
     }
 }
 

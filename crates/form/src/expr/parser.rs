@@ -17,15 +17,8 @@ pub struct Parsed {
 pub fn parse(source: &str) -> Result<Parsed, ExprError> {
     let tokens = tokenize(source)?;
     let end = source.chars().count();
-    let mut parser = Parser {
-        tokens,
-        at: 0,
-        end,
-        refs: Vec::new(),
-        paths: Vec::new(),
-        unsupported: Vec::new(),
-        depth: 0,
-    };
+    let mut parser =
+        Parser { tokens, at: 0, end, refs: Vec::new(), paths: Vec::new(), unsupported: Vec::new(), depth: 0 };
     if parser.tokens.is_empty() {
         return Err(ExprError::new(0, "the expression is empty"));
     }
@@ -33,18 +26,10 @@ pub fn parse(source: &str) -> Result<Parsed, ExprError> {
     if let Some(token) = parser.peek_token() {
         return Err(ExprError::new(
             token.pos,
-            format!(
-                "unexpected {}: expected an operator such as 'and', 'or', '=' or the end",
-                describe(&token.tok)
-            ),
+            format!("unexpected {}: expected an operator such as 'and', 'or', '=' or the end", describe(&token.tok)),
         ));
     }
-    Ok(Parsed {
-        root,
-        refs: parser.refs,
-        paths: parser.paths,
-        unsupported: parser.unsupported,
-    })
+    Ok(Parsed { root, refs: parser.refs, paths: parser.paths, unsupported: parser.unsupported })
 }
 
 /// Deeply nested input such as ten thousand '(' must fail cleanly rather than overflow the stack.
@@ -129,10 +114,7 @@ impl Parser {
     fn expr(&mut self) -> Result<Expr, ExprError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(ExprError::new(
-                self.pos(),
-                "the expression is nested too deeply",
-            ));
+            return Err(ExprError::new(self.pos(), "the expression is nested too deeply"));
         }
         let result = self.or();
         self.depth -= 1;
@@ -214,10 +196,7 @@ impl Parser {
         if self.eat(&Tok::Minus) {
             self.depth += 1;
             if self.depth > MAX_DEPTH {
-                return Err(ExprError::new(
-                    self.pos(),
-                    "the expression is nested too deeply",
-                ));
+                return Err(ExprError::new(self.pos(), "the expression is nested too deeply"));
             }
             let inner = self.unary();
             self.depth -= 1;
@@ -225,10 +204,7 @@ impl Parser {
         }
         let operand = self.primary()?;
         if self.peek() == Some(&Tok::Pipe) {
-            return Err(ExprError::new(
-                self.pos(),
-                "'|' (node-set union) is not supported in Mamori forms",
-            ));
+            return Err(ExprError::new(self.pos(), "'|' (node-set union) is not supported in Mamori forms"));
         }
         Ok(operand)
     }
@@ -236,10 +212,7 @@ impl Parser {
     fn primary(&mut self) -> Result<Expr, ExprError> {
         let pos = self.pos();
         let Some(token) = self.advance() else {
-            return Err(ExprError::new(
-                pos,
-                "the expression ends too early: a value is missing",
-            ));
+            return Err(ExprError::new(pos, "the expression ends too early: a value is missing"));
         };
         match token.tok {
             Tok::Num(n) => Ok(Expr::Num(n)),
@@ -251,28 +224,16 @@ impl Parser {
             Tok::LParen => {
                 let inner = self.expr()?;
                 if !self.eat(&Tok::RParen) {
-                    return Err(ExprError::new(
-                        self.pos(),
-                        "expected ')' to close the '(' opened here before",
-                    ));
+                    return Err(ExprError::new(self.pos(), "expected ')' to close the '(' opened here before"));
                 }
                 Ok(inner)
             }
             Tok::Name(name) if self.peek() == Some(&Tok::LParen) => self.call(name, pos),
-            Tok::Name(_)
-            | Tok::Dot
-            | Tok::DotDot
-            | Tok::Slash
-            | Tok::DoubleSlash
-            | Tok::Star
-            | Tok::At => {
+            Tok::Name(_) | Tok::Dot | Tok::DotDot | Tok::Slash | Tok::DoubleSlash | Tok::Star | Tok::At => {
                 self.at -= 1;
                 self.path()
             }
-            other => Err(ExprError::new(
-                pos,
-                format!("unexpected {}: a value is expected here", describe(&other)),
-            )),
+            other => Err(ExprError::new(pos, format!("unexpected {}: a value is expected here", describe(&other)))),
         }
     }
 
@@ -305,20 +266,13 @@ impl Parser {
             } else {
                 format!("{min} to {max}")
             };
-            return Err(ExprError::new(
-                pos,
-                format!("{name}() takes {wanted} argument(s), not {}", args.len()),
-            ));
+            return Err(ExprError::new(pos, format!("{name}() takes {wanted} argument(s), not {}", args.len())));
         }
         if func == Func::Regex
             && let Expr::Str(pattern) = &args[1]
         {
-            let regex = regex::Regex::new(pattern).map_err(|e| {
-                ExprError::new(
-                    pos,
-                    format!("regex() pattern is not a valid regular expression: {e}"),
-                )
-            })?;
+            let regex = regex::Regex::new(pattern)
+                .map_err(|e| ExprError::new(pos, format!("regex() pattern is not a valid regular expression: {e}")))?;
             let value = args.swap_remove(0);
             return Ok(Expr::RegexLiteral(Box::new(value), regex));
         }
@@ -352,10 +306,7 @@ impl Parser {
                     ));
                 }
                 _ => {
-                    return Err(ExprError::new(
-                        pos,
-                        "a path step (a name, '.' or '..') is expected here",
-                    ));
+                    return Err(ExprError::new(pos, "a path step (a name, '.' or '..') is expected here"));
                 }
             }
             steps += 1;
@@ -377,10 +328,9 @@ impl Parser {
                 self.paths.push((name.clone(), start));
                 Ok(Expr::Path(name))
             }
-            None => Err(ExprError::new(
-                start,
-                "this path does not end in a question name: refer to a question as ${name}",
-            )),
+            None => {
+                Err(ExprError::new(start, "this path does not end in a question name: refer to a question as ${name}"))
+            }
         }
     }
 }
