@@ -197,3 +197,31 @@ fn every_problem_of_a_response_is_reported() {
     let kinds: Vec<AnswerErrorKind> = errors(JA, &answers).into_iter().map(|(_, k, _)| k).collect();
     assert_eq!(kinds, vec![AnswerErrorKind::Required, AnswerErrorKind::Constraint, AnswerErrorKind::NotInList]);
 }
+
+#[test]
+fn repeat_instances_are_checked_each_with_the_outer_answers_in_view() {
+    let md = "| survey |\n| | type | name | label | required | constraint | relevant |\n| | integer | n | N | yes | | |\n| | begin repeat | member | Member | | | ${n} > 0 |\n| | text | who | Who | yes | | |\n| | integer | age | Age | | . <= ${n} * 100 | |\n| | end repeat | | | | | |\n";
+    let outcome = mamori_form::read_bytes("r.md", md.as_bytes());
+    assert!(!outcome.has_errors(), "{:?}", outcome.diagnostics);
+    let form = outcome.form.unwrap();
+    let mut answers = Answers::from_pairs([("n", "1")]);
+    answers.repeats.insert(
+        "member".into(),
+        vec![Answers::from_pairs([("who", "A"), ("age", "30")]), Answers::from_pairs([("who", ""), ("age", "300")])],
+    );
+    let checked = check_answers(&form, EN, &answers);
+    let got: Vec<_> = checked.errors.iter().map(|e| (e.question.as_str(), e.instance.clone(), e.kind)).collect();
+    assert_eq!(
+        got,
+        vec![
+            ("who", Some(("member".to_string(), 2)), AnswerErrorKind::Required),
+            ("age", Some(("member".to_string(), 2)), AnswerErrorKind::Constraint),
+        ]
+    );
+    assert_eq!(checked.answers.repeats["member"][0].values["who"], "A");
+    // With n = 0 the repeat does not apply and its instances are dropped.
+    answers.values.insert("n".into(), "0".into());
+    let checked = check_answers(&form, EN, &answers);
+    assert!(checked.is_valid(), "{:?}", checked.errors);
+    assert_eq!(checked.dropped, vec!["member"]);
+}

@@ -6,14 +6,15 @@
 use super::ast::{BinOp, Expr, Func};
 use super::{Env, EvalError, Value};
 use crate::dates;
+use std::borrow::Cow;
 
-pub fn eval(expr: &Expr, env: &dyn Env) -> Result<Value, EvalError> {
+pub fn eval<'a>(expr: &'a Expr, env: &'a dyn Env) -> Result<Value<'a>, EvalError> {
     Ok(match expr {
         Expr::Num(n) => Value::Num(*n),
-        Expr::Str(s) => Value::Str(s.clone()),
-        Expr::Ref(name) => Value::Str(env.value(name).unwrap_or("").to_string()),
-        Expr::Path(name) => Value::Str(env.path_value(name).unwrap_or("").to_string()),
-        Expr::Current => Value::Str(env.current().to_string()),
+        Expr::Str(s) => Value::Str(Cow::Borrowed(s)),
+        Expr::Ref(name) => Value::Str(Cow::Borrowed(env.value(name).unwrap_or(""))),
+        Expr::Path(name) => Value::Str(Cow::Borrowed(env.path_value(name).unwrap_or(""))),
+        Expr::Current => Value::Str(Cow::Borrowed(env.current())),
         Expr::Neg(inner) => Value::Num(-eval(inner, env)?.to_num()),
         Expr::Bin(op, left, right) => binary(*op, left, right, env)?,
         Expr::Call(func, args) => call(*func, args, env)?,
@@ -22,7 +23,7 @@ pub fn eval(expr: &Expr, env: &dyn Env) -> Result<Value, EvalError> {
     })
 }
 
-fn binary(op: BinOp, left: &Expr, right: &Expr, env: &dyn Env) -> Result<Value, EvalError> {
+fn binary<'a>(op: BinOp, left: &'a Expr, right: &'a Expr, env: &'a dyn Env) -> Result<Value<'a>, EvalError> {
     // `and`/`or` short-circuit, so `${n} > 0 and 10 div ${n} > 1` never divides by zero.
     match op {
         BinOp::Or => {
@@ -59,7 +60,7 @@ fn equal(l: &Value, r: &Value) -> bool {
     }
 }
 
-fn call(func: Func, args: &[Expr], env: &dyn Env) -> Result<Value, EvalError> {
+fn call<'a>(func: Func, args: &'a [Expr], env: &'a dyn Env) -> Result<Value<'a>, EvalError> {
     let arg = |i: usize| eval(&args[i], env);
     let text_or_current = |i: usize| -> Result<String, EvalError> {
         Ok(match args.get(i) {
@@ -98,11 +99,11 @@ fn call(func: Func, args: &[Expr], env: &dyn Env) -> Result<Value, EvalError> {
             for a in args {
                 out.push_str(&eval(a, env)?.to_text());
             }
-            Value::Str(out)
+            Value::Str(Cow::Owned(out))
         }
         Func::Number => match args.first() {
             Some(e) => Value::Num(eval(e, env)?.to_num()),
-            None => Value::Num(Value::Str(env.current().to_string()).to_num()),
+            None => Value::Num(text_to_number(env.current())),
         },
         Func::Int => Value::Num(arg(0)?.to_num().trunc()),
         Func::Round => {
@@ -115,7 +116,7 @@ fn call(func: Func, args: &[Expr], env: &dyn Env) -> Result<Value, EvalError> {
         Func::Not => Value::Bool(!arg(0)?.to_bool()),
         Func::True => Value::Bool(true),
         Func::False => Value::Bool(false),
-        Func::String => Value::Str(text_or_current(0)?),
+        Func::String => Value::Str(Cow::Owned(text_or_current(0)?)),
         Func::Boolean => Value::Bool(arg(0)?.to_bool()),
         Func::Contains => Value::Bool(arg(0)?.to_text().contains(&arg(1)?.to_text())),
         Func::StartsWith => Value::Bool(arg(0)?.to_text().starts_with(&arg(1)?.to_text())),
@@ -127,15 +128,15 @@ fn call(func: Func, args: &[Expr], env: &dyn Env) -> Result<Value, EvalError> {
             let start = arg(1)?.to_num().clamp(0.0, len);
             let end = if args.len() > 2 { arg(2)?.to_num().clamp(start, len) } else { len };
             if start.is_nan() || end.is_nan() {
-                Value::Str(String::new())
+                Value::Str(Cow::Borrowed(""))
             } else {
-                Value::Str(text[start as usize..end as usize].iter().collect())
+                Value::Str(Cow::Owned(text[start as usize..end as usize].iter().collect()))
             }
         }
     })
 }
 
-impl Value {
+impl Value<'_> {
     pub fn to_bool(&self) -> bool {
         match self {
             Value::Bool(b) => *b,
@@ -159,7 +160,7 @@ impl Value {
     /// XPath `string()`.
     pub fn to_text(&self) -> String {
         match self {
-            Value::Str(s) => s.clone(),
+            Value::Str(s) => s.to_string(),
             Value::Bool(b) => b.to_string(),
             Value::Date(d) => dates::format_date(*d),
             Value::Num(n) => number_to_text(*n),

@@ -8,6 +8,7 @@ mod parser;
 
 pub use eval::{number_to_text, text_to_number};
 use serde::{Serialize, Serializer};
+use std::borrow::Cow;
 use std::fmt;
 
 /// A parsed expression and the source text it came from.
@@ -50,8 +51,9 @@ pub enum EvalError {
 
 /// A value during evaluation.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value {
-    Str(String),
+pub enum Value<'a> {
+    /// Text, borrowed from the answers or the expression where possible.
+    Str(Cow<'a, str>),
     Num(f64),
     Bool(bool),
     /// Days since 1970-01-01, from `today()`.
@@ -106,7 +108,7 @@ impl Expression {
         &self.unsupported
     }
 
-    pub fn eval(&self, env: &dyn Env) -> Result<Value, EvalError> {
+    pub fn eval<'a>(&'a self, env: &'a dyn Env) -> Result<Value<'a>, EvalError> {
         eval::eval(&self.root, env)
     }
 
