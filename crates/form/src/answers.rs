@@ -245,9 +245,10 @@ impl<'f> RowChecker<'f> {
     /// do not apply are emptied (their indices pushed to `dropped`), calculations filled in,
     /// valid answers normalised. Invalid answers stay as given, with an error each.
     pub fn check(&self, values: &mut [String], errors: &mut Vec<RowError>, dropped: &mut Vec<usize>) {
+        let first = errors.len();
         for i in 0..self.form.questions.len() {
             if !self.in_repeat[i] {
-                self.step(i, values, None, errors, dropped);
+                self.step(i, values, None, errors, first, dropped);
             }
         }
     }
@@ -260,9 +261,10 @@ impl<'f> RowChecker<'f> {
         errors: &mut Vec<RowError>,
         dropped: &mut Vec<usize>,
     ) {
+        let first = errors.len();
         for i in 0..self.form.questions.len() {
             if self.repeat_of[i] == Some(repeat) {
-                self.step(i, local, Some(outer), errors, dropped);
+                self.step(i, local, Some(outer), errors, first, dropped);
             }
         }
     }
@@ -273,8 +275,10 @@ impl<'f> RowChecker<'f> {
         values: &mut [String],
         outer: Option<&[String]>,
         errors: &mut Vec<RowError>,
+        first_error: usize,
         dropped: &mut Vec<usize>,
     ) {
+        let invalid = &errors[first_error..];
         let visit = {
             let env = RowEnv {
                 index: &self.index,
@@ -284,7 +288,7 @@ impl<'f> RowChecker<'f> {
                 current: "",
                 today: self.today,
             };
-            self.visit(&self.form.questions[i], &values[i], &env)
+            self.visit(&self.form.questions[i], &values[i], &env, invalid)
         };
         match visit {
             Visit::NotRelevant => {
@@ -341,7 +345,9 @@ impl<'f> RowChecker<'f> {
         }
     }
 
-    fn visit(&self, q: &Question, raw: &str, env: &RowEnv) -> Visit {
+    /// `invalid`: this row's errors so far; a constraint reading an invalid answer is not
+    /// judged, so one wrong number does not also fail every check that compares with it.
+    fn visit(&self, q: &Question, raw: &str, env: &RowEnv, invalid: &[RowError]) -> Visit {
         let relevant =
             q.group_indices.iter().all(|&g| holds(&self.form.groups[g].relevant, env)) && holds(&q.relevant, env);
         if !relevant {
@@ -374,7 +380,12 @@ impl<'f> RowChecker<'f> {
             Ok(v) => v,
             Err((kind, message)) => return Visit::Invalid(kind, message),
         };
-        if let Some(constraint) = &q.constraint {
+        let reads_invalid = |e: &Expression| {
+            e.references().iter().chain(e.path_references()).any(|(name, _)| {
+                self.index.get(name.as_str()).is_some_and(|&i| invalid.iter().any(|err| err.question == i))
+            })
+        };
+        if let Some(constraint) = q.constraint.as_ref().filter(|c| !reads_invalid(c)) {
             let env = RowEnv { current: &value, ..*env };
             if !constraint.eval_bool(&env).unwrap_or(true) {
                 let message = self.message(

@@ -99,21 +99,24 @@ fn constraints_use_the_forms_own_message() {
         AnswerErrorKind::Constraint,
         "Enter a whole number no larger than the number of devices above.",
     );
-    // A negative total also makes "done ≤ total" fail, as it would in ODK.
+    // "done ≤ total" is not judged against a total that is itself wrong: one error, not two.
     let got = errors(EN, &with(&[("products_total", "-1"), ("products_done", "0")]));
     assert_eq!(
-        got[0],
-        ("products_total".to_string(), AnswerErrorKind::Constraint, "Enter a whole number of 0 or more.".to_string())
+        got,
+        vec![(
+            "products_total".to_string(),
+            AnswerErrorKind::Constraint,
+            "Enter a whole number of 0 or more.".to_string()
+        )]
     );
-    assert_eq!(got.len(), 2);
 }
 
 #[test]
 fn integers_must_be_whole_numbers_and_full_width_digits_are_accepted() {
     let got = errors(JA, &with(&[("products_total", "十")]));
     assert_eq!(
-        got[0],
-        ("products_total".to_string(), AnswerErrorKind::Type, "整数を半角数字で入力してください。".to_string())
+        got,
+        vec![("products_total".to_string(), AnswerErrorKind::Type, "整数を半角数字で入力してください。".to_string())]
     );
     one_error(
         EN,

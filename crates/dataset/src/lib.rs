@@ -1,0 +1,10 @@
+//! Responses as a table: files in (CSV, XLSX), checked against the form, held by column; CSV
+//! out in the same convention. Pure: the caller reads and writes the bytes.
+
+mod columns;
+mod read;
+mod write;
+
+pub use columns::{Column, MAX_MULTI_CHOICES, Responses, TextColumn};
+pub use read::{InputError, Loaded, ReadOptions, read_responses};
+pub use write::write_csv;

@@ -1,0 +1,382 @@
+//! Responses in: CSV in the ODK/Kobo export convention (UTF-8 with or without BOM, or
+//! Shift_JIS from Japanese Excel) and `.xlsx`. Every value is checked by the form engine's
+//! `RowChecker`; large CSV files are split at record boundaries and checked on every core.
+
+use crate::columns::{MAX_MULTI_CHOICES, Responses};
+use mamori_form::answers::{RowChecker, RowError};
+use mamori_form::workbook::{self, Format};
+use mamori_form::{Form, GroupKind, QuestionType};
+use std::fmt;
+
+/// A problem in a responses file, displayed as `FILE:ROW:COLUMN: message`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    pub file: String,
+    /// 1-based row as a spreadsheet shows it (the header is row 1).
+    pub row: Option<usize>,
+    /// The column's header.
+    pub column: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(row) = self.row {
+            write!(f, ":{row}")?;
+        }
+        if let Some(column) = &self.column {
+            write!(f, ":{column}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    /// Drop rows with invalid values instead of refusing the whole file.
+    pub skip_invalid: bool,
+    /// The form language for the checks' messages.
+    pub language: String,
+    /// Fix `today()` (days since 1970-01-01) for reproducible checks.
+    pub today: Option<i64>,
+    /// Threads to check with; 0 = one per core.
+    pub threads: usize,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions { skip_invalid: false, language: "English (en)".into(), today: None, threads: 0 }
+    }
+}
+
+#[derive(Debug)]
+pub struct Loaded {
+    pub responses: Responses,
+    /// With `skip_invalid`: the problems of the rows that were dropped.
+    pub skipped: Vec<InputError>,
+    /// With `skip_invalid`: how many rows were dropped.
+    pub skipped_rows: usize,
+}
+
+/// Reads the responses in `bytes` (a file called `file_name`: `.csv` or `.xlsx`).
+pub fn read_responses(
+    form: &Form,
+    file_name: &str,
+    bytes: &[u8],
+    options: &ReadOptions,
+) -> Result<Loaded, Vec<InputError>> {
+    let file_error = |message: String| vec![InputError { file: file_name.into(), row: None, column: None, message }];
+    let lower = file_name.to_lowercase();
+    if lower.ends_with(".xlsx") || lower.ends_with(".xls") {
+        let wb = workbook::read(file_name, bytes, Format::Excel).map_err(|d| file_error(d.message))?;
+        let Some(sheet) = wb.sheets.into_iter().next() else { return Err(file_error("has no sheet".into())) };
+        let mut rows = sheet.rows.into_iter();
+        let header = rows.next().map(|r| r.cells).unwrap_or_default();
+        let importer = Importer::new(form, file_name, &header, options)?;
+        let records = rows.map(|r| (r.number, r.cells));
+        return importer.finish(vec![importer.run(records, true)]);
+    }
+    if !lower.ends_with(".csv") {
+        return Err(file_error("is not a responses file: use .csv or .xlsx".into()));
+    }
+    let text =
+        decode(bytes).ok_or_else(|| file_error("is neither UTF-8 nor Shift_JIS text; save it as CSV UTF-8".into()))?;
+    let body_start = header_end(text.as_bytes());
+    let header = parse_header(&text[..body_start]).map_err(file_error)?;
+    let importer = Importer::new(form, file_name, &header, options)?;
+    let threads = if options.threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        options.threads
+    };
+    let chunks = split_records(&text.as_bytes()[body_start..], threads);
+    let parts = std::thread::scope(|s| {
+        let handles: Vec<_> = chunks
+            .iter()
+            .map(|chunk| {
+                let importer = &importer;
+                s.spawn(move || importer.run(csv_records(chunk), false))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("a checking thread panicked")).collect::<Vec<_>>()
+    });
+    importer.finish(parts)
+}
+
+/// UTF-8 (BOM stripped) or Shift_JIS.
+fn decode(bytes: &[u8]) -> Option<std::borrow::Cow<'_, str>> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Some(std::borrow::Cow::Borrowed(text));
+    }
+    let (text, _, had_errors) = encoding_rs::SHIFT_JIS.decode(bytes);
+    (!had_errors).then_some(text)
+}
+
+/// Byte offset just past the first record (the header), respecting quotes.
+fn header_end(bytes: &[u8]) -> usize {
+    let mut quoted = false;
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => return i + 1,
+            _ => {}
+        }
+    }
+    bytes.len()
+}
+
+fn parse_header(text: &str) -> Result<Vec<String>, String> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    match reader.records().next() {
+        Some(Ok(record)) => Ok(record.iter().map(|c| c.trim().to_string()).collect()),
+        Some(Err(e)) => Err(format!("header row is not valid CSV: {e}")),
+        None => Err("is empty: the first row must name the questions".into()),
+    }
+}
+
+/// Splits CSV records into about `parts` chunks, each ending at a record boundary.
+/// A chunk boundary is a newline outside quotes; one pass tracks the quote state.
+fn split_records(body: &[u8], parts: usize) -> Vec<&[u8]> {
+    let target = body.len() / parts.max(1) + 1;
+    let mut chunks = Vec::with_capacity(parts);
+    let mut start = 0;
+    let mut quoted = false;
+    let mut i = 0;
+    while i < body.len() {
+        match body[i] {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted && i + 1 - start >= target => {
+                chunks.push(&body[start..=i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if start < body.len() {
+        chunks.push(&body[start..]);
+    }
+    chunks
+}
+
+/// Records of a chunk as (record index within the chunk, cells); the row number is fixed up
+/// when the chunks are joined.
+fn csv_records(chunk: &[u8]) -> impl Iterator<Item = (usize, Vec<String>)> + '_ {
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(chunk);
+    let mut record = csv::StringRecord::new();
+    let mut index = 0;
+    std::iter::from_fn(move || {
+        loop {
+            match reader.read_record(&mut record) {
+                Ok(true) => {
+                    index += 1;
+                    if record.iter().all(|c| c.trim().is_empty()) {
+                        continue; // blank lines, as Excel leaves at the end
+                    }
+                    return Some((index, record.iter().map(str::to_string).collect()));
+                }
+                // A malformed record (only possible with invalid UTF-8, which decoding rules
+                // out) ends the chunk rather than the program.
+                Ok(false) | Err(_) => return None,
+            }
+        }
+    })
+}
+
+/// Where each file column goes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Target {
+    Question(usize),
+    Id,
+    Ignored,
+}
+
+struct Importer<'f> {
+    form: &'f Form,
+    file: String,
+    header: Vec<String>,
+    targets: Vec<Target>,
+    checker: RowChecker<'f>,
+    /// For each question, the file column holding it.
+    column_of: Vec<Option<usize>>,
+    skip_invalid: bool,
+}
+
+/// What one thread read: responses, errors and dropped rows, with row numbers local to its
+/// chunk (`local_rows`), plus how many records the chunk held.
+struct Part {
+    responses: Responses,
+    errors: Vec<InputError>,
+    skipped_rows: usize,
+    records: usize,
+    /// True when rows are already absolute (Excel rows).
+    absolute: bool,
+}
+
+impl<'f> Importer<'f> {
+    fn new(form: &'f Form, file: &str, header: &[String], options: &ReadOptions) -> Result<Self, Vec<InputError>> {
+        let mut checker = RowChecker::new(form, &options.language);
+        if let Some(today) = options.today {
+            checker = checker.on(today);
+        }
+        let mut errors = Vec::new();
+        let mut targets = Vec::with_capacity(header.len());
+        let mut column_of = vec![None; form.questions.len()];
+        let header_error = |column: &str, message: String| InputError {
+            file: file.into(),
+            row: Some(1),
+            column: Some(column.into()),
+            message,
+        };
+        for (c, name) in header.iter().enumerate() {
+            let target = if name.is_empty() {
+                Target::Ignored
+            } else if name == "_id" {
+                Target::Id
+            } else if name.starts_with('_') {
+                Target::Ignored // metadata columns such as _submitted_at, as Kobo exports them
+            } else {
+                let leaf = name.rsplit('/').next().unwrap_or(name);
+                match checker.question_index(leaf) {
+                    None => {
+                        errors.push(header_error(name, format!("is not a question of form '{}'; rename the column to a question name or start it with '_' to keep it as metadata", form.form_id)));
+                        Target::Ignored
+                    }
+                    Some(q) => {
+                        let question = &form.questions[q];
+                        let path = question.path.join("/");
+                        if name.contains('/') && name.rsplit_once('/').map(|(p, _)| p) != Some(path.as_str()) {
+                            errors.push(header_error(
+                                name,
+                                format!(
+                                    "question '{leaf}' is in group '{path}', not '{}'",
+                                    name.rsplit_once('/').map_or("", |(p, _)| p)
+                                ),
+                            ));
+                        } else if question.group_indices.iter().any(|&g| form.groups[g].kind == GroupKind::Repeat) {
+                            errors.push(header_error(name, format!("'{leaf}' is inside a repeat; repeat answers cannot come from a one-row-per-response file")));
+                        } else if question.kind == QuestionType::SelectMultiple
+                            && question.choices.len() > MAX_MULTI_CHOICES
+                        {
+                            errors.push(header_error(
+                                name,
+                                format!(
+                                    "'{leaf}' has more than {MAX_MULTI_CHOICES} choices, more than Mamori analyses"
+                                ),
+                            ));
+                        } else if let Some(previous) = column_of[q] {
+                            errors.push(header_error(
+                                name,
+                                format!(
+                                    "question '{leaf}' already has column '{}'; keep one of them",
+                                    header[previous]
+                                ),
+                            ));
+                        } else {
+                            column_of[q] = Some(c);
+                        }
+                        Target::Question(q)
+                    }
+                }
+            };
+            targets.push(target);
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Importer {
+            form,
+            file: file.into(),
+            header: header.to_vec(),
+            targets,
+            checker,
+            column_of,
+            skip_invalid: options.skip_invalid,
+        })
+    }
+
+    /// Checks and stores `records`; `absolute`: their row numbers are final (Excel), else
+    /// local to a CSV chunk.
+    fn run(&self, records: impl Iterator<Item = (usize, Vec<String>)>, absolute: bool) -> Part {
+        let has_ids = self.targets.contains(&Target::Id);
+        let mut part = Part {
+            responses: Responses::new(self.form, has_ids),
+            errors: Vec::new(),
+            skipped_rows: 0,
+            records: 0,
+            absolute,
+        };
+        let mut values = vec![String::new(); self.form.questions.len()];
+        let mut row_errors: Vec<RowError> = Vec::new();
+        let mut dropped = Vec::new();
+        for (row, cells) in records {
+            part.records = part.records.max(row);
+            for v in values.iter_mut() {
+                v.clear();
+            }
+            let mut id = "";
+            for (c, cell) in cells.iter().enumerate() {
+                match self.targets.get(c) {
+                    Some(Target::Question(q)) => values[*q].push_str(cell),
+                    Some(Target::Id) => id = cell,
+                    _ => {}
+                }
+            }
+            self.checker.check(&mut values, &mut row_errors, &mut dropped);
+            dropped.clear();
+            if !row_errors.is_empty() {
+                for e in row_errors.drain(..) {
+                    let column = self.column_of[e.question]
+                        .map_or_else(|| self.form.questions[e.question].name.clone(), |c| self.header[c].clone());
+                    let given = self.column_of[e.question].and_then(|c| cells.get(c)).map_or("", |s| s.trim());
+                    let message = if given.is_empty() { e.message } else { format!("'{given}': {}", e.message) };
+                    part.errors.push(InputError {
+                        file: self.file.clone(),
+                        row: Some(row),
+                        column: Some(column),
+                        message,
+                    });
+                }
+                part.skipped_rows += 1;
+                continue;
+            }
+            for (q, value) in values.iter().enumerate() {
+                part.responses.columns[q].push(&self.form.questions[q], value);
+            }
+            part.responses.rows.push(row);
+            if let Some(ids) = &mut part.responses.ids {
+                ids.push(id.trim());
+            }
+        }
+        part
+    }
+
+    fn finish(&self, parts: Vec<Part>) -> Result<Loaded, Vec<InputError>> {
+        let has_ids = self.targets.contains(&Target::Id);
+        let mut responses = Responses::new(self.form, has_ids);
+        let mut errors = Vec::new();
+        let mut skipped_rows = 0;
+        // CSV chunks count records from 1; the header is row 1, so a chunk's first record is
+        // row 2 plus the records of the chunks before it.
+        let mut offset = 1;
+        for mut part in parts {
+            let shift = if part.absolute { 0 } else { offset };
+            for row in part.responses.rows.iter_mut() {
+                *row += shift;
+            }
+            for e in part.errors.iter_mut() {
+                e.row = e.row.map(|r| r + shift);
+            }
+            offset += part.records;
+            skipped_rows += part.skipped_rows;
+            errors.extend(part.errors);
+            responses.append(part.responses);
+        }
+        if !errors.is_empty() && !self.skip_invalid {
+            return Err(errors);
+        }
+        Ok(Loaded { responses, skipped: errors, skipped_rows })
+    }
+}

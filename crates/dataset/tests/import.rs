@@ -1,0 +1,183 @@
+//! Responses files in: encodings, formats, located errors, all-or-nothing, and parallel reading.
+
+use mamori_dataset::{ReadOptions, Responses, read_responses, write_csv};
+use mamori_form::{Form, read_file};
+use std::path::Path;
+
+fn form() -> Form {
+    let outcome =
+        read_file(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../questionnaires/mdcs-manufacturer-2024.xlsx"));
+    outcome.form.unwrap()
+}
+
+const HEADER: &str = "_id,org_name,profile/license_type,supply_origin,products_total,products_done,proc_docs,info_eval,competence,process_check,sbom_current,sbom_legacy,pm_process,vuln_intake,wide_vuln_info,incident_info,defect_report,policy,policy_disclosure,psirt,advisory,user_inquiry,network_diagram,maint_contract,challenges,challenges_other,challenges_text,_submitted_at";
+
+fn row(id: &str, org: &str, license: &str, total: &str, done: &str, challenges: &str, text: &str) -> String {
+    let origin = if license.starts_with("mah") { "domestic" } else { "" };
+    format!(
+        "{id},{org},{license},{origin},{total},{done},done,prep,none,done,done,na,done,done,yes,no,prep,done,prep,none,none,no,blocked,no,{challenges},,{text},2024-10-08"
+    )
+}
+
+fn csv(rows: &[String]) -> String {
+    let mut s = HEADER.to_string();
+    for r in rows {
+        s.push('\n');
+        s.push_str(r);
+    }
+    s.push('\n');
+    s
+}
+
+fn sample() -> String {
+    csv(&[
+        row("r1", "甲社", "mah1", "10", "5", "experts cost", "専門人材の\"採用\"が難しい"),
+        row("r2", "乙社", "mfr", "3", "3", "cost", ""),
+        row("r3", "\"丙社, 東京\"", "mah3", "0", "0", "education", "\"改行を\n含む意見\""),
+    ])
+}
+
+fn read(name: &str, bytes: &[u8], options: &ReadOptions) -> Result<Responses, Vec<String>> {
+    read_responses(&form(), name, bytes, options)
+        .map(|l| l.responses)
+        .map_err(|e| e.iter().map(|e| e.to_string()).collect())
+}
+
+#[test]
+fn utf8_with_and_without_bom_and_shift_jis_read_the_same() {
+    let text = sample();
+    let plain = read("r.csv", text.as_bytes(), &ReadOptions::default()).unwrap();
+    let bom = read("r.csv", &[b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat(), &ReadOptions::default()).unwrap();
+    let (sjis, _, unmappable) = encoding_rs::SHIFT_JIS.encode(&text);
+    assert!(!unmappable);
+    let sjis = read("r.csv", &sjis, &ReadOptions::default()).unwrap();
+    assert_eq!(plain, bom);
+    assert_eq!(plain, sjis);
+    let form = form();
+    assert_eq!(plain.len(), 3);
+    assert_eq!(plain.rows, vec![2, 3, 4]);
+    assert_eq!(plain.answer(&form, 0, 2), "丙社, 東京");
+    assert_eq!(plain.answer(&form, 1, 0), "mah1");
+    assert_eq!(plain.answer(&form, 2, 1), ""); // supply_origin is not asked of mfr
+    let text_q = form.questions.iter().position(|q| q.name == "challenges_text").unwrap();
+    assert_eq!(plain.answer(&form, text_q, 2), "改行を\n含む意見");
+    assert_eq!(plain.answer(&form, text_q, 0), "専門人材の\"採用\"が難しい");
+    assert_eq!(plain.ids.as_ref().unwrap().get(1), "r2");
+}
+
+#[test]
+fn every_bad_value_is_reported_by_row_and_column_and_nothing_is_kept() {
+    let text = csv(&[
+        row("r1", "甲社", "mah1", "10", "11", "experts", ""),
+        row("r2", "", "mah9", "x", "1", "experts money", ""),
+        row("r3", "丙社", "mah2", "1", "1", "cost", ""),
+    ]);
+    let errors = read("bad.csv", text.as_bytes(), &ReadOptions::default()).unwrap_err();
+    assert_eq!(
+        errors,
+        vec![
+            "bad.csv:2:products_done: '11': Enter a whole number no larger than the number of devices above.",
+            "bad.csv:3:org_name: This question requires an answer.",
+            "bad.csv:3:profile/license_type: 'mah9': 'mah9' is not one of the choices.",
+            "bad.csv:3:products_total: 'x': Enter a whole number.",
+            "bad.csv:3:challenges: 'experts money': 'money' is not one of the choices.",
+        ]
+    );
+}
+
+#[test]
+fn skip_invalid_drops_the_bad_rows_and_reports_them() {
+    let text =
+        csv(&[row("r1", "甲社", "mah1", "10", "11", "experts", ""), row("r2", "乙社", "mah2", "1", "1", "cost", "")]);
+    let options = ReadOptions { skip_invalid: true, ..ReadOptions::default() };
+    let loaded = read_responses(&form(), "bad.csv", text.as_bytes(), &options).unwrap();
+    assert_eq!(loaded.responses.len(), 1);
+    assert_eq!(loaded.responses.rows, vec![3]);
+    assert_eq!(loaded.skipped_rows, 1);
+    assert_eq!(loaded.skipped.len(), 1);
+    assert!(loaded.skipped[0].to_string().starts_with("bad.csv:2:products_done:"));
+}
+
+#[test]
+fn unknown_and_duplicate_columns_are_refused_before_any_row() {
+    let text = "org_name,colour,org_name,products/products_total,profile/products_done\n甲社,red,甲社,1,1\n";
+    let errors = read("h.csv", text.as_bytes(), &ReadOptions::default()).unwrap_err();
+    assert_eq!(
+        errors,
+        vec![
+            "h.csv:1:colour: is not a question of form 'mdcs_manufacturer_2024'; rename the column to a question name or start it with '_' to keep it as metadata",
+            "h.csv:1:org_name: question 'org_name' already has column 'org_name'; keep one of them",
+            "h.csv:1:profile/products_done: question 'products_done' is in group 'products', not 'profile'",
+        ]
+    );
+}
+
+#[test]
+fn reading_on_several_threads_gives_the_same_table() {
+    let rows: Vec<String> = (0..500)
+        .map(|i| {
+            row(
+                &format!("r{i}"),
+                &format!("\"会社{i}\n第{i}事業部\""),
+                ["mah1", "mah2", "mah3", "mfr"][i % 4],
+                "4",
+                &(i % 5).to_string(),
+                "cost experts",
+                "",
+            )
+        })
+        .collect();
+    let text = csv(&rows);
+    let one = read("p.csv", text.as_bytes(), &ReadOptions { threads: 1, ..ReadOptions::default() }).unwrap();
+    for threads in [2, 3, 7] {
+        let many = read("p.csv", text.as_bytes(), &ReadOptions { threads, ..ReadOptions::default() }).unwrap();
+        assert_eq!(one, many, "{threads} threads");
+    }
+    assert_eq!(one.len(), 500);
+}
+
+#[test]
+fn errors_on_later_threads_give_file_row_numbers() {
+    let mut rows: Vec<String> = (0..300).map(|i| row(&format!("r{i}"), "社", "mah1", "4", "1", "cost", "")).collect();
+    rows[250] = row("r250", "社", "mah1", "4", "9", "cost", "");
+    let text = csv(&rows);
+    let errors = read("t.csv", text.as_bytes(), &ReadOptions { threads: 4, ..ReadOptions::default() }).unwrap_err();
+    assert_eq!(errors.len(), 1);
+    assert!(errors[0].starts_with("t.csv:252:products_done:"), "{}", errors[0]);
+}
+
+#[test]
+fn written_csv_reads_back_identically() {
+    let form = form();
+    let original = read("r.csv", sample().as_bytes(), &ReadOptions::default()).unwrap();
+    let mut out = Vec::new();
+    write_csv(&form, &original, &mut out).unwrap();
+    assert!(out.starts_with(b"\xEF\xBB\xBF"), "a BOM lets Excel open Japanese text intact");
+    let again = read("again.csv", &out, &ReadOptions::default()).unwrap();
+    assert_eq!(original.columns, again.columns);
+    assert_eq!(original.ids, again.ids);
+}
+
+#[test]
+fn xlsx_responses_read_like_csv() {
+    let form = form();
+    let csv_table = read("r.csv", sample().as_bytes(), &ReadOptions::default()).unwrap();
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    let text = sample();
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(text.as_bytes());
+    for (r, record) in reader.records().enumerate() {
+        for (c, cell) in record.unwrap().iter().enumerate() {
+            // Numbers as Excel numbers, as a survey office's sheet would hold them.
+            match cell.parse::<f64>() {
+                Ok(n) if r > 0 => sheet.write_number(r as u32, c as u16, n).unwrap(),
+                _ => sheet.write_string(r as u32, c as u16, cell).unwrap(),
+            };
+        }
+    }
+    let bytes = workbook.save_to_buffer().unwrap();
+    let xlsx_table = read("r.xlsx", &bytes, &ReadOptions::default()).unwrap();
+    assert_eq!(csv_table.columns, xlsx_table.columns);
+    assert_eq!(xlsx_table.rows, vec![2, 3, 4]);
+    assert_eq!(xlsx_table.answer(&form, 4, 0), "10");
+}
