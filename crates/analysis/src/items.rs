@@ -1,0 +1,380 @@
+//! One item of the report per question: counts and shares overall and by segment, tests of
+//! independence, number summaries, coded free text; and the form's indicators.
+
+use crate::disclosure::Rules;
+use crate::model::*;
+use crate::stats;
+use crate::{Options, Segmentation, percent};
+use mamori_dataset::{Column, Responses};
+use mamori_form::{Form, QuestionType};
+
+pub(crate) fn item(form: &Form, responses: &Responses, q: usize, segs: &[Segmentation], rules: &Rules, options: &Options) -> Item {
+    let question = &form.questions[q];
+    let lang = options.language.as_str();
+    let section = question
+        .group_indices
+        .iter()
+        .map(|&g| form.text(&form.groups[g].label, lang).unwrap_or(&form.groups[g].name).to_string())
+        .collect();
+    let mut item = Item {
+        name: question.name.clone(),
+        label: form.text(&question.label, lang).unwrap_or(&question.name).to_string(),
+        kind: question.kind.as_str().to_string(),
+        section,
+        n: None,
+        choice_labels: Ordered::default(),
+        counts: Ordered::default(),
+        percent: Ordered::default(),
+        ci95: Ordered::default(),
+        by: Ordered::default(),
+        test: Ordered::default(),
+        mentions: None,
+        mention_share: Ordered::default(),
+        respondent_share: Ordered::default(),
+        stats: None,
+        coded: Ordered::default(),
+        category_labels: Ordered::default(),
+    };
+    for choice in &question.choices {
+        item.choice_labels.insert(&choice.name, form.text(&choice.label, lang).unwrap_or(&choice.name).to_string());
+    }
+    let names: Vec<&str> = question.choices.iter().map(|c| c.name.as_str()).collect();
+    match &responses.columns[q] {
+        Column::Choice(codes) => select_one(&mut item, codes, &names, segs, rules, options),
+        Column::Multi(bits) => select_multiple(&mut item, bits, &names, segs, rules),
+        Column::Number(values) => numbers(&mut item, values, segs, rules),
+        Column::Text(text) => {
+            let answered: Vec<usize> = (0..text.len()).filter(|&i| !text.get(i).trim().is_empty()).collect();
+            item.n = rules.one(answered.len() as u64);
+            if question.kind == QuestionType::Text {
+                code_text(form, &mut item, q, text, &answered, rules, options);
+            }
+        }
+    }
+    item
+}
+
+/// Counts per choice (index = code − 1) of the respondents selected by `keep`.
+fn tally(codes: &[u16], choices: usize, keep: impl Fn(usize) -> bool) -> Vec<u64> {
+    let mut counts = vec![0u64; choices];
+    for (i, &c) in codes.iter().enumerate() {
+        if c > 0 && keep(i) {
+            counts[c as usize - 1] += 1;
+        }
+    }
+    counts
+}
+
+fn shares(names: &[&str], shown: &[Option<u64>], n: u64) -> Ordered<Option<f64>> {
+    let mut out = Ordered::default();
+    for (name, count) in names.iter().zip(shown) {
+        out.insert(*name, count.and_then(|c| percent(c as f64, n as f64)));
+    }
+    out
+}
+
+fn counted(names: &[&str], shown: &[Option<u64>]) -> Ordered<Option<u64>> {
+    let mut out = Ordered::default();
+    for (name, count) in names.iter().zip(shown) {
+        out.insert(*name, *count);
+    }
+    out
+}
+
+fn select_one(item: &mut Item, codes: &[u16], names: &[&str], segs: &[Segmentation], rules: &Rules, options: &Options) {
+    let counts = tally(codes, names.len(), |_| true);
+    let n: u64 = counts.iter().sum();
+    let shown = rules.row(&counts);
+    item.n = rules.one(n);
+    item.counts = counted(names, &shown);
+    item.percent = shares(names, &shown, n);
+    for (name, (count, show)) in names.iter().zip(counts.iter().zip(&shown)) {
+        let ci = show.map(|_| {
+            let (lo, hi) = stats::wilson(*count, n);
+            [(lo * 1000.0).round() / 10.0, (hi * 1000.0).round() / 10.0]
+        });
+        item.ci95.insert(*name, ci.filter(|_| n > 0));
+    }
+    for seg in segs {
+        // One pass: rows = segments, columns = choices.
+        let mut table = vec![vec![0u64; names.len()]; seg.segments.len()];
+        for (&s, &c) in seg.codes.iter().zip(codes) {
+            if s > 0 && c > 0 {
+                table[s as usize - 1][c as usize - 1] += 1;
+            }
+        }
+        let mut by = Ordered::default();
+        for (k, segment) in seg.segments.iter().enumerate() {
+            let row_n: u64 = table[k].iter().sum();
+            let cell = if seg.shown[k] {
+                let shown = rules.row(&table[k]);
+                SegmentCell { n: rules.one(row_n), counts: counted(names, &shown), percent: shares(names, &shown, row_n), stats: None }
+            } else {
+                SegmentCell { n: None, counts: counted(names, &vec![None; names.len()]), percent: shares(names, &vec![None; names.len()], 0), stats: None }
+            };
+            by.insert(*segment, cell);
+        }
+        item.by.insert(seg.name, by);
+        let tested: stats::Table = table.iter().zip(&seg.shown).filter(|(_, s)| **s).map(|(r, _)| r.clone()).collect();
+        if let Some(test) = independence(&tested, &format!("{}×{}", item.name, seg.name), options.monte_carlo_samples) {
+            item.test.insert(seg.name, test);
+        }
+    }
+}
+
+/// Chi-square test of independence, or Fisher's exact test where an expected count is below
+/// 5 (exact for 2×2, Monte Carlo for larger tables). `None` for a table smaller than 2×2.
+fn independence(table: &stats::Table, key: &str, samples: u32) -> Option<Test> {
+    let table = stats::trim(table);
+    if table.len() < 2 || table[0].len() < 2 {
+        return None;
+    }
+    let (statistic, dof, min_expected) = stats::chi_square(&table);
+    let (method, p) = if min_expected >= 5.0 {
+        ("chi_square", stats::chi_square_sf(statistic, dof))
+    } else if table.len() == 2 && table[0].len() == 2 {
+        ("fisher_exact", stats::fisher_2x2(table[0][0], table[0][1], table[1][0], table[1][1]))
+    } else {
+        ("fisher_monte_carlo", stats::fisher_monte_carlo(&table, samples, seed(key)))
+    };
+    Some(Test { method: method.into(), statistic: round(statistic, 4), dof, p, p_holm: p })
+}
+
+/// A fixed seed per test (FNV-1a of its name), so Monte Carlo p-values repeat run after run.
+fn seed(key: &str) -> u64 {
+    key.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+}
+
+fn round(x: f64, digits: i32) -> f64 {
+    let scale = 10f64.powi(digits);
+    (x * scale).round() / scale
+}
+
+/// Holm's correction across every test of the report.
+pub(crate) fn adjust_tests(items: &mut [Item]) {
+    let ps: Vec<f64> = items.iter().flat_map(|i| i.test.iter().map(|(_, t)| t.p)).collect();
+    let adjusted = stats::holm(&ps);
+    let mut next = adjusted.into_iter();
+    for item in items {
+        for (_, test) in item.test.0.iter_mut() {
+            test.p_holm = next.next().unwrap_or(1.0);
+        }
+    }
+}
+
+fn select_multiple(item: &mut Item, bits: &[u64], names: &[&str], segs: &[Segmentation], rules: &Rules) {
+    let count = |keep: &dyn Fn(usize) -> bool| {
+        let mut counts = vec![0u64; names.len()];
+        let mut n = 0u64;
+        for (i, &set) in bits.iter().enumerate() {
+            if set != 0 && keep(i) {
+                n += 1;
+                for (k, c) in counts.iter_mut().enumerate() {
+                    *c += (set >> k) & 1;
+                }
+            }
+        }
+        (counts, n)
+    };
+    let (counts, n) = count(&|_| true);
+    let mentions: u64 = counts.iter().sum();
+    let shown = rules.row(&counts);
+    item.n = rules.one(n);
+    item.counts = counted(names, &shown);
+    item.mentions = rules.one(mentions);
+    item.mention_share = shares(names, &shown, mentions);
+    item.respondent_share = shares(names, &shown, n);
+    item.percent = item.respondent_share.clone();
+    for seg in segs {
+        let mut by = Ordered::default();
+        for (k, segment) in seg.segments.iter().enumerate() {
+            let code = k as u16 + 1;
+            let (counts, n) = count(&|i| seg.codes[i] == code);
+            let shown = if seg.shown[k] { rules.row(&counts) } else { vec![None; names.len()] };
+            let n = if seg.shown[k] { rules.one(n) } else { None };
+            let whole = n.unwrap_or(0);
+            by.insert(*segment, SegmentCell { n, counts: counted(names, &shown), percent: shares(names, &shown, whole), stats: None });
+        }
+        item.by.insert(seg.name, by);
+    }
+}
+
+fn summary(values: &mut Vec<f64>, rules: &Rules) -> Option<NumberStats> {
+    if values.is_empty() || (rules.publish && (values.len() as u64) < rules.min_cell) {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let sum: f64 = values.iter().sum();
+    let n = values.len();
+    Some(NumberStats {
+        n: n as u64,
+        sum,
+        mean: round(sum / n as f64, 4),
+        median: stats::quantile(values, 0.5),
+        q1: stats::quantile(values, 0.25),
+        q3: stats::quantile(values, 0.75),
+        min: (!rules.publish).then(|| values[0]),
+        max: (!rules.publish).then(|| values[n - 1]),
+    })
+}
+
+fn numbers(item: &mut Item, values: &[f64], segs: &[Segmentation], rules: &Rules) {
+    let mut answered: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+    item.n = rules.one(answered.len() as u64);
+    item.stats = summary(&mut answered, rules);
+    for seg in segs {
+        let mut by = Ordered::default();
+        for (k, segment) in seg.segments.iter().enumerate() {
+            let code = k as u16 + 1;
+            let mut within: Vec<f64> =
+                values.iter().zip(seg.codes).filter(|(v, s)| **s == code && !v.is_nan()).map(|(v, _)| *v).collect();
+            let n = within.len() as u64;
+            let cell = if seg.shown[k] {
+                SegmentCell { n: rules.one(n), counts: Ordered::default(), percent: Ordered::default(), stats: summary(&mut within, rules) }
+            } else {
+                SegmentCell { n: None, counts: Ordered::default(), percent: Ordered::default(), stats: None }
+            };
+            by.insert(*segment, cell);
+        }
+        item.by.insert(seg.name, by);
+    }
+}
+
+/// Codes free text by the form's codebook: a response falls in every category one of whose
+/// keywords it contains, unless a manual code overrides it. Answers matching nothing are
+/// counted as `uncoded`.
+fn code_text(
+    form: &Form,
+    item: &mut Item,
+    q: usize,
+    text: &mamori_dataset::TextColumn,
+    answered: &[usize],
+    rules: &Rules,
+    options: &Options,
+) {
+    let rows: Vec<_> = form.codebook.iter().filter(|r| r.question == item.name).collect();
+    if rows.is_empty() {
+        return;
+    }
+    let manual: std::collections::HashMap<usize, &Vec<String>> = options
+        .manual_codes
+        .iter()
+        .filter(|m| m.question == form.questions[q].name)
+        .map(|m| (m.response, &m.categories))
+        .collect();
+    let mut counts = vec![0u64; rows.len() + 1];
+    for &i in answered {
+        let answer = text.get(i);
+        let mut any = false;
+        for (k, row) in rows.iter().enumerate() {
+            let hit = match manual.get(&i) {
+                Some(categories) => categories.contains(&row.category),
+                None => row.keywords.iter().any(|kw| answer.contains(kw.as_str())),
+            };
+            if hit {
+                counts[k] += 1;
+                any = true;
+            }
+        }
+        if !any {
+            counts[rows.len()] += 1;
+        }
+    }
+    let mut names: Vec<&str> = rows.iter().map(|r| r.category.as_str()).collect();
+    names.push("uncoded");
+    let shown: Vec<Option<u64>> = counts.iter().map(|&c| rules.one(c)).collect();
+    item.coded = counted(&names, &shown);
+    for row in &rows {
+        item.category_labels.insert(&row.category, form.text(&row.label, &options.language).unwrap_or(&row.category).to_string());
+    }
+    item.category_labels.insert("uncoded", if options.language.contains("(en)") { "Not coded" } else { "該当なし" }.to_string());
+}
+
+/// The form's `share` and `ratio_of_sums` indicators, overall and by segment.
+pub(crate) fn indicators(form: &Form, responses: &Responses, segs: &[Segmentation], rules: &Rules, lang: &str) -> Vec<Indicator> {
+    use mamori_form::model::ReportKind;
+    let index = |name: &Option<String>| name.as_ref().and_then(|n| form.questions.iter().position(|q| &q.name == n));
+    let mut out = Vec::new();
+    for row in &form.report {
+        // (numerator, denominator) contributed by respondent i, or None when it does not count.
+        let contribution: Box<dyn Fn(usize) -> Option<(f64, f64)>> = match row.kind {
+            ReportKind::Segment => continue,
+            ReportKind::Share => {
+                let Some(q) = index(&row.question) else { continue };
+                let question = &form.questions[q];
+                let mask: u64 = question
+                    .choices
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| row.choices.contains(&c.name))
+                    .fold(0, |m, (k, _)| m | (1 << k));
+                match &responses.columns[q] {
+                    Column::Choice(codes) => Box::new(move |i| {
+                        let c = codes[i];
+                        (c > 0).then(|| (f64::from(u8::from(mask & (1 << (c - 1)) != 0)), 1.0))
+                    }),
+                    Column::Multi(bits) => Box::new(move |i| (bits[i] != 0).then(|| (f64::from(u8::from(bits[i] & mask != 0)), 1.0))),
+                    _ => continue,
+                }
+            }
+            ReportKind::RatioOfSums => {
+                let (Some(a), Some(b)) = (index(&row.numerator), index(&row.denominator)) else { continue };
+                let (Column::Number(num), Column::Number(den)) = (&responses.columns[a], &responses.columns[b]) else { continue };
+                Box::new(move |i| (!num[i].is_nan() && !den[i].is_nan()).then(|| (num[i], den[i])))
+            }
+        };
+        let sums = |keep: &dyn Fn(usize) -> bool| {
+            let (mut num, mut den, mut count) = (0.0, 0.0, 0u64);
+            for i in 0..responses.len() {
+                if keep(i)
+                    && let Some((a, b)) = contribution(i)
+                {
+                    num += a;
+                    den += b;
+                    count += 1;
+                }
+            }
+            (num, den, count)
+        };
+        let cell = |(num, den, count): (f64, f64, u64)| {
+            let shown = rules.one(count).is_some() && (row.kind != ReportKind::Share || rules.one(num as u64).is_some());
+            let value = (den > 0.0 && shown).then(|| round(num / den, 4));
+            IndicatorCell {
+                value,
+                percent: value.and_then(|_| percent(num, den)),
+                numerator: shown.then_some(num),
+                denominator: shown.then_some(den),
+            }
+        };
+        let overall = cell(sums(&|_| true));
+        let mut by = Ordered::default();
+        for seg in segs {
+            let mut cells = Ordered::default();
+            for (k, segment) in seg.segments.iter().enumerate() {
+                let code = k as u16 + 1;
+                let c = if seg.shown[k] {
+                    cell(sums(&|i| seg.codes[i] == code))
+                } else {
+                    IndicatorCell { value: None, percent: None, numerator: None, denominator: None }
+                };
+                cells.insert(*segment, c);
+            }
+            by.insert(seg.name, cells);
+        }
+        out.push(Indicator {
+            name: row.name.clone(),
+            label: form.text(&row.label, lang).unwrap_or(&row.name).to_string(),
+            kind: match row.kind {
+                ReportKind::Share => "share",
+                _ => "ratio_of_sums",
+            }
+            .into(),
+            value: overall.value,
+            percent: overall.percent,
+            numerator: overall.numerator,
+            denominator: overall.denominator,
+            by,
+        });
+    }
+    out
+}
