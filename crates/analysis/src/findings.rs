@@ -4,7 +4,8 @@ use crate::model::Analysis;
 use mamori_form::Form;
 
 pub(crate) fn in_words(form: &Form, analysis: &Analysis) -> Vec<String> {
-    let english = analysis.language.to_lowercase().contains("(en)") || analysis.language.to_lowercase().starts_with("english");
+    let english =
+        analysis.language.to_lowercase().contains("(en)") || analysis.language.to_lowercase().starts_with("english");
     let mut out = Vec::new();
     // Lagging groups, one sentence per segment, items in the form's order.
     let mut segments: Vec<(&str, &str)> = Vec::new();
@@ -19,9 +20,11 @@ pub(crate) fn in_words(form: &Form, analysis: &Analysis) -> Vec<String> {
         let mut lags: Vec<_> =
             analysis.lagging.iter().filter(|l| l.segment_question == question && l.segment == segment).collect();
         lags.sort_by_key(|l| form.questions.iter().position(|q| q.name == l.item));
-        let item_label = |name: &str| analysis.items.iter().find(|i| i.name == name).map_or(name.to_string(), |i| i.label.clone());
+        let item_label =
+            |name: &str| analysis.items.iter().find(|i| i.name == name).map_or(name.to_string(), |i| i.label.clone());
         if english {
-            let list: Vec<String> = lags.iter().map(|l| format!("“{}” ({}% vs {}%)", item_label(&l.item), l.share, l.share_rest)).collect();
+            let list: Vec<String> =
+                lags.iter().map(|l| format!("“{}” ({}% vs {}%)", item_label(&l.item), l.share, l.share_rest)).collect();
             out.push(format!("{label} lag behind all other respondents on {} (share of the best answer; Holm-adjusted one-sided Fisher exact p < 0.05).", list.join(", ")));
         } else {
             let list: String = lags.iter().map(|l| format!("「{}」", item_label(&l.item))).collect();

@@ -8,7 +8,14 @@ use crate::{Options, Segmentation, percent};
 use mamori_dataset::{Column, Responses};
 use mamori_form::{Form, QuestionType};
 
-pub(crate) fn item(form: &Form, responses: &Responses, q: usize, segs: &[Segmentation], rules: &Rules, options: &Options) -> Item {
+pub(crate) fn item(
+    form: &Form,
+    responses: &Responses,
+    q: usize,
+    segs: &[Segmentation],
+    rules: &Rules,
+    options: &Options,
+) -> Item {
     let question = &form.questions[q];
     let lang = options.language.as_str();
     let section = question
@@ -95,7 +102,8 @@ fn select_one(item: &mut Item, codes: &[u16], names: &[&str], segs: &[Segmentati
         });
         item.ci95.insert(*name, ci.filter(|_| n > 0));
     }
-    for seg in segs {
+    // A question is not broken down by itself.
+    for seg in segs.iter().filter(|s| s.name != item.name) {
         // One pass: rows = segments, columns = choices.
         let mut table = vec![vec![0u64; names.len()]; seg.segments.len()];
         for (&s, &c) in seg.codes.iter().zip(codes) {
@@ -108,15 +116,26 @@ fn select_one(item: &mut Item, codes: &[u16], names: &[&str], segs: &[Segmentati
             let row_n: u64 = table[k].iter().sum();
             let cell = if seg.shown[k] {
                 let shown = rules.row(&table[k]);
-                SegmentCell { n: rules.one(row_n), counts: counted(names, &shown), percent: shares(names, &shown, row_n), stats: None }
+                SegmentCell {
+                    n: rules.one(row_n),
+                    counts: counted(names, &shown),
+                    percent: shares(names, &shown, row_n),
+                    stats: None,
+                }
             } else {
-                SegmentCell { n: None, counts: counted(names, &vec![None; names.len()]), percent: shares(names, &vec![None; names.len()], 0), stats: None }
+                SegmentCell {
+                    n: None,
+                    counts: counted(names, &vec![None; names.len()]),
+                    percent: shares(names, &vec![None; names.len()], 0),
+                    stats: None,
+                }
             };
             by.insert(*segment, cell);
         }
         item.by.insert(seg.name, by);
         let tested: stats::Table = table.iter().zip(&seg.shown).filter(|(_, s)| **s).map(|(r, _)| r.clone()).collect();
-        if let Some(test) = independence(&tested, &format!("{}×{}", item.name, seg.name), options.monte_carlo_samples) {
+        if let Some(test) = independence(&tested, &format!("{}×{}", item.name, seg.name), options.monte_carlo_samples)
+        {
             item.test.insert(seg.name, test);
         }
     }
@@ -193,13 +212,16 @@ fn select_multiple(item: &mut Item, bits: &[u64], names: &[&str], segs: &[Segmen
             let shown = if seg.shown[k] { rules.row(&counts) } else { vec![None; names.len()] };
             let n = if seg.shown[k] { rules.one(n) } else { None };
             let whole = n.unwrap_or(0);
-            by.insert(*segment, SegmentCell { n, counts: counted(names, &shown), percent: shares(names, &shown, whole), stats: None });
+            by.insert(
+                *segment,
+                SegmentCell { n, counts: counted(names, &shown), percent: shares(names, &shown, whole), stats: None },
+            );
         }
         item.by.insert(seg.name, by);
     }
 }
 
-fn summary(values: &mut Vec<f64>, rules: &Rules) -> Option<NumberStats> {
+fn summary(values: &mut [f64], rules: &Rules) -> Option<NumberStats> {
     if values.is_empty() || (rules.publish && (values.len() as u64) < rules.min_cell) {
         return None;
     }
@@ -230,7 +252,12 @@ fn numbers(item: &mut Item, values: &[f64], segs: &[Segmentation], rules: &Rules
                 values.iter().zip(seg.codes).filter(|(v, s)| **s == code && !v.is_nan()).map(|(v, _)| *v).collect();
             let n = within.len() as u64;
             let cell = if seg.shown[k] {
-                SegmentCell { n: rules.one(n), counts: Ordered::default(), percent: Ordered::default(), stats: summary(&mut within, rules) }
+                SegmentCell {
+                    n: rules.one(n),
+                    counts: Ordered::default(),
+                    percent: Ordered::default(),
+                    stats: summary(&mut within, rules),
+                }
             } else {
                 SegmentCell { n: None, counts: Ordered::default(), percent: Ordered::default(), stats: None }
             };
@@ -285,13 +312,21 @@ fn code_text(
     let shown: Vec<Option<u64>> = counts.iter().map(|&c| rules.one(c)).collect();
     item.coded = counted(&names, &shown);
     for row in &rows {
-        item.category_labels.insert(&row.category, form.text(&row.label, &options.language).unwrap_or(&row.category).to_string());
+        item.category_labels
+            .insert(&row.category, form.text(&row.label, &options.language).unwrap_or(&row.category).to_string());
     }
-    item.category_labels.insert("uncoded", if options.language.contains("(en)") { "Not coded" } else { "該当なし" }.to_string());
+    item.category_labels
+        .insert("uncoded", if options.language.contains("(en)") { "Not coded" } else { "該当なし" }.to_string());
 }
 
 /// The form's `share` and `ratio_of_sums` indicators, overall and by segment.
-pub(crate) fn indicators(form: &Form, responses: &Responses, segs: &[Segmentation], rules: &Rules, lang: &str) -> Vec<Indicator> {
+pub(crate) fn indicators(
+    form: &Form,
+    responses: &Responses,
+    segs: &[Segmentation],
+    rules: &Rules,
+    lang: &str,
+) -> Vec<Indicator> {
     use mamori_form::model::ReportKind;
     let index = |name: &Option<String>| name.as_ref().and_then(|n| form.questions.iter().position(|q| &q.name == n));
     let mut out = Vec::new();
@@ -313,13 +348,17 @@ pub(crate) fn indicators(form: &Form, responses: &Responses, segs: &[Segmentatio
                         let c = codes[i];
                         (c > 0).then(|| (f64::from(u8::from(mask & (1 << (c - 1)) != 0)), 1.0))
                     }),
-                    Column::Multi(bits) => Box::new(move |i| (bits[i] != 0).then(|| (f64::from(u8::from(bits[i] & mask != 0)), 1.0))),
+                    Column::Multi(bits) => {
+                        Box::new(move |i| (bits[i] != 0).then(|| (f64::from(u8::from(bits[i] & mask != 0)), 1.0)))
+                    }
                     _ => continue,
                 }
             }
             ReportKind::RatioOfSums => {
                 let (Some(a), Some(b)) = (index(&row.numerator), index(&row.denominator)) else { continue };
-                let (Column::Number(num), Column::Number(den)) = (&responses.columns[a], &responses.columns[b]) else { continue };
+                let (Column::Number(num), Column::Number(den)) = (&responses.columns[a], &responses.columns[b]) else {
+                    continue;
+                };
                 Box::new(move |i| (!num[i].is_nan() && !den[i].is_nan()).then(|| (num[i], den[i])))
             }
         };
@@ -337,7 +376,8 @@ pub(crate) fn indicators(form: &Form, responses: &Responses, segs: &[Segmentatio
             (num, den, count)
         };
         let cell = |(num, den, count): (f64, f64, u64)| {
-            let shown = rules.one(count).is_some() && (row.kind != ReportKind::Share || rules.one(num as u64).is_some());
+            let shown =
+                rules.one(count).is_some() && (row.kind != ReportKind::Share || rules.one(num as u64).is_some());
             let value = (den > 0.0 && shown).then(|| round(num / den, 4));
             IndicatorCell {
                 value,

@@ -38,7 +38,13 @@ pub(crate) fn lagging(form: &Form, responses: &Responses, segs: &[Segmentation])
                     item: question.name.clone(),
                     segment_question: seg.name.to_string(),
                     segment: seg.segments[k].to_string(),
-                    best: question.choices.iter().zip(&best).filter(|(_, b)| **b).map(|(c, _)| c.name.clone()).collect(),
+                    best: question
+                        .choices
+                        .iter()
+                        .zip(&best)
+                        .filter(|(_, b)| **b)
+                        .map(|(c, _)| c.name.clone())
+                        .collect(),
                     share: percent(a as f64, n as f64).unwrap_or(0.0),
                     share_rest: percent(c as f64, n_rest as f64).unwrap_or(0.0),
                     n,

@@ -74,7 +74,11 @@ pub(crate) struct Segmentation<'a> {
 
 pub fn analyse(form: &Form, responses: &Responses, options: &Options) -> Result<Analysis, AnalysisError> {
     let segment_names: Vec<String> = if options.by.is_empty() {
-        form.report.iter().filter(|r| r.kind == mamori_form::model::ReportKind::Segment).filter_map(|r| r.question.clone()).collect()
+        form.report
+            .iter()
+            .filter(|r| r.kind == mamori_form::model::ReportKind::Segment)
+            .filter_map(|r| r.question.clone())
+            .collect()
     } else {
         options.by.clone()
     };
@@ -84,7 +88,9 @@ pub fn analyse(form: &Form, responses: &Responses, options: &Options) -> Result<
             return Err(AnalysisError(format!("--by {name}: no question of that name in form '{}'", form.form_id)));
         };
         let mamori_dataset::Column::Choice(codes) = &responses.columns[q] else {
-            return Err(AnalysisError(format!("--by {name}: results can be broken down only by a select_one question")));
+            return Err(AnalysisError(format!(
+                "--by {name}: results can be broken down only by a select_one question"
+            )));
         };
         let question = &form.questions[q];
         let mut sizes = vec![0u64; question.choices.len()];
@@ -123,7 +129,11 @@ pub fn analyse(form: &Form, responses: &Responses, options: &Options) -> Result<
     for (q, question) in form.questions.iter().enumerate() {
         let analysed = matches!(
             question.kind,
-            QuestionType::SelectOne | QuestionType::SelectMultiple | QuestionType::Integer | QuestionType::Decimal | QuestionType::Text
+            QuestionType::SelectOne
+                | QuestionType::SelectMultiple
+                | QuestionType::Integer
+                | QuestionType::Decimal
+                | QuestionType::Text
         );
         if analysed {
             items.push(items::item(form, responses, q, &segmentations, &rules, options));

@@ -103,11 +103,7 @@ pub type Table = Vec<Vec<u64>>;
 pub fn trim(table: &Table) -> Table {
     let cols = table.first().map_or(0, Vec::len);
     let keep_cols: Vec<usize> = (0..cols).filter(|&j| table.iter().any(|r| r[j] > 0)).collect();
-    table
-        .iter()
-        .filter(|r| r.iter().any(|&v| v > 0))
-        .map(|r| keep_cols.iter().map(|&j| r[j]).collect())
-        .collect()
+    table.iter().filter(|r| r.iter().any(|&v| v > 0)).map(|r| keep_cols.iter().map(|&j| r[j]).collect()).collect()
 }
 
 fn margins(table: &Table) -> (Vec<u64>, Vec<u64>, u64) {
@@ -137,7 +133,7 @@ pub fn chi_square(table: &Table) -> (f64, f64, f64) {
 /// Hypergeometric probability of a 2×2 table with top-left cell `a`, given its margins.
 fn hypergeometric(lf: &[f64], a: u64, row1: u64, col1: u64, n: u64) -> f64 {
     let (b, c) = (row1 - a, col1 - a);
-    let d = n - row1 - col1 + a;
+    let d = n + a - row1 - col1;
     (lf[row1 as usize] + lf[(n - row1) as usize] + lf[col1 as usize] + lf[(n - col1) as usize]
         - lf[n as usize]
         - lf[a as usize]
@@ -208,7 +204,8 @@ pub fn fisher_monte_carlo(table: &Table, samples: u32, seed: u64) -> f64 {
     // A table's probability falls as Σ ln(cell!) rises; the margins' terms are common to all.
     let weight = |t: &mut dyn Iterator<Item = u64>| t.map(|x| lf[x as usize]).sum::<f64>();
     let observed = weight(&mut table.iter().flatten().copied());
-    let mut labels: Vec<u16> = cols.iter().enumerate().flat_map(|(j, &c)| std::iter::repeat_n(j as u16, c as usize)).collect();
+    let mut labels: Vec<u16> =
+        cols.iter().enumerate().flat_map(|(j, &c)| std::iter::repeat_n(j as u16, c as usize)).collect();
     let mut rng = SplitMix64::new(seed);
     let mut counts = vec![0u64; rows.len() * cols.len()];
     let mut extreme = 0u32;

@@ -18,11 +18,18 @@ enum Command {
     /// Work with questionnaires written in Excel as XLSForm (.xlsx, .xls, .csv, .md).
     #[command(subcommand)]
     Form(commands::form::FormCommand),
+    /// Result tables overall and by segment, tests, indicators, lagging groups and findings,
+    /// from a questionnaire and its responses, as JSON, HTML, XLSX or PDF.
+    Report(commands::report::Report),
+    /// Synthetic responses for a questionnaire, driven by target shares (demo and test data).
+    DemoData(commands::demo::DemoData),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Form(command) => commands::form::run(command),
+        Command::Report(args) => commands::report::run(args),
+        Command::DemoData(args) => commands::demo::run(args),
     }
 }

@@ -3,8 +3,10 @@
 
 mod columns;
 mod read;
+mod synth;
 mod write;
 
 pub use columns::{Column, MAX_MULTI_CHOICES, Responses, TextColumn};
 pub use read::{InputError, Loaded, ReadOptions, read_responses};
+pub use synth::generate as generate_demo_responses;
 pub use write::write_csv;

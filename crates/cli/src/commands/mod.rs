@@ -1,1 +1,51 @@
+pub mod demo;
 pub mod form;
+pub mod report;
+
+use mamori_form::Form;
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+/// Reads a questionnaire for a command that needs a usable one; prints its problems.
+pub fn load_form(path: &Path) -> Option<Form> {
+    let outcome = mamori_form::read_file(path);
+    for d in &outcome.diagnostics {
+        if d.is_error() {
+            eprintln!("{d}");
+        }
+    }
+    if outcome.has_errors() {
+        eprintln!("{}: the questionnaire has errors; `mamori form check` lists them all", path.display());
+        return None;
+    }
+    outcome.form
+}
+
+/// The form's language for `ja`, `en` or a language name as the form writes it.
+pub fn form_language(form: &Form, wanted: &str) -> String {
+    let w = wanted.to_lowercase();
+    form.languages
+        .iter()
+        .find(|l| {
+            let l = l.to_lowercase();
+            l == w || l.contains(&format!("({w})")) || l.starts_with(&w)
+        })
+        .cloned()
+        .unwrap_or_else(|| form.default_language.clone())
+}
+
+/// Writes to the file, or to standard output when none is given.
+pub fn write_output(path: Option<&Path>, bytes: &[u8]) -> ExitCode {
+    let result = match path {
+        Some(p) => std::fs::write(p, bytes).map_err(|e| format!("{}: error: cannot be written: {e}", p.display())),
+        None => std::io::stdout().lock().write_all(bytes).map_err(|e| format!("error: standard output: {e}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
