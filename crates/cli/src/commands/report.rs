@@ -48,6 +48,8 @@ pub struct Report {
 pub enum Format {
     /// Machine-readable: every table, test, indicator and finding.
     Json,
+    /// One self-contained page with charts, print-ready on A4.
+    Html,
 }
 
 pub fn run(args: Report) -> ExitCode {
@@ -105,6 +107,7 @@ pub fn run(args: Report) -> ExitCode {
     };
     let bytes = match args.format {
         Format::Json => mamori_report::json(&analysis).into_bytes(),
+        Format::Html => mamori_report::html(&analysis).into_bytes(),
     };
     super::write_output(args.output.as_deref(), &bytes)
 }
