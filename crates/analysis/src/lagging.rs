@@ -9,6 +9,7 @@ use mamori_form::Form;
 
 pub(crate) fn lagging(form: &Form, responses: &Responses, segs: &[Segmentation]) -> (Vec<Lag>, usize) {
     let mut candidates = Vec::new();
+    let lf = stats::ln_factorials(responses.len());
     for (q, question) in form.questions.iter().enumerate() {
         let Column::Choice(codes) = &responses.columns[q] else { continue };
         let Some(best_score) = question.choices.iter().filter_map(|c| c.score).max_by(f64::total_cmp) else { continue };
@@ -33,7 +34,7 @@ pub(crate) fn lagging(form: &Form, responses: &Responses, segs: &[Segmentation])
                 }
                 let (a, n) = (top[k + 1], answered[k + 1]);
                 let (c, n_rest) = (all_top - a, all_answered - n);
-                let p = stats::fisher_less(a, n - a, c, n_rest - c);
+                let p = stats::fisher_less_with(&lf, a, n - a, c, n_rest - c);
                 candidates.push(Lag {
                     item: question.name.clone(),
                     segment_question: seg.name.to_string(),

@@ -48,6 +48,11 @@ fn fisher_exact_matches_scipy() {
     close(fisher_less(3, 9, 30, 20), 0.03074380160996814, 1e-10);
     close(fisher_2x2(3, 9, 30, 20), 0.050903096788394955, 1e-10);
     close(fisher_less(20, 33, 300, 88), 1.3340840168986614e-08, 1e-8);
+    // Upper side of the distribution (the first row leads): summed from the other tail.
+    close(fisher_less(40, 13, 200, 188), 0.9997820487157204, 1e-9);
+    // A million respondents.
+    close(fisher_less(4700, 5300, 500_000, 490_000), 1.6250970324452496e-12, 1e-6);
+    close(fisher_less(4950, 5050, 500_000, 490_000), 0.02329412964601685, 1e-6);
 }
 
 /// Exact Freeman–Halton p-values by enumerating every table with the same margins

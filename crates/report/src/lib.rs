@@ -3,6 +3,7 @@
 
 pub mod html;
 pub mod words;
+pub mod xlsx;
 
 use mamori_analysis::Analysis;
 
@@ -16,4 +17,9 @@ pub fn json(analysis: &Analysis) -> String {
     let mut text = serde_json::to_string_pretty(analysis).expect("the analysis serialises");
     text.push('\n');
     text
+}
+
+/// The analysis as an Excel workbook.
+pub fn xlsx(analysis: &Analysis) -> Result<Vec<u8>, String> {
+    xlsx::render(analysis).map_err(|e| format!("the workbook could not be written: {e}"))
 }

@@ -50,6 +50,8 @@ pub enum Format {
     Json,
     /// One self-contained page with charts, print-ready on A4.
     Html,
+    /// An Excel workbook: one sheet per section, numbers as numbers.
+    Xlsx,
 }
 
 pub fn run(args: Report) -> ExitCode {
@@ -108,6 +110,13 @@ pub fn run(args: Report) -> ExitCode {
     let bytes = match args.format {
         Format::Json => mamori_report::json(&analysis).into_bytes(),
         Format::Html => mamori_report::html(&analysis).into_bytes(),
+        Format::Xlsx => match mamori_report::xlsx(&analysis) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
     };
     super::write_output(args.output.as_deref(), &bytes)
 }
