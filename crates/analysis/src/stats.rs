@@ -159,11 +159,7 @@ pub fn fisher_less_with(lf: &[f64], a: u64, b: u64, c: u64, d: u64) -> f64 {
     let p = |x: u64| hypergeometric(lf, x, row1, col1, n);
     // The mode of the hypergeometric distribution.
     let mode = (((row1 + 1) as f64 * (col1 + 1) as f64) / (n + 2) as f64).floor() as u64;
-    if a <= mode {
-        tail_sum((low..=a).rev().map(p))
-    } else {
-        (1.0 - tail_sum((a + 1..=high).map(p))).max(0.0)
-    }
+    if a <= mode { tail_sum((low..=a).rev().map(p)) } else { (1.0 - tail_sum((a + 1..=high).map(p))).max(0.0) }
 }
 
 /// Sum of terms that fall monotonically after the first, stopped when they stop counting.

@@ -1,8 +1,9 @@
 //! The report as one self-contained HTML page: inline CSS and SVG, no JavaScript, print-ready
 //! on A4. Every piece of text passes through `esc`, so no answer or label can inject markup.
 
+use crate::rows::{ChartRow, chart_rows, segment_label};
 use crate::words::{self, PALETTE, Words, count, ink_on, p_value, pct};
-use mamori_analysis::{Analysis, Item, Ordered};
+use mamori_analysis::{Analysis, Item};
 use std::fmt::Write;
 
 /// Escapes text for HTML content and attribute values.
@@ -103,25 +104,38 @@ fn segments_table(h: &mut String, analysis: &Analysis, w: &Words) {
     let _ = writeln!(h, "<h2>{}</h2>", w.segments);
     for (question, sizes) in analysis.segments.iter() {
         let title = analysis.labels.segment_questions.get(question).map_or(question, String::as_str);
-        let _ = writeln!(h, "<table>\n<caption>{}</caption>\n<thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">%</th></tr></thead>\n<tbody>", esc(title), w.segment, w.respondents);
+        let _ = writeln!(
+            h,
+            "<table>\n<caption>{}</caption>\n<thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">%</th></tr></thead>\n<tbody>",
+            esc(title),
+            w.segment,
+            w.respondents
+        );
         for (segment, n) in sizes.iter() {
             let label = segment_label(analysis, question, segment);
-            let share = n.and_then(|n| (analysis.n > 0).then(|| (n as f64 / analysis.n as f64 * 1000.0).round() / 10.0));
-            let _ = writeln!(h, "<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>", esc(label), count(*n, w), pct(share, w));
+            let share =
+                n.and_then(|n| (analysis.n > 0).then(|| (n as f64 / analysis.n as f64 * 1000.0).round() / 10.0));
+            let _ = writeln!(
+                h,
+                "<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                esc(label),
+                count(*n, w),
+                pct(share, w)
+            );
         }
         h.push_str("</tbody>\n</table>\n");
     }
-}
-
-fn segment_label<'a>(analysis: &'a Analysis, question: &str, segment: &'a str) -> &'a str {
-    analysis.labels.segments.get(question).and_then(|s| s.get(segment)).map_or(segment, String::as_str)
 }
 
 fn indicators_table(h: &mut String, analysis: &Analysis, w: &Words) {
     if analysis.indicators.is_empty() {
         return;
     }
-    let _ = writeln!(h, "<h2>{}</h2>\n<table>\n<thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th>", w.indicators, w.item, w.overall);
+    let _ = writeln!(
+        h,
+        "<h2>{}</h2>\n<table>\n<thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th>",
+        w.indicators, w.item, w.overall
+    );
     let segment_columns: Vec<(&str, &str)> =
         analysis.segments.iter().flat_map(|(q, sizes)| sizes.iter().map(move |(s, _)| (q, s))).collect();
     for (q, s) in &segment_columns {
@@ -129,7 +143,12 @@ fn indicators_table(h: &mut String, analysis: &Analysis, w: &Words) {
     }
     h.push_str("</tr></thead>\n<tbody>\n");
     for indicator in &analysis.indicators {
-        let _ = write!(h, "<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td>", esc(&indicator.label), pct(indicator.percent, w));
+        let _ = write!(
+            h,
+            "<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td>",
+            esc(&indicator.label),
+            pct(indicator.percent, w)
+        );
         for (q, s) in &segment_columns {
             let cell = indicator.by.get(q).and_then(|b| b.get(s));
             let _ = write!(h, "<td class=\"num\">{}</td>", pct(cell.and_then(|c| c.percent), w));
@@ -167,23 +186,11 @@ fn lagging_table(h: &mut String, analysis: &Analysis, w: &Words) {
     h.push_str("</tbody>\n</table>\n");
 }
 
-/// Rows of a chart or table: the overall row, then one per segment of each segment question.
-fn rows<'a>(analysis: &'a Analysis, item: &'a Item, w: &Words) -> Vec<(String, Option<u64>, &'a Ordered<Option<u64>>, &'a Ordered<Option<f64>>)> {
-    let mut out = vec![(w.overall.to_string(), item.n, &item.counts, &item.percent)];
-    for (question, by) in item.by.iter() {
-        // A segment the question did not apply to (n = 0) is left out; a withheld one stays.
-        for (segment, cell) in by.iter().filter(|(_, c)| c.n != Some(0)) {
-            out.push((segment_label(analysis, question, segment).to_string(), cell.n, &cell.counts, &cell.percent));
-        }
-    }
-    out
-}
-
 fn item_section(h: &mut String, analysis: &Analysis, item: &Item, index: usize, w: &Words) {
     let _ = writeln!(h, "<section class=\"item\" id=\"q-{}\">\n<h3>{}</h3>", esc(&item.name), esc(&item.label));
     match item.kind.as_str() {
         "select_one" => {
-            let rows = rows(analysis, item, w);
+            let rows = chart_rows(analysis, item, w);
             legend(h, item);
             stacked_chart(h, item, &rows, index);
             choice_table(h, item, &rows, w);
@@ -224,16 +231,32 @@ fn item_section(h: &mut String, analysis: &Analysis, item: &Item, index: usize, 
                     pct(item.respondent_share.get(choice).copied().flatten(), w)
                 );
             }
-            let _ = writeln!(h, "</tbody>\n</table>\n<p class=\"note\">{}: {} · {}: {}</p>", w.answered, count(item.n, w), w.mentions, count(item.mentions, w));
+            let _ = writeln!(
+                h,
+                "</tbody>\n</table>\n<p class=\"note\">{}: {} · {}: {}</p>",
+                w.answered,
+                count(item.n, w),
+                w.mentions,
+                count(item.mentions, w)
+            );
         }
         "integer" | "decimal" => number_table(h, analysis, item, w),
         _ => {
             let _ = writeln!(h, "<p>{}: {}</p>", w.answered, count(item.n, w));
             if !item.coded.is_empty() {
-                let _ = writeln!(h, "<table>\n<thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead>\n<tbody>", w.category, w.count);
+                let _ = writeln!(
+                    h,
+                    "<table>\n<thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead>\n<tbody>",
+                    w.category, w.count
+                );
                 for (category, n) in item.coded.iter() {
                     let label = item.category_labels.get(category).map_or(category, String::as_str);
-                    let _ = writeln!(h, "<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td></tr>", esc(label), count(*n, w));
+                    let _ = writeln!(
+                        h,
+                        "<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td></tr>",
+                        esc(label),
+                        count(*n, w)
+                    );
                 }
                 h.push_str("</tbody>\n</table>\n");
             }
@@ -250,10 +273,8 @@ fn legend(h: &mut String, item: &Item) {
     h.push_str("</ul>\n");
 }
 
-type Row<'a> = (String, Option<u64>, &'a Ordered<Option<u64>>, &'a Ordered<Option<f64>>);
-
 /// 100% stacked bars, one per row, n at the right; a withheld row is an empty outline.
-fn stacked_chart(h: &mut String, item: &Item, rows: &[Row], index: usize) {
+fn stacked_chart(h: &mut String, item: &Item, rows: &[ChartRow], index: usize) {
     let (label_w, bar_w, row_h, n_w) = (250.0, 360.0, 24.0, 60.0);
     let height = rows.len() as f64 * row_h + 4.0;
     let _ = writeln!(
@@ -264,22 +285,47 @@ fn stacked_chart(h: &mut String, item: &Item, rows: &[Row], index: usize) {
     );
     for (r, (label, n, _, percent)) in rows.iter().enumerate() {
         let y = r as f64 * row_h + 2.0;
-        let _ = write!(h, "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" font-size=\"10\">{}</text>", label_w - 6.0, y + 14.0, esc(label));
+        let _ = write!(
+            h,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" font-size=\"10\">{}</text>",
+            label_w - 6.0,
+            y + 14.0,
+            esc(label)
+        );
         let n_text = n.map_or("n=—".to_string(), |n| format!("n={n}"));
-        let _ = write!(h, "<text x=\"{}\" y=\"{}\" font-size=\"10\" fill=\"#444\">{n_text}</text>", label_w + bar_w + 6.0, y + 14.0);
+        let _ = write!(
+            h,
+            "<text x=\"{}\" y=\"{}\" font-size=\"10\" fill=\"#444\">{n_text}</text>",
+            label_w + bar_w + 6.0,
+            y + 14.0
+        );
         let mut x = label_w;
         let total: f64 = percent.iter().filter_map(|(_, p)| *p).sum();
         if n.is_none() || total <= 0.0 {
-            let _ = write!(h, "<rect x=\"{x}\" y=\"{y}\" width=\"{bar_w}\" height=\"{}\" fill=\"none\" stroke=\"#999\"/>", row_h - 6.0);
+            let _ = write!(
+                h,
+                "<rect x=\"{x}\" y=\"{y}\" width=\"{bar_w}\" height=\"{}\" fill=\"none\" stroke=\"#999\"/>",
+                row_h - 6.0
+            );
             continue;
         }
         for (k, (_, p)) in percent.iter().enumerate() {
             let Some(p) = p else { continue };
             let width = bar_w * p / total;
             let colour = PALETTE[k % PALETTE.len()];
-            let _ = write!(h, "<rect x=\"{x:.2}\" y=\"{y}\" width=\"{width:.2}\" height=\"{}\" fill=\"{colour}\"/>", row_h - 6.0);
+            let _ = write!(
+                h,
+                "<rect x=\"{x:.2}\" y=\"{y}\" width=\"{width:.2}\" height=\"{}\" fill=\"{colour}\"/>",
+                row_h - 6.0
+            );
             if *p >= 8.0 {
-                let _ = write!(h, "<text x=\"{:.2}\" y=\"{}\" text-anchor=\"middle\" font-size=\"10\" fill=\"{}\">{p:.0}%</text>", x + width / 2.0, y + 13.0, ink_on(colour));
+                let _ = write!(
+                    h,
+                    "<text x=\"{:.2}\" y=\"{}\" text-anchor=\"middle\" font-size=\"10\" fill=\"{}\">{p:.0}%</text>",
+                    x + width / 2.0,
+                    y + 13.0,
+                    ink_on(colour)
+                );
             }
             x += width;
         }
@@ -300,17 +346,33 @@ fn bar_chart(h: &mut String, item: &Item, index: usize) {
     for (r, (choice, share)) in item.respondent_share.iter().enumerate() {
         let y = r as f64 * row_h + 2.0;
         let label = item.choice_labels.get(choice).map_or(choice, String::as_str);
-        let _ = write!(h, "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" font-size=\"11\">{}</text>", label_w - 6.0, y + 14.0, esc(label));
+        let _ = write!(
+            h,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" font-size=\"11\">{}</text>",
+            label_w - 6.0,
+            y + 14.0,
+            esc(label)
+        );
         if let Some(share) = share {
             let width = bar_w * share / 100.0;
-            let _ = write!(h, "<rect x=\"{label_w}\" y=\"{y}\" width=\"{width:.2}\" height=\"{}\" fill=\"{}\"/>", row_h - 6.0, PALETTE[0]);
-            let _ = write!(h, "<text x=\"{:.2}\" y=\"{}\" font-size=\"10\">{share:.1}%</text>", label_w + width + 4.0, y + 13.0);
+            let _ = write!(
+                h,
+                "<rect x=\"{label_w}\" y=\"{y}\" width=\"{width:.2}\" height=\"{}\" fill=\"{}\"/>",
+                row_h - 6.0,
+                PALETTE[0]
+            );
+            let _ = write!(
+                h,
+                "<text x=\"{:.2}\" y=\"{}\" font-size=\"10\">{share:.1}%</text>",
+                label_w + width + 4.0,
+                y + 13.0
+            );
         }
     }
     h.push_str("</svg></figure>\n");
 }
 
-fn choice_table(h: &mut String, item: &Item, rows: &[Row], w: &Words) {
+fn choice_table(h: &mut String, item: &Item, rows: &[ChartRow], w: &Words) {
     let _ = write!(h, "<table>\n<thead><tr><th scope=\"col\">{}</th><th scope=\"col\">n</th>", w.segment);
     for (_, label) in item.choice_labels.iter() {
         let _ = write!(h, "<th scope=\"col\">{}</th>", esc(label));

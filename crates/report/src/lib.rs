@@ -2,6 +2,8 @@
 //! (print-ready on A4, SVG charts, no JavaScript), an XLSX workbook and a PDF.
 
 pub mod html;
+mod pdf;
+mod rows;
 pub mod words;
 pub mod xlsx;
 
@@ -22,4 +24,9 @@ pub fn json(analysis: &Analysis) -> String {
 /// The analysis as an Excel workbook.
 pub fn xlsx(analysis: &Analysis) -> Result<Vec<u8>, String> {
     xlsx::render(analysis).map_err(|e| format!("the workbook could not be written: {e}"))
+}
+
+/// The analysis as a PDF, A4, with the Japanese font embedded.
+pub fn pdf(analysis: &Analysis) -> Result<Vec<u8>, String> {
+    pdf::render(analysis)
 }

@@ -1,6 +1,7 @@
 //! The report as an Excel workbook: one sheet per section, tidy tables (one row per figure) an
 //! analyst can filter and pivot, numbers as numbers, percentages formatted, headers frozen.
 
+use crate::rows::segment_label;
 use crate::words::{self, Words};
 use mamori_analysis::{Analysis, Item};
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
@@ -16,7 +17,10 @@ struct Styles {
 pub fn render(analysis: &Analysis) -> Result<Vec<u8>, XlsxError> {
     let w = words::for_language(&analysis.language);
     let styles = Styles {
-        header: Format::new().set_bold().set_background_color("#EEF3F8").set_border_bottom(rust_xlsxwriter::FormatBorder::Thin),
+        header: Format::new()
+            .set_bold()
+            .set_background_color("#EEF3F8")
+            .set_border_bottom(rust_xlsxwriter::FormatBorder::Thin),
         title: Format::new().set_bold().set_font_size(14),
         percent: Format::new().set_num_format("0.0%"),
         decimal: Format::new().set_num_format("0.00"),
@@ -55,7 +59,10 @@ pub fn render(analysis: &Analysis) -> Result<Vec<u8>, XlsxError> {
     header(sheet, &[w.item, w.segment, w.value, "%", w.numerator, w.denominator], &styles)?;
     let mut row = 1;
     for indicator in &analysis.indicators {
-        let mut line = |sheet: &mut Worksheet, segment: &str, cell: (Option<f64>, Option<f64>, Option<f64>)| -> Result<(), XlsxError> {
+        let mut line = |sheet: &mut Worksheet,
+                        segment: &str,
+                        cell: (Option<f64>, Option<f64>, Option<f64>)|
+         -> Result<(), XlsxError> {
             sheet.write_string(row, 0, &indicator.label)?;
             sheet.write_string(row, 1, segment)?;
             share_cell(sheet, row, 3, cell.0, &styles, w)?;
@@ -67,7 +74,11 @@ pub fn render(analysis: &Analysis) -> Result<Vec<u8>, XlsxError> {
         line(sheet, w.overall, (indicator.percent, indicator.numerator, indicator.denominator))?;
         for (question, by) in indicator.by.iter() {
             for (segment, cell) in by.iter() {
-                line(sheet, segment_label(analysis, question, segment), (cell.percent, cell.numerator, cell.denominator))?;
+                line(
+                    sheet,
+                    segment_label(analysis, question, segment),
+                    (cell.percent, cell.numerator, cell.denominator),
+                )?;
             }
         }
     }
@@ -77,7 +88,8 @@ pub fn render(analysis: &Analysis) -> Result<Vec<u8>, XlsxError> {
     header(sheet, &[w.segment, w.item, w.share_best, w.share_rest, "n", "n (rest)", "p", "p (Holm)"], &styles)?;
     for (i, lag) in analysis.lagging.iter().enumerate() {
         let row = i as u32 + 1;
-        let item = analysis.items.iter().find(|it| it.name == lag.item).map_or(lag.item.as_str(), |it| it.label.as_str());
+        let item =
+            analysis.items.iter().find(|it| it.name == lag.item).map_or(lag.item.as_str(), |it| it.label.as_str());
         sheet.write_string(row, 0, segment_label(analysis, &lag.segment_question, &lag.segment))?;
         sheet.write_string(row, 1, item)?;
         sheet.write_number_with_format(row, 2, lag.share / 100.0, &styles.percent)?;
@@ -118,12 +130,19 @@ pub fn render(analysis: &Analysis) -> Result<Vec<u8>, XlsxError> {
         let sheet = add_sheet(&mut book, &mut names, section)?;
         header(sheet, &["name", w.item, w.segment, "n", w.value, w.count, "%", w.share_of_mentions], &styles)?;
         let mut row = 1;
-        let in_section = |i: &&Item| i.kind.starts_with("select") && i.section.first().map(String::as_str).unwrap_or(w.overall) == section;
+        let in_section = |i: &&Item| {
+            i.kind.starts_with("select") && i.section.first().map(String::as_str).unwrap_or(w.overall) == section
+        };
         for item in analysis.items.iter().filter(in_section) {
             let mut rows = vec![(w.overall.to_string(), item.n, &item.counts, &item.percent)];
             for (question, by) in item.by.iter() {
                 for (segment, cell) in by.iter().filter(|(_, c)| c.n != Some(0)) {
-                    rows.push((segment_label(analysis, question, segment).to_string(), cell.n, &cell.counts, &cell.percent));
+                    rows.push((
+                        segment_label(analysis, question, segment).to_string(),
+                        cell.n,
+                        &cell.counts,
+                        &cell.percent,
+                    ));
                 }
             }
             for (segment, n, counts, percent) in rows {
@@ -160,7 +179,15 @@ pub fn render(analysis: &Analysis) -> Result<Vec<u8>, XlsxError> {
             sheet.write_string(row, 1, &item.label)?;
             sheet.write_string(row, 2, &segment)?;
             count_cell(sheet, row, 3, n, w)?;
-            let values = [stats.map(|s| s.sum), stats.map(|s| s.mean), stats.map(|s| s.q1), stats.map(|s| s.median), stats.map(|s| s.q3), stats.and_then(|s| s.min), stats.and_then(|s| s.max)];
+            let values = [
+                stats.map(|s| s.sum),
+                stats.map(|s| s.mean),
+                stats.map(|s| s.q1),
+                stats.map(|s| s.median),
+                stats.map(|s| s.q3),
+                stats.and_then(|s| s.min),
+                stats.and_then(|s| s.max),
+            ];
             for (k, v) in values.into_iter().enumerate() {
                 number_cell(sheet, row, 4 + k as u16, v, &styles, w)?;
             }
@@ -188,7 +215,11 @@ pub fn render(analysis: &Analysis) -> Result<Vec<u8>, XlsxError> {
 }
 
 /// Adds a sheet with a valid, unique name (at most 31 characters, none of []:*?/\).
-fn add_sheet<'b>(book: &'b mut Workbook, names: &mut Vec<String>, wanted: &str) -> Result<&'b mut Worksheet, XlsxError> {
+fn add_sheet<'b>(
+    book: &'b mut Workbook,
+    names: &mut Vec<String>,
+    wanted: &str,
+) -> Result<&'b mut Worksheet, XlsxError> {
     let clean: String = wanted.chars().map(|c| if "[]:*?/\\".contains(c) { '_' } else { c }).take(28).collect();
     let mut name = clean.clone();
     let mut k = 2;
@@ -226,7 +257,14 @@ fn count_cell(sheet: &mut Worksheet, row: u32, col: u16, n: Option<u64>, w: &Wor
 }
 
 /// A percentage (0–100) as an Excel percentage cell.
-fn share_cell(sheet: &mut Worksheet, row: u32, col: u16, p: Option<f64>, styles: &Styles, w: &Words) -> Result<(), XlsxError> {
+fn share_cell(
+    sheet: &mut Worksheet,
+    row: u32,
+    col: u16,
+    p: Option<f64>,
+    styles: &Styles,
+    w: &Words,
+) -> Result<(), XlsxError> {
     match p {
         Some(p) => sheet.write_number_with_format(row, col, p / 100.0, &styles.percent)?,
         None => sheet.write_string(row, col, w.suppressed)?,
@@ -234,7 +272,14 @@ fn share_cell(sheet: &mut Worksheet, row: u32, col: u16, p: Option<f64>, styles:
     Ok(())
 }
 
-fn number_cell(sheet: &mut Worksheet, row: u32, col: u16, x: Option<f64>, styles: &Styles, w: &Words) -> Result<(), XlsxError> {
+fn number_cell(
+    sheet: &mut Worksheet,
+    row: u32,
+    col: u16,
+    x: Option<f64>,
+    styles: &Styles,
+    w: &Words,
+) -> Result<(), XlsxError> {
     match x {
         Some(x) if x.fract() == 0.0 => sheet.write_number(row, col, x)?,
         Some(x) => sheet.write_number_with_format(row, col, x, &styles.decimal)?,
@@ -245,8 +290,4 @@ fn number_cell(sheet: &mut Worksheet, row: u32, col: u16, x: Option<f64>, styles
 
 fn label<'a>(labels: &'a mamori_analysis::Ordered<String>, key: &'a str) -> &'a str {
     labels.get(key).map_or(key, String::as_str)
-}
-
-fn segment_label<'a>(analysis: &'a Analysis, question: &str, segment: &'a str) -> &'a str {
-    analysis.labels.segments.get(question).and_then(|s| s.get(segment)).map_or(segment, String::as_str)
 }

@@ -52,6 +52,8 @@ pub enum Format {
     Html,
     /// An Excel workbook: one sheet per section, numbers as numbers.
     Xlsx,
+    /// The same content as the HTML page, A4, Japanese font embedded.
+    Pdf,
 }
 
 pub fn run(args: Report) -> ExitCode {
@@ -110,6 +112,13 @@ pub fn run(args: Report) -> ExitCode {
     let bytes = match args.format {
         Format::Json => mamori_report::json(&analysis).into_bytes(),
         Format::Html => mamori_report::html(&analysis).into_bytes(),
+        Format::Pdf => match mamori_report::pdf(&analysis) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
         Format::Xlsx => match mamori_report::xlsx(&analysis) {
             Ok(bytes) => bytes,
             Err(e) => {
