@@ -206,9 +206,18 @@ fn select_multiple(item: &mut Item, bits: &[u64], names: &[&str], segs: &[Segmen
     item.percent = item.respondent_share.clone();
     for seg in segs {
         let mut by = Ordered::default();
-        for (k, segment) in seg.segments.iter().enumerate() {
-            let code = k as u16 + 1;
-            let (counts, n) = count(&|i| seg.codes[i] == code);
+        // One pass: per segment, respondents and mentions per choice.
+        let mut table = vec![(vec![0u64; names.len()], 0u64); seg.segments.len()];
+        for (&set, &s) in bits.iter().zip(seg.codes) {
+            if set != 0 && s > 0 {
+                let (counts, n) = &mut table[s as usize - 1];
+                *n += 1;
+                for (k, c) in counts.iter_mut().enumerate() {
+                    *c += (set >> k) & 1;
+                }
+            }
+        }
+        for (k, (segment, (counts, n))) in seg.segments.iter().zip(table).enumerate() {
             let shown = if seg.shown[k] { rules.row(&counts) } else { vec![None; names.len()] };
             let n = if seg.shown[k] { rules.one(n) } else { None };
             let whole = n.unwrap_or(0);
@@ -225,18 +234,28 @@ fn summary(values: &mut [f64], rules: &Rules) -> Option<NumberStats> {
     if values.is_empty() || (rules.publish && (values.len() as u64) < rules.min_cell) {
         return None;
     }
-    values.sort_by(f64::total_cmp);
-    let sum: f64 = values.iter().sum();
     let n = values.len();
+    let sum: f64 = values.iter().sum();
+    let (min, max) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    // Quantiles need a few order statistics, not a sorted copy: selection is linear.
+    let mut order_statistic = |k: usize| *values.select_nth_unstable_by(k, f64::total_cmp).1;
+    let mut quantile = |q: f64| {
+        let h = (n - 1) as f64 * q;
+        let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
+        let a = order_statistic(lo);
+        let b = if hi == lo { a } else { order_statistic(hi) };
+        a + (h - lo as f64) * (b - a)
+    };
+    let (q1, median, q3) = (quantile(0.25), quantile(0.5), quantile(0.75));
     Some(NumberStats {
         n: n as u64,
         sum,
         mean: round(sum / n as f64, 4),
-        median: stats::quantile(values, 0.5),
-        q1: stats::quantile(values, 0.25),
-        q3: stats::quantile(values, 0.75),
-        min: (!rules.publish).then(|| values[0]),
-        max: (!rules.publish).then(|| values[n - 1]),
+        median,
+        q1,
+        q3,
+        min: (!rules.publish).then_some(min),
+        max: (!rules.publish).then_some(max),
     })
 }
 
@@ -246,17 +265,20 @@ fn numbers(item: &mut Item, values: &[f64], segs: &[Segmentation], rules: &Rules
     item.stats = summary(&mut answered, rules);
     for seg in segs {
         let mut by = Ordered::default();
-        for (k, segment) in seg.segments.iter().enumerate() {
-            let code = k as u16 + 1;
-            let mut within: Vec<f64> =
-                values.iter().zip(seg.codes).filter(|(v, s)| **s == code && !v.is_nan()).map(|(v, _)| *v).collect();
+        let mut groups: Vec<Vec<f64>> = vec![Vec::new(); seg.segments.len()];
+        for (&v, &s) in values.iter().zip(seg.codes) {
+            if s > 0 && !v.is_nan() {
+                groups[s as usize - 1].push(v);
+            }
+        }
+        for (k, (segment, within)) in seg.segments.iter().zip(groups.iter_mut()).enumerate() {
             let n = within.len() as u64;
             let cell = if seg.shown[k] {
                 SegmentCell {
                     n: rules.one(n),
                     counts: Ordered::default(),
                     percent: Ordered::default(),
-                    stats: summary(&mut within, rules),
+                    stats: summary(within, rules),
                 }
             } else {
                 SegmentCell { n: None, counts: Ordered::default(), percent: Ordered::default(), stats: None }
@@ -289,6 +311,14 @@ fn code_text(
         .filter(|m| m.question == form.questions[q].name)
         .map(|m| (m.response, &m.categories))
         .collect();
+    // One matcher per category: any of its keywords (literal text, not patterns).
+    let matchers: Vec<Option<regex::Regex>> = rows
+        .iter()
+        .map(|r| {
+            let alternatives: Vec<String> = r.keywords.iter().map(|k| regex::escape(k)).collect();
+            (!alternatives.is_empty()).then(|| regex::Regex::new(&alternatives.join("|")).ok()).flatten()
+        })
+        .collect();
     let mut counts = vec![0u64; rows.len() + 1];
     for &i in answered {
         let answer = text.get(i);
@@ -296,7 +326,7 @@ fn code_text(
         for (k, row) in rows.iter().enumerate() {
             let hit = match manual.get(&i) {
                 Some(categories) => categories.contains(&row.category),
-                None => row.keywords.iter().any(|kw| answer.contains(kw.as_str())),
+                None => matchers[k].as_ref().is_some_and(|m| m.is_match(answer)),
             };
             if hit {
                 counts[k] += 1;

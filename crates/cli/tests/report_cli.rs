@@ -50,7 +50,9 @@ fn html_report_of_the_fixture() {
 fn english_report_uses_the_forms_english_labels() {
     let html = String::from_utf8(report("html", &["--lang", "en"])).unwrap();
     assert!(html.contains("<html lang=\"en\">"));
-    assert!(html.contains("Third-class marketing authorisation holder lag behind all other respondents on “Written procedures"));
+    assert!(html.contains(
+        "Third-class marketing authorisation holder lag behind all other respondents on “Written procedures"
+    ));
 }
 
 #[test]
@@ -97,7 +99,9 @@ fn xlsx_report_reads_back_with_numbers_as_numbers() {
     std::fs::write(artefact("report-2024.xlsx"), &bytes).unwrap();
     let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).unwrap();
     let names = book.sheet_names().to_vec();
-    for expected in ["概要", "回答者の内訳", "指標", "遅れている区分", "検定", "社内体制", "課題", "数値項目", "自由記述"] {
+    for expected in
+        ["概要", "回答者の内訳", "指標", "遅れている区分", "検定", "社内体制", "課題", "数値項目", "自由記述"]
+    {
         assert!(names.iter().any(|n| n == expected), "{expected} in {names:?}");
     }
     let sheet = book.worksheet_range("社内体制").unwrap();
@@ -117,7 +121,10 @@ fn pdf_report_has_japanese_text_and_embedded_font() {
     assert!(bytes.starts_with(b"%PDF-1.7"));
     let path = artefact("report-2024.pdf");
     std::fs::write(&path, &bytes).unwrap();
-    let text = Command::new("pdftotext").args([path.to_str().unwrap(), "-"]).output().expect("pdftotext (poppler-utils) is installed");
+    let text = Command::new("pdftotext")
+        .args([path.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils) is installed");
     let text = String::from_utf8(text.stdout).unwrap();
     assert!(text.contains("令和6年度 医療機器のサイバーセキュリティ対策の対応状況アンケート"));
     assert!(text.contains("第三種医療機器製造販売業許可取得者"));
@@ -151,7 +158,9 @@ fn published_reports_withhold_small_cells_and_never_name_a_company() {
     let text_outputs = [String::from_utf8(report("html", &args)).unwrap(), json.to_string()];
     let pdf_path = artefact("report-2024-published.pdf");
     std::fs::write(&pdf_path, report("pdf", &args)).unwrap();
-    let pdf_text = String::from_utf8(Command::new("pdftotext").args([pdf_path.to_str().unwrap(), "-"]).output().unwrap().stdout).unwrap();
+    let pdf_text =
+        String::from_utf8(Command::new("pdftotext").args([pdf_path.to_str().unwrap(), "-"]).output().unwrap().stdout)
+            .unwrap();
     for output in text_outputs.iter().chain(std::iter::once(&pdf_text)) {
         for company in &companies {
             assert!(!output.contains(company.as_str()), "{company} appears in a published report");

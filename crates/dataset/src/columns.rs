@@ -50,6 +50,14 @@ pub enum Column {
     Text(TextColumn),
 }
 
+/// A question's choice names, found by position, for fast coding of a million answers.
+pub type ChoiceCodes = mamori_form::fasthash::NameIndex;
+
+/// Choice codes for a select question, `None` for other questions.
+pub fn choice_codes(q: &Question) -> Option<ChoiceCodes> {
+    q.kind.is_select().then(|| ChoiceCodes::new(q.choices.iter().map(|c| c.name.as_str())))
+}
+
 /// The most choices a select_multiple may have, one bit each.
 pub const MAX_MULTI_CHOICES: usize = 64;
 
@@ -65,16 +73,23 @@ impl Column {
 
     /// Appends a checked, normalised answer ("" = none).
     pub fn push(&mut self, q: &Question, value: &str) {
+        self.push_coded(q, value, None);
+    }
+
+    /// As [`Column::push`], with the question's choice codes looked up in `codes` (built by
+    /// [`choice_codes`]) instead of searching the list.
+    pub fn push_coded(&mut self, q: &Question, value: &str, codes: Option<&ChoiceCodes>) {
+        let code = |name: &str| match codes {
+            Some(index) => index.position(name).map(|i| i as u16 + 1),
+            None => q.choices.iter().position(|c| c.name == name).map(|i| i as u16 + 1),
+        };
         match self {
-            Column::Choice(codes) => {
-                let code = q.choices.iter().position(|c| c.name == value).map_or(0, |i| i as u16 + 1);
-                codes.push(code);
-            }
+            Column::Choice(out) => out.push(if value.is_empty() { 0 } else { code(value).unwrap_or(0) }),
             Column::Multi(bits) => {
                 let mut set = 0u64;
                 for token in value.split_whitespace() {
-                    if let Some(i) = q.choices.iter().position(|c| c.name == token) {
-                        set |= 1 << i;
+                    if let Some(k) = code(token) {
+                        set |= 1 << (k - 1);
                     }
                 }
                 bits.push(set);

@@ -2,6 +2,7 @@
 //! out in the same convention. Pure: the caller reads and writes the bytes.
 
 mod columns;
+mod csvtext;
 mod read;
 mod synth;
 mod write;

@@ -74,8 +74,12 @@ pub fn read_responses(
         let mut rows = sheet.rows.into_iter();
         let header = rows.next().map(|r| r.cells).unwrap_or_default();
         let importer = Importer::new(form, file_name, &header, options)?;
-        let records = rows.map(|r| (r.number, r.cells));
-        return importer.finish(vec![importer.run(records, true)]);
+        let mut run = Run::new(&importer, true);
+        for r in rows {
+            run.row(r.number, r.cells.iter().map(String::as_str));
+        }
+        let part = run.part;
+        return importer.finish(vec![part]);
     }
     if !lower.ends_with(".csv") {
         return Err(file_error("is not a responses file: use .csv or .xlsx".into()));
@@ -90,13 +94,13 @@ pub fn read_responses(
     } else {
         options.threads
     };
-    let chunks = split_records(&text.as_bytes()[body_start..], threads);
+    let chunks = split_records(&text[body_start..], threads);
     let parts = std::thread::scope(|s| {
         let handles: Vec<_> = chunks
             .iter()
             .map(|chunk| {
                 let importer = &importer;
-                s.spawn(move || importer.run(csv_records(chunk), false))
+                s.spawn(move || run_csv(importer, chunk))
             })
             .collect();
         handles.into_iter().map(|h| h.join().expect("a checking thread panicked")).collect::<Vec<_>>()
@@ -138,51 +142,43 @@ fn parse_header(text: &str) -> Result<Vec<String>, String> {
 
 /// Splits CSV records into about `parts` chunks, each ending at a record boundary.
 /// A chunk boundary is a newline outside quotes; one pass tracks the quote state.
-fn split_records(body: &[u8], parts: usize) -> Vec<&[u8]> {
+fn split_records(text: &str, parts: usize) -> Vec<&str> {
+    let body = text.as_bytes();
     let target = body.len() / parts.max(1) + 1;
     let mut chunks = Vec::with_capacity(parts);
     let mut start = 0;
     let mut quoted = false;
-    let mut i = 0;
-    while i < body.len() {
-        match body[i] {
-            b'"' => quoted = !quoted,
-            b'\n' if !quoted && i + 1 - start >= target => {
-                chunks.push(&body[start..=i]);
-                start = i + 1;
-            }
-            _ => {}
+    // Only quotes and newlines matter; memchr skips everything between them.
+    for i in memchr::memchr2_iter(b'"', b'\n', body) {
+        if body[i] == b'"' {
+            quoted = !quoted;
+        } else if !quoted && i + 1 - start >= target {
+            chunks.push(&text[start..=i]);
+            start = i + 1;
         }
-        i += 1;
     }
     if start < body.len() {
-        chunks.push(&body[start..]);
+        chunks.push(&text[start..]);
     }
     chunks
 }
 
-/// Records of a chunk as (record index within the chunk, cells); the row number is fixed up
-/// when the chunks are joined.
-fn csv_records(chunk: &[u8]) -> impl Iterator<Item = (usize, Vec<String>)> + '_ {
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(chunk);
-    let mut record = csv::StringRecord::new();
+/// Checks and stores the records of one CSV chunk; row numbers are local to the chunk and
+/// fixed up when the chunks are joined.
+fn run_csv(importer: &Importer, chunk: &str) -> Part {
+    let mut records = crate::csvtext::Records::new(chunk);
+    let mut fields = Vec::new();
+    let mut run = Run::new(importer, false);
     let mut index = 0;
-    std::iter::from_fn(move || {
-        loop {
-            match reader.read_record(&mut record) {
-                Ok(true) => {
-                    index += 1;
-                    if record.iter().all(|c| c.trim().is_empty()) {
-                        continue; // blank lines, as Excel leaves at the end
-                    }
-                    return Some((index, record.iter().map(str::to_string).collect()));
-                }
-                // A malformed record (only possible with invalid UTF-8, which decoding rules
-                // out) ends the chunk rather than the program.
-                Ok(false) | Err(_) => return None,
-            }
+    while records.next_record(&mut fields) {
+        index += 1;
+        if fields.iter().all(|c| c.trim().is_empty()) {
+            continue; // blank lines, as Excel leaves at the end
         }
-    })
+        run.row(index, fields.iter().map(|c| c.as_ref()));
+    }
+    run.part.records = index;
+    run.part
 }
 
 /// Where each file column goes.
@@ -201,7 +197,80 @@ struct Importer<'f> {
     checker: RowChecker<'f>,
     /// For each question, the file column holding it.
     column_of: Vec<Option<usize>>,
+    /// For each select question, its choice codes.
+    codes: Vec<Option<crate::columns::ChoiceCodes>>,
     skip_invalid: bool,
+}
+
+/// Checking and storing rows one by one, with buffers reused from row to row.
+struct Run<'i, 'f> {
+    importer: &'i Importer<'f>,
+    part: Part,
+    values: Vec<String>,
+    row_errors: Vec<RowError>,
+    dropped: Vec<usize>,
+}
+
+impl<'i, 'f> Run<'i, 'f> {
+    /// `absolute`: row numbers are final (Excel), else local to a CSV chunk.
+    fn new(importer: &'i Importer<'f>, absolute: bool) -> Self {
+        let has_ids = importer.targets.contains(&Target::Id);
+        Run {
+            importer,
+            part: Part {
+                responses: Responses::new(importer.form, has_ids),
+                errors: Vec::new(),
+                skipped_rows: 0,
+                records: 0,
+                absolute,
+            },
+            values: vec![String::new(); importer.form.questions.len()],
+            row_errors: Vec::new(),
+            dropped: Vec::new(),
+        }
+    }
+
+    fn row<'c>(&mut self, row: usize, cells: impl Iterator<Item = &'c str>) {
+        let imp = self.importer;
+        self.part.records = self.part.records.max(row);
+        for v in self.values.iter_mut() {
+            v.clear();
+        }
+        let mut id = String::new();
+        for (c, cell) in cells.enumerate() {
+            match imp.targets.get(c) {
+                Some(Target::Question(q)) => self.values[*q].push_str(cell),
+                Some(Target::Id) => id.push_str(cell.trim()),
+                _ => {}
+            }
+        }
+        imp.checker.check(&mut self.values, &mut self.row_errors, &mut self.dropped);
+        self.dropped.clear();
+        if !self.row_errors.is_empty() {
+            for e in self.row_errors.drain(..) {
+                let column = imp.column_of[e.question]
+                    .map_or_else(|| imp.form.questions[e.question].name.clone(), |c| imp.header[c].clone());
+                // An invalid answer is left as given, so the message can quote it.
+                let given = self.values[e.question].trim();
+                let message = if given.is_empty() { e.message } else { format!("'{given}': {}", e.message) };
+                self.part.errors.push(InputError {
+                    file: imp.file.clone(),
+                    row: Some(row),
+                    column: Some(column),
+                    message,
+                });
+            }
+            self.part.skipped_rows += 1;
+            return;
+        }
+        for (q, value) in self.values.iter().enumerate() {
+            self.part.responses.columns[q].push_coded(&imp.form.questions[q], value, imp.codes[q].as_ref());
+        }
+        self.part.responses.rows.push(row);
+        if let Some(ids) = &mut self.part.responses.ids {
+            ids.push(&id);
+        }
+    }
 }
 
 /// What one thread read: responses, errors and dropped rows, with row numbers local to its
@@ -293,64 +362,9 @@ impl<'f> Importer<'f> {
             targets,
             checker,
             column_of,
+            codes: form.questions.iter().map(crate::columns::choice_codes).collect(),
             skip_invalid: options.skip_invalid,
         })
-    }
-
-    /// Checks and stores `records`; `absolute`: their row numbers are final (Excel), else
-    /// local to a CSV chunk.
-    fn run(&self, records: impl Iterator<Item = (usize, Vec<String>)>, absolute: bool) -> Part {
-        let has_ids = self.targets.contains(&Target::Id);
-        let mut part = Part {
-            responses: Responses::new(self.form, has_ids),
-            errors: Vec::new(),
-            skipped_rows: 0,
-            records: 0,
-            absolute,
-        };
-        let mut values = vec![String::new(); self.form.questions.len()];
-        let mut row_errors: Vec<RowError> = Vec::new();
-        let mut dropped = Vec::new();
-        for (row, cells) in records {
-            part.records = part.records.max(row);
-            for v in values.iter_mut() {
-                v.clear();
-            }
-            let mut id = "";
-            for (c, cell) in cells.iter().enumerate() {
-                match self.targets.get(c) {
-                    Some(Target::Question(q)) => values[*q].push_str(cell),
-                    Some(Target::Id) => id = cell,
-                    _ => {}
-                }
-            }
-            self.checker.check(&mut values, &mut row_errors, &mut dropped);
-            dropped.clear();
-            if !row_errors.is_empty() {
-                for e in row_errors.drain(..) {
-                    let column = self.column_of[e.question]
-                        .map_or_else(|| self.form.questions[e.question].name.clone(), |c| self.header[c].clone());
-                    let given = self.column_of[e.question].and_then(|c| cells.get(c)).map_or("", |s| s.trim());
-                    let message = if given.is_empty() { e.message } else { format!("'{given}': {}", e.message) };
-                    part.errors.push(InputError {
-                        file: self.file.clone(),
-                        row: Some(row),
-                        column: Some(column),
-                        message,
-                    });
-                }
-                part.skipped_rows += 1;
-                continue;
-            }
-            for (q, value) in values.iter().enumerate() {
-                part.responses.columns[q].push(&self.form.questions[q], value);
-            }
-            part.responses.rows.push(row);
-            if let Some(ids) = &mut part.responses.ids {
-                ids.push(id.trim());
-            }
-        }
-        part
     }
 
     fn finish(&self, parts: Vec<Part>) -> Result<Loaded, Vec<InputError>> {

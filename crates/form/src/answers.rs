@@ -7,10 +7,11 @@
 
 use crate::dates;
 use crate::expr::{Env, Expression};
+use crate::fasthash::{FnvMap, NameIndex};
 use crate::model::{Choice, Form, GroupKind, Question, QuestionType, Required, Translated};
 use serde::Serialize;
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// A response: answers by question name, and the instances of each top-level repeat.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -144,7 +145,13 @@ pub struct RowError {
 /// without building a map per row.
 pub struct RowChecker<'f> {
     form: &'f Form,
-    index: HashMap<&'f str, usize>,
+    index: FnvMap<&'f str, usize>,
+    /// For questions whose check needs no expression, the quick way to check them.
+    quick: Vec<Option<Quick>>,
+    /// Each question's expressions bound to question indices.
+    bound: Vec<Bound>,
+    /// Each group's `relevant`, bound.
+    group_relevant: Vec<Option<Expression>>,
     /// For each question, the index of its outermost enclosing repeat.
     repeat_of: Vec<Option<usize>>,
     in_repeat: Vec<bool>,
@@ -156,7 +163,7 @@ pub struct RowChecker<'f> {
 /// What expressions see: a row's answers by index; inside a repeat instance, the instance's
 /// answers first, then the enclosing row's.
 struct RowEnv<'a> {
-    index: &'a HashMap<&'a str, usize>,
+    index: &'a FnvMap<&'a str, usize>,
     local: &'a [String],
     outer: Option<&'a [String]>,
     scope: Option<&'a [Option<usize>]>,
@@ -167,10 +174,14 @@ struct RowEnv<'a> {
 impl Env for RowEnv<'_> {
     fn value(&self, name: &str) -> Option<&str> {
         let &i = self.index.get(name)?;
-        match (self.outer, self.scope) {
-            (Some(outer), Some(scope)) if scope[i].is_none() => outer.get(i).map(String::as_str),
-            _ => self.local.get(i).map(String::as_str),
-        }
+        Some(self.slot(i))
+    }
+    fn slot(&self, i: usize) -> &str {
+        let values = match (self.outer, self.scope) {
+            (Some(outer), Some(scope)) if scope[i].is_none() => outer,
+            _ => self.local,
+        };
+        values.get(i).map_or("", String::as_str)
     }
     fn current(&self) -> &str {
         self.current
@@ -190,6 +201,9 @@ impl Env for ChoiceScope<'_> {
     fn value(&self, name: &str) -> Option<&str> {
         self.answers.value(name)
     }
+    fn slot(&self, i: usize) -> &str {
+        self.answers.slot(i)
+    }
     fn path_value(&self, name: &str) -> Option<&str> {
         if name == "name" {
             return Some(&self.choice.name);
@@ -199,6 +213,79 @@ impl Env for ChoiceScope<'_> {
     fn today(&self) -> i64 {
         self.answers.today
     }
+}
+
+/// The check of a question that no expression touches (no relevance of its own or of its
+/// groups, no constraint, calculation or choice filter, `required` yes or no): the same
+/// verdicts as the full visit, without building an expression environment. Most questions of
+/// a survey are like this, and a million-row import checks each of them a million times.
+enum Quick {
+    Choice { required: bool, codes: NameIndex },
+    Text { required: bool },
+}
+
+enum QuickResult {
+    Keep,
+    Clear,
+    Trimmed,
+    Required,
+    NotInList,
+}
+
+impl Quick {
+    fn for_question(form: &Form, q: &Question) -> Option<Quick> {
+        let required = match q.required {
+            Required::Yes => true,
+            Required::No => false,
+            Required::When(_) => return None,
+        };
+        let plain = q.relevant.is_none()
+            && q.group_indices.iter().all(|&g| form.groups[g].relevant.is_none())
+            && q.constraint.is_none()
+            && q.calculation.is_none()
+            && q.choice_filter.is_none();
+        if !plain {
+            return None;
+        }
+        match q.kind {
+            QuestionType::SelectOne => {
+                Some(Quick::Choice { required, codes: NameIndex::new(q.choices.iter().map(|c| c.name.as_str())) })
+            }
+            QuestionType::Text => Some(Quick::Text { required }),
+            _ => None,
+        }
+    }
+
+    fn check(&self, raw: &str) -> QuickResult {
+        let trimmed = raw.trim();
+        let required = match self {
+            Quick::Choice { required, .. } | Quick::Text { required } => *required,
+        };
+        if trimmed.is_empty() {
+            return if required {
+                QuickResult::Required
+            } else if raw.is_empty() {
+                QuickResult::Keep
+            } else {
+                QuickResult::Clear
+            };
+        }
+        if let Quick::Choice { codes, .. } = self
+            && codes.position(trimmed).is_none()
+        {
+            return QuickResult::NotInList;
+        }
+        if trimmed.len() == raw.len() { QuickResult::Keep } else { QuickResult::Trimmed }
+    }
+}
+
+/// A question's expressions bound to question indices (see `Expression::bind`).
+struct Bound {
+    relevant: Option<Expression>,
+    constraint: Option<Expression>,
+    calculation: Option<Expression>,
+    choice_filter: Option<Expression>,
+    required: Required,
 }
 
 /// What visiting one question decided for its answer.
@@ -212,16 +299,42 @@ enum Visit {
 
 impl<'f> RowChecker<'f> {
     pub fn new(form: &'f Form, language: &str) -> Self {
-        let index = form.questions.iter().enumerate().map(|(i, q)| (q.name.as_str(), i)).collect();
+        let index: FnvMap<&str, usize> = form.questions.iter().enumerate().map(|(i, q)| (q.name.as_str(), i)).collect();
         let repeat_of: Vec<Option<usize>> = form
             .questions
             .iter()
             .map(|q| q.group_indices.iter().copied().find(|&g| form.groups[g].kind == GroupKind::Repeat))
             .collect();
-        let in_repeat = repeat_of.iter().map(Option::is_some).collect();
+        let in_repeat: Vec<bool> = repeat_of.iter().map(Option::is_some).collect();
+        let quick = form
+            .questions
+            .iter()
+            .zip(&in_repeat)
+            .map(|(q, &r)| if r { None } else { Quick::for_question(form, q) })
+            .collect();
+        let slot = |name: &str| index.get(name).copied();
+        let bind = |e: &Option<Expression>| e.as_ref().map(|e| e.bind(&slot, true));
+        let bound = form
+            .questions
+            .iter()
+            .map(|q| Bound {
+                relevant: bind(&q.relevant),
+                constraint: bind(&q.constraint),
+                calculation: bind(&q.calculation),
+                choice_filter: q.choice_filter.as_ref().map(|e| e.bind(&slot, false)),
+                required: match &q.required {
+                    Required::When(e) => Required::When(e.bind(&slot, true)),
+                    other => other.clone(),
+                },
+            })
+            .collect();
+        let group_relevant = form.groups.iter().map(|g| bind(&g.relevant)).collect();
         RowChecker {
             form,
             index,
+            quick,
+            bound,
+            group_relevant,
             repeat_of,
             in_repeat,
             language: language.to_string(),
@@ -278,6 +391,32 @@ impl<'f> RowChecker<'f> {
         first_error: usize,
         dropped: &mut Vec<usize>,
     ) {
+        if let Some(quick) = &self.quick[i] {
+            match quick.check(&values[i]) {
+                QuickResult::Keep => {}
+                QuickResult::Clear => values[i].clear(),
+                QuickResult::Trimmed => values[i] = values[i].trim().to_string(),
+                QuickResult::Required => errors.push(RowError {
+                    question: i,
+                    kind: AnswerErrorKind::Required,
+                    message: self.message(
+                        &self.form.questions[i].required_message,
+                        "この質問は回答必須です。",
+                        "This question requires an answer.",
+                    ),
+                }),
+                QuickResult::NotInList => {
+                    let name = values[i].trim();
+                    let message = if self.english {
+                        format!("'{name}' is not one of the choices.")
+                    } else {
+                        format!("「{name}」は選択肢にありません。")
+                    };
+                    errors.push(RowError { question: i, kind: AnswerErrorKind::NotInList, message });
+                }
+            }
+            return;
+        }
         let invalid = &errors[first_error..];
         let visit = {
             let env = RowEnv {
@@ -288,7 +427,7 @@ impl<'f> RowChecker<'f> {
                 current: "",
                 today: self.today,
             };
-            self.visit(&self.form.questions[i], &values[i], &env, invalid)
+            self.visit(&self.form.questions[i], &self.bound[i], &values[i], &env, invalid)
         };
         match visit {
             Visit::NotRelevant => {
@@ -313,7 +452,11 @@ impl<'f> RowChecker<'f> {
         let encloses = |o: &&crate::model::Group| {
             g.path.len() > o.path.len() && g.path.starts_with(&o.path) && g.path[o.path.len()] == o.name
         };
-        self.form.groups.iter().filter(encloses).chain(std::iter::once(g)).all(|g| holds(&g.relevant, &env))
+        let bound = |o: &crate::model::Group| {
+            let k = self.form.groups.iter().position(|x| std::ptr::eq(x, o)).unwrap_or(group);
+            holds(&self.group_relevant[k], &env)
+        };
+        self.form.groups.iter().filter(encloses).chain(std::iter::once(g)).all(bound)
     }
 
     fn to_map(&self, values: &[String], repeat: Option<usize>) -> BTreeMap<String, String> {
@@ -347,13 +490,12 @@ impl<'f> RowChecker<'f> {
 
     /// `invalid`: this row's errors so far; a constraint reading an invalid answer is not
     /// judged, so one wrong number does not also fail every check that compares with it.
-    fn visit(&self, q: &Question, raw: &str, env: &RowEnv, invalid: &[RowError]) -> Visit {
-        let relevant =
-            q.group_indices.iter().all(|&g| holds(&self.form.groups[g].relevant, env)) && holds(&q.relevant, env);
+    fn visit(&self, q: &Question, b: &Bound, raw: &str, env: &RowEnv, invalid: &[RowError]) -> Visit {
+        let relevant = q.group_indices.iter().all(|&g| holds(&self.group_relevant[g], env)) && holds(&b.relevant, env);
         if !relevant {
             return Visit::NotRelevant;
         }
-        if let Some(calculation) = &q.calculation {
+        if let Some(calculation) = &b.calculation {
             return Visit::Set(calculation.eval(env).map(|v| v.to_text()).unwrap_or_default());
         }
         if q.kind == QuestionType::Note {
@@ -364,7 +506,7 @@ impl<'f> RowChecker<'f> {
         }
         let trimmed = raw.trim();
         if trimmed.is_empty() {
-            let required = match &q.required {
+            let required = match &b.required {
                 Required::No => false,
                 Required::Yes => true,
                 Required::When(e) => e.eval_bool(env).unwrap_or(false),
@@ -376,16 +518,17 @@ impl<'f> RowChecker<'f> {
             }
             return if raw.is_empty() { Visit::Keep } else { Visit::Clear };
         }
-        let value = match self.typed(q, trimmed, env) {
+        let value = match self.typed(q, b, trimmed, env) {
             Ok(v) => v,
             Err((kind, message)) => return Visit::Invalid(kind, message),
         };
         let reads_invalid = |e: &Expression| {
-            e.references().iter().chain(e.path_references()).any(|(name, _)| {
-                self.index.get(name.as_str()).is_some_and(|&i| invalid.iter().any(|err| err.question == i))
-            })
+            !invalid.is_empty()
+                && e.references().iter().chain(e.path_references()).any(|(name, _)| {
+                    self.index.get(name.as_str()).is_some_and(|&i| invalid.iter().any(|err| err.question == i))
+                })
         };
-        if let Some(constraint) = q.constraint.as_ref().filter(|c| !reads_invalid(c)) {
+        if let Some(constraint) = b.constraint.as_ref().filter(|c| !reads_invalid(c)) {
             let env = RowEnv { current: &value, ..*env };
             if !constraint.eval_bool(&env).unwrap_or(true) {
                 let message = self.message(
@@ -396,11 +539,19 @@ impl<'f> RowChecker<'f> {
                 return Visit::Invalid(AnswerErrorKind::Constraint, message);
             }
         }
-        if value == raw { Visit::Keep } else { Visit::Set(value.into_owned()) }
+        // Borrowed with the same length means the very same text: no copy, no comparison.
+        let same = matches!(&value, Cow::Borrowed(v) if v.len() == raw.len()) || value == raw;
+        if same { Visit::Keep } else { Visit::Set(value.into_owned()) }
     }
 
     /// The answer in its normal form, or why it does not fit the question's type or list.
-    fn typed<'v>(&self, q: &Question, raw: &'v str, env: &RowEnv) -> Result<Cow<'v, str>, (AnswerErrorKind, String)> {
+    fn typed<'v>(
+        &self,
+        q: &Question,
+        b: &Bound,
+        raw: &'v str,
+        env: &RowEnv,
+    ) -> Result<Cow<'v, str>, (AnswerErrorKind, String)> {
         let type_error =
             |ja: &str, en: &str| Err((AnswerErrorKind::Type, if self.english { en } else { ja }.to_string()));
         match q.kind {
@@ -410,8 +561,12 @@ impl<'f> RowChecker<'f> {
                 if body.is_empty() || !body.bytes().all(|b| b.is_ascii_digit()) || v.parse::<i64>().is_err() {
                     return type_error("整数を半角数字で入力してください。", "Enter a whole number.");
                 }
-                let normal = v.parse::<i64>().map(|n| n.to_string()).unwrap_or_else(|_| v.into_owned());
-                Ok(if normal == raw { Cow::Borrowed(raw) } else { Cow::Owned(normal) })
+                // Already canonical (no '+', no leading zeros, not "-0"): keep it without a copy.
+                let canonical = !body.starts_with('0') || body == "0";
+                if canonical && v != "-0" {
+                    return Ok(v);
+                }
+                Ok(Cow::Owned(v.parse::<i64>().map(|n| n.to_string()).unwrap_or_else(|_| v.into_owned())))
             }
             QuestionType::Decimal => {
                 let v = ascii_digits(raw);
@@ -451,25 +606,29 @@ impl<'f> RowChecker<'f> {
                 }
             }
             QuestionType::SelectOne => {
-                self.choice(q, raw, env)?;
+                self.choice(q, b, raw, env)?;
                 Ok(Cow::Borrowed(raw))
             }
             QuestionType::SelectMultiple => {
                 let mut picked: Vec<&str> = Vec::new();
                 for token in raw.split_whitespace() {
-                    self.choice(q, token, env)?;
+                    self.choice(q, b, token, env)?;
                     if !picked.contains(&token) {
                         picked.push(token);
                     }
                 }
-                let joined = picked.join(" ");
-                Ok(if joined == raw { Cow::Borrowed(raw) } else { Cow::Owned(joined) })
+                // Single spaces and no repeats: the answer is already in its normal form.
+                let normal_len = picked.iter().map(|p| p.len()).sum::<usize>() + picked.len().saturating_sub(1);
+                if normal_len == raw.len() {
+                    return Ok(Cow::Borrowed(raw));
+                }
+                Ok(Cow::Owned(picked.join(" ")))
             }
             _ => Ok(Cow::Borrowed(raw)),
         }
     }
 
-    fn choice(&self, q: &Question, name: &str, env: &RowEnv) -> Result<(), (AnswerErrorKind, String)> {
+    fn choice(&self, q: &Question, b: &Bound, name: &str, env: &RowEnv) -> Result<(), (AnswerErrorKind, String)> {
         let Some(choice) = q.choices.iter().find(|c| c.name == name) else {
             let message = if self.english {
                 format!("'{name}' is not one of the choices.")
@@ -478,7 +637,7 @@ impl<'f> RowChecker<'f> {
             };
             return Err((AnswerErrorKind::NotInList, message));
         };
-        if let Some(filter) = &q.choice_filter {
+        if let Some(filter) = &b.choice_filter {
             let scope = ChoiceScope { answers: env, choice };
             if !filter.eval_bool(&scope).unwrap_or(true) {
                 let message = if self.english {

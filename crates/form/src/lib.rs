@@ -8,6 +8,7 @@ mod checks;
 pub mod dates;
 pub mod diagnostic;
 pub mod expr;
+pub mod fasthash;
 mod headers;
 pub mod model;
 mod reader;

@@ -82,6 +82,9 @@ pub enum Expr {
     /// A path such as `../name` or `/data/group/name`: a question's answer, except in a
     /// `choice_filter`, where a bare name is a column of the choices sheet.
     Path(String),
+    /// A question's answer by its index, once the expression is bound to a form's questions
+    /// (`Expression::bind`): no name lookup on each evaluation.
+    Slot(usize),
     /// `.`, the answer being checked (in constraints).
     Current,
     Neg(Box<Expr>),
@@ -92,4 +95,21 @@ pub enum Expr {
     /// A function outside the subset, e.g. `pulldata()`: kept so the form still loads; it cannot
     /// be evaluated here.
     Unsupported(String),
+}
+
+impl Expr {
+    /// A copy with `${name}` (and, when `paths`, path names) replaced by slots where `slot`
+    /// knows the name.
+    pub fn bind(&self, slot: &dyn Fn(&str) -> Option<usize>, paths: bool) -> Expr {
+        let bind = |e: &Expr| Box::new(e.bind(slot, paths));
+        match self {
+            Expr::Ref(name) => slot(name).map_or_else(|| self.clone(), Expr::Slot),
+            Expr::Path(name) if paths => slot(name).map_or_else(|| self.clone(), Expr::Slot),
+            Expr::Neg(e) => Expr::Neg(bind(e)),
+            Expr::Bin(op, l, r) => Expr::Bin(*op, bind(l), bind(r)),
+            Expr::Call(f, args) => Expr::Call(*f, args.iter().map(|a| a.bind(slot, paths)).collect()),
+            Expr::RegexLiteral(e, re) => Expr::RegexLiteral(bind(e), re.clone()),
+            other => other.clone(),
+        }
+    }
 }

@@ -14,11 +14,12 @@ pub fn eval<'a>(expr: &'a Expr, env: &'a dyn Env) -> Result<Value<'a>, EvalError
         Expr::Str(s) => Value::Str(Cow::Borrowed(s)),
         Expr::Ref(name) => Value::Str(Cow::Borrowed(env.value(name).unwrap_or(""))),
         Expr::Path(name) => Value::Str(Cow::Borrowed(env.path_value(name).unwrap_or(""))),
+        Expr::Slot(i) => Value::Str(Cow::Borrowed(env.slot(*i))),
         Expr::Current => Value::Str(Cow::Borrowed(env.current())),
         Expr::Neg(inner) => Value::Num(-eval(inner, env)?.to_num()),
         Expr::Bin(op, left, right) => binary(*op, left, right, env)?,
         Expr::Call(func, args) => call(*func, args, env)?,
-        Expr::RegexLiteral(value, regex) => Value::Bool(regex.is_match(&eval(value, env)?.to_text())),
+        Expr::RegexLiteral(value, regex) => Value::Bool(regex.is_match(&eval(value, env)?.text())),
         Expr::Unsupported(name) => return Err(EvalError::Unsupported(name.clone())),
     })
 }
@@ -70,12 +71,12 @@ fn call<'a>(func: Func, args: &'a [Expr], env: &'a dyn Env) -> Result<Value<'a>,
     };
     Ok(match func {
         Func::Selected => {
-            let list = arg(0)?.to_text();
-            let item = arg(1)?.to_text();
+            let (list, item) = (arg(0)?, arg(1)?);
+            let (list, item) = (list.text(), item.text());
             let item = item.trim();
             Value::Bool(list.split_whitespace().any(|s| s == item))
         }
-        Func::CountSelected => Value::Num(arg(0)?.to_text().split_whitespace().count() as f64),
+        Func::CountSelected => Value::Num(arg(0)?.text().split_whitespace().count() as f64),
         Func::StringLength => Value::Num(text_or_current(0)?.chars().count() as f64),
         Func::Regex => {
             let value = arg(0)?.to_text();
@@ -92,12 +93,12 @@ fn call<'a>(func: Func, args: &'a [Expr], env: &'a dyn Env) -> Result<Value<'a>,
         }
         Func::Coalesce => {
             let first = arg(0)?;
-            if first.to_text().is_empty() { arg(1)? } else { first }
+            if first.text().is_empty() { arg(1)? } else { first }
         }
         Func::Concat => {
             let mut out = String::new();
             for a in args {
-                out.push_str(&eval(a, env)?.to_text());
+                out.push_str(&eval(a, env)?.text());
             }
             Value::Str(Cow::Owned(out))
         }
@@ -118,9 +119,9 @@ fn call<'a>(func: Func, args: &'a [Expr], env: &'a dyn Env) -> Result<Value<'a>,
         Func::False => Value::Bool(false),
         Func::String => Value::Str(Cow::Owned(text_or_current(0)?)),
         Func::Boolean => Value::Bool(arg(0)?.to_bool()),
-        Func::Contains => Value::Bool(arg(0)?.to_text().contains(&arg(1)?.to_text())),
-        Func::StartsWith => Value::Bool(arg(0)?.to_text().starts_with(&arg(1)?.to_text())),
-        Func::EndsWith => Value::Bool(arg(0)?.to_text().ends_with(&arg(1)?.to_text())),
+        Func::Contains => Value::Bool(arg(0)?.text().contains(&*arg(1)?.text())),
+        Func::StartsWith => Value::Bool(arg(0)?.text().starts_with(&*arg(1)?.text())),
+        Func::EndsWith => Value::Bool(arg(0)?.text().ends_with(&*arg(1)?.text())),
         Func::Substr => {
             // ODK's substr is 0-based with an exclusive end, like Java's substring.
             let text: Vec<char> = arg(0)?.to_text().chars().collect();
@@ -157,6 +158,14 @@ impl Value<'_> {
         }
     }
 
+    /// XPath `string()`, borrowed when the value is text already.
+    pub fn text(&self) -> Cow<'_, str> {
+        match self {
+            Value::Str(s) => Cow::Borrowed(s),
+            other => Cow::Owned(other.to_text()),
+        }
+    }
+
     /// XPath `string()`.
     pub fn to_text(&self) -> String {
         match self {
@@ -169,6 +178,11 @@ impl Value<'_> {
 }
 
 pub fn text_to_number(s: &str) -> f64 {
+    // Most numbers in answers are small whole numbers: read them without the general parser.
+    let b = s.as_bytes();
+    if !b.is_empty() && b.len() <= 15 && b.iter().all(u8::is_ascii_digit) {
+        return b.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0')) as f64;
+    }
     let t = s.trim();
     let body = t.strip_prefix('-').unwrap_or(t);
     let valid = !body.is_empty()

@@ -69,6 +69,10 @@ pub trait Env {
     fn path_value(&self, name: &str) -> Option<&str> {
         self.value(name)
     }
+    /// The answer in slot `i` of a bound expression (see [`Expression::bind`]).
+    fn slot(&self, _i: usize) -> &str {
+        ""
+    }
     fn current(&self) -> &str {
         ""
     }
@@ -106,6 +110,13 @@ impl Expression {
     /// Functions outside the supported subset, with 0-based character positions.
     pub fn unsupported_functions(&self) -> &[(String, usize)] {
         &self.unsupported
+    }
+
+    /// A copy for fast evaluation against answers held by index: each `${name}` that `slot`
+    /// resolves (and each path name too, when `paths`) reads `Env::slot` instead of looking the
+    /// name up. Choice filters keep their bare names, which are choice columns.
+    pub fn bind(&self, slot: &dyn Fn(&str) -> Option<usize>, paths: bool) -> Expression {
+        Expression { root: self.root.bind(slot, paths), ..self.clone() }
     }
 
     pub fn eval<'a>(&'a self, env: &'a dyn Env) -> Result<Value<'a>, EvalError> {
