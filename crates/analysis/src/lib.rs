@@ -125,20 +125,37 @@ pub fn analyse(form: &Form, responses: &Responses, options: &Options) -> Result<
         labels.segments.insert(s.name, names);
         segments.insert(s.name, sizes);
     }
-    let mut items: Vec<Item> = Vec::new();
-    for (q, question) in form.questions.iter().enumerate() {
-        let analysed = matches!(
-            question.kind,
-            QuestionType::SelectOne
-                | QuestionType::SelectMultiple
-                | QuestionType::Integer
-                | QuestionType::Decimal
-                | QuestionType::Text
-        );
-        if analysed {
-            items.push(items::item(form, responses, q, &segmentations, &rules, options));
-        }
-    }
+    let analysed: Vec<usize> = (0..form.questions.len())
+        .filter(|&q| {
+            matches!(
+                form.questions[q].kind,
+                QuestionType::SelectOne
+                    | QuestionType::SelectMultiple
+                    | QuestionType::Integer
+                    | QuestionType::Decimal
+                    | QuestionType::Text
+            )
+        })
+        .collect();
+    // Items are independent: tabulate them on every core, then keep the form's order.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(analysed.len().max(1));
+    let per_thread = analysed.len().div_ceil(threads).max(1);
+    let mut items: Vec<Item> = std::thread::scope(|s| {
+        let handles: Vec<_> = analysed
+            .chunks(per_thread)
+            .map(|chunk| {
+                let segmentations = &segmentations;
+                let rules = &rules;
+                s.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|&q| items::item(form, responses, q, segmentations, rules, options))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().expect("an analysis thread panicked")).collect()
+    });
     items::adjust_tests(&mut items);
     let indicators = items::indicators(form, responses, &segmentations, &rules, lang);
     let (lagging, lagging_tested) = lagging::lagging(form, responses, &segmentations);

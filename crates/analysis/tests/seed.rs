@@ -106,3 +106,39 @@ fn third_class_holders_lag_where_the_report_says_d4() {
         "第三種医療機器製造販売業許可取得者は「サイバーセキュリティ対策に関連する社内体制に関する手順書の整備」"
     ));
 }
+
+#[test]
+fn free_text_is_coded_by_keywords_and_manual_codes_override_them() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let form = mamori_form::read_file(&root.join("questionnaires/mdcs-manufacturer-2024.xlsx")).form.unwrap();
+    let bytes = std::fs::read(root.join("fixtures/mdcs-2024-441.csv")).unwrap();
+    let responses = read_responses(&form, "f.csv", &bytes, &ReadOptions::default()).unwrap().responses;
+    let q = form.questions.iter().position(|q| q.name == "challenges_text").unwrap();
+    let coded = |options: &Options| {
+        let analysis = analyse(&form, &responses, options).unwrap();
+        let item = analysis.items.into_iter().find(|i| i.name == "challenges_text").unwrap();
+        (item.n.unwrap(), item.coded)
+    };
+    // Keyword coding, counted independently here: a response falls in each category one of
+    // whose keywords it contains.
+    let (n, by_keywords) = coded(&Options::for_form(&form));
+    let texts: Vec<String> =
+        (0..responses.len()).map(|i| responses.answer(&form, q, i).into_owned()).filter(|t| !t.is_empty()).collect();
+    assert_eq!(n as usize, texts.len());
+    for row in form.codebook.iter().filter(|r| r.question == "challenges_text") {
+        let expected = texts.iter().filter(|t| row.keywords.iter().any(|k| t.contains(k.as_str()))).count() as u64;
+        assert_eq!(by_keywords.get(&row.category).copied().flatten(), Some(expected), "{}", row.category);
+    }
+    // A manual code replaces the keywords for that one answer.
+    let first = (0..responses.len()).find(|&i| responses.answer(&form, q, i).contains("専門人材")).unwrap();
+    let mut options = Options::for_form(&form);
+    options.manual_codes = vec![mamori_analysis::ManualCode {
+        response: first,
+        question: "challenges_text".into(),
+        categories: vec!["overseas".into()],
+    }];
+    let (_, manual) = coded(&options);
+    let get = |o: &mamori_analysis::Ordered<Option<u64>>, k: &str| o.get(k).copied().flatten().unwrap();
+    assert_eq!(get(&manual, "experts"), get(&by_keywords, "experts") - 1);
+    assert_eq!(get(&manual, "overseas"), get(&by_keywords, "overseas") + 1);
+}

@@ -84,38 +84,50 @@ pub fn read_responses(
     if !lower.ends_with(".csv") {
         return Err(file_error("is not a responses file: use .csv or .xlsx".into()));
     }
-    let text =
-        decode(bytes).ok_or_else(|| file_error("is neither UTF-8 nor Shift_JIS text; save it as CSV UTF-8".into()))?;
-    let body_start = header_end(text.as_bytes());
-    let header = parse_header(&text[..body_start]).map_err(file_error)?;
-    let importer = Importer::new(form, file_name, &header, options)?;
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let threads = if options.threads == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     } else {
         options.threads
     };
-    let chunks = split_records(&text[body_start..], threads);
+    // UTF-8 is validated by the workers, chunk by chunk (chunks end at newlines, which are
+    // character boundaries); a file that is not UTF-8 is decoded as Shift_JIS and read again.
+    if let Some(result) = read_csv_text(form, file_name, bytes, options, threads)? {
+        return result;
+    }
+    let (text, _, had_errors) = encoding_rs::SHIFT_JIS.decode(bytes);
+    if had_errors {
+        return Err(file_error("is neither UTF-8 nor Shift_JIS text; save it as CSV UTF-8".into()));
+    }
+    read_csv_text(form, file_name, text.as_bytes(), options, threads)?
+        .unwrap_or_else(|| Err(file_error("is neither UTF-8 nor Shift_JIS text; save it as CSV UTF-8".into())))
+}
+
+/// Reads CSV bytes if they are UTF-8: `Ok(None)` when they are not.
+fn read_csv_text(
+    form: &Form,
+    file_name: &str,
+    bytes: &[u8],
+    options: &ReadOptions,
+    threads: usize,
+) -> Result<Option<Result<Loaded, Vec<InputError>>>, Vec<InputError>> {
+    let file_error = |message: String| vec![InputError { file: file_name.into(), row: None, column: None, message }];
+    let body_start = header_end(bytes);
+    let Ok(header_text) = std::str::from_utf8(&bytes[..body_start]) else { return Ok(None) };
+    let header = parse_header(header_text).map_err(file_error)?;
+    let importer = Importer::new(form, file_name, &header, options)?;
+    let chunks = split_records(&bytes[body_start..], threads);
     let parts = std::thread::scope(|s| {
         let handles: Vec<_> = chunks
             .iter()
             .map(|chunk| {
                 let importer = &importer;
-                s.spawn(move || run_csv(importer, chunk))
+                s.spawn(move || std::str::from_utf8(chunk).ok().map(|text| run_csv(importer, text)))
             })
             .collect();
-        handles.into_iter().map(|h| h.join().expect("a checking thread panicked")).collect::<Vec<_>>()
+        handles.into_iter().map(|h| h.join().expect("a checking thread panicked")).collect::<Option<Vec<_>>>()
     });
-    importer.finish(parts)
-}
-
-/// UTF-8 (BOM stripped) or Shift_JIS.
-fn decode(bytes: &[u8]) -> Option<std::borrow::Cow<'_, str>> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        return Some(std::borrow::Cow::Borrowed(text));
-    }
-    let (text, _, had_errors) = encoding_rs::SHIFT_JIS.decode(bytes);
-    (!had_errors).then_some(text)
+    Ok(parts.map(|parts| importer.finish(parts)))
 }
 
 /// Byte offset just past the first record (the header), respecting quotes.
@@ -142,8 +154,7 @@ fn parse_header(text: &str) -> Result<Vec<String>, String> {
 
 /// Splits CSV records into about `parts` chunks, each ending at a record boundary.
 /// A chunk boundary is a newline outside quotes; one pass tracks the quote state.
-fn split_records(text: &str, parts: usize) -> Vec<&str> {
-    let body = text.as_bytes();
+fn split_records(body: &[u8], parts: usize) -> Vec<&[u8]> {
     let target = body.len() / parts.max(1) + 1;
     let mut chunks = Vec::with_capacity(parts);
     let mut start = 0;
@@ -153,12 +164,12 @@ fn split_records(text: &str, parts: usize) -> Vec<&str> {
         if body[i] == b'"' {
             quoted = !quoted;
         } else if !quoted && i + 1 - start >= target {
-            chunks.push(&text[start..=i]);
+            chunks.push(&body[start..=i]);
             start = i + 1;
         }
     }
     if start < body.len() {
-        chunks.push(&text[start..]);
+        chunks.push(&body[start..]);
     }
     chunks
 }
@@ -369,7 +380,7 @@ impl<'f> Importer<'f> {
 
     fn finish(&self, parts: Vec<Part>) -> Result<Loaded, Vec<InputError>> {
         let has_ids = self.targets.contains(&Target::Id);
-        let mut responses = Responses::new(self.form, has_ids);
+        let mut responses: Option<Responses> = None;
         let mut errors = Vec::new();
         let mut skipped_rows = 0;
         // CSV chunks count records from 1; the header is row 1, so a chunk's first record is
@@ -386,11 +397,16 @@ impl<'f> Importer<'f> {
             offset += part.records;
             skipped_rows += part.skipped_rows;
             errors.extend(part.errors);
-            responses.append(part.responses);
+            // The first part's columns become the table; later parts are appended to them.
+            match &mut responses {
+                None => responses = Some(part.responses),
+                Some(all) => all.append(part.responses),
+            }
         }
         if !errors.is_empty() && !self.skip_invalid {
             return Err(errors);
         }
+        let responses = responses.unwrap_or_else(|| Responses::new(self.form, has_ids));
         Ok(Loaded { responses, skipped: errors, skipped_rows })
     }
 }

@@ -181,3 +181,25 @@ fn xlsx_responses_read_like_csv() {
     assert_eq!(xlsx_table.rows, vec![2, 3, 4]);
     assert_eq!(xlsx_table.answer(&form, 4, 0), "10");
 }
+
+#[test]
+fn files_that_are_not_responses_are_refused_with_a_reason() {
+    let form = form();
+    let cases: [(&str, &[u8], &str); 5] = [
+        ("r.txt", b"org_name\n", "r.txt: is not a responses file: use .csv or .xlsx"),
+        ("r.csv", b"", "r.csv: is empty: the first row must name the questions"),
+        ("r.csv", b"org_name\n\xff\xfe\xfd\n", "r.csv: is neither UTF-8 nor Shift_JIS text; save it as CSV UTF-8"),
+        ("r.xlsx", b"not a workbook", "r.xlsx: cannot be read as an Excel workbook"),
+        ("r.csv", "\u{feff}org_name,_note\n甲社,x\n".as_bytes(), ""),
+    ];
+    for (name, bytes, expected) in cases {
+        let result = read_responses(&form, name, bytes, &ReadOptions::default());
+        match (result, expected) {
+            // A BOM and an underscore metadata column are fine; the missing required answers
+            // are what is wrong with that last file.
+            (Err(errors), "") => assert!(errors.iter().all(|e| e.message.contains("requires an answer")), "{errors:?}"),
+            (Err(errors), expected) => assert!(errors[0].to_string().starts_with(expected), "{name}: {}", errors[0]),
+            (Ok(_), _) => panic!("{name} should be refused"),
+        }
+    }
+}

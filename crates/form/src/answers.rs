@@ -257,7 +257,7 @@ impl Quick {
     }
 
     fn check(&self, raw: &str) -> QuickResult {
-        let trimmed = raw.trim();
+        let trimmed = trim(raw);
         let required = match self {
             Quick::Choice { required, .. } | Quick::Text { required } => *required,
         };
@@ -281,6 +281,8 @@ impl Quick {
 
 /// A question's expressions bound to question indices (see `Expression::bind`).
 struct Bound {
+    /// The choices of a select question, for fast membership tests.
+    choices: NameIndex,
     relevant: Option<Expression>,
     constraint: Option<Expression>,
     calculation: Option<Expression>,
@@ -318,6 +320,7 @@ impl<'f> RowChecker<'f> {
             .questions
             .iter()
             .map(|q| Bound {
+                choices: NameIndex::new(q.choices.iter().map(|c| c.name.as_str())),
                 relevant: bind(&q.relevant),
                 constraint: bind(&q.constraint),
                 calculation: bind(&q.calculation),
@@ -504,7 +507,7 @@ impl<'f> RowChecker<'f> {
         if !q.kind.is_asked() {
             return Visit::Keep;
         }
-        let trimmed = raw.trim();
+        let trimmed = trim(raw);
         if trimmed.is_empty() {
             let required = match &b.required {
                 Required::No => false,
@@ -629,7 +632,7 @@ impl<'f> RowChecker<'f> {
     }
 
     fn choice(&self, q: &Question, b: &Bound, name: &str, env: &RowEnv) -> Result<(), (AnswerErrorKind, String)> {
-        let Some(choice) = q.choices.iter().find(|c| c.name == name) else {
+        let Some(choice) = b.choices.position(name).map(|k| &q.choices[k]) else {
             let message = if self.english {
                 format!("'{name}' is not one of the choices.")
             } else {
@@ -649,6 +652,14 @@ impl<'f> RowChecker<'f> {
             }
         }
         Ok(())
+    }
+}
+
+/// `str::trim`, skipping the Unicode scan when both ends are visible ASCII (nearly always).
+fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(&a), Some(&z)) if a.is_ascii_graphic() && z.is_ascii_graphic() => s,
+        _ => s.trim(),
     }
 }
 

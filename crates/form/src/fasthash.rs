@@ -33,11 +33,21 @@ pub struct NameIndex {
     names: Vec<Box<str>>,
 }
 
+/// Eight bytes standing for the name among names of the same length: the first eight bytes,
+/// or for shorter names their bytes read as overlapping halves (no copy, no loop).
 fn prefix(name: &str) -> u64 {
-    let bytes = name.as_bytes();
-    match bytes.first_chunk::<8>() {
-        Some(head) => u64::from_le_bytes(*head),
-        None => bytes.iter().enumerate().fold(0u64, |acc, (i, &b)| acc | (u64::from(b) << (8 * i))),
+    let b = name.as_bytes();
+    let n = b.len();
+    if n >= 8 {
+        u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
+    } else if n >= 4 {
+        let lo = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        let hi = u32::from_le_bytes([b[n - 4], b[n - 3], b[n - 2], b[n - 1]]);
+        u64::from(lo) | (u64::from(hi) << 32)
+    } else if n > 0 {
+        u64::from(b[0]) | (u64::from(b[n / 2]) << 8) | (u64::from(b[n - 1]) << 16)
+    } else {
+        0
     }
 }
 

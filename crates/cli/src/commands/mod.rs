@@ -49,3 +49,30 @@ pub fn write_output(path: Option<&Path>, bytes: &[u8]) -> ExitCode {
         }
     }
 }
+
+/// Reads a whole file with one thread per core, each filling its own part of the buffer: a
+/// million-response CSV is a few hundred megabytes, and one thread copying it from the page
+/// cache was a tenth of the report's time.
+pub fn read_file_parallel(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::os::unix::fs::FileExt;
+    let file = std::fs::File::open(path)?;
+    let len = usize::try_from(file.metadata()?.len()).map_err(std::io::Error::other)?;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if len < (8 << 20) || threads < 2 {
+        return std::fs::read(path);
+    }
+    let mut buffer = vec![0u8; len];
+    let part = len.div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = buffer
+            .chunks_mut(part)
+            .enumerate()
+            .map(|(i, chunk)| {
+                let file = &file;
+                s.spawn(move || file.read_exact_at(chunk, (i * part) as u64))
+            })
+            .collect();
+        handles.into_iter().try_for_each(|h| h.join().expect("a reading thread panicked"))
+    })?;
+    Ok(buffer)
+}

@@ -59,7 +59,7 @@ pub enum Format {
 pub fn run(args: Report) -> ExitCode {
     let Some(form) = super::load_form(&args.form) else { return ExitCode::FAILURE };
     let language = super::form_language(&form, &args.lang);
-    let bytes = match std::fs::read(&args.responses) {
+    let bytes = match super::read_file_parallel(&args.responses) {
         Ok(b) => b,
         Err(e) => {
             eprintln!("{}: error: cannot be read: {e}", args.responses.display());
