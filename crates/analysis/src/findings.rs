@@ -25,7 +25,7 @@ pub(crate) fn in_words(form: &Form, analysis: &Analysis) -> Vec<String> {
         if english {
             let list: Vec<String> =
                 lags.iter().map(|l| format!("“{}” ({}% vs {}%)", item_label(&l.item), l.share, l.share_rest)).collect();
-            out.push(format!("{label} lag behind all other respondents on {} (share of the best answer; Holm-adjusted one-sided Fisher exact p < 0.05).", list.join(", ")));
+            out.push(format!("“{label}” lags behind all other respondents on {} (share of the best answer; Holm-adjusted one-sided Fisher exact p < 0.05).", list.join(", ")));
         } else {
             let list: String = lags.iter().map(|l| format!("「{}」", item_label(&l.item))).collect();
             let detail: Vec<String> = lags.iter().map(|l| format!("{}%対{}%", l.share, l.share_rest)).collect();

@@ -51,7 +51,7 @@ fn english_report_uses_the_forms_english_labels() {
     let html = String::from_utf8(report("html", &["--lang", "en"])).unwrap();
     assert!(html.contains("<html lang=\"en\">"));
     assert!(html.contains(
-        "Third-class marketing authorisation holder lag behind all other respondents on “Written procedures"
+        "“Third-class marketing authorisation holder” lags behind all other respondents on “Written procedures"
     ));
 }
 
