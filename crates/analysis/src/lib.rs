@@ -3,12 +3,14 @@
 //! Pure: the same code serves the CLI on a file and the web pages on the database.
 
 mod disclosure;
+pub mod feedback;
 mod findings;
 mod items;
 mod lagging;
 pub mod model;
 pub mod stats;
 
+pub use feedback::{Feedback, FeedbackOptions, feedback};
 use mamori_dataset::Responses;
 use mamori_form::{Form, QuestionType};
 pub use model::*;

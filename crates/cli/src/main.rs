@@ -21,6 +21,9 @@ enum Command {
     /// Result tables overall and by segment, tests, indicators, lagging groups and findings,
     /// from a questionnaire and its responses, as JSON, HTML, XLSX or PDF.
     Report(commands::report::Report),
+    /// One respondent's readiness scores against its peers, and the gaps to close first with
+    /// the clauses that ask for them, as JSON, HTML or PDF.
+    Feedback(commands::feedback::Feedback),
     /// Synthetic responses for a questionnaire, driven by target shares (demo and test data).
     DemoData(commands::demo::DemoData),
 }
@@ -31,5 +34,6 @@ fn main() -> ExitCode {
         Command::Form(command) => commands::form::run(command),
         Command::Report(args) => commands::report::run(args),
         Command::DemoData(args) => commands::demo::run(args),
+        Command::Feedback(args) => commands::feedback::run(args),
     }
 }

@@ -137,6 +137,13 @@ pub struct Question {
     pub appearance: Option<String>,
     /// The clauses this item maps to (our `reference` column), e.g. `IEC 81001-5-1 4.1.7`.
     pub reference: Option<String>,
+    /// What the clauses expect and a first step (our `guidance` column), by language; shown
+    /// in a respondent's gap plan.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub guidance: Translated,
+    /// Breaks ties in the gap plan (our `weight` column): heavier items first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weight: Option<f64>,
     /// Columns the reader does not interpret, by lower-case header.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub extra: BTreeMap<String, String>,

@@ -202,7 +202,7 @@ fn language_key(language: Option<&str>, default_language: Option<&str>) -> Strin
 }
 
 /// Translatable columns the model reads; media columns stay in `extra`.
-const READ_TEXTS: &[&str] = &["label", "hint", "constraint_message", "required_message"];
+const READ_TEXTS: &[&str] = &["label", "hint", "constraint_message", "required_message", "guidance"];
 
 const SURVEY_KEYS: &[&str] = &[
     "type",
@@ -544,6 +544,25 @@ impl<'a> Reader<'a> {
                 format!("calculate '{name}' has no calculation: write the expression in the calculation column"),
             ));
         }
+        let weight_text = cells.get("weight");
+        let weight = if weight_text.is_empty() {
+            None
+        } else {
+            match weight_text.parse::<f64>() {
+                Ok(w) if w.is_finite() => Some(w),
+                _ => {
+                    self.diagnostics.push(Diagnostic::error(
+                        cells.location("weight"),
+                        format!(
+                            "weight '{weight_text}' is not a number: write a number such as 1 or 2, or leave it empty"
+                        ),
+                    ));
+                    None
+                }
+            }
+        };
+        let guidance = cells.translated("guidance");
+        self.sites.texts(&cells.location_any("guidance"), &guidance);
         let question = Question {
             name: name.to_string(),
             kind,
@@ -564,6 +583,8 @@ impl<'a> Reader<'a> {
             read_only,
             appearance: Some(cells.get("appearance").to_string()).filter(|s| !s.is_empty()),
             reference: Some(cells.get("reference").to_string()).filter(|s| !s.is_empty()),
+            guidance,
+            weight,
             extra: cells.extra(SURVEY_KEYS),
             row: cells.row.number,
             group_indices,
@@ -664,6 +685,8 @@ fn specify_other(select: &Question, row: usize) -> Question {
         read_only: None,
         appearance: None,
         reference: None,
+        guidance: Translated::new(),
+        weight: None,
         extra: BTreeMap::new(),
         row,
         group_indices: select.group_indices.clone(),

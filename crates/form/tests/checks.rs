@@ -202,3 +202,11 @@ fn every_problem_is_reported_at_once() {
     );
     assert_eq!(outcome.diagnostics.iter().filter(|d| d.is_error()).count(), 4, "{:#?}", outcome.diagnostics);
 }
+
+#[test]
+fn weights_must_be_numbers() {
+    check(
+        "| survey |\n| | type | name | label | weight |\n| | text | q | Q | heavy |\n",
+        &["f.md:survey:3:E: error: weight 'heavy' is not a number: write a number such as 1 or 2, or leave it empty"],
+    );
+}

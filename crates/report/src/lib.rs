@@ -1,6 +1,7 @@
 //! The analysis in the formats people read it in: JSON for programs, a self-contained HTML page
 //! (print-ready on A4, SVG charts, no JavaScript), an XLSX workbook and a PDF.
 
+mod feedback_html;
 pub mod html;
 mod pdf;
 mod rows;
@@ -29,4 +30,21 @@ pub fn xlsx(analysis: &Analysis) -> Result<Vec<u8>, String> {
 /// The analysis as a PDF, A4, with the Japanese font embedded.
 pub fn pdf(analysis: &Analysis) -> Result<Vec<u8>, String> {
     pdf::render(analysis)
+}
+
+/// A respondent's feedback as JSON.
+pub fn feedback_json(feedback: &mamori_analysis::Feedback) -> String {
+    let mut text = serde_json::to_string_pretty(feedback).expect("the feedback serialises");
+    text.push('\n');
+    text
+}
+
+/// A respondent's feedback as one self-contained HTML page.
+pub fn feedback_html(feedback: &mamori_analysis::Feedback) -> String {
+    feedback_html::render(feedback)
+}
+
+/// A respondent's feedback as a PDF.
+pub fn feedback_pdf(feedback: &mamori_analysis::Feedback) -> Result<Vec<u8>, String> {
+    pdf::render_feedback(feedback)
 }

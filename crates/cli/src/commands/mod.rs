@@ -1,4 +1,5 @@
 pub mod demo;
+pub mod feedback;
 pub mod form;
 pub mod report;
 
@@ -20,6 +21,41 @@ pub fn load_form(path: &Path) -> Option<Form> {
         return None;
     }
     outcome.form
+}
+
+/// Reads and checks a responses file, printing every problem; `None` when nothing may be
+/// produced from it.
+pub fn load_responses(form: &Form, path: &Path, skip_invalid: bool) -> Option<mamori_dataset::Loaded> {
+    let bytes = match read_file_parallel(path) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("{}: error: cannot be read: {e}", path.display());
+            return None;
+        }
+    };
+    let options = mamori_dataset::ReadOptions { skip_invalid, language: "English (en)".into(), ..Default::default() };
+    let name = path.display().to_string();
+    match mamori_dataset::read_responses(form, &name, &bytes, &options) {
+        Ok(loaded) => {
+            if loaded.skipped_rows > 0 {
+                for e in &loaded.skipped {
+                    eprintln!("{e}");
+                }
+                eprintln!("{name}: left out {} row(s) with invalid values (--skip-invalid)", loaded.skipped_rows);
+            }
+            Some(loaded)
+        }
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("{e}");
+            }
+            eprintln!(
+                "{name}: {} problem(s); nothing was produced. Fix them, or pass --skip-invalid to leave those rows out",
+                errors.len()
+            );
+            None
+        }
+    }
 }
 
 /// The form's language for `ja`, `en` or a language name as the form writes it.

@@ -2,7 +2,6 @@
 
 use clap::{Args, ValueEnum};
 use mamori_analysis::{ManualCode, Options, analyse};
-use mamori_dataset::{ReadOptions, read_responses};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -59,35 +58,9 @@ pub enum Format {
 pub fn run(args: Report) -> ExitCode {
     let Some(form) = super::load_form(&args.form) else { return ExitCode::FAILURE };
     let language = super::form_language(&form, &args.lang);
-    let bytes = match super::read_file_parallel(&args.responses) {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("{}: error: cannot be read: {e}", args.responses.display());
-            return ExitCode::FAILURE;
-        }
+    let Some(loaded) = super::load_responses(&form, &args.responses, args.skip_invalid) else {
+        return ExitCode::FAILURE;
     };
-    let read_options =
-        ReadOptions { skip_invalid: args.skip_invalid, language: "English (en)".into(), ..ReadOptions::default() };
-    let name = args.responses.display().to_string();
-    let loaded = match read_responses(&form, &name, &bytes, &read_options) {
-        Ok(loaded) => loaded,
-        Err(errors) => {
-            for e in &errors {
-                eprintln!("{e}");
-            }
-            eprintln!(
-                "{name}: {} problem(s); nothing was produced. Fix them, or pass --skip-invalid to leave those rows out",
-                errors.len()
-            );
-            return ExitCode::FAILURE;
-        }
-    };
-    if loaded.skipped_rows > 0 {
-        for e in &loaded.skipped {
-            eprintln!("{e}");
-        }
-        eprintln!("{name}: left out {} row(s) with invalid values (--skip-invalid)", loaded.skipped_rows);
-    }
     let mut options = Options::for_form(&form);
     options.by = args.by.clone();
     options.publish = args.publish;

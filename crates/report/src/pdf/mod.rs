@@ -129,6 +129,105 @@ pub fn render(analysis: &Analysis) -> Result<Vec<u8>, String> {
     doc.finish(&analysis.title)
 }
 
+/// A respondent's feedback as a PDF: the same content as its HTML page.
+pub fn render_feedback(f: &mamori_analysis::Feedback) -> Result<Vec<u8>, String> {
+    let english = f.language.to_lowercase().contains("(en)") || f.language.to_lowercase().starts_with("en");
+    let t = |ja: &'static str, en: &'static str| if english { en } else { ja };
+    let pct = |x: Option<f64>| x.map_or("—".to_string(), |v| format!("{:.0}", v * 100.0));
+    let mut doc = Doc { font: Font::load(), pages: Vec::new(), page: String::new(), y: MARGIN };
+    doc.paragraph(t("フィードバック", "Feedback"), 16.0, 0.0, INK);
+    doc.paragraph(&f.title, 9.0, 0.0, GREY);
+    let segment_label =
+        f.segment.as_ref().map_or(t("同じ業態", "Same licence class").to_string(), |s| s.label.clone());
+    if f.segment.is_some() {
+        doc.paragraph(&format!("{}: {segment_label}", t("業態", "Licence class")), 9.0, 0.0, GREY);
+    }
+    doc.heading(t("総合スコア", "Overall score"));
+    doc.paragraph(&format!("{} / 100", pct(f.overall.score)), 14.0, 0.0, RULE);
+    let row = |label: &str, p: &mamori_analysis::feedback::PeerFigures| -> Vec<String> {
+        match &p.withheld {
+            Some(reason) => vec![format!("{label} (n={})", p.peer_n), reason.clone(), String::new(), String::new()],
+            None => vec![
+                format!("{label} (n={})", p.peer_n),
+                p.percentile.map_or("—".into(), |v| format!("{v:.0}%")),
+                pct(p.peer_median),
+                format!("{}–{}", pct(p.peer_q1), pct(p.peer_q3)),
+            ],
+        }
+    };
+    let rows = vec![row(&segment_label, &f.overall.segment), row(t("回答者全体", "All respondents"), &f.overall.all)];
+    doc.table(
+        &[0.34, 0.3, 0.16, 0.2],
+        &[
+            String::new(),
+            t("順位（下位からの割合）", "Percentile").into(),
+            t("中央値", "Median").into(),
+            t("四分位範囲", "Interquartile range").into(),
+        ],
+        &rows,
+    );
+    doc.heading(t("優先して取り組むこと", "What to do first"));
+    if f.gaps.is_empty() {
+        doc.paragraph(
+            t(
+                "すべての項目で最良の回答でした。取り組みを維持してください。",
+                "You gave the best answer on every item. Keep it up.",
+            ),
+            9.5,
+            0.0,
+            INK,
+        );
+    }
+    for (k, gap) in f.gaps.iter().enumerate() {
+        doc.need(60.0);
+        doc.paragraph(&format!("{}. {}", k + 1, gap.label), 10.0, 0.0, INK);
+        let mut line = format!("{}: {}", t("貴社の回答", "Your answer"), gap.answer_label);
+        if let Some(p) = gap.peers_better {
+            line.push_str(&format!(" · {}: {p:.0}%", t("既により進んでいる同業の割合", "Peers already further ahead")));
+        }
+        doc.paragraph(&line, 8.5, 12.0, GREY);
+        if let Some(r) = &gap.reference {
+            doc.paragraph(&format!("{}: {r}", t("関連する規格・指針", "Clauses")), 8.5, 12.0, GREY);
+        }
+        if let Some(g) = &gap.guidance {
+            doc.paragraph(g, 9.0, 12.0, INK);
+        }
+        doc.gap(4.0);
+    }
+    doc.heading(t("分野別のスコア", "Scores by area"));
+    let rows: Vec<Vec<String>> = f
+        .groups
+        .iter()
+        .map(|(name, s)| {
+            vec![
+                f.group_labels.get(name).map_or(name, String::as_str).to_string(),
+                pct(s.score),
+                pct(s.segment.peer_median),
+                pct(s.all.peer_median),
+            ]
+        })
+        .collect();
+    doc.table(
+        &[0.46, 0.18, 0.18, 0.18],
+        &[
+            t("分野", "Area").into(),
+            t("貴社", "You").into(),
+            format!("{}（{segment_label}）", t("中央値", "Median")),
+            t("中央値（全体）", "Median (all)").into(),
+        ],
+        &rows,
+    );
+    doc.heading(t("項目別の回答", "Your answers"));
+    let rows: Vec<Vec<String>> =
+        f.items.iter().map(|i| vec![i.label.clone(), i.answer_label.clone(), pct(i.score)]).collect();
+    doc.table(
+        &[0.6, 0.28, 0.12],
+        &[t("項目", "Item").into(), t("貴社の回答", "Your answer").into(), t("スコア", "Score").into()],
+        &rows,
+    );
+    doc.finish(&format!("{} — {}", t("フィードバック", "Feedback"), f.title))
+}
+
 fn rgb(colour: &str) -> String {
     let v = |i: usize| u8::from_str_radix(&colour[i..i + 2], 16).map_or(0.0, |x| f64::from(x) / 255.0);
     format!("{:.3} {:.3} {:.3}", v(1), v(3), v(5))
