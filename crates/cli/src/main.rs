@@ -24,6 +24,8 @@ enum Command {
     /// One respondent's readiness scores against its peers, and the gaps to close first with
     /// the clauses that ask for them, as JSON, HTML or PDF.
     Feedback(commands::feedback::Feedback),
+    /// Run the web application: respondents answer by their personal links.
+    Serve(commands::serve::Serve),
     /// Synthetic responses for a questionnaire, driven by target shares (demo and test data).
     DemoData(commands::demo::DemoData),
 }
@@ -35,5 +37,6 @@ fn main() -> ExitCode {
         Command::Report(args) => commands::report::run(args),
         Command::DemoData(args) => commands::demo::run(args),
         Command::Feedback(args) => commands::feedback::run(args),
+        Command::Serve(args) => commands::serve::run(args),
     }
 }

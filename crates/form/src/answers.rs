@@ -369,6 +369,34 @@ impl<'f> RowChecker<'f> {
         }
     }
 
+    /// Which top-level questions apply to this row, in form order, judged as the check judges
+    /// them (each question sees the answers cleaned before it). Cleans `values` like `check`.
+    pub fn relevance(&self, values: &mut [String]) -> Vec<bool> {
+        let mut errors = Vec::new();
+        let mut dropped = Vec::new();
+        let mut out = vec![false; self.form.questions.len()];
+        for (i, applies) in out.iter_mut().enumerate() {
+            if self.in_repeat[i] {
+                continue;
+            }
+            let q = &self.form.questions[i];
+            *applies = {
+                let env = RowEnv {
+                    index: &self.index,
+                    local: values,
+                    outer: None,
+                    scope: None,
+                    current: "",
+                    today: self.today,
+                };
+                q.group_indices.iter().all(|&g| holds(&self.group_relevant[g], &env))
+                    && holds(&self.bound[i].relevant, &env)
+            };
+            self.step(i, values, None, &mut errors, 0, &mut dropped);
+        }
+        out
+    }
+
     fn check_instance(
         &self,
         repeat: usize,

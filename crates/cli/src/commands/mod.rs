@@ -2,6 +2,7 @@ pub mod demo;
 pub mod feedback;
 pub mod form;
 pub mod report;
+pub mod serve;
 
 use mamori_form::Form;
 use std::io::Write;

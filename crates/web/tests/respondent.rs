@@ -1,0 +1,251 @@
+//! The respondent pages end to end on a real SQLite database, through the Router without a
+//! socket: links, pages, skip logic, drafts, errors, CSRF, submission, isolation between links.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use mamori_store::Store;
+use tower::ServiceExt;
+
+const FORM: &[u8] = include_bytes!("../../../questionnaires/mdcs-manufacturer-2024.xlsx");
+
+struct Site {
+    app: Router,
+    store: Store,
+    tokens: Vec<String>,
+    _dir: TempDir,
+}
+
+struct TempDir(std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+async fn site() -> Site {
+    let dir = std::env::temp_dir().join(format!("mamori-web-{}-{}", std::process::id(), mamori_store::random_hex(4)));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = Store::open(&format!("sqlite://{}", dir.join("t.db").display())).await.unwrap();
+    let now = mamori_store::now();
+    let campaign =
+        store.create_campaign("2024", "mdcs-manufacturer-2024.xlsx", FORM, now - 60, now + 86_400).await.unwrap();
+    let mut tokens = Vec::new();
+    for (company, license) in [("甲医療機器株式会社", "mah1"), ("乙メディカル株式会社", "mah3")] {
+        tokens.push(store.add_participant(&campaign, company, license, "a@example.jp", "ja").await.unwrap().1);
+    }
+    let app = mamori_web::app(store.clone()).await.unwrap();
+    Site { app, store, tokens, _dir: TempDir(dir) }
+}
+
+struct Reply {
+    status: StatusCode,
+    location: Option<String>,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+async fn get(app: &Router, uri: &str) -> Reply {
+    send(app, Request::get(uri).body(Body::empty()).unwrap()).await
+}
+
+async fn post(app: &Router, uri: &str, fields: &[(&str, &str)]) -> Reply {
+    let body: String = fields.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&");
+    let request = Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .unwrap();
+    send(app, request).await
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }
+        })
+        .collect()
+}
+
+async fn send(app: &Router, request: Request<Body>) -> Reply {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let location = headers.get(header::LOCATION).map(|v| v.to_str().unwrap().to_string());
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+    Reply { status, location, headers, body: String::from_utf8(bytes.to_vec()).unwrap() }
+}
+
+fn csrf(html: &str) -> String {
+    let start = html.find("name=\"_csrf\" value=\"").expect("a CSRF field") + 20;
+    html[start..start + 64].to_string()
+}
+
+#[tokio::test]
+async fn health_answers_when_the_database_does() {
+    let s = site().await;
+    let r = get(&s.app, "/healthz").await;
+    assert_eq!((r.status, r.body.as_str()), (StatusCode::OK, "ok"));
+}
+
+#[tokio::test]
+async fn a_wrong_link_finds_nothing_and_says_so_plainly() {
+    let s = site().await;
+    for uri in ["/r/abc", "/r/0000000000000000000000000000000000000000000000000000000000000000", "/r/zz/p/1"] {
+        let r = get(&s.app, uri).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{uri}");
+        assert!(r.body.contains("このリンクは無効です"), "{uri}");
+    }
+}
+
+#[tokio::test]
+async fn every_page_carries_the_security_headers() {
+    let s = site().await;
+    let r = get(&s.app, &format!("/r/{}/p/1", s.tokens[0])).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let csp = r.headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(r.headers["referrer-policy"], "no-referrer", "a personal link must not leak through Referer");
+    assert_eq!(r.headers["x-frame-options"], "DENY");
+}
+
+#[tokio::test]
+async fn a_respondent_answers_page_by_page_with_skip_logic_on_the_server() {
+    let s = site().await;
+    let t = &s.tokens[0];
+    let start = get(&s.app, &format!("/r/{t}")).await;
+    assert_eq!(start.status, StatusCode::SEE_OTHER);
+    assert_eq!(start.location.as_deref(), Some(format!("/r/{t}/p/1?lang=ja").as_str()));
+    let page = get(&s.app, &format!("/r/{t}/p/1")).await;
+    assert!(page.body.contains("会社名（法人名）"));
+    assert!(!page.body.contains("その他の業態の内容"), "license_other is hidden until 'other' is chosen");
+    let token = csrf(&page.body);
+    // A first-class holder must also say where its devices come from: the page asks again.
+    let r = post(
+        &s.app,
+        &format!("/r/{t}/p/1"),
+        &[("_csrf", &token), ("org_name", "甲医療機器株式会社"), ("license_type", "mah1"), ("_go", "next")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("製造販売する医療機器の供給元"));
+    assert!(r.body.contains("この質問は回答必須です。"));
+    assert!(r.body.contains("class=\"error-summary\""));
+    // The draft survived the error: the company name is still there when the page is reopened.
+    let reopened = get(&s.app, &format!("/r/{t}/p/1")).await;
+    assert!(reopened.body.contains("value=\"甲医療機器株式会社\""));
+    let r = post(
+        &s.app,
+        &format!("/r/{t}/p/1"),
+        &[
+            ("_csrf", &token),
+            ("org_name", "甲医療機器株式会社"),
+            ("license_type", "mah1"),
+            ("supply_origin", "import"),
+            ("_go", "next"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location.as_deref(), Some(format!("/r/{t}/p/2?lang=ja").as_str()));
+    // A constraint with the form's own message.
+    let r = post(
+        &s.app,
+        &format!("/r/{t}/p/2"),
+        &[("_csrf", &token), ("products_total", "3"), ("products_done", "5"), ("_go", "next")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("対象品目数以下の整数を入力してください。"));
+    let stored = s.store.response(&s.store.participant_by_token(t).await.unwrap().unwrap().id).await.unwrap().unwrap();
+    assert_eq!(stored.status, "draft");
+    assert_eq!(stored.answers["products_done"], "5", "every page is saved as a draft, even with errors");
+}
+
+#[tokio::test]
+async fn posts_without_the_csrf_token_are_refused() {
+    let s = site().await;
+    let t = &s.tokens[0];
+    let r = post(&s.app, &format!("/r/{t}/p/1"), &[("org_name", "x"), ("_go", "next")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = post(&s.app, &format!("/r/{t}/p/1"), &[("_csrf", &"0".repeat(64)), ("org_name", "x")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = post(&s.app, &format!("/r/{t}/submit"), &[]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn one_link_cannot_read_or_change_another_participants_answers() {
+    let s = site().await;
+    let (a, b) = (&s.tokens[0], &s.tokens[1]);
+    let page_a = get(&s.app, &format!("/r/{a}/p/1")).await;
+    let page_b = get(&s.app, &format!("/r/{b}/p/1")).await;
+    let (csrf_a, csrf_b) = (csrf(&page_a.body), csrf(&page_b.body));
+    assert_ne!(csrf_a, csrf_b);
+    post(&s.app, &format!("/r/{a}/p/1"), &[("_csrf", &csrf_a), ("org_name", "甲医療機器株式会社"), ("_go", "save")])
+        .await;
+    // B's pages never show A's answers, and A's CSRF token does not work on B's link.
+    for path in ["/p/1", "/review"] {
+        assert!(!get(&s.app, &format!("/r/{b}{path}")).await.body.contains("甲医療機器"), "{path}");
+    }
+    let r = post(&s.app, &format!("/r/{b}/p/1"), &[("_csrf", &csrf_a), ("org_name", "乗っ取り")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let b_id = s.store.participant_by_token(b).await.unwrap().unwrap().id;
+    assert!(s.store.response(&b_id).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_complete_response_is_reviewed_and_submitted() {
+    let s = site().await;
+    let t = &s.tokens[1];
+    let token = csrf(&get(&s.app, &format!("/r/{t}/p/1")).await.body);
+    let pages: Vec<Vec<(&str, &str)>> = vec![
+        vec![("org_name", "乙メディカル株式会社"), ("license_type", "mah3"), ("supply_origin", "domestic")],
+        vec![("products_total", "4"), ("products_done", "1")],
+        vec![("proc_docs", "none"), ("info_eval", "prep"), ("competence", "none"), ("process_check", "none")],
+        vec![("sbom_current", "prep"), ("sbom_legacy", "na")],
+        vec![
+            ("pm_process", "prep"),
+            ("vuln_intake", "none"),
+            ("wide_vuln_info", "no"),
+            ("incident_info", "no"),
+            ("defect_report", "none"),
+        ],
+        vec![
+            ("policy", "prep"),
+            ("policy_disclosure", "none"),
+            ("psirt", "none"),
+            ("advisory", "none"),
+            ("user_inquiry", "no"),
+        ],
+        vec![("network_diagram", "unknown"), ("maint_contract", "no")],
+        vec![("challenges", "experts"), ("challenges", "cost"), ("challenges_text", "専門人材の採用が難しい")],
+    ];
+    for (n, fields) in pages.iter().enumerate() {
+        let mut all = vec![("_csrf", token.as_str()), ("_go", "next")];
+        all.extend(fields.iter().copied());
+        let r = post(&s.app, &format!("/r/{t}/p/{}", n + 1), &all).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "page {}: {}", n + 1, r.body);
+    }
+    let review = get(&s.app, &format!("/r/{t}/review")).await;
+    assert!(review.body.contains("専門家の確保、対策費用等"), "multiple choices are listed by label");
+    let r = post(&s.app, &format!("/r/{t}/submit"), &[("_csrf", &token)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(r.location.unwrap().ends_with("/done?lang=ja"));
+    let id = s.store.participant_by_token(t).await.unwrap().unwrap().id;
+    let stored = s.store.response(&id).await.unwrap().unwrap();
+    assert_eq!(stored.status, "submitted");
+    assert_eq!(stored.answers["challenges"], "experts cost");
+    assert!(stored.submitted_at.is_some());
+    // Reopening the link after submitting goes to the answers, which can still be corrected.
+    let again = get(&s.app, &format!("/r/{t}")).await;
+    assert!(again.location.unwrap().contains("/review"));
+}
+
+#[tokio::test]
+async fn the_page_switches_to_english() {
+    let s = site().await;
+    let r = get(&s.app, &format!("/r/{}/p/1?lang=en", s.tokens[0])).await;
+    assert!(r.body.contains("<html lang=\"en\">"));
+    assert!(r.body.contains("Company name") && r.body.contains("Next"));
+}
