@@ -167,6 +167,14 @@ impl Store {
         Ok(store)
     }
 
+    /// Connects without touching the schema: for administrative statements such as creating
+    /// and dropping the databases tests run in.
+    pub async fn admin(url: &str) -> Result<Store> {
+        install_default_drivers();
+        let pool = AnyPoolOptions::new().max_connections(1).connect(url).await?;
+        Ok(Store { pool, sqlite: url.starts_with("sqlite:") })
+    }
+
     pub fn is_sqlite(&self) -> bool {
         self.sqlite
     }
@@ -186,6 +194,13 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// Runs one administrative statement (such as `CREATE DATABASE` in tests); never with
+    /// user input.
+    pub async fn execute_admin(&self, statement: &str) -> Result<()> {
+        sqlx::query(statement).execute(&self.pool).await?;
         Ok(())
     }
 

@@ -13,21 +13,68 @@ struct Site {
     app: Router,
     store: Store,
     tokens: Vec<String>,
-    _dir: TempDir,
+    _cleanup: Cleanup,
 }
 
-struct TempDir(std::path::PathBuf);
+/// Removes what a test made: its SQLite folder, or its PostgreSQL database.
+enum Cleanup {
+    Folder(std::path::PathBuf),
+    Database { admin_url: String, name: String },
+}
 
-impl Drop for TempDir {
+impl Drop for Cleanup {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        match self {
+            Cleanup::Folder(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Cleanup::Database { admin_url, name } => {
+                let (admin_url, name) = (admin_url.clone(), name.clone());
+                // Drop runs inside the test's runtime; a thread with its own runtime can wait.
+                let _ = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                    rt.block_on(async {
+                        if let Ok(store) = Store::admin(&admin_url).await {
+                            let _ = store.execute_admin(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
     }
 }
 
-async fn site() -> Site {
-    let dir = std::env::temp_dir().join(format!("mamori-web-{}-{}", std::process::id(), mamori_store::random_hex(4)));
-    std::fs::create_dir_all(&dir).unwrap();
-    let store = Store::open(&format!("sqlite://{}", dir.join("t.db").display())).await.unwrap();
+#[derive(Clone, Copy, Debug)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Every scenario runs on both databases. PostgreSQL comes from `MAMORI_TEST_POSTGRES`, which
+/// `tools/test` sets after starting a server; without it the PostgreSQL half fails with a
+/// message rather than passing unseen.
+const BACKENDS: [Backend; 2] = [Backend::Sqlite, Backend::Postgres];
+
+async fn site(backend: Backend) -> Site {
+    let (store, cleanup) = match backend {
+        Backend::Sqlite => {
+            let dir =
+                std::env::temp_dir().join(format!("mamori-web-{}-{}", std::process::id(), mamori_store::random_hex(4)));
+            std::fs::create_dir_all(&dir).unwrap();
+            (Store::open(&format!("sqlite://{}", dir.join("t.db").display())).await.unwrap(), Cleanup::Folder(dir))
+        }
+        Backend::Postgres => {
+            let admin_url = std::env::var("MAMORI_TEST_POSTGRES")
+                .expect("MAMORI_TEST_POSTGRES is not set: run tools/test, which starts PostgreSQL, or set it to postgres://USER:PASSWORD@HOST/postgres");
+            let name = format!("mamori_t_{}", mamori_store::random_hex(6));
+            let admin = Store::admin(&admin_url).await.expect("PostgreSQL at MAMORI_TEST_POSTGRES answers");
+            admin.execute_admin(&format!("CREATE DATABASE {name}")).await.unwrap();
+            let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b).to_string();
+            let store = Store::open(&format!("{base}/{name}")).await.unwrap();
+            (store, Cleanup::Database { admin_url, name })
+        }
+    };
     let now = mamori_store::now();
     let campaign =
         store.create_campaign("2024", "mdcs-manufacturer-2024.xlsx", FORM, now - 60, now + 86_400).await.unwrap();
@@ -36,7 +83,7 @@ async fn site() -> Site {
         tokens.push(store.add_participant(&campaign, company, license, "a@example.jp", "ja").await.unwrap().1);
     }
     let app = mamori_web::app(store.clone()).await.unwrap();
-    Site { app, store, tokens, _dir: TempDir(dir) }
+    Site { app, store, tokens, _cleanup: cleanup }
 }
 
 struct Reply {
@@ -83,14 +130,26 @@ fn csrf(html: &str) -> String {
 
 #[tokio::test]
 async fn health_answers_when_the_database_does() {
-    let s = site().await;
+    for backend in BACKENDS {
+        health_answers_when_the_database_does_on(backend).await;
+    }
+}
+
+async fn health_answers_when_the_database_does_on(backend: Backend) {
+    let s = site(backend).await;
     let r = get(&s.app, "/healthz").await;
     assert_eq!((r.status, r.body.as_str()), (StatusCode::OK, "ok"));
 }
 
 #[tokio::test]
 async fn a_wrong_link_finds_nothing_and_says_so_plainly() {
-    let s = site().await;
+    for backend in BACKENDS {
+        a_wrong_link_finds_nothing_and_says_so_plainly_on(backend).await;
+    }
+}
+
+async fn a_wrong_link_finds_nothing_and_says_so_plainly_on(backend: Backend) {
+    let s = site(backend).await;
     for uri in ["/r/abc", "/r/0000000000000000000000000000000000000000000000000000000000000000", "/r/zz/p/1"] {
         let r = get(&s.app, uri).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{uri}");
@@ -100,7 +159,13 @@ async fn a_wrong_link_finds_nothing_and_says_so_plainly() {
 
 #[tokio::test]
 async fn every_page_carries_the_security_headers() {
-    let s = site().await;
+    for backend in BACKENDS {
+        every_page_carries_the_security_headers_on(backend).await;
+    }
+}
+
+async fn every_page_carries_the_security_headers_on(backend: Backend) {
+    let s = site(backend).await;
     let r = get(&s.app, &format!("/r/{}/p/1", s.tokens[0])).await;
     assert_eq!(r.status, StatusCode::OK);
     let csp = r.headers["content-security-policy"].to_str().unwrap();
@@ -111,7 +176,13 @@ async fn every_page_carries_the_security_headers() {
 
 #[tokio::test]
 async fn a_respondent_answers_page_by_page_with_skip_logic_on_the_server() {
-    let s = site().await;
+    for backend in BACKENDS {
+        a_respondent_answers_page_by_page_with_skip_logic_on_the_server_on(backend).await;
+    }
+}
+
+async fn a_respondent_answers_page_by_page_with_skip_logic_on_the_server_on(backend: Backend) {
+    let s = site(backend).await;
     let t = &s.tokens[0];
     let start = get(&s.app, &format!("/r/{t}")).await;
     assert_eq!(start.status, StatusCode::SEE_OTHER);
@@ -164,7 +235,13 @@ async fn a_respondent_answers_page_by_page_with_skip_logic_on_the_server() {
 
 #[tokio::test]
 async fn posts_without_the_csrf_token_are_refused() {
-    let s = site().await;
+    for backend in BACKENDS {
+        posts_without_the_csrf_token_are_refused_on(backend).await;
+    }
+}
+
+async fn posts_without_the_csrf_token_are_refused_on(backend: Backend) {
+    let s = site(backend).await;
     let t = &s.tokens[0];
     let r = post(&s.app, &format!("/r/{t}/p/1"), &[("org_name", "x"), ("_go", "next")]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
@@ -176,7 +253,13 @@ async fn posts_without_the_csrf_token_are_refused() {
 
 #[tokio::test]
 async fn one_link_cannot_read_or_change_another_participants_answers() {
-    let s = site().await;
+    for backend in BACKENDS {
+        one_link_cannot_read_or_change_another_participants_answers_on(backend).await;
+    }
+}
+
+async fn one_link_cannot_read_or_change_another_participants_answers_on(backend: Backend) {
+    let s = site(backend).await;
     let (a, b) = (&s.tokens[0], &s.tokens[1]);
     let page_a = get(&s.app, &format!("/r/{a}/p/1")).await;
     let page_b = get(&s.app, &format!("/r/{b}/p/1")).await;
@@ -196,7 +279,13 @@ async fn one_link_cannot_read_or_change_another_participants_answers() {
 
 #[tokio::test]
 async fn a_complete_response_is_reviewed_and_submitted() {
-    let s = site().await;
+    for backend in BACKENDS {
+        a_complete_response_is_reviewed_and_submitted_on(backend).await;
+    }
+}
+
+async fn a_complete_response_is_reviewed_and_submitted_on(backend: Backend) {
+    let s = site(backend).await;
     let t = &s.tokens[1];
     let token = csrf(&get(&s.app, &format!("/r/{t}/p/1")).await.body);
     let pages: Vec<Vec<(&str, &str)>> = vec![
@@ -244,7 +333,13 @@ async fn a_complete_response_is_reviewed_and_submitted() {
 
 #[tokio::test]
 async fn the_page_switches_to_english() {
-    let s = site().await;
+    for backend in BACKENDS {
+        the_page_switches_to_english_on(backend).await;
+    }
+}
+
+async fn the_page_switches_to_english_on(backend: Backend) {
+    let s = site(backend).await;
     let r = get(&s.app, &format!("/r/{}/p/1?lang=en", s.tokens[0])).await;
     assert!(r.body.contains("<html lang=\"en\">"));
     assert!(r.body.contains("Company name") && r.body.contains("Next"));
