@@ -6,9 +6,9 @@ use std::process::ExitCode;
 #[derive(Args)]
 pub struct Serve {
     /// The database: `sqlite://PATH` (created if missing) or `postgres://USER:PASSWORD@HOST/DB`.
-    /// Default: mamori.db in the current folder.
-    #[arg(long, default_value = "sqlite://mamori.db")]
-    db: String,
+    /// Default: mamori.db in the current folder; with --demo, a new temporary SQLite file.
+    #[arg(long)]
+    db: Option<String>,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     bind: String,
@@ -16,6 +16,13 @@ pub struct Serve {
     /// 20 demo participants, and print a respondent's personal link.
     #[arg(long)]
     demo: bool,
+    /// With --demo: how many participants (load tests use many).
+    #[arg(long, default_value_t = 20, requires = "demo")]
+    demo_participants: usize,
+    /// With --demo: also write every participant's personal link to this file, one per line
+    /// (for load tests).
+    #[arg(long, requires = "demo", value_name = "FILE")]
+    demo_links: Option<std::path::PathBuf>,
 }
 
 const FORM_2024: &[u8] = include_bytes!("../../../../questionnaires/mdcs-manufacturer-2024.xlsx");
@@ -56,7 +63,12 @@ async fn serve(args: Serve) -> Result<(), String> {
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     let mut link = None;
     if args.demo {
-        link = Some(demo(&store).await?);
+        let tokens = demo(&store, args.demo_participants).await?;
+        if let Some(path) = &args.demo_links {
+            let lines: String = tokens.iter().map(|t| format!("http://{address}/r/{t}\n")).collect();
+            std::fs::write(path, lines).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+        link = tokens.into_iter().next();
     }
     let app = mamori_web::app(store).await.map_err(|e| e.to_string())?;
     println!(
@@ -65,7 +77,7 @@ async fn serve(args: Serve) -> Result<(), String> {
         started.elapsed().as_millis()
     );
     if let Some(token) = link {
-        println!("Demo campaign: the 2024 questionnaire, open, 20 participants.");
+        println!("Demo campaign: the 2024 questionnaire, open, {} participants.", args.demo_participants);
         println!("A respondent's personal link: http://{address}/r/{token}");
         println!("The survey office's pages (/admin) are not built yet.");
     }
@@ -89,9 +101,9 @@ fn redact(url: &str) -> String {
     }
 }
 
-/// The demo campaign: the 2024 questionnaire, open for six weeks, 20 participants taken from
-/// the demo fixture's companies. Returns the first participant's link token.
-async fn demo(store: &mamori_web::mamori_store::Store) -> Result<String, String> {
+/// The demo campaign: the 2024 questionnaire, open for six weeks, participants named after
+/// the demo fixture's companies. Returns their link tokens.
+async fn demo(store: &mamori_web::mamori_store::Store, participants: usize) -> Result<Vec<String>, String> {
     let now = mamori_web::mamori_store::now();
     let campaign = store
         .create_campaign(
@@ -106,22 +118,26 @@ async fn demo(store: &mamori_web::mamori_store::Store) -> Result<String, String>
     let mut reader = csv::Reader::from_reader(DEMO_PARTICIPANTS.as_bytes());
     let headers = reader.headers().map_err(|e| e.to_string())?.clone();
     let col = |name: &str| headers.iter().position(|h| h == name).unwrap_or(0);
-    let mut first = None;
-    for (i, record) in reader.records().take(20).enumerate() {
-        let record = record.map_err(|e| e.to_string())?;
+    let records: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>().map_err(|e| e.to_string())?;
+    let mut tokens = Vec::with_capacity(participants);
+    for i in 0..participants {
+        let record = &records[i % records.len()];
         let (_, token) = store
             .add_participant(
                 &campaign,
                 &record[col("org_name")],
                 &record[col("license_type")],
-                &format!("demo+{:02}@example.jp", i + 1),
+                &format!("demo+{:04}@example.jp", i + 1),
                 "ja",
             )
             .await
             .map_err(|e| e.to_string())?;
-        first.get_or_insert(token);
+        tokens.push(token);
     }
-    first.ok_or_else(|| "no demo participants".into())
+    if tokens.is_empty() {
+        return Err("--demo-participants must be at least 1".into());
+    }
+    Ok(tokens)
 }
 
 #[cfg(test)]
