@@ -47,15 +47,17 @@ pub fn run(args: Serve) -> ExitCode {
 
 async fn serve(args: Serve) -> Result<(), String> {
     let started = std::time::Instant::now();
-    let db = if args.demo {
-        let path = std::env::temp_dir().join(format!(
-            "mamori-demo-{}-{}.db",
-            std::process::id(),
-            mamori_web::mamori_store::now()
-        ));
-        format!("sqlite://{}", path.display())
-    } else {
-        args.db.clone()
+    let db = match (&args.db, args.demo) {
+        (Some(db), _) => db.clone(),
+        (None, true) => {
+            let path = std::env::temp_dir().join(format!(
+                "mamori-demo-{}-{}.db",
+                std::process::id(),
+                mamori_web::mamori_store::now()
+            ));
+            format!("sqlite://{}", path.display())
+        }
+        (None, false) => "sqlite://mamori.db".to_string(),
     };
     let store = mamori_web::mamori_store::Store::open(&db).await.map_err(|e| format!("{}: {e}", redact(&db)))?;
     let listener =
