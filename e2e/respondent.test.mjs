@@ -38,6 +38,7 @@ function startServer() {
       }
     });
     child.stderr.on('data', (chunk) => { out += chunk; });
+    child.on('error', (e) => { clearTimeout(timer); reject(new Error(`cannot run ${binary}: ${e.message}; build it with cargo build -p mamori-cli or set MAMORI_BIN`)); });
     child.on('exit', (code) => reject(new Error(`mamori serve exited with ${code}: ${out}`)));
   });
 }

@@ -41,8 +41,6 @@ pub struct Campaign {
     pub id: String,
     pub name: String,
     pub form_file_name: String,
-    /// The XLSForm as uploaded; frozen once the campaign opens.
-    pub form_bytes: Vec<u8>,
     pub opens_at: i64,
     pub closes_at: i64,
 }
@@ -243,23 +241,31 @@ impl Store {
         Ok(id)
     }
 
+    /// A campaign's details, without its form (read on every request, so kept small).
     pub async fn campaign(&self, id: &str) -> Result<Option<Campaign>> {
-        let row = sqlx::query(
-            "SELECT id, name, form_file_name, form_base64, opens_at, closes_at FROM campaigns WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row = sqlx::query("SELECT id, name, form_file_name, opens_at, closes_at FROM campaigns WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         row.map(|r| -> Result<Campaign> {
-            let encoded: String = r.try_get("form_base64")?;
             Ok(Campaign {
                 id: r.try_get("id")?,
                 name: r.try_get("name")?,
                 form_file_name: r.try_get("form_file_name")?,
-                form_bytes: base64_decode(&encoded).ok_or_else(|| StoreError("a stored form is damaged".into()))?,
                 opens_at: r.try_get("opens_at")?,
                 closes_at: r.try_get("closes_at")?,
             })
+        })
+        .transpose()
+    }
+
+    /// The XLSForm a campaign was created with, as uploaded; frozen once the campaign opens.
+    pub async fn campaign_form(&self, id: &str) -> Result<Option<Vec<u8>>> {
+        let row =
+            sqlx::query("SELECT form_base64 FROM campaigns WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
+        row.map(|r| -> Result<Vec<u8>> {
+            let encoded: String = r.try_get("form_base64")?;
+            base64_decode(&encoded).ok_or_else(|| StoreError("a stored form is damaged".into()))
         })
         .transpose()
     }

@@ -124,7 +124,8 @@ async fn load(state: &AppState, token: &str, lang: Option<String>) -> Result<Con
     let questionnaire = match cached {
         Some(q) => q,
         None => {
-            let form = parse_form(&campaign.form_file_name, &campaign.form_bytes).ok_or_else(|| {
+            let bytes = state.store.campaign_form(&campaign.id).await.map_err(failure)?.ok_or_else(not_found)?;
+            let form = parse_form(&campaign.form_file_name, &bytes).ok_or_else(|| {
                 eprintln!("campaign {}: its stored form does not read", campaign.id);
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
             })?;
