@@ -329,9 +329,18 @@ fn page_errors(ctx: &Context, page: usize, answers: &BTreeMap<String, String>) -
         .collect()
 }
 
-fn forbidden(state: &AppState, ctx: &Context) -> Response {
+/// Every post must carry this participant's CSRF token and arrive before the close date;
+/// returns the token for the page to carry on, or the page refusing the post.
+fn accept_post(state: &AppState, ctx: &Context, fields: &[(String, String)]) -> Result<String, Box<Response>> {
     let w = ctx.words();
-    message(state, &ctx.code, StatusCode::FORBIDDEN, w.forbidden, w.forbidden_text)
+    let csrf = hmac(&state.csrf_key, &ctx.participant.id);
+    if !fields.iter().any(|(k, v)| k == "_csrf" && same(v, &csrf)) {
+        return Err(Box::new(message(state, &ctx.code, StatusCode::FORBIDDEN, w.forbidden, w.forbidden_text)));
+    }
+    if ctx.closed() {
+        return Err(Box::new(message(state, &ctx.code, StatusCode::FORBIDDEN, w.closed, w.closed_text)));
+    }
+    Ok(csrf)
 }
 
 async fn save_page(
@@ -348,14 +357,10 @@ async fn save_page(
         let w = ctx.words();
         return message(&state, &ctx.code, StatusCode::NOT_FOUND, w.not_found, w.not_found_text);
     };
-    let csrf = hmac(&state.csrf_key, &ctx.participant.id);
-    if !fields.iter().any(|(k, v)| k == "_csrf" && same(v, &csrf)) {
-        return forbidden(&state, &ctx);
-    }
-    if ctx.closed() {
-        let w = ctx.words();
-        return message(&state, &ctx.code, StatusCode::FORBIDDEN, w.closed, w.closed_text);
-    }
+    let csrf = match accept_post(&state, &ctx, &fields) {
+        Ok(csrf) => csrf,
+        Err(refused) => return *refused,
+    };
     let form = &ctx.questionnaire.form;
     // The page's questions take the posted values; a question not posted (an unticked box, a
     // question hidden by skip logic) is cleared.
@@ -512,14 +517,10 @@ async fn submit(
         Ok(c) => c,
         Err(r) => return r,
     };
-    let csrf = hmac(&state.csrf_key, &ctx.participant.id);
-    if !fields.iter().any(|(k, v)| k == "_csrf" && same(v, &csrf)) {
-        return forbidden(&state, &ctx);
-    }
-    if ctx.closed() {
-        let w = ctx.words();
-        return message(&state, &ctx.code, StatusCode::FORBIDDEN, w.closed, w.closed_text);
-    }
+    let csrf = match accept_post(&state, &ctx, &fields) {
+        Ok(csrf) => csrf,
+        Err(refused) => return *refused,
+    };
     let form = &ctx.questionnaire.form;
     let checked =
         check_answers(form, &ctx.language, &Answers { values: ctx.response.answers.clone(), repeats: BTreeMap::new() });
