@@ -42,7 +42,7 @@ impl Sites {
 pub fn run(file: &str, form: &Form, sites: &Sites, out: &mut Vec<Diagnostic>) {
     unique_names(sites, out);
     let names: HashSet<&str> = sites.names.iter().map(|(n, _)| n.as_str()).collect();
-    references(form, sites, &names, out);
+    references(sites, &names, out);
     labels(form, sites, out);
     translations(form, sites, out);
     report(form, sites, out);
@@ -79,7 +79,7 @@ fn unique_names(sites: &Sites, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn references(form: &Form, sites: &Sites, names: &HashSet<&str>, out: &mut Vec<Diagnostic>) {
+fn references(sites: &Sites, names: &HashSet<&str>, out: &mut Vec<Diagnostic>) {
     let filter_cells: HashSet<&Location> = sites.choice_filters.iter().map(|(l, _)| l).collect();
     for site in &sites.expressions {
         let expr = &site.expression;
@@ -133,7 +133,6 @@ fn references(form: &Form, sites: &Sites, names: &HashSet<&str>, out: &mut Vec<D
             }
         }
     }
-    let _ = form;
 }
 
 /// Names in `${name}` placeholders of a label or hint.

@@ -104,7 +104,7 @@ fn pct(x: Option<f64>) -> String {
     x.map_or("—".into(), |v| format!("{:.0}", v * 100.0))
 }
 
-fn figures(h: &mut String, label: &str, own: Option<f64>, f: &PeerFigures, w: &Words) {
+fn figures(h: &mut String, label: &str, f: &PeerFigures) {
     let _ = write!(h, "<tr><th scope=\"row\">{}（n={}）</th>", esc(label), f.peer_n);
     match &f.withheld {
         Some(reason) => {
@@ -122,7 +122,6 @@ fn figures(h: &mut String, label: &str, own: Option<f64>, f: &PeerFigures, w: &W
         }
     }
     h.push_str("</tr>\n");
-    let _ = (own, w);
 }
 
 /// The respondent's score on a 0–100 scale, with the peers' quartiles as a box and their
@@ -187,8 +186,8 @@ pub fn render(f: &Feedback) -> String {
         "<table>\n<thead><tr><th scope=\"col\"></th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead>\n<tbody>",
         w.percentile, w.median, w.quartiles
     );
-    figures(&mut h, segment_label, f.overall.score, &f.overall.segment, w);
-    figures(&mut h, w.all, f.overall.score, &f.overall.all, w);
+    figures(&mut h, segment_label, &f.overall.segment);
+    figures(&mut h, w.all, &f.overall.all);
     h.push_str("</tbody>\n</table>\n");
     let _ = writeln!(h, "<p class=\"note\">{}</p>", w.how);
 
