@@ -104,9 +104,9 @@ pub struct Gap {
     pub weight: Option<f64>,
 }
 
-struct Scored {
+struct Scored<'r> {
     q: usize,
-    codes: Vec<u16>,
+    codes: &'r [u16],
     /// Score per choice code (index = code − 1).
     scores: Vec<Option<f64>>,
     best: f64,
@@ -137,7 +137,7 @@ pub fn feedback(
             let scores: Vec<Option<f64>> = question.choices.iter().map(|c| c.score).collect();
             let best = scores.iter().flatten().copied().max_by(f64::total_cmp)?;
             let group = question.group_indices.first().copied();
-            Some(Scored { q, codes: codes.clone(), scores, best, group })
+            Some(Scored { q, codes, scores, best, group })
         })
         .collect();
     let score_of = |s: &Scored, i: usize| match s.codes[i] {

@@ -71,13 +71,8 @@ impl Column {
         }
     }
 
-    /// Appends a checked, normalised answer ("" = none).
-    pub fn push(&mut self, q: &Question, value: &str) {
-        self.push_coded(q, value, None);
-    }
-
-    /// As [`Column::push`], with the question's choice codes looked up in `codes` (built by
-    /// [`choice_codes`]) instead of searching the list.
+    /// Appends a checked, normalised answer ("" = none); a select question's choices are found
+    /// in `codes` (built by [`choice_codes`]) when given, else by searching its list.
     pub fn push_coded(&mut self, q: &Question, value: &str, codes: Option<&ChoiceCodes>) {
         let code = |name: &str| match codes {
             Some(index) => index.position(name).map(|i| i as u16 + 1),

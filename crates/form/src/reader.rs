@@ -120,7 +120,7 @@ fn strsim_close(a: &str, b: &str) -> bool {
     prev[b.len()] <= 2
 }
 
-pub fn is_yes(value: &str) -> bool {
+fn is_yes(value: &str) -> bool {
     matches!(value.trim().to_lowercase().as_str(), "yes" | "true" | "true()" | "1")
 }
 

@@ -286,8 +286,13 @@ fn page_view(
     }
 }
 
-fn page_index(ctx: &Context, page: usize) -> Option<usize> {
-    (page >= 1 && page <= ctx.questionnaire.pages.len()).then(|| page - 1)
+/// The page's index for its 1-based number in the URL, or the "not found" page.
+fn page_index(state: &AppState, ctx: &Context, page: usize) -> Result<usize, Box<Response>> {
+    if page >= 1 && page <= ctx.questionnaire.pages.len() {
+        return Ok(page - 1);
+    }
+    let w = ctx.words();
+    Err(Box::new(message(state, &ctx.code, StatusCode::NOT_FOUND, w.not_found, w.not_found_text)))
 }
 
 async fn show_page(
@@ -299,9 +304,9 @@ async fn show_page(
         Ok(c) => c,
         Err(r) => return r,
     };
-    let Some(page) = page_index(&ctx, page) else {
-        let w = ctx.words();
-        return message(&state, &ctx.code, StatusCode::NOT_FOUND, w.not_found, w.not_found_text);
+    let page = match page_index(&state, &ctx, page) {
+        Ok(p) => p,
+        Err(not_found) => return *not_found,
     };
     if ctx.closed() {
         return Redirect::to(&url(&token, "/review", &ctx.code)).into_response();
@@ -353,9 +358,9 @@ async fn save_page(
         Ok(c) => c,
         Err(r) => return r,
     };
-    let Some(page) = page_index(&ctx, page) else {
-        let w = ctx.words();
-        return message(&state, &ctx.code, StatusCode::NOT_FOUND, w.not_found, w.not_found_text);
+    let page = match page_index(&state, &ctx, page) {
+        Ok(p) => p,
+        Err(not_found) => return *not_found,
     };
     let csrf = match accept_post(&state, &ctx, &fields) {
         Ok(csrf) => csrf,
