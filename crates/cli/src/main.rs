@@ -24,8 +24,12 @@ enum Command {
     /// One respondent's readiness scores against its peers, and the gaps to close first with
     /// the clauses that ask for them, as JSON, HTML or PDF.
     Feedback(commands::feedback::Feedback),
-    /// Run the web application: respondents answer by their personal links.
+    /// Run the web application: the survey office's pages (/admin), respondents' pages by
+    /// personal link, self-registration, mail.
     Serve(commands::serve::Serve),
+    /// Add a user of the survey office's pages (the password is read from standard input).
+    #[command(subcommand)]
+    User(commands::user::UserCommand),
     /// Synthetic responses for a questionnaire, driven by target shares (demo and test data).
     DemoData(commands::demo::DemoData),
 }
@@ -38,5 +42,6 @@ fn main() -> ExitCode {
         Command::DemoData(args) => commands::demo::run(args),
         Command::Feedback(args) => commands::feedback::run(args),
         Command::Serve(args) => commands::serve::run(args),
+        Command::User(command) => commands::user::run(command),
     }
 }

@@ -8,7 +8,6 @@
 use sha2::{Digest, Sha256};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Row};
-use std::collections::BTreeMap;
 use std::fmt;
 
 #[derive(Debug)]
@@ -30,38 +29,28 @@ impl From<sqlx::Error> for StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+mod audit;
+mod campaigns;
+mod limits;
+mod mail;
+mod participants;
+mod responses;
+mod staff;
+
+pub use audit::AuditEntry;
+pub use campaigns::{Campaign, CampaignSettings, MailTemplate};
+pub use mail::{Mail, MailStatus};
+pub use participants::{NewParticipant, Participant, ParticipantRow, Progress};
+pub use responses::StoredResponse;
+pub use staff::{Role, SESSION_SECONDS, Session, User};
+
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
     sqlite: bool,
-}
-
-#[derive(Debug, Clone)]
-pub struct Campaign {
-    pub id: String,
-    pub name: String,
-    pub form_file_name: String,
-    pub opens_at: i64,
-    pub closes_at: i64,
-}
-
-#[derive(Debug, Clone)]
-pub struct Participant {
-    pub id: String,
-    pub campaign_id: String,
-    pub company: String,
-    pub license: String,
-    pub email: String,
-    pub language: String,
-}
-
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct StoredResponse {
-    pub answers: BTreeMap<String, String>,
-    /// `draft` or `submitted`.
-    pub status: String,
-    pub updated_at: i64,
-    pub submitted_at: Option<i64>,
+    /// Personal links are HMACs of the participant's id under this key (so that invitations
+    /// and reminders can carry the same link); the database stores only their SHA-256.
+    link_key: std::sync::Arc<String>,
 }
 
 /// Each step brings the schema from the previous version to the next; `schema_version`
@@ -71,6 +60,22 @@ const MIGRATIONS: &[&str] = &[
     "CREATE TABLE participants (id TEXT PRIMARY KEY, campaign_id TEXT NOT NULL REFERENCES campaigns(id), company TEXT NOT NULL, license TEXT NOT NULL, email TEXT NOT NULL, language TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE, created_at BIGINT NOT NULL)",
     "CREATE TABLE responses (participant_id TEXT PRIMARY KEY REFERENCES participants(id), answers TEXT NOT NULL, status TEXT NOT NULL, updated_at BIGINT NOT NULL, submitted_at BIGINT)",
     "CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    // The survey office's side.
+    "ALTER TABLE campaigns ADD COLUMN settings TEXT NOT NULL DEFAULT '{}'",
+    "ALTER TABLE campaigns ADD COLUMN form_version TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE campaigns ADD COLUMN registration_code TEXT",
+    "ALTER TABLE participants ADD COLUMN opened_at BIGINT",
+    "ALTER TABLE participants ADD COLUMN review_status TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE participants ADD COLUMN review_reason TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE participants ADD COLUMN source TEXT NOT NULL DEFAULT 'office'",
+    "CREATE INDEX participants_campaign ON participants (campaign_id)",
+    "CREATE TABLE users (id TEXT PRIMARY KEY, login TEXT NOT NULL UNIQUE, name TEXT NOT NULL, role TEXT NOT NULL, password_hash TEXT NOT NULL, active BIGINT NOT NULL, created_at BIGINT NOT NULL)",
+    "CREATE TABLE sessions (token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id), csrf TEXT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL)",
+    "CREATE TABLE audit (id TEXT PRIMARY KEY, at_us BIGINT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, campaign_id TEXT NOT NULL, target TEXT NOT NULL, before_value TEXT NOT NULL, after_value TEXT NOT NULL)",
+    "CREATE INDEX audit_time ON audit (at_us)",
+    "CREATE TABLE mails (id TEXT PRIMARY KEY, campaign_id TEXT NOT NULL, participant_id TEXT, kind TEXT NOT NULL, recipient TEXT NOT NULL, subject TEXT NOT NULL, body TEXT NOT NULL, status TEXT NOT NULL, error TEXT NOT NULL, attempts BIGINT NOT NULL, created_at BIGINT NOT NULL, claimed_at BIGINT, sent_at BIGINT)",
+    "CREATE INDEX mails_status ON mails (status, created_at)",
+    "CREATE TABLE rate_limits (key TEXT PRIMARY KEY, window_start BIGINT NOT NULL, hits BIGINT NOT NULL)",
 ];
 
 pub fn now() -> i64 {
@@ -84,13 +89,38 @@ pub fn random_hex(bytes: usize) -> String {
     buf.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Personal links are stored only as their SHA-256, so a copy of the database does not give
-/// anyone a way into another company's answers.
+/// Links and session cookies are stored only as their SHA-256: a copy of the `participants` or
+/// `sessions` table alone gives no way in.
 pub fn token_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn base64_encode(bytes: &[u8]) -> String {
+/// HMAC-SHA256 (RFC 2104) of `message` under `key`, as hex.
+pub fn hmac(key: &str, message: &str) -> String {
+    let mut block = [0u8; 64];
+    let key = key.as_bytes();
+    if key.len() > 64 {
+        block[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let pad = |byte: u8| block.iter().map(|b| b ^ byte).collect::<Vec<u8>>();
+    let inner = Sha256::new().chain_update(pad(0x36)).chain_update(message.as_bytes()).finalize();
+    let outer = Sha256::new().chain_update(pad(0x5c)).chain_update(inner).finalize();
+    outer.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Compares two tokens in time independent of where they differ.
+pub fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Microseconds since 1970, for ordering the audit log.
+pub fn now_micros() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_micros() as i64)
+}
+
+pub(crate) fn base64_encode(bytes: &[u8]) -> String {
     const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
@@ -106,7 +136,7 @@ fn base64_encode(bytes: &[u8]) -> String {
     out
 }
 
-fn base64_decode(text: &str) -> Option<Vec<u8>> {
+pub(crate) fn base64_decode(text: &str) -> Option<Vec<u8>> {
     let value = |c: u8| -> Option<u32> {
         Some(match c {
             b'A'..=b'Z' => c - b'A',
@@ -160,8 +190,9 @@ impl Store {
             });
         }
         let pool = options.connect(&url).await?;
-        let store = Store { pool, sqlite };
+        let mut store = Store { pool, sqlite, link_key: Default::default() };
         store.migrate().await?;
+        store.link_key = std::sync::Arc::new(store.secret("links").await?);
         Ok(store)
     }
 
@@ -170,7 +201,7 @@ impl Store {
     pub async fn admin(url: &str) -> Result<Store> {
         install_default_drivers();
         let pool = AnyPoolOptions::new().max_connections(1).connect(url).await?;
-        Ok(Store { pool, sqlite: url.starts_with("sqlite:") })
+        Ok(Store { pool, sqlite: url.starts_with("sqlite:"), link_key: Default::default() })
     }
 
     pub fn is_sqlite(&self) -> bool {
@@ -218,150 +249,6 @@ impl Store {
         let row = sqlx::query("SELECT value FROM secrets WHERE name = $1").bind(name).fetch_one(&self.pool).await?;
         Ok(row.try_get("value")?)
     }
-
-    pub async fn create_campaign(
-        &self,
-        name: &str,
-        form_file_name: &str,
-        form_bytes: &[u8],
-        opens_at: i64,
-        closes_at: i64,
-    ) -> Result<String> {
-        let id = random_hex(8);
-        sqlx::query("INSERT INTO campaigns (id, name, form_file_name, form_base64, opens_at, closes_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-            .bind(&id)
-            .bind(name)
-            .bind(form_file_name)
-            .bind(base64_encode(form_bytes))
-            .bind(opens_at)
-            .bind(closes_at)
-            .bind(now())
-            .execute(&self.pool)
-            .await?;
-        Ok(id)
-    }
-
-    /// A campaign's details, without its form (read on every request, so kept small).
-    pub async fn campaign(&self, id: &str) -> Result<Option<Campaign>> {
-        let row = sqlx::query("SELECT id, name, form_file_name, opens_at, closes_at FROM campaigns WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| -> Result<Campaign> {
-            Ok(Campaign {
-                id: r.try_get("id")?,
-                name: r.try_get("name")?,
-                form_file_name: r.try_get("form_file_name")?,
-                opens_at: r.try_get("opens_at")?,
-                closes_at: r.try_get("closes_at")?,
-            })
-        })
-        .transpose()
-    }
-
-    /// The XLSForm a campaign was created with, as uploaded; frozen once the campaign opens.
-    pub async fn campaign_form(&self, id: &str) -> Result<Option<Vec<u8>>> {
-        let row =
-            sqlx::query("SELECT form_base64 FROM campaigns WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
-        row.map(|r| -> Result<Vec<u8>> {
-            let encoded: String = r.try_get("form_base64")?;
-            base64_decode(&encoded).ok_or_else(|| StoreError("a stored form is damaged".into()))
-        })
-        .transpose()
-    }
-
-    /// Adds a participant; returns its id and its personal link token (256 random bits, shown
-    /// once and stored only as a hash).
-    pub async fn add_participant(
-        &self,
-        campaign_id: &str,
-        company: &str,
-        license: &str,
-        email: &str,
-        language: &str,
-    ) -> Result<(String, String)> {
-        let id = random_hex(8);
-        let token = random_hex(32);
-        sqlx::query("INSERT INTO participants (id, campaign_id, company, license, email, language, token_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-            .bind(&id)
-            .bind(campaign_id)
-            .bind(company)
-            .bind(license)
-            .bind(email)
-            .bind(language)
-            .bind(token_hash(&token))
-            .bind(now())
-            .execute(&self.pool)
-            .await?;
-        Ok((id, token))
-    }
-
-    /// The participant whose personal link this is.
-    pub async fn participant_by_token(&self, token: &str) -> Result<Option<Participant>> {
-        let row = sqlx::query(
-            "SELECT id, campaign_id, company, license, email, language FROM participants WHERE token_hash = $1",
-        )
-        .bind(token_hash(token))
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| -> Result<Participant> {
-            Ok(Participant {
-                id: r.try_get("id")?,
-                campaign_id: r.try_get("campaign_id")?,
-                company: r.try_get("company")?,
-                license: r.try_get("license")?,
-                email: r.try_get("email")?,
-                language: r.try_get("language")?,
-            })
-        })
-        .transpose()
-    }
-
-    pub async fn response(&self, participant_id: &str) -> Result<Option<StoredResponse>> {
-        let row =
-            sqlx::query("SELECT answers, status, updated_at, submitted_at FROM responses WHERE participant_id = $1")
-                .bind(participant_id)
-                .fetch_optional(&self.pool)
-                .await?;
-        row.map(|r| -> Result<StoredResponse> {
-            let answers: String = r.try_get("answers")?;
-            Ok(StoredResponse {
-                answers: serde_json::from_str(&answers)
-                    .map_err(|e| StoreError(format!("stored answers are damaged: {e}")))?,
-                status: r.try_get("status")?,
-                updated_at: r.try_get("updated_at")?,
-                submitted_at: r.try_get("submitted_at")?,
-            })
-        })
-        .transpose()
-    }
-
-    /// Saves a participant's answers as a draft (or, with `submit`, as its submission), in one
-    /// statement: a crash leaves either the old or the new answers, never a mixture.
-    pub async fn save_answers(
-        &self,
-        participant_id: &str,
-        answers: &BTreeMap<String, String>,
-        submit: bool,
-    ) -> Result<()> {
-        let json = serde_json::to_string(answers).map_err(|e| StoreError(e.to_string()))?;
-        let now = now();
-        let status = if submit { "submitted" } else { "draft" };
-        sqlx::query(
-            "INSERT INTO responses (participant_id, answers, status, updated_at, submitted_at) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (participant_id) DO UPDATE SET answers = excluded.answers, updated_at = excluded.updated_at, \
-             status = CASE WHEN responses.status = 'submitted' THEN 'submitted' ELSE excluded.status END, \
-             submitted_at = COALESCE(excluded.submitted_at, responses.submitted_at)",
-        )
-        .bind(participant_id)
-        .bind(json)
-        .bind(status)
-        .bind(now)
-        .bind(submit.then_some(now))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
 }
 
 #[cfg(test)]
@@ -375,5 +262,13 @@ mod tests {
         }
         assert_eq!(base64_encode(b"Man"), "TWFu");
         assert_eq!(base64_encode(b"Ma"), "TWE=");
+    }
+
+    #[test]
+    fn hmac_matches_rfc_4231_test_case_2() {
+        assert_eq!(
+            hmac("Jefe", "what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
     }
 }

@@ -30,6 +30,27 @@ pub struct Words {
     pub forbidden: &'static str,
     pub forbidden_text: &'static str,
     pub unanswered: &'static str,
+    pub too_many: &'static str,
+    pub too_many_text: &'static str,
+    pub not_open: &'static str,
+    pub not_open_text: &'static str,
+    pub print: &'static str,
+    pub submitted_at: &'static str,
+    pub feedback: &'static str,
+    pub feedback_pdf: &'static str,
+    pub feedback_not_yet: &'static str,
+    pub feedback_not_yet_text: &'static str,
+    pub register_title: &'static str,
+    pub register_intro: &'static str,
+    pub company: &'static str,
+    pub license: &'static str,
+    pub email: &'static str,
+    pub register: &'static str,
+    pub registered_title: &'static str,
+    pub registered_text: &'static str,
+    pub field_needed: &'static str,
+    pub email_invalid: &'static str,
+    pub choose: &'static str,
 }
 
 pub const JA: Words = Words {
@@ -59,6 +80,27 @@ pub const JA: Words = Words {
     forbidden: "操作を受け付けられませんでした",
     forbidden_text: "ページの有効期限が切れた可能性があります。もう一度ページを開いてから操作してください。",
     unanswered: "（未回答）",
+    too_many: "しばらくお待ちください",
+    too_many_text: "無効なリンクへのアクセスが続いたため、一時的に受け付けを停止しています。10分ほど待ってから、ご案内メールのリンクを開いてください。",
+    not_open: "回答期間前です",
+    not_open_text: "この調査の回答受付開始日は次のとおりです：",
+    print: "印刷用に表示する",
+    submitted_at: "送信日時",
+    feedback: "フィードバック（同業他社との比較と取り組むべきこと）を見る",
+    feedback_pdf: "フィードバックをPDFで保存する",
+    feedback_not_yet: "フィードバックはまだ公開されていません",
+    feedback_not_yet_text: "調査事務局が回答の集計を終えると、このリンクからフィードバックを見られるようになります。回答を送信していない場合は、送信後にご覧いただけます。",
+    register_title: "調査への参加登録",
+    register_intro: "会社名・業態・メールアドレスを登録すると、貴社専用の回答用リンクをメールでお送りします。",
+    company: "会社名",
+    license: "業態（許可の種類）",
+    email: "メールアドレス",
+    register: "登録して回答用リンクを受け取る",
+    registered_title: "登録を受け付けました",
+    registered_text: "ご登録のメールアドレスに回答用リンクをお送りしました。メールが届かない場合は、迷惑メールフォルダをご確認ください。",
+    field_needed: "入力してください。",
+    email_invalid: "メールアドレスの形式ではありません（例：name@example.co.jp）。",
+    choose: "選んでください。",
 };
 
 pub const EN: Words = Words {
@@ -88,8 +130,102 @@ pub const EN: Words = Words {
     forbidden: "The request was not accepted",
     forbidden_text: "The page may have expired. Please open it again and retry.",
     unanswered: "(not answered)",
+    too_many: "Please wait a while",
+    too_many_text: "Too many requests with invalid links came from your network. Please wait about ten minutes, then open the link in your invitation e-mail.",
+    not_open: "The survey has not opened yet",
+    not_open_text: "The survey opens on ",
+    print: "Printable view",
+    submitted_at: "Submitted",
+    feedback: "See your feedback (how you compare with peers, and what to do next)",
+    feedback_pdf: "Save the feedback as PDF",
+    feedback_not_yet: "Feedback is not available yet",
+    feedback_not_yet_text: "Once the survey office has finished analysing the answers, your feedback will appear at this link. If you have not submitted your answers yet, it appears after you do.",
+    register_title: "Register for the survey",
+    register_intro: "Register your company, its licence class and an e-mail address; we will send your company's personal answer link by e-mail.",
+    company: "Company name",
+    license: "Licence class",
+    email: "E-mail address",
+    register: "Register and receive the link",
+    registered_title: "Registration received",
+    registered_text: "We have sent the answer link to the address you gave. If it does not arrive, please check your spam folder.",
+    field_needed: "Please fill this in.",
+    email_invalid: "This is not an e-mail address (for example name@example.com).",
+    choose: "Please choose one.",
 };
 
 pub fn words(code: &str) -> &'static Words {
     if code == "en" { &EN } else { &JA }
+}
+
+/// Japan's offset from UTC: surveys run, and dates are shown, in Japanese time.
+const JST: i64 = 9 * 3600;
+
+/// A day as the reader writes it: `2024年10月31日` or `31 October 2024`.
+pub fn day(unix: i64, language: &str) -> String {
+    let (y, m, d) = mamori_form::dates::civil_from_days((unix + JST).div_euclid(86_400));
+    if language == "en" {
+        const MONTHS: [&str; 12] = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ];
+        format!("{d} {} {y}", MONTHS[m as usize - 1])
+    } else {
+        format!("{y}年{m}月{d}日")
+    }
+}
+
+/// Template filter: Unix seconds as `2024-10-31 14:05` (Japanese time).
+pub fn datetime(unix: Option<i64>) -> String {
+    let Some(unix) = unix else { return "—".into() };
+    let local = unix + JST;
+    let date = mamori_form::dates::format_date(local.div_euclid(86_400));
+    let minutes = local.rem_euclid(86_400) / 60;
+    format!("{date} {:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+/// Template filter: Unix seconds as `2024-10-31` (Japanese time).
+pub fn date(unix: Option<i64>) -> String {
+    unix.map_or_else(|| "—".into(), |u| mamori_form::dates::format_date((u + JST).div_euclid(86_400)))
+}
+
+/// A date typed by the office (`2024-10-31`) as the Unix seconds of that day's start in Japan,
+/// or of its end with `end_of_day`.
+pub fn parse_day(text: &str, end_of_day: bool) -> Option<i64> {
+    let days = mamori_form::dates::parse_date(text.trim())?;
+    Some(days * 86_400 - JST + if end_of_day { 86_399 } else { 0 })
+}
+
+/// Unix seconds as `2024-10-31 14:05:09` (Japanese time), for the audit log.
+pub fn datetime_seconds(unix: i64) -> String {
+    let local = unix + JST;
+    let date = mamori_form::dates::format_date(local.div_euclid(86_400));
+    let s = local.rem_euclid(86_400);
+    format!("{date} {:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_are_japanese_days() {
+        // 2024-10-31 15:00 UTC is already 1 November in Japan.
+        let t = mamori_form::dates::days_from_civil(2024, 10, 31) * 86_400 + 15 * 3600;
+        assert_eq!(day(t, "ja"), "2024年11月1日");
+        assert_eq!(day(t, "en"), "1 November 2024");
+        assert_eq!(datetime(Some(t)), "2024-11-01 00:00");
+        assert_eq!(parse_day("2024-11-01", false), Some(t));
+        assert_eq!(parse_day("2024-11-01", true), Some(t + 86_399));
+        assert_eq!(parse_day("11/01", false), None);
+    }
 }

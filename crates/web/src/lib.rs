@@ -1,59 +1,126 @@
-//! The web application of `mamori serve`: respondent pages behind personal links (the survey
-//! office's pages are still to come). The app is a `Router` built by [`app`], testable without a
-//! socket; all state lives in the database, so several processes can serve one campaign.
+//! The web application of `mamori serve`: respondent pages behind personal links, public
+//! self-registration, and the survey office's pages under `/admin`. The app is a `Router`
+//! built by [`app`], testable without a socket; all state lives in the database, so several
+//! processes can serve one campaign.
 
+mod admin;
+mod auth;
+mod campaign_data;
+mod feedback_page;
 mod i18n;
+pub mod mailer;
+mod register;
 mod respondent;
+mod routes;
 mod security;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
 use mamori_form::Form;
 use mamori_store::Store;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+pub use auth::hash_password;
 pub use mamori_store;
+pub use routes::Route;
+
+/// How the server reaches the outside world.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// Where mail goes: `smtp://HOST:PORT` (plain, for a relay on the same host or tests),
+    /// `smtp://USER:PASSWORD@HOST:587?tls=required` (STARTTLS) or `smtps://…`. `None` keeps
+    /// mail queued (the office's pages say so).
+    pub smtp: Option<String>,
+    /// The address respondents reach the server at, for links in mail, e.g.
+    /// `https://survey.example.jp`.
+    pub public_url: String,
+}
 
 /// What every handler can reach.
 pub struct AppState {
     pub store: Store,
+    pub config: Config,
     templates: minijinja::Environment<'static>,
-    /// Campaign forms, parsed once per process: a campaign's form is frozen, so a cache can
-    /// never disagree with the database.
+    /// Campaign forms, parsed once per process. A campaign's form changes only before it
+    /// opens; each entry remembers the version it was parsed from.
     forms: Mutex<HashMap<String, Arc<respondent::Questionnaire>>>,
     csrf_key: String,
+    /// Wakes this process's mail sender when a mail is queued.
+    mail_waiting: Arc<tokio::sync::Notify>,
 }
 
 pub type Shared = Arc<AppState>;
 
-/// Builds the application on a store.
+const TEMPLATES: &[(&str, &str)] = &[
+    ("layout.html", include_str!("../templates/layout.html")),
+    ("page.html", include_str!("../templates/page.html")),
+    ("review.html", include_str!("../templates/review.html")),
+    ("done.html", include_str!("../templates/done.html")),
+    ("message.html", include_str!("../templates/message.html")),
+    ("register.html", include_str!("../templates/register.html")),
+    ("admin/layout.html", include_str!("../templates/admin/layout.html")),
+    ("admin/login.html", include_str!("../templates/admin/login.html")),
+    ("admin/home.html", include_str!("../templates/admin/home.html")),
+    ("admin/campaign.html", include_str!("../templates/admin/campaign.html")),
+    ("admin/settings.html", include_str!("../templates/admin/settings.html")),
+    ("admin/participant.html", include_str!("../templates/admin/participant.html")),
+    ("admin/response.html", include_str!("../templates/admin/response.html")),
+    ("admin/users.html", include_str!("../templates/admin/users.html")),
+    ("admin/audit.html", include_str!("../templates/admin/audit.html")),
+    ("admin/message.html", include_str!("../templates/admin/message.html")),
+];
+
+/// Builds the application on a store, without sending mail.
 pub async fn app(store: Store) -> Result<Router, mamori_store::StoreError> {
+    app_with(store, Config::default()).await
+}
+
+/// Builds the application and, when `config.smtp` is set, starts this process's mail sender.
+pub async fn app_with(store: Store, config: Config) -> Result<Router, mamori_store::StoreError> {
+    Ok(build(store, config).await?.0)
+}
+
+/// Every route of the application with its methods, as the router has them: for tests that
+/// must visit each one.
+pub async fn route_list(store: Store) -> Result<Vec<Route>, mamori_store::StoreError> {
+    Ok(build(store, Config::default()).await?.1)
+}
+
+async fn build(store: Store, config: Config) -> Result<(Router, Vec<Route>), mamori_store::StoreError> {
     let csrf_key = store.secret("csrf").await?;
     let mut templates = minijinja::Environment::new();
     // Autoescaping for every template: answers and labels can never become markup.
     templates.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
-    for (name, source) in [
-        ("layout.html", include_str!("../templates/layout.html")),
-        ("page.html", include_str!("../templates/page.html")),
-        ("review.html", include_str!("../templates/review.html")),
-        ("done.html", include_str!("../templates/done.html")),
-        ("message.html", include_str!("../templates/message.html")),
-    ] {
+    templates.add_filter("datetime", i18n::datetime);
+    templates.add_filter("date", i18n::date);
+    for (name, source) in TEMPLATES {
         templates.add_template(name, source).expect("the built-in templates parse");
     }
-    let state = Arc::new(AppState { store, templates, forms: Mutex::new(HashMap::new()), csrf_key });
-    Ok(Router::new()
-        .route("/healthz", get(healthz))
-        .route("/static/mamori.css", get(stylesheet))
-        .merge(respondent::routes())
-        // Answers are short text; a larger body is a mistake or an attack.
+    let mail_waiting = Arc::new(tokio::sync::Notify::new());
+    let state =
+        Arc::new(AppState { store, config, templates, forms: Mutex::new(HashMap::new()), csrf_key, mail_waiting });
+    if let Some(url) = state.config.smtp.clone() {
+        mailer::start(state.clone(), &url).map_err(mamori_store::StoreError)?;
+    }
+    let mut table = routes::Table::default();
+    table.get("/healthz", healthz);
+    table.get("/static/mamori.css", stylesheet);
+    table.get("/static/mamori.js", script);
+    respondent::routes(&mut table);
+    register::routes(&mut table);
+    auth::routes(&mut table);
+    admin::routes(&mut table);
+    let (router, list) = table.finish();
+    let router = router
+        // Answers are short text; a larger body is a mistake or an attack. Uploads (forms,
+        // participant lists) have their own, larger limit.
         .layer(DefaultBodyLimit::max(256 * 1024))
         .layer(axum::middleware::from_fn(security::headers))
-        .with_state(state))
+        .with_state(state);
+    Ok((router, list))
 }
 
 async fn healthz(State(state): State<Shared>) -> impl IntoResponse {
@@ -71,7 +138,14 @@ async fn stylesheet() -> impl IntoResponse {
     )
 }
 
-/// An error page in the respondent's language; the cause goes to the log, not the page.
+async fn script() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../static/mamori.js"),
+    )
+}
+
+/// Renders a template; a template failure goes to the log, not the page.
 pub(crate) fn render(state: &AppState, template: &str, context: minijinja::Value, status: StatusCode) -> Response {
     match state.templates.get_template(template).and_then(|t| t.render(context)) {
         Ok(body) => (status, Html(body)).into_response(),
@@ -82,8 +156,43 @@ pub(crate) fn render(state: &AppState, template: &str, context: minijinja::Value
     }
 }
 
+/// The answer when the database fails: the cause goes to the log only.
+pub(crate) fn unavailable(e: mamori_store::StoreError) -> Response {
+    eprintln!("store: {e}");
+    (StatusCode::SERVICE_UNAVAILABLE, "the database is unavailable; please try again shortly").into_response()
+}
+
 /// Parses a campaign's stored XLSForm.
 pub(crate) fn parse_form(file_name: &str, bytes: &[u8]) -> Option<Form> {
     let outcome = mamori_form::read_bytes(file_name, bytes);
     if outcome.has_errors() { None } else { outcome.form }
+}
+
+/// A campaign's questionnaire, from this process's cache when its version is the stored one.
+pub(crate) async fn questionnaire(
+    state: &AppState,
+    campaign: &mamori_store::Campaign,
+) -> Result<Arc<respondent::Questionnaire>, Response> {
+    let key = format!("{}\u{0}{}\u{0}{}", campaign.id, campaign.form_version, campaign.form_file_name);
+    if let Some(q) = state.forms.lock().expect("the form cache is never poisoned").get(&key) {
+        return Ok(q.clone());
+    }
+    let bytes = state
+        .store
+        .campaign_form(&campaign.id)
+        .await
+        .map_err(unavailable)?
+        .ok_or_else(|| (StatusCode::NOT_FOUND, "no such campaign").into_response())?;
+    let form = parse_form(&campaign.form_file_name, &bytes).ok_or_else(|| {
+        eprintln!("campaign {}: its stored form does not read", campaign.id);
+        (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+    })?;
+    let q = Arc::new(respondent::Questionnaire::new(form));
+    state.forms.lock().expect("the form cache is never poisoned").insert(key, q.clone());
+    Ok(q)
+}
+
+/// Escapes text for HTML written outside the templates.
+pub(crate) fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }

@@ -4,14 +4,13 @@
 //! A link reads and writes only its own participant's response.
 
 use crate::i18n::{self, Words};
-use crate::security::{hmac, same};
-use crate::{AppState, Shared, parse_form, render};
+use crate::routes::Table;
+use crate::security::{Client, hmac, same};
+use crate::{AppState, Shared, questionnaire, render, unavailable};
 use axum::Form as Body;
-use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use mamori_form::answers::RowChecker;
 use mamori_form::{Answers, Form, QuestionType, check_answers};
 use mamori_store::{Campaign, Participant, StoredResponse};
@@ -20,20 +19,33 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-pub fn routes() -> Router<Shared> {
-    Router::new()
-        .route("/r/{token}", get(start))
-        .route("/r/{token}/p/{page}", get(show_page).post(save_page))
-        .route("/r/{token}/review", get(review))
-        .route("/r/{token}/submit", post(submit))
-        .route("/r/{token}/done", get(done))
+pub fn routes(table: &mut Table) {
+    table.get("/r/{token}", start);
+    table.get("/r/{token}/p/{page}", show_page);
+    table.post("/r/{token}/p/{page}", save_page);
+    table.post("/r/{token}/p/{page}/relevant", relevant_now);
+    table.get("/r/{token}/review", review);
+    table.get("/r/{token}/print", print);
+    table.post("/r/{token}/submit", submit);
+    table.get("/r/{token}/done", done);
+    table.get("/r/{token}/feedback", crate::feedback_page::respondent_html);
+    table.get("/r/{token}/feedback.pdf", crate::feedback_page::respondent_pdf);
 }
+
+/// Requests with unknown links allowed per address in [`LINK_WINDOW`] seconds; beyond that
+/// every link request from the address is refused until the window passes.
+pub const LINK_LIMIT: i64 = 30;
+pub const LINK_WINDOW: i64 = 10 * 60;
 
 /// A campaign's form with its pages: each top-level group is a page, and questions outside
 /// any group form pages of their own between them.
 pub struct Questionnaire {
-    pub form: Form,
+    /// Leaked on purpose so that the checker can borrow it for the life of the process: a
+    /// process parses each campaign's form version once, so the total is a few forms.
+    pub form: &'static Form,
     pages: Vec<Page>,
+    /// Evaluates skip logic with every expression bound once (not on every request).
+    checker: RowChecker<'static>,
 }
 
 struct Page {
@@ -43,7 +55,8 @@ struct Page {
 }
 
 impl Questionnaire {
-    fn new(form: Form) -> Questionnaire {
+    pub fn new(form: Form) -> Questionnaire {
+        let form: &'static Form = Box::leak(Box::new(form));
         let mut pages: Vec<Page> = Vec::new();
         for (i, q) in form.questions.iter().enumerate() {
             let group = q.group_indices.first().copied();
@@ -52,34 +65,34 @@ impl Questionnaire {
                 _ => pages.push(Page { group, questions: vec![i] }),
             }
         }
-        Questionnaire { form, pages }
+        Questionnaire { form, pages, checker: RowChecker::new(form, "") }
     }
 }
 
 #[derive(Deserialize)]
 pub struct Lang {
-    lang: Option<String>,
+    pub lang: Option<String>,
 }
 
 /// Everything a respondent request works on.
-struct Context {
-    participant: Participant,
-    campaign: Campaign,
-    questionnaire: Arc<Questionnaire>,
-    response: StoredResponse,
+pub(crate) struct Context {
+    pub participant: Participant,
+    pub campaign: Campaign,
+    pub questionnaire: Arc<Questionnaire>,
+    pub response: StoredResponse,
     /// `ja` or `en`.
-    code: String,
+    pub code: String,
     /// The form's language for that code, e.g. `Japanese (ja)`.
-    language: String,
+    pub language: String,
 }
 
 impl Context {
-    fn words(&self) -> &'static Words {
+    pub fn words(&self) -> &'static Words {
         i18n::words(&self.code)
     }
 
     fn closed(&self) -> bool {
-        mamori_store::now() > self.campaign.closes_at
+        self.campaign.is_closed(mamori_store::now())
     }
 
     fn submitted(&self) -> bool {
@@ -87,62 +100,74 @@ impl Context {
     }
 }
 
-fn message(state: &AppState, code: &str, status: StatusCode, heading: &str, text: &str) -> Response {
+pub(crate) fn message(state: &AppState, code: &str, status: StatusCode, heading: &str, text: &str) -> Response {
     let w = i18n::words(code);
-    let ctx = context! { lang => code, title => heading, heading, message => text, t => w, languages => languages() };
+    let ctx =
+        context! { lang => code, title => heading, heading, message => text, t => w, languages => language_links() };
     render(state, "message.html", ctx, status)
 }
 
 #[derive(Serialize)]
-struct LanguageLink {
+pub(crate) struct LanguageLink {
     code: &'static str,
     name: &'static str,
 }
 
-fn languages() -> Vec<LanguageLink> {
+pub(crate) fn language_links() -> Vec<LanguageLink> {
     vec![LanguageLink { code: "ja", name: "日本語" }, LanguageLink { code: "en", name: "English" }]
 }
 
 /// Finds the participant, campaign, form and stored answers for a link, or the page to show
 /// instead (the same "not found" for a wrong link as for any other: nothing to learn from it).
-async fn load(state: &AppState, token: &str, lang: Option<String>) -> Result<Context, Response> {
-    let fallback_code = lang.clone().unwrap_or_else(|| "ja".into());
-    let not_found = || {
-        let w = i18n::words(&fallback_code);
-        message(state, &fallback_code, StatusCode::NOT_FOUND, w.not_found, w.not_found_text)
-    };
-    let failure = |e: mamori_store::StoreError| {
-        eprintln!("store: {e}");
-        (StatusCode::SERVICE_UNAVAILABLE, "the database is unavailable; please try again shortly").into_response()
-    };
-    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(not_found());
-    }
-    let participant = state.store.participant_by_token(token).await.map_err(failure)?.ok_or_else(not_found)?;
-    let campaign = state.store.campaign(&participant.campaign_id).await.map_err(failure)?.ok_or_else(not_found)?;
-    let cached = state.forms.lock().expect("the form cache is never poisoned").get(&campaign.id).cloned();
-    let questionnaire = match cached {
-        Some(q) => q,
-        None => {
-            let bytes = state.store.campaign_form(&campaign.id).await.map_err(failure)?.ok_or_else(not_found)?;
-            let form = parse_form(&campaign.form_file_name, &bytes).ok_or_else(|| {
-                eprintln!("campaign {}: its stored form does not read", campaign.id);
-                (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
-            })?;
-            let q = Arc::new(Questionnaire::new(form));
-            state.forms.lock().expect("the form cache is never poisoned").insert(campaign.id.clone(), q.clone());
-            q
+/// An address that has tried too many wrong links is refused for a while.
+pub(crate) async fn load(
+    state: &AppState,
+    client: &str,
+    token: &str,
+    lang: Option<String>,
+) -> Result<Context, Response> {
+    let fallback_code = if lang.as_deref() == Some("en") { "en" } else { "ja" };
+    let limit_key = format!("link-ip:{client}");
+    match state.store.hits(&limit_key, LINK_WINDOW).await {
+        Ok(n) if n >= LINK_LIMIT => {
+            let w = i18n::words(fallback_code);
+            return Err(message(state, fallback_code, StatusCode::TOO_MANY_REQUESTS, w.too_many, w.too_many_text));
         }
+        Ok(_) => {}
+        Err(e) => return Err(unavailable(e)),
+    }
+    let well_formed = token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit());
+    let participant =
+        if well_formed { state.store.participant_by_token(token).await.map_err(unavailable)? } else { None };
+    let Some(participant) = participant else {
+        if let Err(e) = state.store.hit(&limit_key, LINK_WINDOW).await {
+            return Err(unavailable(e));
+        }
+        let w = i18n::words(fallback_code);
+        return Err(message(state, fallback_code, StatusCode::NOT_FOUND, w.not_found, w.not_found_text));
     };
-    let response = state.store.response(&participant.id).await.map_err(failure)?.unwrap_or_default();
+    let campaign = state.store.campaign(&participant.campaign_id).await.map_err(unavailable)?.ok_or_else(|| {
+        let w = i18n::words(fallback_code);
+        message(state, fallback_code, StatusCode::NOT_FOUND, w.not_found, w.not_found_text)
+    })?;
+    let questionnaire = questionnaire(state, &campaign).await?;
     let code = match lang.as_deref() {
-        Some("en") => "en",
+        Some("en") if campaign.settings.languages.iter().any(|l| l == "en") => "en",
         Some("ja") => "ja",
         _ if participant.language.starts_with("en") => "en",
         _ => "ja",
     }
     .to_string();
-    let form = &questionnaire.form;
+    if !campaign.has_opened(mamori_store::now()) {
+        let w = i18n::words(&code);
+        let text = format!("{}{}", w.not_open_text, i18n::day(campaign.opens_at, &code));
+        return Err(message(state, &code, StatusCode::FORBIDDEN, w.not_open, &text));
+    }
+    if participant.opened_at.is_none() {
+        state.store.mark_opened(&participant.id).await.map_err(unavailable)?;
+    }
+    let response = state.store.response(&participant.id).await.map_err(unavailable)?.unwrap_or_default();
+    let form = questionnaire.form;
     let language = form
         .languages
         .iter()
@@ -153,11 +178,11 @@ async fn load(state: &AppState, token: &str, lang: Option<String>) -> Result<Con
 }
 
 /// Which questions apply, given the answers so far.
-fn relevance(form: &Form, answers: &BTreeMap<String, String>) -> Vec<bool> {
-    let checker = RowChecker::new(form, "");
+fn relevance(questionnaire: &Questionnaire, answers: &BTreeMap<String, String>) -> Vec<bool> {
+    let form = questionnaire.form;
     let mut values: Vec<String> =
         form.questions.iter().map(|q| answers.get(&q.name).cloned().unwrap_or_default()).collect();
-    checker.relevance(&mut values)
+    questionnaire.checker.relevance(&mut values)
 }
 
 fn shown(form: &Form, q: usize, relevant: &[bool]) -> bool {
@@ -169,7 +194,7 @@ fn shown(form: &Form, q: usize, relevant: &[bool]) -> bool {
 fn next_page(questionnaire: &Questionnaire, relevant: &[bool], from: usize, step: isize) -> Option<usize> {
     let mut p = from as isize + step;
     while p >= 0 && (p as usize) < questionnaire.pages.len() {
-        if questionnaire.pages[p as usize].questions.iter().any(|&q| shown(&questionnaire.form, q, relevant)) {
+        if questionnaire.pages[p as usize].questions.iter().any(|&q| shown(questionnaire.form, q, relevant)) {
             return Some(p as usize);
         }
         p += step;
@@ -181,17 +206,21 @@ fn url(token: &str, path: &str, code: &str) -> String {
     format!("/r/{token}{path}?lang={code}")
 }
 
-async fn start(State(state): State<Shared>, Path(token): Path<String>, Query(lang): Query<Lang>) -> Response {
-    let ctx = match load(&state, &token, lang.lang).await {
+async fn start(
+    State(state): State<Shared>,
+    Client(client): Client,
+    Path(token): Path<String>,
+    Query(lang): Query<Lang>,
+) -> Response {
+    let ctx = match load(&state, &client, &token, lang.lang).await {
         Ok(c) => c,
         Err(r) => return r,
     };
     if ctx.submitted() || ctx.closed() {
         return Redirect::to(&url(&token, "/review", &ctx.code)).into_response();
     }
-    let relevant = relevance(&ctx.questionnaire.form, &ctx.response.answers);
-    let first_shows =
-        ctx.questionnaire.pages[0].questions.iter().any(|&q| shown(&ctx.questionnaire.form, q, &relevant));
+    let relevant = relevance(&ctx.questionnaire, &ctx.response.answers);
+    let first_shows = ctx.questionnaire.pages[0].questions.iter().any(|&q| shown(ctx.questionnaire.form, q, &relevant));
     let first = if first_shows { 0 } else { next_page(&ctx.questionnaire, &relevant, 0, 1).unwrap_or(0) };
     Redirect::to(&url(&token, &format!("/p/{}", first + 1), &ctx.code)).into_response()
 }
@@ -205,6 +234,7 @@ struct ChoiceView {
 
 #[derive(Serialize)]
 struct QuestionView {
+    hidden: bool,
     name: String,
     kind: &'static str,
     label: String,
@@ -232,17 +262,20 @@ fn page_view(
     answers: &BTreeMap<String, String>,
     errors: &BTreeMap<String, String>,
 ) -> minijinja::Value {
-    let form = &ctx.questionnaire.form;
+    let form = ctx.questionnaire.form;
     let lang = ctx.language.as_str();
-    let relevant = relevance(form, answers);
+    let relevant = relevance(&ctx.questionnaire, answers);
     let text = |t: &mamori_form::model::Translated, fallback: &str| form.text(t, lang).unwrap_or(fallback).to_string();
     let mut questions = Vec::new();
     let mut error_list = Vec::new();
     for &q in &ctx.questionnaire.pages[page].questions {
-        if !shown(form, q, &relevant) {
+        let question = &form.questions[q];
+        // Questions that do not apply now are on the page but hidden: the browser's script
+        // shows them as soon as an answer makes them apply; without script, the server shows
+        // them on the next round trip.
+        if !(question.kind.is_asked() || question.kind == QuestionType::Note) {
             continue;
         }
-        let question = &form.questions[q];
         let value = answers.get(&question.name).cloned().unwrap_or_default();
         let selected: Vec<&str> = value.split_whitespace().collect();
         let error = errors.get(&question.name).cloned();
@@ -256,6 +289,7 @@ fn page_view(
             });
         }
         questions.push(QuestionView {
+            hidden: !shown(form, q, &relevant),
             name: question.name.clone(),
             kind: question.kind.as_str(),
             label,
@@ -280,7 +314,7 @@ fn page_view(
         .map(|g| text(&form.groups[g].label, &form.groups[g].name))
         .unwrap_or_default();
     context! {
-        lang => ctx.code, title => form.title, form_title => form.title, t => ctx.words(), languages => languages(),
+        lang => ctx.code, title => form.title, form_title => form.title, t => ctx.words(), languages => language_links(),
         token, csrf, page_number => page + 1, page_count => ctx.questionnaire.pages.len(), page_title,
         questions, errors => error_list, submitted => ctx.submitted(),
     }
@@ -297,10 +331,11 @@ fn page_index(state: &AppState, ctx: &Context, page: usize) -> Result<usize, Box
 
 async fn show_page(
     State(state): State<Shared>,
+    Client(client): Client,
     Path((token, page)): Path<(String, usize)>,
     Query(lang): Query<Lang>,
 ) -> Response {
-    let ctx = match load(&state, &token, lang.lang).await {
+    let ctx = match load(&state, &client, &token, lang.lang).await {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -322,7 +357,7 @@ async fn show_page(
 
 /// Errors of the questions shown on `page`, by question name, in the respondent's language.
 fn page_errors(ctx: &Context, page: usize, answers: &BTreeMap<String, String>) -> BTreeMap<String, String> {
-    let form = &ctx.questionnaire.form;
+    let form = ctx.questionnaire.form;
     let checked = check_answers(form, &ctx.language, &Answers { values: answers.clone(), repeats: BTreeMap::new() });
     let on_page: Vec<&str> =
         ctx.questionnaire.pages[page].questions.iter().map(|&q| form.questions[q].name.as_str()).collect();
@@ -348,27 +383,11 @@ fn accept_post(state: &AppState, ctx: &Context, fields: &[(String, String)]) -> 
     Ok(csrf)
 }
 
-async fn save_page(
-    State(state): State<Shared>,
-    Path((token, page)): Path<(String, usize)>,
-    Query(lang): Query<Lang>,
-    Body(fields): Body<Vec<(String, String)>>,
-) -> Response {
-    let ctx = match load(&state, &token, lang.lang).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let page = match page_index(&state, &ctx, page) {
-        Ok(p) => p,
-        Err(not_found) => return *not_found,
-    };
-    let csrf = match accept_post(&state, &ctx, &fields) {
-        Ok(csrf) => csrf,
-        Err(refused) => return *refused,
-    };
-    let form = &ctx.questionnaire.form;
-    // The page's questions take the posted values; a question not posted (an unticked box, a
-    // question hidden by skip logic) is cleared.
+/// The stored answers with this page's questions taking the posted values; a question not
+/// posted (an unticked box) is cleared. Fields that are not questions of this page are
+/// ignored: a link writes only its own answers, and only those the page asks.
+fn merge_page(ctx: &Context, page: usize, fields: &[(String, String)]) -> BTreeMap<String, String> {
+    let form = ctx.questionnaire.form;
     let mut answers = ctx.response.answers.clone();
     for &q in &ctx.questionnaire.pages[page].questions {
         let name = &form.questions[q].name;
@@ -380,14 +399,67 @@ async fn save_page(
             answers.insert(name.clone(), value);
         }
     }
-    // Fields that are not questions of this page are ignored: a link writes only its own
-    // answers, and only those the page asks.
+    answers
+}
+
+/// For the page's script: which of the page's questions do not apply to the answers as they
+/// stand in the browser (nothing is saved).
+async fn relevant_now(
+    State(state): State<Shared>,
+    Client(client): Client,
+    Path((token, page)): Path<(String, usize)>,
+    Query(lang): Query<Lang>,
+    Body(fields): Body<Vec<(String, String)>>,
+) -> Response {
+    let ctx = match load(&state, &client, &token, lang.lang).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let page = match page_index(&state, &ctx, page) {
+        Ok(p) => p,
+        Err(not_found) => return *not_found,
+    };
+    if let Err(refused) = accept_post(&state, &ctx, &fields) {
+        return *refused;
+    }
+    let answers = merge_page(&ctx, page, &fields);
+    let relevant = relevance(&ctx.questionnaire, &answers);
+    let form = ctx.questionnaire.form;
+    let hidden: Vec<&str> = ctx.questionnaire.pages[page]
+        .questions
+        .iter()
+        .filter(|&&q| !shown(form, q, &relevant))
+        .map(|&q| form.questions[q].name.as_str())
+        .collect();
+    ([(header::CONTENT_TYPE, "application/json")], serde_json::json!({ "hidden": hidden }).to_string()).into_response()
+}
+
+async fn save_page(
+    State(state): State<Shared>,
+    Client(client): Client,
+    Path((token, page)): Path<(String, usize)>,
+    Query(lang): Query<Lang>,
+    Body(fields): Body<Vec<(String, String)>>,
+) -> Response {
+    let ctx = match load(&state, &client, &token, lang.lang).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let page = match page_index(&state, &ctx, page) {
+        Ok(p) => p,
+        Err(not_found) => return *not_found,
+    };
+    let csrf = match accept_post(&state, &ctx, &fields) {
+        Ok(csrf) => csrf,
+        Err(refused) => return *refused,
+    };
+    let answers = merge_page(&ctx, page, &fields);
     if let Err(e) = state.store.save_answers(&ctx.participant.id, &answers, false).await {
         eprintln!("store: {e}");
         return (StatusCode::SERVICE_UNAVAILABLE, "the answers could not be saved; please try again").into_response();
     }
     let go = fields.iter().find(|(k, _)| k == "_go").map_or("next", |(_, v)| v.as_str());
-    let relevant = relevance(form, &answers);
+    let relevant = relevance(&ctx.questionnaire, &answers);
     match go {
         "back" => {
             let to = next_page(&ctx.questionnaire, &relevant, page, -1).unwrap_or(0);
@@ -418,37 +490,39 @@ async fn save_page(
 }
 
 #[derive(Serialize)]
-struct AnswerView {
+pub(crate) struct AnswerView {
+    name: String,
     label: String,
     value: String,
 }
 
 #[derive(Serialize)]
-struct SectionView {
+pub(crate) struct SectionView {
     title: String,
     page: usize,
     answers: Vec<AnswerView>,
 }
 
-fn review_view(ctx: &Context, token: &str, csrf: &str, with_errors: bool) -> minijinja::Value {
-    let form = &ctx.questionnaire.form;
-    let lang = ctx.language.as_str();
-    let answers = &ctx.response.answers;
-    let relevant = relevance(form, answers);
-    let w = ctx.words();
+/// The answers that apply, page by page, as the respondent (or a reviewer) reads them.
+pub(crate) fn answer_sections(
+    questionnaire: &Questionnaire,
+    answers: &BTreeMap<String, String>,
+    lang: &str,
+    unanswered: &str,
+) -> Vec<SectionView> {
+    let form = questionnaire.form;
+    let relevant = relevance(questionnaire, answers);
     let mut sections = Vec::new();
-    let mut page_of = BTreeMap::new();
-    for (p, page) in ctx.questionnaire.pages.iter().enumerate() {
+    for (p, page) in questionnaire.pages.iter().enumerate() {
         let mut list = Vec::new();
         for &q in &page.questions {
             let question = &form.questions[q];
-            page_of.insert(question.name.clone(), p + 1);
             if !shown(form, q, &relevant) || !question.kind.is_asked() {
                 continue;
             }
             let raw = answers.get(&question.name).cloned().unwrap_or_default();
             let value = if raw.is_empty() {
-                w.unanswered.to_string()
+                unanswered.to_string()
             } else if question.kind.is_select() {
                 raw.split_whitespace()
                     .map(|v| {
@@ -466,6 +540,7 @@ fn review_view(ctx: &Context, token: &str, csrf: &str, with_errors: bool) -> min
                 raw
             };
             list.push(AnswerView {
+                name: question.name.clone(),
                 label: form.text(&question.label, lang).unwrap_or(&question.name).to_string(),
                 value,
             });
@@ -478,6 +553,22 @@ fn review_view(ctx: &Context, token: &str, csrf: &str, with_errors: bool) -> min
             sections.push(SectionView { title, page: p + 1, answers: list });
         }
     }
+    sections
+}
+
+fn review_view(ctx: &Context, token: &str, csrf: &str, with_errors: bool) -> minijinja::Value {
+    let form = ctx.questionnaire.form;
+    let lang = ctx.language.as_str();
+    let answers = &ctx.response.answers;
+    let w = ctx.words();
+    let sections = answer_sections(&ctx.questionnaire, answers, lang, w.unanswered);
+    let page_of: BTreeMap<&str, usize> = ctx
+        .questionnaire
+        .pages
+        .iter()
+        .enumerate()
+        .flat_map(|(p, page)| page.questions.iter().map(move |&q| (form.questions[q].name.as_str(), p + 1)))
+        .collect();
     let errors: Vec<ErrorView> = if with_errors {
         let checked = check_answers(form, lang, &Answers { values: answers.clone(), repeats: BTreeMap::new() });
         checked
@@ -489,7 +580,7 @@ fn review_view(ctx: &Context, token: &str, csrf: &str, with_errors: bool) -> min
                     .and_then(|q| form.text(&q.label, lang))
                     .unwrap_or(&e.question)
                     .to_string(),
-                page: page_of.get(&e.question).copied().unwrap_or(1),
+                page: page_of.get(e.question.as_str()).copied().unwrap_or(1),
                 name: e.question,
                 message: e.message,
             })
@@ -498,13 +589,18 @@ fn review_view(ctx: &Context, token: &str, csrf: &str, with_errors: bool) -> min
         Vec::new()
     };
     context! {
-        lang => ctx.code, title => form.title, form_title => form.title, t => w, languages => languages(),
+        lang => ctx.code, title => form.title, form_title => form.title, t => w, languages => language_links(),
         token, csrf, sections, errors, submitted => ctx.submitted(), closed => ctx.closed(),
     }
 }
 
-async fn review(State(state): State<Shared>, Path(token): Path<String>, Query(lang): Query<Lang>) -> Response {
-    let ctx = match load(&state, &token, lang.lang).await {
+async fn review(
+    State(state): State<Shared>,
+    Client(client): Client,
+    Path(token): Path<String>,
+    Query(lang): Query<Lang>,
+) -> Response {
+    let ctx = match load(&state, &client, &token, lang.lang).await {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -514,11 +610,12 @@ async fn review(State(state): State<Shared>, Path(token): Path<String>, Query(la
 
 async fn submit(
     State(state): State<Shared>,
+    Client(client): Client,
     Path(token): Path<String>,
     Query(lang): Query<Lang>,
     Body(fields): Body<Vec<(String, String)>>,
 ) -> Response {
-    let ctx = match load(&state, &token, lang.lang).await {
+    let ctx = match load(&state, &client, &token, lang.lang).await {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -526,7 +623,7 @@ async fn submit(
         Ok(csrf) => csrf,
         Err(refused) => return *refused,
     };
-    let form = &ctx.questionnaire.form;
+    let form = ctx.questionnaire.form;
     let checked =
         check_answers(form, &ctx.language, &Answers { values: ctx.response.answers.clone(), repeats: BTreeMap::new() });
     if !checked.is_valid() {
@@ -537,15 +634,60 @@ async fn submit(
         eprintln!("store: {e}");
         return (StatusCode::SERVICE_UNAVAILABLE, "the answers could not be saved; please try again").into_response();
     }
+    let action = if ctx.submitted() { "resubmit" } else { "submit" };
+    let entry = mamori_store::AuditEntry {
+        at_us: 0,
+        actor: format!("respondent:{}", ctx.participant.id),
+        action: action.into(),
+        campaign_id: ctx.campaign.id.clone(),
+        target: ctx.participant.company.clone(),
+        before: ctx.response.status.clone(),
+        after: "submitted".into(),
+    };
+    if let Err(e) = state.store.audit(&entry).await {
+        eprintln!("audit: {e}");
+    }
+    // The receipt goes through the outbox: a slow mail server never holds up the page.
+    if let Err(e) = crate::mailer::queue(&state, &ctx.campaign, &ctx.participant, "receipt").await {
+        eprintln!("receipt for {}: {e}", ctx.participant.id);
+    }
     Redirect::to(&url(&token, "/done", &ctx.code)).into_response()
 }
 
-async fn done(State(state): State<Shared>, Path(token): Path<String>, Query(lang): Query<Lang>) -> Response {
-    let ctx = match load(&state, &token, lang.lang).await {
+async fn done(
+    State(state): State<Shared>,
+    Client(client): Client,
+    Path(token): Path<String>,
+    Query(lang): Query<Lang>,
+) -> Response {
+    let ctx = match load(&state, &client, &token, lang.lang).await {
         Ok(c) => c,
         Err(r) => return r,
     };
     let w = ctx.words();
-    let ctx_value = context! { lang => ctx.code, title => w.thanks_title, t => w, languages => languages(), token };
+    let feedback = ctx.campaign.settings.feedback_released;
+    let ctx_value =
+        context! { lang => ctx.code, title => w.thanks_title, t => w, languages => language_links(), token, feedback };
     render(&state, "done.html", ctx_value, StatusCode::OK)
+}
+
+/// One's own answers laid out for printing (or saving as PDF from the browser).
+async fn print(
+    State(state): State<Shared>,
+    Client(client): Client,
+    Path(token): Path<String>,
+    Query(lang): Query<Lang>,
+) -> Response {
+    let ctx = match load(&state, &client, &token, lang.lang).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let view = review_view(&ctx, &token, "", false);
+    let extra = context! {
+        print => true,
+        company => ctx.participant.company,
+        submitted_at => ctx.response.submitted_at,
+        campaign => ctx.campaign.name,
+    };
+    render(&state, "review.html", context! { ..view, ..extra }, StatusCode::OK)
 }

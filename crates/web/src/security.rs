@@ -1,60 +1,62 @@
-//! Security headers on every response, and CSRF tokens for every form.
+//! Security headers on every response, and who is asking (for rate limits).
 
-use axum::extract::Request;
-use axum::http::HeaderValue;
+use axum::extract::{ConnectInfo, FromRequestParts, Request};
+use axum::http::{HeaderMap, HeaderValue, request::Parts};
 use axum::middleware::Next;
 use axum::response::Response;
-use sha2::{Digest, Sha256};
+use std::net::SocketAddr;
 
-/// No inline scripts or styles, no framing, and no Referer: a personal link in a URL must not
-/// leak to another site.
+/// The policy for pages Mamori writes itself: no inline scripts or styles.
+const STRICT_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+/// The policy for the self-contained report and feedback documents (also saved as files):
+/// their styles are inline, and they carry no script at all.
+pub const DOCUMENT_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
+
+/// No framing, no sniffing, and no Referer: a personal link in a URL must not leak to another
+/// site. A handler may set a stricter or document-specific policy of its own.
 pub async fn headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let h = response.headers_mut();
-    let set = |h: &mut axum::http::HeaderMap, name: &'static str, value: &'static str| {
+    if !h.contains_key("content-security-policy") {
+        h.insert("content-security-policy", HeaderValue::from_static(STRICT_POLICY));
+    }
+    let set = |h: &mut HeaderMap, name: &'static str, value: &'static str| {
         h.insert(name, HeaderValue::from_static(value));
     };
-    set(
-        h,
-        "content-security-policy",
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
-    );
     set(h, "x-content-type-options", "nosniff");
     set(h, "x-frame-options", "DENY");
     set(h, "referrer-policy", "no-referrer");
-    set(h, "cache-control", "no-store");
+    if !h.contains_key("cache-control") {
+        set(h, "cache-control", "no-store");
+    }
     response
 }
 
-/// HMAC-SHA256 (RFC 2104) of `message` under `key`, as hex.
-pub fn hmac(key: &str, message: &str) -> String {
-    let mut block = [0u8; 64];
-    let key = key.as_bytes();
-    if key.len() > 64 {
-        block[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        block[..key.len()].copy_from_slice(key);
+/// The client's address, for rate limits: the socket's peer when the server knows it
+/// (`serve` does), else "unknown" (requests handed to the router directly, as in tests).
+pub struct Client(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let address = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+        Ok(Client(address.unwrap_or_else(|| "unknown".into())))
     }
-    let pad = |byte: u8| block.iter().map(|b| b ^ byte).collect::<Vec<u8>>();
-    let inner = Sha256::new().chain_update(pad(0x36)).chain_update(message.as_bytes()).finalize();
-    let outer = Sha256::new().chain_update(pad(0x5c)).chain_update(inner).finalize();
-    outer.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Compares two tokens in time independent of where they differ.
-pub fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+pub use mamori_store::{hmac, same};
+
+/// A CSRF token for forms shown before there is a session or a personal link (sign-in,
+/// self-registration): signed with the server's key, the form's purpose and the hour it was
+/// made; accepted for up to two hours.
+pub fn form_token(key: &str, purpose: &str) -> String {
+    let hour = mamori_store::now() / 3600;
+    format!("{hour}.{}", hmac(key, &format!("{purpose}:{hour}")))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hmac_matches_rfc_4231_test_case_2() {
-        assert_eq!(
-            hmac("Jefe", "what do ya want for nothing?"),
-            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
-        );
-    }
+pub fn form_token_ok(key: &str, purpose: &str, token: &str) -> bool {
+    let hour = mamori_store::now() / 3600;
+    [hour, hour - 1].iter().any(|&h| same(token, &format!("{h}.{}", hmac(key, &format!("{purpose}:{h}")))))
 }

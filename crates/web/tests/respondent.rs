@@ -1,131 +1,15 @@
 //! The respondent pages end to end on a real SQLite database, through the Router without a
 //! socket: links, pages, skip logic, drafts, errors, CSRF, submission, isolation between links.
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use mamori_store::Store;
-use tower::ServiceExt;
+mod common;
 
-const FORM: &[u8] = include_bytes!("../../../questionnaires/mdcs-manufacturer-2024.xlsx");
+use axum::http::StatusCode;
+use common::{BACKENDS, Backend, csrf, get, post, site};
 
-struct Site {
-    app: Router,
-    store: Store,
-    tokens: Vec<String>,
-    _cleanup: Cleanup,
-}
-
-/// Removes what a test made: its SQLite folder, or its PostgreSQL database.
-enum Cleanup {
-    Folder(std::path::PathBuf),
-    Database { admin_url: String, name: String },
-}
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        match self {
-            Cleanup::Folder(dir) => {
-                let _ = std::fs::remove_dir_all(dir);
-            }
-            Cleanup::Database { admin_url, name } => {
-                let (admin_url, name) = (admin_url.clone(), name.clone());
-                // Drop runs inside the test's runtime; a thread with its own runtime can wait.
-                let _ = std::thread::spawn(move || {
-                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-                    rt.block_on(async {
-                        if let Ok(store) = Store::admin(&admin_url).await {
-                            let _ = store.execute_admin(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
-                        }
-                    });
-                })
-                .join();
-            }
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// Every scenario runs on both databases. PostgreSQL comes from `MAMORI_TEST_POSTGRES`, which
-/// `tools/test` sets after starting a server; without it the PostgreSQL half fails with a
-/// message rather than passing unseen.
-const BACKENDS: [Backend; 2] = [Backend::Sqlite, Backend::Postgres];
-
-async fn site(backend: Backend) -> Site {
-    let (store, cleanup) = match backend {
-        Backend::Sqlite => {
-            let dir =
-                std::env::temp_dir().join(format!("mamori-web-{}-{}", std::process::id(), mamori_store::random_hex(4)));
-            std::fs::create_dir_all(&dir).unwrap();
-            (Store::open(&format!("sqlite://{}", dir.join("t.db").display())).await.unwrap(), Cleanup::Folder(dir))
-        }
-        Backend::Postgres => {
-            let admin_url = std::env::var("MAMORI_TEST_POSTGRES")
-                .expect("MAMORI_TEST_POSTGRES is not set: run tools/test, which starts PostgreSQL, or set it to postgres://USER:PASSWORD@HOST/postgres");
-            let name = format!("mamori_t_{}", mamori_store::random_hex(6));
-            let admin = Store::admin(&admin_url).await.expect("PostgreSQL at MAMORI_TEST_POSTGRES answers");
-            admin.execute_admin(&format!("CREATE DATABASE {name}")).await.unwrap();
-            let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b).to_string();
-            let store = Store::open(&format!("{base}/{name}")).await.unwrap();
-            (store, Cleanup::Database { admin_url, name })
-        }
-    };
-    let now = mamori_store::now();
-    let campaign =
-        store.create_campaign("2024", "mdcs-manufacturer-2024.xlsx", FORM, now - 60, now + 86_400).await.unwrap();
-    let mut tokens = Vec::new();
-    for (company, license) in [("甲医療機器株式会社", "mah1"), ("乙メディカル株式会社", "mah3")] {
-        tokens.push(store.add_participant(&campaign, company, license, "a@example.jp", "ja").await.unwrap().1);
-    }
-    let app = mamori_web::app(store.clone()).await.unwrap();
-    Site { app, store, tokens, _cleanup: cleanup }
-}
-
-struct Reply {
-    status: StatusCode,
-    location: Option<String>,
-    headers: axum::http::HeaderMap,
-    body: String,
-}
-
-async fn get(app: &Router, uri: &str) -> Reply {
-    send(app, Request::get(uri).body(Body::empty()).unwrap()).await
-}
-
-async fn post(app: &Router, uri: &str, fields: &[(&str, &str)]) -> Reply {
-    let body: String = fields.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&");
-    let request = Request::post(uri)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(body))
-        .unwrap();
-    send(app, request).await
-}
-
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }
-        })
-        .collect()
-}
-
-async fn send(app: &Router, request: Request<Body>) -> Reply {
-    let response = app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let location = headers.get(header::LOCATION).map(|v| v.to_str().unwrap().to_string());
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
-    Reply { status, location, headers, body: String::from_utf8(bytes.to_vec()).unwrap() }
-}
-
-fn csrf(html: &str) -> String {
-    let start = html.find("name=\"_csrf\" value=\"").expect("a CSRF field") + 20;
-    html[start..start + 64].to_string()
+/// Whether the page hides question `name` (it is there, with the `hidden` attribute).
+fn hidden(html: &str, name: &str) -> bool {
+    let at = html.find(&format!("id=\"q-{name}\"")).unwrap_or_else(|| panic!("question {name} is on the page"));
+    html[at..].split('>').next().unwrap().contains(" hidden")
 }
 
 #[tokio::test]
@@ -189,7 +73,10 @@ async fn a_respondent_answers_page_by_page_with_skip_logic_on_the_server_on(back
     assert_eq!(start.location.as_deref(), Some(format!("/r/{t}/p/1?lang=ja").as_str()));
     let page = get(&s.app, &format!("/r/{t}/p/1")).await;
     assert!(page.body.contains("会社名（法人名）"));
-    assert!(!page.body.contains("その他の業態の内容"), "license_other is hidden until 'other' is chosen");
+    // Questions that do not apply are on the page but hidden (the page's script shows them
+    // live; without script the server shows them on the next round trip).
+    assert!(hidden(&page.body, "license_other"), "license_other is hidden until 'other' is chosen");
+    assert!(hidden(&page.body, "supply_origin"), "supply_origin applies to first-class holders only");
     let token = csrf(&page.body);
     // A first-class holder must also say where its devices come from: the page asks again.
     let r = post(
@@ -199,7 +86,7 @@ async fn a_respondent_answers_page_by_page_with_skip_logic_on_the_server_on(back
     )
     .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("製造販売する医療機器の供給元"));
+    assert!(!hidden(&r.body, "supply_origin") && r.body.contains("製造販売する医療機器の供給元"));
     assert!(r.body.contains("この質問は回答必須です。"));
     assert!(r.body.contains("class=\"error-summary\""));
     // The draft survived the error: the company name is still there when the page is reopened.

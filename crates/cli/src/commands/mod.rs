@@ -3,6 +3,7 @@ pub mod feedback;
 pub mod form;
 pub mod report;
 pub mod serve;
+pub mod user;
 
 use mamori_form::Form;
 use std::io::Write;

@@ -13,7 +13,8 @@ pub struct Serve {
     #[arg(long, default_value = "127.0.0.1:8080")]
     bind: String,
     /// Start on an empty temporary database with the 2024 questionnaire, an open campaign and
-    /// 20 demo participants, and print a respondent's personal link.
+    /// 20 demo participants (15 of whom have submitted), and print the admin login and a
+    /// respondent's personal link.
     #[arg(long)]
     demo: bool,
     /// With --demo: how many participants (load tests use many).
@@ -23,6 +24,16 @@ pub struct Serve {
     /// (for load tests).
     #[arg(long, requires = "demo", value_name = "FILE")]
     demo_links: Option<std::path::PathBuf>,
+    /// The SMTP server for invitations, reminders and receipts: `smtp://HOST:PORT` (plain,
+    /// e.g. a relay on this host), `smtp://USER:PASSWORD@HOST:587?tls=required` (STARTTLS) or
+    /// `smtps://USER:PASSWORD@HOST`. Without it, mail waits in the database until a server
+    /// process with --smtp starts.
+    #[arg(long, value_name = "URL")]
+    smtp: Option<String>,
+    /// The address respondents reach this server at, for the links in mail, e.g.
+    /// `https://survey.example.jp`. Default: http://ADDRESS from --bind.
+    #[arg(long, value_name = "URL")]
+    public_url: Option<String>,
 }
 
 const FORM_2024: &[u8] = include_bytes!("../../../../questionnaires/mdcs-manufacturer-2024.xlsx");
@@ -64,15 +75,30 @@ async fn serve(args: Serve) -> Result<(), String> {
         tokio::net::TcpListener::bind(&args.bind).await.map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     let mut link = None;
+    let mut admin_password = None;
     if args.demo {
         let tokens = demo(&store, args.demo_participants).await?;
+        let password = mamori_web::mamori_store::random_hex(8);
+        store
+            .create_user(
+                "admin",
+                "デモ管理者",
+                mamori_web::mamori_store::Role::Admin,
+                &mamori_web::hash_password(&password),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        admin_password = Some(password);
         if let Some(path) = &args.demo_links {
             let lines: String = tokens.iter().map(|t| format!("http://{address}/r/{t}\n")).collect();
             std::fs::write(path, lines).map_err(|e| format!("{}: {e}", path.display()))?;
         }
         link = tokens.into_iter().next();
     }
-    let app = mamori_web::app(store).await.map_err(|e| e.to_string())?;
+    let no_users = store.user_count().await.map_err(|e| e.to_string())? == 0;
+    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{address}"));
+    let config = mamori_web::Config { smtp: args.smtp.clone(), public_url };
+    let app = mamori_web::app_with(store, config).await.map_err(|e| e.to_string())?;
     println!(
         "Mamori is listening on http://{address} (database {}), ready in {} ms",
         redact(&db),
@@ -81,9 +107,19 @@ async fn serve(args: Serve) -> Result<(), String> {
     if let Some(token) = link {
         println!("Demo campaign: the 2024 questionnaire, open, {} participants.", args.demo_participants);
         println!("A respondent's personal link: http://{address}/r/{token}");
-        println!("The survey office's pages (/admin) are not built yet.");
     }
-    axum::serve(listener, app)
+    if let Some(password) = admin_password {
+        println!("The survey office's pages: http://{address}/admin  login: admin  password: {password}");
+    } else if no_users {
+        println!(
+            "No user can sign in to /admin yet: add one with `mamori user add --db {} --login NAME --role admin`.",
+            redact(&db)
+        );
+    }
+    if args.smtp.is_none() {
+        println!("Mail is kept in the database until the server runs with --smtp.");
+    }
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
@@ -105,15 +141,25 @@ fn redact(url: &str) -> String {
 
 /// The demo campaign: the 2024 questionnaire, open for six weeks, participants named after
 /// the demo fixture's companies. Returns their link tokens.
+const DEMO_FRESH: usize = 5;
+const DEMO_SUBMITTED_UP_TO: usize = 20;
+
 async fn demo(store: &mamori_web::mamori_store::Store, participants: usize) -> Result<Vec<String>, String> {
+    use mamori_web::mamori_store::CampaignSettings;
     let now = mamori_web::mamori_store::now();
+    let form =
+        mamori_form::read_bytes("mdcs-manufacturer-2024.xlsx", FORM_2024).form.ok_or("the shipped form reads")?;
+    // Feedback is released in the demo, so a respondent sees it right after submitting.
+    let settings = CampaignSettings { feedback_released: true, ..CampaignSettings::default() };
     let campaign = store
-        .create_campaign(
+        .create_campaign_with(
             "令和6年度 医療機器のサイバーセキュリティ対策の対応状況アンケート",
             "mdcs-manufacturer-2024.xlsx",
             FORM_2024,
+            &form.version,
             now,
             now + 42 * 86_400,
+            &settings,
         )
         .await
         .map_err(|e| e.to_string())?;
@@ -124,7 +170,7 @@ async fn demo(store: &mamori_web::mamori_store::Store, participants: usize) -> R
     let mut tokens = Vec::with_capacity(participants);
     for i in 0..participants {
         let record = &records[i % records.len()];
-        let (_, token) = store
+        let (id, token) = store
             .add_participant(
                 &campaign,
                 &record[col("org_name")],
@@ -134,6 +180,18 @@ async fn demo(store: &mamori_web::mamori_store::Store, participants: usize) -> R
             )
             .await
             .map_err(|e| e.to_string())?;
+        // After the first five (left fresh, the first one's link is printed), up to 20 demo
+        // companies have already submitted their fixture answers, so that monitoring, results,
+        // review and feedback have something to show.
+        if (DEMO_FRESH..DEMO_SUBMITTED_UP_TO).contains(&i) {
+            let answers: std::collections::BTreeMap<String, String> = headers
+                .iter()
+                .zip(record.iter())
+                .filter(|(h, v)| !h.starts_with('_') && !v.is_empty())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect();
+            store.save_answers(&id, &answers, true).await.map_err(|e| e.to_string())?;
+        }
         tokens.push(token);
     }
     if tokens.is_empty() {

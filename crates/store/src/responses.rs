@@ -1,0 +1,89 @@
+//! Responses: one per participant, a draft until submitted.
+
+use crate::{Result, Store, StoreError, now};
+use sqlx::Row;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StoredResponse {
+    pub answers: BTreeMap<String, String>,
+    /// `draft` or `submitted`.
+    pub status: String,
+    pub updated_at: i64,
+    pub submitted_at: Option<i64>,
+}
+
+fn response_from(r: &sqlx::any::AnyRow) -> Result<StoredResponse> {
+    let answers: String = r.try_get("answers")?;
+    Ok(StoredResponse {
+        answers: serde_json::from_str(&answers).map_err(|e| StoreError(format!("stored answers are damaged: {e}")))?,
+        status: r.try_get("status")?,
+        updated_at: r.try_get("updated_at")?,
+        submitted_at: r.try_get("submitted_at")?,
+    })
+}
+
+impl Store {
+    pub async fn response(&self, participant_id: &str) -> Result<Option<StoredResponse>> {
+        let row =
+            sqlx::query("SELECT answers, status, updated_at, submitted_at FROM responses WHERE participant_id = $1")
+                .bind(participant_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.as_ref().map(response_from).transpose()
+    }
+
+    /// The submitted responses of a campaign that the review has not marked invalid, with their
+    /// participant ids, oldest submission first.
+    pub async fn valid_responses(&self, campaign_id: &str) -> Result<Vec<(String, StoredResponse)>> {
+        let rows = sqlx::query(
+            "SELECT p.id AS id, r.answers, r.status, r.updated_at, r.submitted_at FROM responses r \
+             JOIN participants p ON p.id = r.participant_id \
+             WHERE p.campaign_id = $1 AND r.status = 'submitted' AND p.review_status <> 'invalid' \
+             ORDER BY r.submitted_at, p.id",
+        )
+        .bind(campaign_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get("id")?, response_from(r)?))).collect()
+    }
+
+    /// Every response of a campaign, drafts too, with their participant ids.
+    pub async fn responses_of(&self, campaign_id: &str) -> Result<Vec<(String, StoredResponse)>> {
+        let rows = sqlx::query(
+            "SELECT p.id AS id, r.answers, r.status, r.updated_at, r.submitted_at FROM responses r \
+             JOIN participants p ON p.id = r.participant_id WHERE p.campaign_id = $1 ORDER BY p.company, p.id",
+        )
+        .bind(campaign_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get("id")?, response_from(r)?))).collect()
+    }
+
+    /// Saves a participant's answers as a draft (or, with `submit`, as its submission), in one
+    /// statement: a crash leaves either the old or the new answers, never a mixture.
+    pub async fn save_answers(
+        &self,
+        participant_id: &str,
+        answers: &BTreeMap<String, String>,
+        submit: bool,
+    ) -> Result<()> {
+        let json = serde_json::to_string(answers).map_err(|e| StoreError(e.to_string()))?;
+        let now = now();
+        let status = if submit { "submitted" } else { "draft" };
+        sqlx::query(
+            "INSERT INTO responses (participant_id, answers, status, updated_at, submitted_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (participant_id) DO UPDATE SET answers = excluded.answers, updated_at = excluded.updated_at, \
+             status = CASE WHEN responses.status = 'submitted' THEN 'submitted' ELSE excluded.status END, \
+             submitted_at = COALESCE(excluded.submitted_at, responses.submitted_at)",
+        )
+        .bind(participant_id)
+        .bind(json)
+        .bind(status)
+        .bind(now)
+        .bind(submit.then_some(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,218 @@
+//! Participant lists from the office's spreadsheet: CSV (UTF-8, with or without BOM, or
+//! Shift_JIS from Japanese Excel) or XLSX, one row per company. Every row is checked; one
+//! problem anywhere refuses the whole file, with every problem listed by row and column.
+
+use crate::register::plausible_email;
+use mamori_form::workbook::{self, Format};
+use mamori_store::NewParticipant;
+use std::collections::BTreeMap;
+
+/// The header names accepted for each field (compared without case and spaces).
+const FIELDS: &[(&str, &[&str])] = &[
+    ("company", &["company", "company_name", "name", "会社名", "企業名", "法人名"]),
+    (
+        "license",
+        &["license", "licence", "license_type", "licence_class", "license_class", "業態", "許可種別", "許可の種類"],
+    ),
+    ("email", &["email", "e-mail", "mail", "メールアドレス", "メール", "電子メール"]),
+    ("language", &["language", "lang", "言語"]),
+];
+
+/// What a licence class may be written as: the choice's name or any of its labels.
+pub struct Licences {
+    /// (written form in lower case → choice name)
+    accepted: BTreeMap<String, String>,
+    /// The choice names, for the message.
+    names: Vec<String>,
+}
+
+impl Licences {
+    pub fn from_question(question: Option<&mamori_form::Question>) -> Licences {
+        let mut accepted = BTreeMap::new();
+        let mut names = Vec::new();
+        for c in question.map(|q| q.choices.as_slice()).unwrap_or_default() {
+            names.push(c.name.clone());
+            accepted.insert(c.name.to_lowercase(), c.name.clone());
+            for label in c.label.values() {
+                accepted.insert(label.trim().to_lowercase(), c.name.clone());
+            }
+        }
+        Licences { accepted, names }
+    }
+
+    fn resolve(&self, text: &str) -> Result<String, String> {
+        if self.names.is_empty() {
+            return Ok(text.to_string());
+        }
+        self.accepted.get(&text.trim().to_lowercase()).cloned().ok_or_else(|| {
+            format!("'{text}' is not a licence class of the questionnaire; use one of {}", self.names.join(", "))
+        })
+    }
+}
+
+fn normalise(header: &str) -> String {
+    header.trim().trim_start_matches('\u{feff}').to_lowercase().replace([' ', '\u{3000}'], "")
+}
+
+/// Reads a participant list; `existing` are the e-mail addresses already in the campaign.
+pub fn read(
+    file_name: &str,
+    bytes: &[u8],
+    licences: &Licences,
+    existing: &[String],
+) -> Result<Vec<NewParticipant>, Vec<String>> {
+    let fail = |m: String| vec![format!("{file_name}: {m}")];
+    let lower = file_name.to_lowercase();
+    let rows: Vec<(usize, Vec<String>)> = if lower.ends_with(".xlsx") {
+        let wb = workbook::read(file_name, bytes, Format::Excel).map_err(|d| fail(d.message))?;
+        let sheet = wb.sheets.into_iter().next().ok_or_else(|| fail("has no sheet".into()))?;
+        sheet.rows.into_iter().map(|r| (r.number, r.cells)).collect()
+    } else if lower.ends_with(".csv") {
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        let text = match std::str::from_utf8(bytes) {
+            Ok(t) => t.to_string(),
+            Err(_) => {
+                let (text, _, bad) = encoding_rs::SHIFT_JIS.decode(bytes);
+                if bad {
+                    return Err(fail("is neither UTF-8 nor Shift_JIS text; save it as CSV UTF-8".into()));
+                }
+                text.into_owned()
+            }
+        };
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+        let mut rows = Vec::new();
+        for (i, record) in reader.records().enumerate() {
+            let record = record.map_err(|e| fail(format!("row {}: {e}", i + 1)))?;
+            if record.iter().all(|c| c.trim().is_empty()) {
+                continue;
+            }
+            rows.push((i + 1, record.iter().map(str::to_string).collect()));
+        }
+        rows
+    } else {
+        return Err(fail("is not a participant list: use .csv or .xlsx".into()));
+    };
+    let Some(((_, header), body)) = rows.split_first() else {
+        return Err(fail("is empty: the first row must name the columns (company, license, email, language)".into()));
+    };
+    let mut column = BTreeMap::new();
+    for (c, h) in header.iter().enumerate() {
+        let h = normalise(h);
+        if let Some((field, _)) = FIELDS.iter().find(|(_, names)| names.iter().any(|n| normalise(n) == h)) {
+            column.insert(*field, c);
+        }
+    }
+    let missing: Vec<&str> = ["company", "license", "email"].into_iter().filter(|f| !column.contains_key(f)).collect();
+    if !missing.is_empty() {
+        return Err(fail(format!(
+            "row 1: the header has no {} column; name the columns company, license, email and (optionally) language",
+            missing.join(", ")
+        )));
+    }
+    let letter = |c: usize| crate::admin::column_letter(c);
+    let mut errors = Vec::new();
+    let mut out = Vec::new();
+    let mut seen: BTreeMap<String, usize> = existing.iter().map(|e| (e.to_lowercase(), 0)).collect();
+    for (row, cells) in body {
+        let cell = |field: &str| column.get(field).and_then(|&c| cells.get(c)).map_or("", |s| s.trim());
+        let at = |field: &str| {
+            let c = column[field];
+            format!("{file_name}:{row}:{}({field})", letter(c))
+        };
+        let company = cell("company");
+        if company.is_empty() {
+            errors.push(format!("{}: the company name is empty", at("company")));
+        }
+        let license = match licences.resolve(cell("license")) {
+            Ok(l) => l,
+            Err(m) => {
+                errors.push(format!("{}: {m}", at("license")));
+                String::new()
+            }
+        };
+        let email = cell("email");
+        if !plausible_email(email) {
+            errors.push(format!("{}: '{email}' is not an e-mail address", at("email")));
+        } else if let Some(&first) = seen.get(&email.to_lowercase()) {
+            if first == 0 {
+                errors.push(format!("{}: {email} is already a participant of this campaign", at("email")));
+            } else {
+                errors.push(format!("{}: {email} is also on row {first}; each company once", at("email")));
+            }
+        } else {
+            seen.insert(email.to_lowercase(), *row);
+        }
+        let language = match cell("language").to_lowercase().as_str() {
+            "" | "ja" | "japanese" | "日本語" => "ja",
+            "en" | "english" | "英語" => "en",
+            other => {
+                errors.push(format!("{}: '{other}' is not a language; use ja or en", at("language")));
+                "ja"
+            }
+        };
+        out.push(NewParticipant {
+            company: company.to_string(),
+            license,
+            email: email.to_string(),
+            language: language.to_string(),
+        });
+    }
+    if out.is_empty() && errors.is_empty() {
+        errors.push(format!("{file_name}: has a header but no participants"));
+    }
+    if errors.is_empty() { Ok(out) } else { Err(errors) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn licences() -> Licences {
+        let form =
+            mamori_form::read_bytes("f.xlsx", include_bytes!("../../../../questionnaires/mdcs-manufacturer-2024.xlsx"))
+                .form
+                .unwrap();
+        Licences::from_question(form.question("license_type"))
+    }
+
+    #[test]
+    fn a_clean_list_reads_with_labels_and_japanese_headers() {
+        let csv = "会社名,業態,メールアドレス,言語\n甲社,mah1,a@example.jp,\nB Corp,MAH3,b@example.com,en\n";
+        let got = read("p.csv", csv.as_bytes(), &licences(), &[]).unwrap();
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[1].license, "mah3");
+        assert_eq!(got[1].language, "en");
+        assert_eq!(got[0].language, "ja");
+    }
+
+    #[test]
+    fn every_problem_is_located_and_nothing_is_read() {
+        let csv = "company,license,email\n甲社,mah9,a@example.jp\n,mah1,not-an-address\n乙社,mah2,A@example.jp\n丙社,mah1,c@example.jp\n";
+        let errors = read("p.csv", csv.as_bytes(), &licences(), &["c@example.jp".into()]).unwrap_err();
+        assert_eq!(errors.len(), 5, "{errors:#?}");
+        assert!(errors[0].starts_with("p.csv:2:B(license): 'mah9' is not a licence class"), "{}", errors[0]);
+        assert!(errors.iter().any(|e| e.starts_with("p.csv:3:A(company): the company name is empty")));
+        assert!(errors.iter().any(|e| e.starts_with("p.csv:3:C(email): 'not-an-address'")));
+        assert!(errors.iter().any(|e| e == "p.csv:4:C(email): A@example.jp is also on row 2; each company once"));
+        assert!(errors.iter().any(|e| e == "p.csv:5:C(email): c@example.jp is already a participant of this campaign"));
+    }
+
+    #[test]
+    fn a_header_without_the_needed_columns_says_which() {
+        let errors = read("p.csv", b"name,mail\nx,y@z.jp\n", &licences(), &[]).unwrap_err();
+        assert_eq!(
+            errors,
+            vec![
+                "p.csv: row 1: the header has no license column; name the columns company, license, email and (optionally) language"
+            ]
+        );
+    }
+
+    #[test]
+    fn shift_jis_from_excel_reads() {
+        let (bytes, _, _) =
+            encoding_rs::SHIFT_JIS.encode("会社名,業態,メールアドレス\n甲医療機器株式会社,mah2,k@example.jp\n");
+        let got = read("p.csv", &bytes, &licences(), &[]).unwrap();
+        assert_eq!(got[0].company, "甲医療機器株式会社");
+    }
+}

@@ -1,0 +1,234 @@
+//! Results of a campaign for the analyst: the report on its valid responses (submitted and
+//! not marked invalid) as a page, PDF, XLSX and JSON, with disclosure control on request; and
+//! the responses themselves as CSV (the convention of product.md), XLSX and a codebook.
+
+use super::{campaign, download};
+use crate::auth::Staff;
+use crate::security::DOCUMENT_POLICY;
+use crate::{AppState, Shared, campaign_data, questionnaire, unavailable};
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use mamori_analysis::{Analysis, Options, analyse};
+use mamori_form::{Form, QuestionType};
+use mamori_store::{Role, StoredResponse};
+use rust_xlsxwriter::{Format, Workbook};
+use serde::Deserialize;
+use std::sync::Arc;
+
+#[derive(Deserialize, Default)]
+pub struct ReportQuery {
+    /// `en` for English labels and findings.
+    lang: Option<String>,
+    /// `1` to apply disclosure control (for sharing outside the office).
+    publish: Option<String>,
+    /// The smallest count shown when publishing.
+    min_cell: Option<u64>,
+}
+
+struct Loaded {
+    questionnaire: Arc<crate::respondent::Questionnaire>,
+    responses: Vec<(String, StoredResponse)>,
+    file_stem: String,
+}
+
+impl Loaded {
+    fn form(&self) -> &'static Form {
+        self.questionnaire.form
+    }
+}
+
+async fn load(state: &AppState, staff: &Staff, id: &str) -> Result<Loaded, Response> {
+    staff.allow(state, &[Role::Analyst])?;
+    let campaign = campaign(state, staff, id).await?;
+    let questionnaire = questionnaire(state, &campaign).await?;
+    let responses = state.store.valid_responses(id).await.map_err(unavailable)?;
+    let file_stem = format!("{}-{}", questionnaire.form.form_id, campaign.id);
+    Ok(Loaded { questionnaire, responses, file_stem })
+}
+
+fn analysis(state: &AppState, staff: &Staff, loaded: &Loaded, q: &ReportQuery) -> Result<Analysis, Response> {
+    let form = loaded.form();
+    let no_data = |text: &str| staff.message(state, StatusCode::CONFLICT, "集計できません", text);
+    if loaded.responses.is_empty() {
+        return Err(no_data("有効な回答（送信済みで、無効とされていないもの）がまだありません。"));
+    }
+    let columns = campaign_data::columns(form, &loaded.responses).map_err(|e| no_data(&e))?;
+    let mut options = Options::for_form(form);
+    let code = if q.lang.as_deref() == Some("en") { "(en)" } else { "(ja)" };
+    if let Some(l) = form.languages.iter().find(|l| l.contains(code)) {
+        options.language = l.clone();
+    }
+    options.publish = q.publish.as_deref() == Some("1");
+    if let Some(k) = q.min_cell {
+        options.min_cell = k.max(1);
+    }
+    analyse(form, &columns, &options).map_err(|e| no_data(&e.to_string()))
+}
+
+macro_rules! report_handler {
+    ($name:ident, |$a:ident, $stem:ident| $body:expr) => {
+        pub async fn $name(
+            State(state): State<Shared>,
+            staff: Staff,
+            Path(id): Path<String>,
+            Query(q): Query<ReportQuery>,
+        ) -> Response {
+            let loaded = match load(&state, &staff, &id).await {
+                Ok(l) => l,
+                Err(r) => return r,
+            };
+            let $a = match analysis(&state, &staff, &loaded, &q) {
+                Ok(a) => a,
+                Err(r) => return r,
+            };
+            let $stem = &loaded.file_stem;
+            $body
+        }
+    };
+}
+
+fn failed(e: String) -> Response {
+    eprintln!("report: {e}");
+    (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+}
+
+report_handler!(page, |a, _stem| {
+    ([(header::CONTENT_SECURITY_POLICY, DOCUMENT_POLICY)], Html(mamori_report::html(&a))).into_response()
+});
+
+report_handler!(pdf, |a, stem| match mamori_report::pdf(&a) {
+    Ok(bytes) => download("application/pdf", &format!("{stem}-report.pdf"), bytes),
+    Err(e) => failed(e),
+});
+
+report_handler!(xlsx, |a, stem| match mamori_report::xlsx(&a) {
+    Ok(bytes) => download(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &format!("{stem}-report.xlsx"),
+        bytes
+    ),
+    Err(e) => failed(e),
+});
+
+report_handler!(json, |a, stem| download(
+    "application/json",
+    &format!("{stem}-report.json"),
+    mamori_report::json(&a).into_bytes()
+));
+
+pub async fn export_csv(State(state): State<Shared>, staff: Staff, Path(id): Path<String>) -> Response {
+    let loaded = match load(&state, &staff, &id).await {
+        Ok(l) => l,
+        Err(r) => return r,
+    };
+    // With a BOM, so that Excel opens the Japanese text intact.
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend(campaign_data::to_csv(loaded.form(), &loaded.responses).into_bytes());
+    staff
+        .audit(&state, "export.csv", &id, &loaded.file_stem, "", &format!("{} responses", loaded.responses.len()))
+        .await;
+    download("text/csv; charset=utf-8", &format!("{}-responses.csv", loaded.file_stem), bytes)
+}
+
+pub async fn export_xlsx(State(state): State<Shared>, staff: Staff, Path(id): Path<String>) -> Response {
+    let loaded = match load(&state, &staff, &id).await {
+        Ok(l) => l,
+        Err(r) => return r,
+    };
+    let form = loaded.form();
+    let questions: Vec<&mamori_form::Question> = form
+        .questions
+        .iter()
+        .filter(|q| q.kind != QuestionType::Note && campaign_data::to_csv_includes(form, q))
+        .collect();
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    let bold = Format::new().set_bold();
+    let result = (|| -> Result<(), rust_xlsxwriter::XlsxError> {
+        sheet.set_name("responses")?;
+        sheet.write_string_with_format(0, 0, "_id", &bold)?;
+        for (c, q) in questions.iter().enumerate() {
+            sheet.write_string_with_format(0, c as u16 + 1, &q.name, &bold)?;
+        }
+        sheet.set_freeze_panes(1, 1)?;
+        for (r, (pid, response)) in loaded.responses.iter().enumerate() {
+            let row = r as u32 + 1;
+            sheet.write_string(row, 0, pid)?;
+            for (c, q) in questions.iter().enumerate() {
+                let col = c as u16 + 1;
+                let Some(value) = response.answers.get(&q.name) else { continue };
+                let number = matches!(q.kind, QuestionType::Integer | QuestionType::Decimal)
+                    .then(|| value.parse::<f64>().ok())
+                    .flatten();
+                match number {
+                    Some(n) => sheet.write_number(row, col, n)?,
+                    None => sheet.write_string(row, col, value)?,
+                };
+            }
+        }
+        Ok(())
+    })();
+    let bytes = match result.and_then(|()| workbook.save_to_buffer()) {
+        Ok(b) => b,
+        Err(e) => return failed(e.to_string()),
+    };
+    staff
+        .audit(&state, "export.xlsx", &id, &loaded.file_stem, "", &format!("{} responses", loaded.responses.len()))
+        .await;
+    download(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &format!("{}-responses.xlsx", loaded.file_stem),
+        bytes,
+    )
+}
+
+/// The codebook: every variable of the export with its labels, and every value with its.
+pub async fn codebook(State(state): State<Shared>, staff: Staff, Path(id): Path<String>) -> Response {
+    let loaded = match load(&state, &staff, &id).await {
+        Ok(l) => l,
+        Err(r) => return r,
+    };
+    let form = loaded.form();
+    let language = |code: &str| form.languages.iter().find(|l| l.contains(code)).cloned().unwrap_or_default();
+    let (ja, en) = (language("(ja)"), language("(en)"));
+    let text = |t: &mamori_form::model::Translated, l: &str| form.text(t, l).unwrap_or("").to_string();
+    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    let _ = w.write_record([
+        "variable",
+        "type",
+        "label_ja",
+        "label_en",
+        "value",
+        "value_label_ja",
+        "value_label_en",
+        "score",
+    ]);
+    for q in form.questions.iter().filter(|q| q.kind != QuestionType::Note && campaign_data::to_csv_includes(form, q)) {
+        let _ = w.write_record([
+            q.name.as_str(),
+            q.kind.as_str(),
+            &text(&q.label, &ja),
+            &text(&q.label, &en),
+            "",
+            "",
+            "",
+            "",
+        ]);
+        for c in &q.choices {
+            let score = c.score.map(|s| s.to_string()).unwrap_or_default();
+            let _ = w.write_record([
+                q.name.as_str(),
+                "",
+                "",
+                "",
+                c.name.as_str(),
+                &text(&c.label, &ja),
+                &text(&c.label, &en),
+                &score,
+            ]);
+        }
+    }
+    let bytes = w.into_inner().unwrap_or_default();
+    download("text/csv; charset=utf-8", &format!("{}-codebook.csv", loaded.file_stem), bytes)
+}

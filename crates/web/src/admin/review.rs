@@ -1,0 +1,133 @@
+//! Review: reading one response and marking it valid or invalid (with the reason), and the
+//! office's preview of a respondent's feedback.
+
+use super::campaign;
+use crate::auth::Staff;
+use crate::feedback_page::{Missing, document, feedback_of};
+use crate::{Shared, questionnaire, unavailable};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use mamori_store::Role;
+use minijinja::context;
+use serde::Deserialize;
+
+pub async fn show(State(state): State<Shared>, staff: Staff, Path((id, pid)): Path<(String, String)>) -> Response {
+    if let Err(r) = staff.allow(&state, &[Role::Reviewer]) {
+        return r;
+    }
+    let campaign = match campaign(&state, &staff, &id).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let p = match state.store.participant(&pid).await {
+        Ok(Some(p)) if p.campaign_id == id => p,
+        Ok(_) => return staff.message(&state, StatusCode::NOT_FOUND, "見つかりません", "その回答はありません。"),
+        Err(e) => return unavailable(e),
+    };
+    let q = match questionnaire(&state, &campaign).await {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    let response = match state.store.response(&pid).await {
+        Ok(r) => r.unwrap_or_default(),
+        Err(e) => return unavailable(e),
+    };
+    let form = q.form;
+    let ja =
+        form.languages.iter().find(|l| l.contains("(ja)")).cloned().unwrap_or_else(|| form.default_language.clone());
+    let sections = crate::respondent::answer_sections(&q, &response.answers, &ja, "（未回答）");
+    let ctx = context! {
+        title => format!("{} の回答", p.company),
+        campaign => context! { id => campaign.id, name => campaign.name },
+        p => context! { id => p.id, company => p.company, review_status => p.review_status, review_reason => p.review_reason },
+        status => response.status, submitted_at => response.submitted_at, updated_at => response.updated_at,
+        sections, can_preview => matches!(staff.user.role, Role::Admin | Role::Analyst),
+    };
+    staff.page(&state, "admin/response.html", ctx, StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+pub struct Mark {
+    _csrf: String,
+    status: String,
+    reason: Option<String>,
+}
+
+pub async fn mark(
+    State(state): State<Shared>,
+    staff: Staff,
+    Path((id, pid)): Path<(String, String)>,
+    axum::Form(m): axum::Form<Mark>,
+) -> Response {
+    if let Err(r) = staff.allow(&state, &[Role::Reviewer]) {
+        return r;
+    }
+    if let Err(r) = staff.check_csrf(&state, Some(&m._csrf)) {
+        return r;
+    }
+    let p = match state.store.participant(&pid).await {
+        Ok(Some(p)) if p.campaign_id == id => p,
+        Ok(_) => return staff.message(&state, StatusCode::NOT_FOUND, "見つかりません", "その回答はありません。"),
+        Err(e) => return unavailable(e),
+    };
+    let reason = m.reason.as_deref().unwrap_or("").trim().to_string();
+    let status = match m.status.as_str() {
+        "valid" | "invalid" | "" => m.status.clone(),
+        _ => return (StatusCode::BAD_REQUEST, "status must be valid, invalid or empty").into_response(),
+    };
+    if status == "invalid" && reason.is_empty() {
+        let ctx = context! {
+            title => "理由を入力してください", heading => "理由を入力してください",
+            errors => vec!["無効とする場合は、その理由を入力してください（監査ログに残ります）。"],
+            back => format!("/admin/campaigns/{id}/responses/{pid}"),
+        };
+        return staff.page(&state, "admin/message.html", ctx, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    if let Err(e) = state.store.set_review(&pid, &status, &reason).await {
+        return unavailable(e);
+    }
+    let before = format!("{} {}", p.review_status, p.review_reason).trim().to_string();
+    let after = format!("{status} {reason}").trim().to_string();
+    staff.audit(&state, "response.review", &id, &format!("{} ({pid})", p.company), &before, &after).await;
+    Redirect::to(&format!("/admin/campaigns/{id}/responses/{pid}")).into_response()
+}
+
+pub async fn feedback_preview(
+    State(state): State<Shared>,
+    staff: Staff,
+    Path((id, pid)): Path<(String, String)>,
+) -> Response {
+    if let Err(r) = staff.allow(&state, &[Role::Analyst]) {
+        return r;
+    }
+    let campaign = match campaign(&state, &staff, &id).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let (p, own) = match (state.store.participant(&pid).await, state.store.response(&pid).await) {
+        (Ok(Some(p)), Ok(own)) if p.campaign_id == id => (p, own),
+        (Ok(_), Ok(_)) => {
+            return staff.message(&state, StatusCode::NOT_FOUND, "見つかりません", "その回答はありません。");
+        }
+        (Err(e), _) | (_, Err(e)) => return unavailable(e),
+    };
+    let code = if p.language.starts_with("en") { "en" } else { "ja" };
+    match feedback_of(&state, &campaign, &pid, own.as_ref(), code).await {
+        Ok(f) => {
+            let released = if campaign.settings.feedback_released { "公開中" } else { "未公開" };
+            let links = format!(
+                "<p class=\"meta\">事務局プレビュー（{released}）： {} ・ <a href=\"/admin/campaigns/{id}/responses/{pid}\">回答に戻る</a></p>",
+                crate::html_escape(&p.company)
+            );
+            document(&f, &links)
+        }
+        Err(Missing::NoResponse) => staff.message(
+            &state,
+            StatusCode::NOT_FOUND,
+            "フィードバックはまだありません",
+            "この参加者は回答を送信していません。送信後にプレビューできます。",
+        ),
+        Err(Missing::Failed(r)) => r,
+    }
+}

@@ -1,0 +1,295 @@
+//! The survey office's sign-in: argon2id password hashes, sessions in the database (so any
+//! server process knows them), an HttpOnly SameSite=Strict cookie, a CSRF token per session,
+//! and a limit on failed attempts per address and per login name.
+
+use crate::routes::Table;
+use crate::security::{Client, form_token, form_token_ok, same};
+use crate::{AppState, Shared, render, unavailable};
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use mamori_store::{AuditEntry, Role, User};
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+
+pub const COOKIE: &str = "mamori_session";
+/// Failed sign-ins allowed per address, and per login name, in [`LOGIN_WINDOW`] seconds.
+pub const LOGIN_LIMIT: i64 = 10;
+pub const LOGIN_WINDOW: i64 = 15 * 60;
+
+/// Hashes a password with argon2id (the crate's defaults: 19 MiB, 2 passes), with a random salt.
+pub fn hash_password(password: &str) -> String {
+    let mut salt = [0u8; 16];
+    getrandom_fill(&mut salt);
+    let salt = SaltString::encode_b64(&salt).expect("16 bytes make a valid salt");
+    Argon2::default().hash_password(password.as_bytes(), &salt).expect("argon2 hashes any password").to_string()
+}
+
+fn getrandom_fill(buf: &mut [u8]) {
+    let hex = mamori_store::random_hex(buf.len());
+    for (i, b) in buf.iter_mut().enumerate() {
+        *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).expect("random_hex gives hex");
+    }
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// A signed-in member of the survey office. As an extractor it refuses anonymous requests:
+/// a page is redirected to the sign-in, anything else gets 403.
+pub struct Staff {
+    pub user: User,
+    pub csrf: String,
+}
+
+#[derive(Serialize)]
+struct StaffView<'a> {
+    login: &'a str,
+    name: &'a str,
+    role: &'static str,
+    admin: bool,
+    analyst: bool,
+    reviewer: bool,
+}
+
+impl Staff {
+    /// Refuses the request unless the user has one of `roles` (an admin may do everything).
+    pub fn allow(&self, state: &AppState, roles: &[Role]) -> Result<(), Response> {
+        if self.user.role == Role::Admin || roles.contains(&self.user.role) {
+            return Ok(());
+        }
+        Err(self.message(state, StatusCode::FORBIDDEN, "権限がありません", "この操作はあなたの役割では行えません。"))
+    }
+
+    /// Refuses a post whose CSRF token is not this session's.
+    pub fn check_csrf(&self, state: &AppState, token: Option<&str>) -> Result<(), Response> {
+        if token.is_some_and(|t| same(t, &self.csrf)) {
+            return Ok(());
+        }
+        Err(self.message(
+            state,
+            StatusCode::FORBIDDEN,
+            "操作を受け付けられませんでした",
+            "ページの有効期限が切れた可能性があります。ページを開き直してからもう一度操作してください。",
+        ))
+    }
+
+    /// The values every admin page needs: who is signed in and the CSRF token.
+    pub fn context(&self) -> minijinja::Value {
+        let role = self.user.role;
+        context! {
+            staff => StaffView {
+                login: &self.user.login,
+                name: &self.user.name,
+                role: role.as_str(),
+                admin: role == Role::Admin,
+                analyst: matches!(role, Role::Admin | Role::Analyst),
+                reviewer: matches!(role, Role::Admin | Role::Reviewer),
+            },
+            csrf => self.csrf,
+        }
+    }
+
+    pub fn page(&self, state: &AppState, template: &str, ctx: minijinja::Value, status: StatusCode) -> Response {
+        render(state, template, context! { ..self.context(), ..ctx }, status)
+    }
+
+    pub fn message(&self, state: &AppState, status: StatusCode, heading: &str, text: &str) -> Response {
+        self.page(state, "admin/message.html", context! { title => heading, heading, message => text }, status)
+    }
+
+    /// Writes an audit entry for this user.
+    pub async fn audit(&self, state: &AppState, action: &str, campaign: &str, target: &str, before: &str, after: &str) {
+        let entry = AuditEntry {
+            at_us: 0,
+            actor: self.user.login.clone(),
+            action: action.into(),
+            campaign_id: campaign.into(),
+            target: target.into(),
+            before: before.into(),
+            after: after.into(),
+        };
+        if let Err(e) = state.store.audit(&entry).await {
+            eprintln!("audit: {e}");
+        }
+    }
+}
+
+fn cookie_value(headers: &HeaderMap) -> Option<String> {
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
+        let (name, value) = c.trim().split_once('=')?;
+        (name == COOKIE).then(|| value.to_string())
+    })
+}
+
+impl FromRequestParts<Shared> for Staff {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self, Self::Rejection> {
+        let refuse = |parts: &Parts| {
+            if parts.method == Method::GET || parts.method == Method::HEAD {
+                let next = parts.uri.path_and_query().map_or("/admin", |p| p.as_str());
+                Redirect::to(&format!("/admin/login?next={}", encode(next))).into_response()
+            } else {
+                (StatusCode::FORBIDDEN, "sign in first").into_response()
+            }
+        };
+        let Some(token) = cookie_value(&parts.headers) else { return Err(refuse(parts)) };
+        if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(refuse(parts));
+        }
+        match state.store.session(&token).await {
+            Ok(Some(session)) => Ok(Staff { user: session.user, csrf: session.csrf }),
+            Ok(None) => Err(refuse(parts)),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+}
+
+/// Percent-encodes a path for a query parameter.
+pub fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_./".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+pub fn routes(table: &mut Table) {
+    table.get("/admin/login", login_page);
+    table.post("/admin/login", login);
+    table.post("/admin/logout", logout);
+}
+
+#[derive(Deserialize)]
+struct Next {
+    next: Option<String>,
+}
+
+/// A place inside the admin pages to go after signing in; anything else goes home.
+fn safe_next(next: Option<&str>) -> &str {
+    match next {
+        Some(n) if n.starts_with("/admin") && !n.starts_with("//") && !n.contains('\\') => n,
+        _ => "/admin",
+    }
+}
+
+fn login_form(state: &AppState, next: &str, error: Option<&str>, status: StatusCode) -> Response {
+    let csrf = form_token(&state.csrf_key, "login");
+    render(state, "admin/login.html", context! { title => "ログイン", next, error, csrf }, status)
+}
+
+async fn login_page(State(state): State<Shared>, axum::extract::Query(q): axum::extract::Query<Next>) -> Response {
+    login_form(&state, safe_next(q.next.as_deref()), None, StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+struct Credentials {
+    login: String,
+    password: String,
+    next: Option<String>,
+    _csrf: String,
+}
+
+async fn login(
+    State(state): State<Shared>,
+    Client(address): Client,
+    headers: HeaderMap,
+    axum::Form(c): axum::Form<Credentials>,
+) -> Response {
+    let next = safe_next(c.next.as_deref()).to_string();
+    if !form_token_ok(&state.csrf_key, "login", &c._csrf) {
+        return login_form(
+            &state,
+            &next,
+            Some("ページの有効期限が切れました。もう一度お試しください。"),
+            StatusCode::FORBIDDEN,
+        );
+    }
+    let by_address = format!("login-ip:{address}");
+    let by_login = format!("login-user:{}", c.login.trim());
+    for key in [&by_address, &by_login] {
+        match state.store.hits(key, LOGIN_WINDOW).await {
+            Ok(n) if n >= LOGIN_LIMIT => {
+                return login_form(
+                    &state,
+                    &next,
+                    Some("ログインの失敗が続いたため、しばらく受け付けません。15分ほど待ってからお試しください。"),
+                    StatusCode::TOO_MANY_REQUESTS,
+                );
+            }
+            Ok(_) => {}
+            Err(e) => return unavailable(e),
+        }
+    }
+    let found = match state.store.user_for_login(c.login.trim()).await {
+        Ok(found) => found,
+        Err(e) => return unavailable(e),
+    };
+    // A missing user costs a hash too, so timing does not tell which login names exist.
+    let ok = match &found {
+        Some((user, hash)) => verify_password(&c.password, hash) && user.active,
+        None => {
+            let _ = verify_password(&c.password, DUMMY_HASH);
+            false
+        }
+    };
+    let user = match (ok, found) {
+        (true, Some((user, _))) => user,
+        _ => {
+            for key in [&by_address, &by_login] {
+                if let Err(e) = state.store.hit(key, LOGIN_WINDOW).await {
+                    return unavailable(e);
+                }
+            }
+            return login_form(&state, &next, Some("ログイン名またはパスワードが違います。"), StatusCode::UNAUTHORIZED);
+        }
+    };
+    let token = match state.store.create_session(&user.id).await {
+        Ok(t) => t,
+        Err(e) => return unavailable(e),
+    };
+    let _ = state.store.clear_hits(&by_login).await;
+    let staff = Staff { user, csrf: String::new() };
+    staff.audit(&state, "login", "", &staff.user.login, "", "").await;
+    let secure = headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes() == b"https");
+    let cookie = format!(
+        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        mamori_store::SESSION_SECONDS,
+        if secure { "; Secure" } else { "" }
+    );
+    ([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response()
+}
+
+/// An argon2id hash of a random password, checked against when the login name is unknown.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2L4Sq6mTybfZ9WQvUFg1m9V7fsBmJ1yCAFQ1L6QDcPQ";
+
+#[derive(Deserialize)]
+struct Token {
+    _csrf: Option<String>,
+}
+
+async fn logout(
+    State(state): State<Shared>,
+    staff: Staff,
+    headers: HeaderMap,
+    axum::Form(t): axum::Form<Token>,
+) -> Response {
+    if let Err(r) = staff.check_csrf(&state, t._csrf.as_deref()) {
+        return r;
+    }
+    if let Some(token) = cookie_value(&headers) {
+        let _ = state.store.end_session(&token).await;
+    }
+    let cookie = format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    ([(header::SET_COOKIE, cookie)], Redirect::to("/admin/login")).into_response()
+}

@@ -1,0 +1,129 @@
+//! Feedback on the web: the respondent's page and PDF behind its personal link (once the
+//! office releases feedback), and the office's preview of any respondent's feedback.
+
+use crate::respondent::{Lang, load, message};
+use crate::security::{Client, DOCUMENT_POLICY};
+use crate::{AppState, Shared, campaign_data, unavailable};
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use mamori_analysis::{Feedback, FeedbackOptions, feedback};
+use mamori_store::{Campaign, StoredResponse};
+
+/// Why there is no feedback to show.
+pub enum Missing {
+    /// The participant has not submitted (or its response was marked invalid).
+    NoResponse,
+    Failed(Response),
+}
+
+/// The feedback of one participant against the campaign's valid responses. With `include`,
+/// the participant's submitted response counts even when the review set it aside (for the
+/// office's preview).
+pub async fn feedback_of(
+    state: &AppState,
+    campaign: &Campaign,
+    participant_id: &str,
+    own: Option<&StoredResponse>,
+    language_code: &str,
+) -> Result<Feedback, Missing> {
+    let questionnaire = crate::questionnaire(state, campaign).await.map_err(Missing::Failed)?;
+    let form = questionnaire.form;
+    let mut responses = state.store.valid_responses(&campaign.id).await.map_err(|e| Missing::Failed(unavailable(e)))?;
+    if !responses.iter().any(|(id, _)| id == participant_id) {
+        match own {
+            Some(r) if r.status == "submitted" => responses.push((participant_id.to_string(), r.clone())),
+            _ => return Err(Missing::NoResponse),
+        }
+    }
+    let columns = campaign_data::columns(form, &responses).map_err(|e| {
+        eprintln!("campaign {}: stored responses do not read: {e}", campaign.id);
+        Missing::Failed((StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response())
+    })?;
+    let index = responses.iter().position(|(id, _)| id == participant_id).ok_or(Missing::NoResponse)?;
+    let language = form
+        .languages
+        .iter()
+        .find(|l| l.contains(&format!("({language_code})")))
+        .cloned()
+        .unwrap_or_else(|| form.default_language.clone());
+    let by = form.question(&campaign.settings.segment).map(|q| q.name.clone());
+    let options = FeedbackOptions { by, min_peers: campaign.settings.min_peers, language };
+    feedback(form, &columns, index, &options).map_err(|e| {
+        eprintln!("campaign {}: feedback: {e}", campaign.id);
+        Missing::Failed((StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response())
+    })
+}
+
+/// The feedback document with a line of links put at the top of its main part.
+pub fn document(f: &Feedback, links: &str) -> Response {
+    let html = mamori_report::feedback_html(f).replacen("<main>\n", &format!("<main>\n{links}\n"), 1);
+    ([(header::CONTENT_SECURITY_POLICY, DOCUMENT_POLICY)], Html(html)).into_response()
+}
+
+pub fn pdf(f: &Feedback, file_name: &str) -> Response {
+    match mamori_report::feedback_pdf(f) {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, "application/pdf".to_string()),
+                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file_name}\"")),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => {
+            eprintln!("feedback pdf: {e}");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+async fn respondent_feedback(state: &AppState, client: &str, token: &str, lang: Lang) -> Result<Feedback, Response> {
+    let ctx = load(state, client, token, lang.lang).await?;
+    let w = ctx.words();
+    let not_yet = || message(state, &ctx.code, StatusCode::NOT_FOUND, w.feedback_not_yet, w.feedback_not_yet_text);
+    let valid = ctx.response.status == "submitted" && ctx.participant.review_status != "invalid";
+    if !ctx.campaign.settings.feedback_released || !valid {
+        return Err(not_yet());
+    }
+    match feedback_of(state, &ctx.campaign, &ctx.participant.id, None, &ctx.code).await {
+        Ok(f) => Ok(f),
+        Err(Missing::NoResponse) => Err(not_yet()),
+        Err(Missing::Failed(r)) => Err(r),
+    }
+}
+
+pub async fn respondent_html(
+    State(state): State<Shared>,
+    Client(client): Client,
+    Path(token): Path<String>,
+    Query(lang): Query<Lang>,
+) -> Response {
+    let code = if lang.lang.as_deref() == Some("en") { "en" } else { "ja" };
+    match respondent_feedback(&state, &client, &token, lang).await {
+        Ok(f) => {
+            let (pdf_label, other, other_name, answers) = if code == "en" {
+                ("Save as PDF", "ja", "日本語", "Your answers")
+            } else {
+                ("PDFで保存", "en", "English", "回答の表示")
+            };
+            let links = format!(
+                "<p class=\"meta\"><a href=\"/r/{token}/feedback.pdf?lang={code}\">{pdf_label}</a> ・ <a href=\"/r/{token}/review?lang={code}\">{answers}</a> ・ <a href=\"?lang={other}\" lang=\"{other}\" hreflang=\"{other}\">{other_name}</a></p>"
+            );
+            document(&f, &links)
+        }
+        Err(r) => r,
+    }
+}
+
+pub async fn respondent_pdf(
+    State(state): State<Shared>,
+    Client(client): Client,
+    Path(token): Path<String>,
+    Query(lang): Query<Lang>,
+) -> Response {
+    match respondent_feedback(&state, &client, &token, lang).await {
+        Ok(f) => pdf(&f, "mamori-feedback.pdf"),
+        Err(r) => r,
+    }
+}

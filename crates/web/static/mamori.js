@@ -1,0 +1,33 @@
+// Live skip logic on the respondent pages. The server decides what applies (the same engine
+// that checks the answers); this script only asks it again whenever an answer changes and
+// shows or hides the questions. Without script, the server does the same on every page.
+"use strict";
+(function () {
+  const form = document.querySelector("form[data-relevant]");
+  if (!form) return;
+  let pending = null;
+  async function refresh() {
+    const body = new URLSearchParams(new FormData(form));
+    try {
+      const reply = await fetch(form.dataset.relevant + location.search, {
+        method: "POST",
+        body,
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        credentials: "same-origin",
+      });
+      if (!reply.ok) return;
+      const { hidden } = await reply.json();
+      const hide = new Set(hidden);
+      for (const q of form.querySelectorAll(".question[id^='q-']")) {
+        const name = q.id.slice(2);
+        q.hidden = hide.has(name);
+      }
+    } catch (_) {
+      // Offline or the server is away: the server still checks on the next page.
+    }
+  }
+  form.addEventListener("change", () => {
+    clearTimeout(pending);
+    pending = setTimeout(refresh, 50);
+  });
+})();
