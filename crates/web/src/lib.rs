@@ -3,6 +3,10 @@
 //! built by [`app`], testable without a socket; all state lives in the database, so several
 //! processes can serve one campaign.
 
+// Helpers return the finished page (`Response`) as their error, for the handler to return as
+// it is; it is made at most once per request, so its size costs nothing worth boxing for.
+#![allow(clippy::result_large_err)]
+
 mod admin;
 mod auth;
 mod campaign_data;
@@ -23,8 +27,9 @@ use mamori_store::Store;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-pub use auth::hash_password;
+pub use auth::{LOGIN_LIMIT, hash_password};
 pub use mamori_store;
+pub use respondent::LINK_LIMIT;
 pub use routes::Route;
 
 /// How the server reaches the outside world.

@@ -33,9 +33,9 @@ fn check_one(
     let _ = w.write_record(["company", "license", "email", "language"]);
     let _ = w.write_record([get("company"), get("license"), get("email"), get("language")]);
     let bytes = w.into_inner().unwrap_or_default();
-    import::read("入力", &bytes, licences, existing)
+    import::read("form.csv", &bytes, licences, existing)
         .map(|mut v| v.remove(0))
-        .map_err(|errors| errors.into_iter().map(|e| e.replacen("入力:2:", "", 1)).collect())
+        .map_err(|errors| errors.into_iter().map(|e| e.replacen("form.csv:2:", "", 1)).collect())
 }
 
 fn back_with(state: &AppState, staff: &Staff, campaign: &Campaign, heading: &str, errors: Vec<String>) -> Response {
