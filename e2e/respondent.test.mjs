@@ -32,9 +32,10 @@ function startServer() {
     child.stdout.on('data', (chunk) => {
       out += chunk;
       const match = out.match(/personal link: (http:\/\/\S+)/);
-      if (match) {
+      const admin = out.match(/(http:\/\/\S+)\/admin +login: (\S+) +password: (\S+)/);
+      if (match && admin) {
         clearTimeout(timer);
-        resolve({ child, link: match[1] });
+        resolve({ child, link: match[1], origin: admin[1], login: admin[2], password: admin[3] });
       }
     });
     child.stderr.on('data', (chunk) => { out += chunk; });
@@ -95,9 +96,20 @@ async function walk(javaScriptEnabled, link, label) {
   await page.goto(link);
   await axe(page, `${label} page 1`, javaScriptEnabled);
   await shot(page, `${label}-01-start`);
-  assert.equal(await page.locator('#f-license_other').count(), 0, 'license_other is hidden until "other" is chosen');
+  assert.ok(await page.locator('#q-license_other').isHidden(), 'license_other is hidden until "other" is chosen');
+  assert.ok(await page.locator('#q-supply_origin').isHidden(), 'supply_origin waits for a licence class');
   await page.fill('#f-org_name', 'ブラウザ医療機器株式会社');
-  await page.check('input[name="license_type"][value="mah1"]');
+  if (javaScriptEnabled) {
+    // Live skip logic: choosing "other" shows its question at once, choosing again hides it.
+    await page.check('input[name="license_type"][value="other"]');
+    await page.locator('#q-license_other').waitFor({ state: 'visible' });
+    await page.check('input[name="license_type"][value="mah1"]');
+    await page.locator('#q-license_other').waitFor({ state: 'hidden' });
+    await page.locator('#q-supply_origin').waitFor({ state: 'visible' });
+    await shot(page, `${label}-01b-live-skip-logic`);
+  } else {
+    await page.check('input[name="license_type"][value="mah1"]');
+  }
   await next(page);
   // The supply origin applies to licence holders: asked now, with an error next to it.
   assert.match(await page.locator('#err-supply_origin').innerText(), /回答必須/);
@@ -157,6 +169,17 @@ async function walk(javaScriptEnabled, link, label) {
   assert.match(await page.locator('h1').innerText(), /ご回答ありがとうございました/);
   await axe(page, `${label} confirmation`, javaScriptEnabled);
   await shot(page, `${label}-06-done`);
+  // The demo campaign has released feedback: the respondent's standing and gap plan.
+  await page.locator('a[href*="/feedback"]').click();
+  await page.waitForLoadState('load');
+  assert.match(await page.locator('main').innerText(), /総合スコア/);
+  assert.match(await page.locator('main').innerText(), /優先して取り組むこと/);
+  await axe(page, `${label} feedback`, javaScriptEnabled);
+  await shot(page, `${label}-07-feedback`);
+  await page.goto(link.replace(/$/, '/print'));
+  assert.match(await page.locator('main').innerText(), /ブラウザ医療機器株式会社/);
+  await axe(page, `${label} print view`, javaScriptEnabled);
+  await shot(page, `${label}-08-print`);
   await context.close();
 }
 
@@ -174,5 +197,75 @@ test('the English pages pass axe-core too', async () => {
   await page.goto(`${links[0]}/p/1?lang=en`);
   assert.match(await page.locator('main').innerText(), /Company name/);
   await axe(page, 'English page 1');
+  await context.close();
+});
+
+test('the survey office signs in, monitors, reviews, opens registration and reads the results', async () => {
+  const s = server[0];
+  const context = await browser.newContext({ locale: 'ja-JP', bypassCSP: true, viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${s.origin}/admin`);
+  assert.match(page.url(), /\/admin\/login/);
+  await axe(page, 'admin sign-in');
+  await page.fill('#login', s.login);
+  await page.fill('#password', s.password);
+  await page.locator('button[type="submit"]').click();
+  await page.waitForLoadState('load');
+  assert.match(await page.locator('h1').innerText(), /調査の一覧/);
+  await axe(page, 'admin home');
+  await shot(page, 'admin-01-home');
+  await page.locator('table.list a').first().click();
+  await page.waitForLoadState('load');
+  const overview = await page.locator('main').innerText();
+  assert.match(overview, /回答状況/);
+  assert.match(overview, /提出済/);
+  await axe(page, 'admin campaign');
+  await shot(page, 'admin-02-campaign');
+  // Open-link registration: make the link, then register as a company would.
+  await page.locator('form[action$="/registration"] button').click();
+  await page.waitForLoadState('load');
+  const join = (await page.locator('code.url').first().innerText()).trim();
+  assert.match(join, /\/join\/[0-9a-f]{32}$/);
+  const visitor = await browser.newContext({ locale: 'ja-JP', bypassCSP: true });
+  const form = await visitor.newPage();
+  await form.goto(join);
+  await axe(form, 'registration');
+  await form.fill('#f-company', '登録テスト株式会社');
+  await form.check('input[name="license"][value="mah2"]');
+  await form.fill('#f-email', 'broken-address');
+  await form.locator('button[type="submit"]').click();
+  await form.waitForLoadState('load');
+  assert.match(await form.locator('#err-email').innerText(), /メールアドレスの形式/);
+  await axe(form, 'registration with an error');
+  await shot(form, 'admin-03-registration-error');
+  await form.fill('#f-email', 'entry@example.jp');
+  await form.locator('button[type="submit"]').click();
+  await form.waitForLoadState('load');
+  assert.match(await form.locator('h1').innerText(), /登録を受け付けました/);
+  await visitor.close();
+  // Review a submitted response.
+  await page.reload();
+  await page.locator('#participants ~ table a[href*="/responses/"]').first().click();
+  await page.waitForLoadState('load');
+  await axe(page, 'admin review');
+  await page.check('input[name="status"][value="valid"]');
+  await page.locator('form.review button').click();
+  await page.waitForLoadState('load');
+  assert.match(await page.locator('dl.meta').innerText(), /有効/);
+  await shot(page, 'admin-04-review');
+  // The results report on the valid responses, and the settings page.
+  const campaignUrl = page.url().replace(/\/responses\/.*/, '');
+  await page.goto(`${campaignUrl}/results`);
+  assert.match(await page.locator('h1').first().innerText(), /.+/);
+  assert.ok(await page.locator('svg').count() > 5, 'charts in the results page');
+  await shot(page, 'admin-05-results');
+  await page.goto(`${campaignUrl}/settings`);
+  await axe(page, 'admin settings');
+  await page.goto(`${s.origin}/admin/audit`);
+  assert.match(await page.locator('main').innerText(), /response\.review/);
+  await axe(page, 'admin audit log');
+  await shot(page, 'admin-06-audit');
+  await page.goto(`${s.origin}/admin/users`);
+  await axe(page, 'admin users');
   await context.close();
 });
