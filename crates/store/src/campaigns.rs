@@ -71,16 +71,22 @@ pub struct MailTemplate {
 const COLUMNS: &str = "id, name, form_file_name, form_version, opens_at, closes_at, settings, registration_code";
 
 fn campaign_from(r: &sqlx::any::AnyRow) -> Result<Campaign> {
-    let settings: String = r.try_get("settings")?;
+    campaign_from_prefixed(r, "")
+}
+
+/// A campaign from a row whose campaign columns are named `{prefix}id`, `{prefix}name`, ….
+pub(crate) fn campaign_from_prefixed(r: &sqlx::any::AnyRow, prefix: &str) -> Result<Campaign> {
+    let col = |name: &str| format!("{prefix}{name}");
+    let settings: String = r.try_get(col("settings").as_str())?;
     Ok(Campaign {
-        id: r.try_get("id")?,
-        name: r.try_get("name")?,
-        form_file_name: r.try_get("form_file_name")?,
-        form_version: r.try_get("form_version")?,
-        opens_at: r.try_get("opens_at")?,
-        closes_at: r.try_get("closes_at")?,
+        id: r.try_get(col("id").as_str())?,
+        name: r.try_get(col("name").as_str())?,
+        form_file_name: r.try_get(col("form_file_name").as_str())?,
+        form_version: r.try_get(col("form_version").as_str())?,
+        opens_at: r.try_get(col("opens_at").as_str())?,
+        closes_at: r.try_get(col("closes_at").as_str())?,
         settings: serde_json::from_str(&settings).map_err(|e| StoreError(format!("campaign settings: {e}")))?,
-        registration_code: r.try_get("registration_code")?,
+        registration_code: r.try_get(col("registration_code").as_str())?,
     })
 }
 

@@ -32,6 +32,7 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 mod audit;
 mod campaigns;
 mod limits;
+mod link;
 mod mail;
 mod participants;
 mod responses;
@@ -39,6 +40,7 @@ mod staff;
 
 pub use audit::AuditEntry;
 pub use campaigns::{Campaign, CampaignSettings, MailTemplate};
+pub use link::Link;
 pub use mail::{Mail, MailStatus};
 pub use participants::{NewParticipant, Participant, ParticipantRow, Progress};
 pub use responses::StoredResponse;

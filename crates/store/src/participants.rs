@@ -47,9 +47,9 @@ pub struct ParticipantRow {
     pub last_mail: Option<(String, String)>,
 }
 
-const COLUMNS: &str = "p.id, p.campaign_id, p.company, p.license, p.email, p.language, p.opened_at, p.review_status, p.review_reason, p.source";
+pub(crate) const COLUMNS: &str = "p.id, p.campaign_id, p.company, p.license, p.email, p.language, p.opened_at, p.review_status, p.review_reason, p.source";
 
-fn participant_from(r: &sqlx::any::AnyRow) -> Result<Participant> {
+pub(crate) fn participant_from(r: &sqlx::any::AnyRow) -> Result<Participant> {
     Ok(Participant {
         id: r.try_get("id")?,
         campaign_id: r.try_get("campaign_id")?,

@@ -13,7 +13,7 @@ pub struct StoredResponse {
     pub submitted_at: Option<i64>,
 }
 
-fn response_from(r: &sqlx::any::AnyRow) -> Result<StoredResponse> {
+pub(crate) fn response_from(r: &sqlx::any::AnyRow) -> Result<StoredResponse> {
     let answers: String = r.try_get("answers")?;
     Ok(StoredResponse {
         answers: serde_json::from_str(&answers).map_err(|e| StoreError(format!("stored answers are damaged: {e}")))?,

@@ -128,28 +128,19 @@ pub(crate) async fn load(
 ) -> Result<Context, Response> {
     let fallback_code = if lang.as_deref() == Some("en") { "en" } else { "ja" };
     let limit_key = format!("link-ip:{client}");
-    match state.store.hits(&limit_key, LINK_WINDOW).await {
-        Ok(n) if n >= LINK_LIMIT => {
-            let w = i18n::words(fallback_code);
-            return Err(message(state, fallback_code, StatusCode::TOO_MANY_REQUESTS, w.too_many, w.too_many_text));
-        }
-        Ok(_) => {}
-        Err(e) => return Err(unavailable(e)),
-    }
     let well_formed = token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit());
-    let participant =
-        if well_formed { state.store.participant_by_token(token).await.map_err(unavailable)? } else { None };
-    let Some(participant) = participant else {
+    let link = state.store.link(well_formed.then_some(token), &limit_key, LINK_WINDOW).await.map_err(unavailable)?;
+    if link.misses >= LINK_LIMIT {
+        let w = i18n::words(fallback_code);
+        return Err(message(state, fallback_code, StatusCode::TOO_MANY_REQUESTS, w.too_many, w.too_many_text));
+    }
+    let Some((participant, campaign, response)) = link.found else {
         if let Err(e) = state.store.hit(&limit_key, LINK_WINDOW).await {
             return Err(unavailable(e));
         }
         let w = i18n::words(fallback_code);
         return Err(message(state, fallback_code, StatusCode::NOT_FOUND, w.not_found, w.not_found_text));
     };
-    let campaign = state.store.campaign(&participant.campaign_id).await.map_err(unavailable)?.ok_or_else(|| {
-        let w = i18n::words(fallback_code);
-        message(state, fallback_code, StatusCode::NOT_FOUND, w.not_found, w.not_found_text)
-    })?;
     let questionnaire = questionnaire(state, &campaign).await?;
     let code = match lang.as_deref() {
         Some("en") if campaign.settings.languages.iter().any(|l| l == "en") => "en",
@@ -166,7 +157,7 @@ pub(crate) async fn load(
     if participant.opened_at.is_none() {
         state.store.mark_opened(&participant.id).await.map_err(unavailable)?;
     }
-    let response = state.store.response(&participant.id).await.map_err(unavailable)?.unwrap_or_default();
+    let response = response.unwrap_or_default();
     let form = questionnaire.form;
     let language = form
         .languages

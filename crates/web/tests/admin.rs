@@ -688,8 +688,20 @@ async fn feedback_appears_behind_the_link_once_released_and_the_office_can_previ
     }
     let en = get(&s.app, &format!("/r/{token}/feedback?lang=en")).await;
     assert!(en.body.contains("Overall score"), "{}", &en.body[..500]);
+    // Another company's name or free-text answer appears in no page or file of this feedback.
     let pdf = send_raw(&s.app, &format!("/r/{token}/feedback.pdf"), "").await;
     assert!(pdf.1.starts_with(b"%PDF"));
+    let pdf_text = pdf_to_text(&pdf.1);
+    assert!(pdf_text.contains("総合スコア"), "the PDF has Japanese text: {pdf_text}");
+    for (i, other) in fixture[..14].iter().enumerate() {
+        let text = other.get("challenges_text").map_or("", String::as_str);
+        for document in [&r.body, &en.body, &pdf_text] {
+            if i != 2 {
+                assert!(!document.contains(&other["org_name"]), "another company's name");
+                assert!(text.is_empty() || !document.contains(text), "another company's free text");
+            }
+        }
+    }
     // A response set aside by the review has no feedback, and a link without a submission
     // neither.
     s.store.set_review(&ids[2], "invalid", "test").await.unwrap();
@@ -708,4 +720,50 @@ async fn guessing_links_is_slowed_down() {
     let r = get(&s.app, &format!("/r/{}", s.tokens[0])).await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(r.body.contains("しばらくお待ちください"));
+}
+
+/// The text of a PDF, by poppler's pdftotext (tools/test installs poppler-utils).
+fn pdf_to_text(pdf: &[u8]) -> String {
+    let path = std::env::temp_dir().join(format!("mamori-feedback-{}.pdf", mamori_store::random_hex(4)));
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext").arg(&path).arg("-").output().expect("pdftotext (poppler-utils)");
+    let _ = std::fs::remove_file(&path);
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn two_server_processes_share_one_database() {
+    // Two apps on two connection pools to one PostgreSQL database, as two `mamori serve`
+    // processes would be: a session, a CSRF token, a draft and the rate limits made through one
+    // hold in the other.
+    let s = site(Backend::Postgres).await;
+    let url = s.database_url().expect("a PostgreSQL site has a database URL");
+    let other = mamori_web::app(Store::open(&url).await.unwrap()).await.unwrap();
+    let password = add_user(&s.store, "office", Role::Admin).await;
+    let cookie = login(&s.app, "office", &password).await;
+    let page = get_as(&other, &format!("/admin/campaigns/{}", s.campaign), &cookie).await;
+    assert_eq!(page.status, StatusCode::OK, "the session made by one process works in the other");
+    let token = form_token(&page.body);
+    let r = post_as(
+        &s.app,
+        &format!("/admin/campaigns/{}/registration", s.campaign),
+        &cookie,
+        &[("_csrf", &token), ("on", "1")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "a token from one process's page is good in the other");
+    let t = &s.tokens[0];
+    let respondent_page = get(&s.app, &format!("/r/{t}/p/1")).await;
+    let r = post(
+        &other,
+        &format!("/r/{t}/p/1"),
+        &[("_csrf", &csrf(&respondent_page.body)), ("org_name", "共有テスト株式会社"), ("_go", "save")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(get(&s.app, &format!("/r/{t}/p/1")).await.body.contains("共有テスト株式会社"));
+    for _ in 0..mamori_web::LINK_LIMIT {
+        get(&s.app, &format!("/r/{}", mamori_store::random_hex(32))).await;
+    }
+    assert_eq!(get(&other, &format!("/r/{t}")).await.status, StatusCode::TOO_MANY_REQUESTS, "rate limits are shared");
 }

@@ -99,6 +99,18 @@ pub async fn site_with(backend: Backend, config: mamori_web::Config) -> Site {
     Site { app, store, tokens, campaign, _cleanup: cleanup }
 }
 
+impl Site {
+    /// The database URL of a PostgreSQL site (for a second app on the same database).
+    pub fn database_url(&self) -> Option<String> {
+        match &self._cleanup {
+            Cleanup::Database { admin_url, name } => {
+                Some(format!("{}/{name}", admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b)))
+            }
+            Cleanup::Folder(_) => None,
+        }
+    }
+}
+
 /// Adds a user of the office's pages with a random password; returns the password.
 pub async fn add_user(store: &Store, login: &str, role: mamori_store::Role) -> String {
     let password = format!("pw-{}", mamori_store::random_hex(8));
