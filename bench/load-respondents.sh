@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Load on the respondent pages: saves of an answer page (a durable draft write each) per second
-# and latency at 64 and 256 concurrent respondents, on SQLite and on PostgreSQL; the server's
+# and latency at 64 and 256 concurrent respondents (and 256 who pause 100 ms between pages), on
+# SQLite and on PostgreSQL; the server's
 # time to ready and its idle memory. Needs wrk (apt-get install wrk); PostgreSQL at
 # MAMORI_BENCH_POSTGRES (e.g. postgres://mamori:mamori@127.0.0.1:5432/postgres) for that half.
 # Only 127.0.0.1 is targeted; every run is bounded (10 s). Prints Markdown for BENCHMARKS.md.
@@ -26,19 +27,20 @@ run() { # name db-url
     csrf=$(curl -s "$link/p/2" | grep -o 'name="_csrf" value="[0-9a-f]*"' | head -1 | grep -o '[0-9a-f]\{64\}')
     echo "$link $csrf" >>"$work/entries.txt"
   done <"$work/links.txt"
-  for c in 64 256; do
-    out=$(MAMORI_LOAD_ENTRIES="$work/entries.txt" wrk -t2 -c$c -d10s --latency -s bench/save.lua http://127.0.0.1:$port 2>&1)
+  for spec in 64:0 256:0 256:100; do
+    c=${spec%:*} think=${spec#*:}
+    out=$(MAMORI_LOAD_ENTRIES="$work/entries.txt" MAMORI_LOAD_THINK_MS=$think wrk -t2 -c$c -d10s --latency -s bench/save.lua http://127.0.0.1:$port 2>&1)
     rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
     p50=$(echo "$out" | awk '$1=="50%" {print $2}')
     p99=$(echo "$out" | awk '$1=="99%" {print $2}')
     errors=$(echo "$out" | awk '/Non-2xx or 3xx/ {print $5}')
-    echo "| $name | $c | ${rps} | ${p50} | ${p99} | ${errors:-0} | ${ready_ms} ms | $((idle_kb / 1024)) MB |"
+    echo "| $name | $c | ${think} ms | ${rps} | ${p50} | ${p99} | ${errors:-0} | ${ready_ms} ms | $((idle_kb / 1024)) MB |"
   done
   kill $pid; wait $pid 2>/dev/null || true
 }
 
-echo "| database | concurrent | saves/s | p50 | p99 | non-2xx/3xx | ready | idle RSS |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+echo "| database | concurrent | think time | saves/s | p50 | p99 | non-2xx/3xx | ready | idle RSS |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 run SQLite ""
 if [ -n "${MAMORI_BENCH_POSTGRES:-}" ]; then
   db="mamori_bench_$$"

@@ -1,6 +1,13 @@
 -- wrk script: each request saves page 2 (two integers) of one participant's draft, cycling
 -- through all participants in bench/links.txt-style input (URL and CSRF token per line).
+-- MAMORI_LOAD_THINK_MS: each connection pauses this long after a response before its next
+-- request (a respondent reading the next page); 0 = a closed loop, always a request in flight.
 local entries = {}
+local think = tonumber(os.getenv("MAMORI_LOAD_THINK_MS") or "0")
+
+function delay()
+  return think
+end
 local next_entry = 1
 
 function init(args)

@@ -157,7 +157,9 @@ pub struct RowChecker<'f> {
     in_repeat: Vec<bool>,
     language: String,
     english: bool,
-    today: i64,
+    /// `today()` when fixed; `None` reads the clock whenever an expression asks, so a checker
+    /// kept for days (a server's) never goes stale.
+    today: Option<i64>,
 }
 
 /// What expressions see: a row's answers by index; inside a repeat instance, the instance's
@@ -168,7 +170,7 @@ struct RowEnv<'a> {
     outer: Option<&'a [String]>,
     scope: Option<&'a [Option<usize>]>,
     current: &'a str,
-    today: i64,
+    today: Option<i64>,
 }
 
 impl Env for RowEnv<'_> {
@@ -187,7 +189,7 @@ impl Env for RowEnv<'_> {
         self.current
     }
     fn today(&self) -> i64 {
-        self.today
+        self.today.unwrap_or_else(dates::today_in_japan)
     }
 }
 
@@ -211,7 +213,7 @@ impl Env for ChoiceScope<'_> {
         self.choice.extra.get(&name.to_lowercase()).map(String::as_str)
     }
     fn today(&self) -> i64 {
-        self.answers.today
+        self.answers.today()
     }
 }
 
@@ -342,13 +344,13 @@ impl<'f> RowChecker<'f> {
             in_repeat,
             language: language.to_string(),
             english: is_english(language),
-            today: dates::today_in_japan(),
+            today: None,
         }
     }
 
     /// Fixes `today()` (days since 1970-01-01), for reproducible checks.
     pub fn on(mut self, today: i64) -> Self {
-        self.today = today;
+        self.today = Some(today);
         self
     }
 

@@ -44,8 +44,9 @@ pub struct Questionnaire {
     /// process parses each campaign's form version once, so the total is a few forms.
     pub form: &'static Form,
     pages: Vec<Page>,
-    /// Evaluates skip logic with every expression bound once (not on every request).
-    checker: RowChecker<'static>,
+    /// Checks answers with every expression bound once (not on every request): one checker
+    /// per form language, for the messages; the first is the form's default.
+    checkers: Vec<(String, RowChecker<'static>)>,
 }
 
 struct Page {
@@ -65,7 +66,15 @@ impl Questionnaire {
                 _ => pages.push(Page { group, questions: vec![i] }),
             }
         }
-        Questionnaire { form, pages, checker: RowChecker::new(form, "") }
+        let mut languages = vec![form.default_language.clone()];
+        languages.extend(form.languages.iter().filter(|l| **l != form.default_language).cloned());
+        let checkers = languages.into_iter().map(|l| (l.clone(), RowChecker::new(form, &l))).collect();
+        Questionnaire { form, pages, checkers }
+    }
+
+    fn checker(&self, language: &str) -> &RowChecker<'static> {
+        let found = self.checkers.iter().find(|(l, _)| l == language);
+        &found.unwrap_or(&self.checkers[0]).1
     }
 }
 
@@ -173,7 +182,7 @@ fn relevance(questionnaire: &Questionnaire, answers: &BTreeMap<String, String>) 
     let form = questionnaire.form;
     let mut values: Vec<String> =
         form.questions.iter().map(|q| answers.get(&q.name).cloned().unwrap_or_default()).collect();
-    questionnaire.checker.relevance(&mut values)
+    questionnaire.checker("").relevance(&mut values)
 }
 
 fn shown(form: &Form, q: usize, relevant: &[bool]) -> bool {
@@ -349,14 +358,15 @@ async fn show_page(
 /// Errors of the questions shown on `page`, by question name, in the respondent's language.
 fn page_errors(ctx: &Context, page: usize, answers: &BTreeMap<String, String>) -> BTreeMap<String, String> {
     let form = ctx.questionnaire.form;
-    let checked = check_answers(form, &ctx.language, &Answers { values: answers.clone(), repeats: BTreeMap::new() });
-    let on_page: Vec<&str> =
-        ctx.questionnaire.pages[page].questions.iter().map(|&q| form.questions[q].name.as_str()).collect();
-    checked
-        .errors
+    let mut values: Vec<String> =
+        form.questions.iter().map(|q| answers.get(&q.name).cloned().unwrap_or_default()).collect();
+    let (mut errors, mut dropped) = (Vec::new(), Vec::new());
+    ctx.questionnaire.checker(&ctx.language).check(&mut values, &mut errors, &mut dropped);
+    let on_page = &ctx.questionnaire.pages[page].questions;
+    errors
         .into_iter()
-        .filter(|e| on_page.contains(&e.question.as_str()))
-        .map(|e| (e.question, e.message))
+        .filter(|e| on_page.contains(&e.question))
+        .map(|e| (form.questions[e.question].name.clone(), e.message))
         .collect()
 }
 
