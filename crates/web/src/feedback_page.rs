@@ -41,12 +41,7 @@ pub async fn feedback_of(
         Missing::Failed((StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response())
     })?;
     let index = responses.iter().position(|(id, _)| id == participant_id).ok_or(Missing::NoResponse)?;
-    let language = form
-        .languages
-        .iter()
-        .find(|l| l.contains(&format!("({language_code})")))
-        .cloned()
-        .unwrap_or_else(|| form.default_language.clone());
+    let language = crate::form_language(form, language_code);
     let by = form.question(&campaign.settings.segment).map(|q| q.name.clone());
     let options = FeedbackOptions { by, min_peers: campaign.settings.min_peers, language };
     feedback(form, &columns, index, &options).map_err(|e| {

@@ -167,6 +167,13 @@ pub(crate) fn unavailable(e: mamori_store::StoreError) -> Response {
     (StatusCode::SERVICE_UNAVAILABLE, "the database is unavailable; please try again shortly").into_response()
 }
 
+/// The form's language for a page language code (`ja`, `en`), e.g. `Japanese (ja)`; the form's
+/// default language when it has none for that code.
+pub(crate) fn form_language(form: &Form, code: &str) -> String {
+    let tag = format!("({code})");
+    form.languages.iter().find(|l| l.contains(&tag)).cloned().unwrap_or_else(|| form.default_language.clone())
+}
+
 /// Parses a campaign's stored XLSForm.
 pub(crate) fn parse_form(file_name: &str, bytes: &[u8]) -> Option<Form> {
     let outcome = mamori_form::read_bytes(file_name, bytes);

@@ -40,12 +40,7 @@ pub async fn segment_choices(
 ) -> Result<Vec<(String, String)>, Response> {
     let q = questionnaire(state, campaign).await?;
     let form = q.form;
-    let language = form
-        .languages
-        .iter()
-        .find(|l| l.contains(&format!("({code})")))
-        .cloned()
-        .unwrap_or_else(|| form.default_language.clone());
+    let language = crate::form_language(form, code);
     Ok(form
         .question(&campaign.settings.segment)
         .map(|question| {

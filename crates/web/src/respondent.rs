@@ -168,12 +168,7 @@ pub(crate) async fn load(
     }
     let response = response.unwrap_or_default();
     let form = questionnaire.form;
-    let language = form
-        .languages
-        .iter()
-        .find(|l| l.contains(&format!("({code})")))
-        .cloned()
-        .unwrap_or_else(|| form.default_language.clone());
+    let language = crate::form_language(form, &code);
     Ok(Context { participant, campaign, questionnaire, response, code, language })
 }
 
@@ -403,6 +398,22 @@ fn merge_page(ctx: &Context, page: usize, fields: &[(String, String)]) -> BTreeM
     answers
 }
 
+/// A post to a page: the link's context, the page's index and the CSRF token, once the page
+/// exists, the token is right and the campaign is open.
+async fn page_post(
+    state: &AppState,
+    client: &str,
+    token: &str,
+    page: usize,
+    lang: Lang,
+    fields: &[(String, String)],
+) -> Result<(Context, usize, String), Response> {
+    let ctx = load(state, client, token, lang.lang).await?;
+    let page = page_index(state, &ctx, page).map_err(|r| *r)?;
+    let csrf = accept_post(state, &ctx, fields).map_err(|r| *r)?;
+    Ok((ctx, page, csrf))
+}
+
 /// For the page's script: which of the page's questions do not apply to the answers as they
 /// stand in the browser (nothing is saved).
 async fn relevant_now(
@@ -412,17 +423,10 @@ async fn relevant_now(
     Query(lang): Query<Lang>,
     Body(fields): Body<Vec<(String, String)>>,
 ) -> Response {
-    let ctx = match load(&state, &client, &token, lang.lang).await {
-        Ok(c) => c,
+    let (ctx, page, _) = match page_post(&state, &client, &token, page, lang, &fields).await {
+        Ok(accepted) => accepted,
         Err(r) => return r,
     };
-    let page = match page_index(&state, &ctx, page) {
-        Ok(p) => p,
-        Err(not_found) => return *not_found,
-    };
-    if let Err(refused) = accept_post(&state, &ctx, &fields) {
-        return *refused;
-    }
     let answers = merge_page(&ctx, page, &fields);
     let relevant = relevance(&ctx.questionnaire, &answers);
     let form = ctx.questionnaire.form;
@@ -442,17 +446,9 @@ async fn save_page(
     Query(lang): Query<Lang>,
     Body(fields): Body<Vec<(String, String)>>,
 ) -> Response {
-    let ctx = match load(&state, &client, &token, lang.lang).await {
-        Ok(c) => c,
+    let (ctx, page, csrf) = match page_post(&state, &client, &token, page, lang, &fields).await {
+        Ok(accepted) => accepted,
         Err(r) => return r,
-    };
-    let page = match page_index(&state, &ctx, page) {
-        Ok(p) => p,
-        Err(not_found) => return *not_found,
-    };
-    let csrf = match accept_post(&state, &ctx, &fields) {
-        Ok(csrf) => csrf,
-        Err(refused) => return *refused,
     };
     let answers = merge_page(&ctx, page, &fields);
     if let Err(e) = state.store.save_answers(&ctx.participant.id, &answers, false).await {

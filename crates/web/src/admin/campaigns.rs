@@ -2,7 +2,7 @@
 //! segment and every participant's status), its settings, replacing its questionnaire before
 //! it opens, and the open-link registration switch.
 
-use super::{campaign, read_upload};
+use super::{admin_post, admin_upload, campaign};
 use crate::auth::Staff;
 use crate::i18n::{datetime, parse_day};
 use crate::{AppState, Shared, questionnaire, unavailable};
@@ -80,16 +80,10 @@ fn check_form(file: Option<&(String, Vec<u8>)>) -> Result<(String, Vec<u8>, mamo
 }
 
 pub async fn create(State(state): State<Shared>, staff: Staff, multipart: Multipart) -> Response {
-    if let Err(r) = staff.allow(&state, &[]) {
-        return r;
-    }
-    let upload = match read_upload(multipart).await {
+    let upload = match admin_upload(&state, &staff, multipart).await {
         Ok(u) => u,
-        Err(e) => return (StatusCode::BAD_REQUEST, e).into_response(),
+        Err(r) => return r,
     };
-    if let Err(r) = staff.check_csrf(&state, Some(upload.field("_csrf"))) {
-        return r;
-    }
     let mut errors = Vec::new();
     let name = upload.field("name").to_string();
     if name.is_empty() {
@@ -249,8 +243,7 @@ pub async fn overview(
         Ok(r) => r,
         Err(e) => return unavailable(e),
     };
-    let ja =
-        form.languages.iter().find(|l| l.contains("(ja)")).cloned().unwrap_or_else(|| form.default_language.clone());
+    let ja = crate::form_language(form, "ja");
     let label_of = |question: &str, value: &str| -> String {
         form.question(question)
             .and_then(|q| q.choices.iter().find(|c| c.name == value))
@@ -390,13 +383,10 @@ pub async fn save_settings(
     Path(id): Path<String>,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Response {
-    if let Err(r) = staff.allow(&state, &[]) {
+    if let Err(r) = admin_post(&state, &staff, &fields) {
         return r;
     }
     let get = |name: &str| fields.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.trim());
-    if let Err(r) = staff.check_csrf(&state, Some(get("_csrf"))) {
-        return r;
-    }
     let campaign = match campaign(&state, &staff, &id).await {
         Ok(c) => c,
         Err(r) => return r,
@@ -498,16 +488,10 @@ pub async fn replace_form(
     Path(id): Path<String>,
     multipart: Multipart,
 ) -> Response {
-    if let Err(r) = staff.allow(&state, &[]) {
-        return r;
-    }
-    let upload = match read_upload(multipart).await {
+    let upload = match admin_upload(&state, &staff, multipart).await {
         Ok(u) => u,
-        Err(e) => return (StatusCode::BAD_REQUEST, e).into_response(),
+        Err(r) => return r,
     };
-    if let Err(r) = staff.check_csrf(&state, Some(upload.field("_csrf"))) {
-        return r;
-    }
     let campaign = match campaign(&state, &staff, &id).await {
         Ok(c) => c,
         Err(r) => return r,

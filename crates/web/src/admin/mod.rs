@@ -86,7 +86,22 @@ impl Upload {
     }
 }
 
-pub async fn read_upload(mut multipart: Multipart) -> Result<Upload, String> {
+/// An admin-only upload: the role checked first, then the form read and its CSRF token checked.
+pub async fn admin_upload(state: &AppState, staff: &Staff, multipart: Multipart) -> Result<Upload, Response> {
+    use axum::response::IntoResponse;
+    staff.allow(state, &[])?;
+    let upload = read_upload(multipart).await.map_err(|e| (StatusCode::BAD_REQUEST, e).into_response())?;
+    staff.check_csrf(state, Some(upload.field("_csrf")))?;
+    Ok(upload)
+}
+
+/// An admin-only form post: the role and the CSRF token among `fields` checked.
+pub fn admin_post(state: &AppState, staff: &Staff, fields: &[(String, String)]) -> Result<(), Response> {
+    staff.allow(state, &[])?;
+    staff.check_csrf(state, fields.iter().find(|(k, _)| k == "_csrf").map(|(_, v)| v.as_str()))
+}
+
+async fn read_upload(mut multipart: Multipart) -> Result<Upload, String> {
     let mut upload = Upload { fields: BTreeMap::new(), file: None };
     while let Some(field) = multipart.next_field().await.map_err(|e| e.body_text())? {
         let name = field.name().unwrap_or("").to_string();

@@ -2,7 +2,7 @@
 //! request letter and reminders.
 
 use super::import::{self, Licences};
-use super::{campaign, read_upload};
+use super::{admin_post, admin_upload, campaign};
 use crate::auth::Staff;
 use crate::{AppState, Shared, questionnaire, unavailable};
 use axum::extract::{Multipart, Path, State};
@@ -12,14 +12,19 @@ use mamori_store::{Campaign, NewParticipant, Participant, Progress};
 use minijinja::context;
 use serde::Deserialize;
 
-async fn licences(state: &AppState, campaign: &Campaign) -> Result<Licences, Response> {
+/// What a participant row is checked against: the licence classes of the questionnaire, and
+/// the addresses already in the campaign (but `except`'s own).
+async fn licences_and_emails(
+    state: &AppState,
+    campaign: &Campaign,
+    except: Option<&str>,
+) -> Result<(Licences, Vec<String>), Response> {
     let q = questionnaire(state, campaign).await?;
-    Ok(Licences::from_question(q.form.question(&campaign.settings.segment)))
-}
-
-async fn existing_emails(state: &AppState, campaign_id: &str, except: Option<&str>) -> Result<Vec<String>, Response> {
-    let rows = state.store.participants_of(campaign_id).await.map_err(unavailable)?;
-    Ok(rows.into_iter().filter(|r| Some(r.participant.id.as_str()) != except).map(|r| r.participant.email).collect())
+    let licences = Licences::from_question(q.form.question(&campaign.settings.segment));
+    let rows = state.store.participants_of(&campaign.id).await.map_err(unavailable)?;
+    let emails =
+        rows.into_iter().filter(|r| Some(r.participant.id.as_str()) != except).map(|r| r.participant.email).collect();
+    Ok((licences, emails))
 }
 
 /// Checks one participant typed into a form, as one row of a list.
@@ -51,20 +56,16 @@ pub async fn add(
     Path(id): Path<String>,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Response {
-    if let Err(r) = staff.allow(&state, &[]) {
-        return r;
-    }
-    let token = fields.iter().find(|(k, _)| k == "_csrf").map(|(_, v)| v.as_str());
-    if let Err(r) = staff.check_csrf(&state, token) {
+    if let Err(r) = admin_post(&state, &staff, &fields) {
         return r;
     }
     let campaign = match campaign(&state, &staff, &id).await {
         Ok(c) => c,
         Err(r) => return r,
     };
-    let (licences, existing) = match (licences(&state, &campaign).await, existing_emails(&state, &id, None).await) {
-        (Ok(l), Ok(e)) => (l, e),
-        (Err(r), _) | (_, Err(r)) => return r,
+    let (licences, existing) = match licences_and_emails(&state, &campaign, None).await {
+        Ok(pair) => pair,
+        Err(r) => return r,
     };
     let new = match check_one(&fields, &licences, &existing) {
         Ok(p) => p,
@@ -85,16 +86,10 @@ pub async fn import(
     Path(id): Path<String>,
     multipart: Multipart,
 ) -> Response {
-    if let Err(r) = staff.allow(&state, &[]) {
-        return r;
-    }
-    let upload = match read_upload(multipart).await {
+    let upload = match admin_upload(&state, &staff, multipart).await {
         Ok(u) => u,
-        Err(e) => return (StatusCode::BAD_REQUEST, e).into_response(),
+        Err(r) => return r,
     };
-    if let Err(r) = staff.check_csrf(&state, Some(upload.field("_csrf"))) {
-        return r;
-    }
     let campaign = match campaign(&state, &staff, &id).await {
         Ok(c) => c,
         Err(r) => return r,
@@ -102,9 +97,9 @@ pub async fn import(
     let Some((file_name, bytes)) = &upload.file else {
         return back_with(&state, &staff, &campaign, "取り込めませんでした", vec!["ファイルを選んでください。".into()]);
     };
-    let (licences, existing) = match (licences(&state, &campaign).await, existing_emails(&state, &id, None).await) {
-        (Ok(l), Ok(e)) => (l, e),
-        (Err(r), _) | (_, Err(r)) => return r,
+    let (licences, existing) = match licences_and_emails(&state, &campaign, None).await {
+        Ok(pair) => pair,
+        Err(r) => return r,
     };
     let list = match import::read(file_name, bytes, &licences, &existing) {
         Ok(list) => list,
@@ -170,11 +165,7 @@ pub async fn edit(
     Path((id, pid)): Path<(String, String)>,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Response {
-    if let Err(r) = staff.allow(&state, &[]) {
-        return r;
-    }
-    let token = fields.iter().find(|(k, _)| k == "_csrf").map(|(_, v)| v.as_str());
-    if let Err(r) = staff.check_csrf(&state, token) {
+    if let Err(r) = admin_post(&state, &staff, &fields) {
         return r;
     }
     let campaign = match campaign(&state, &staff, &id).await {
@@ -185,10 +176,9 @@ pub async fn edit(
         Ok(p) => p,
         Err(r) => return r,
     };
-    let (licences, existing) = match (licences(&state, &campaign).await, existing_emails(&state, &id, Some(&pid)).await)
-    {
-        (Ok(l), Ok(e)) => (l, e),
-        (Err(r), _) | (_, Err(r)) => return r,
+    let (licences, existing) = match licences_and_emails(&state, &campaign, Some(&pid)).await {
+        Ok(pair) => pair,
+        Err(r) => return r,
     };
     let new = match check_one(&fields, &licences, &existing) {
         Ok(p) => p,

@@ -34,8 +34,7 @@ pub async fn show(State(state): State<Shared>, staff: Staff, Path((id, pid)): Pa
         Err(e) => return unavailable(e),
     };
     let form = q.form;
-    let ja =
-        form.languages.iter().find(|l| l.contains("(ja)")).cloned().unwrap_or_else(|| form.default_language.clone());
+    let ja = crate::form_language(form, "ja");
     let sections = crate::respondent::answer_sections(&q, &response.answers, &ja, "（未回答）");
     let ctx = context! {
         title => format!("{} の回答", p.company),
