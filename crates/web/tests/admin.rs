@@ -605,8 +605,12 @@ async fn monitoring_review_results_exports_and_the_audit_log_on(backend: Backend
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     // Results on the 11 valid responses, in every format, linked from the campaign page.
     let page = get_as(&s.app, &format!("/admin/campaigns/{c}"), &analyst).await;
-    for path in ["results", "results.pdf", "results.xlsx", "results.json", "export.csv", "export.xlsx", "codebook.csv"] {
-        assert!(page.body.replace("&#x2f;", "/").contains(&format!("/admin/campaigns/{c}/{path}\"")), "a link to {path}");
+    for path in ["results", "results.pdf", "results.xlsx", "results.json", "export.csv", "export.xlsx", "codebook.csv"]
+    {
+        assert!(
+            page.body.replace("&#x2f;", "/").contains(&format!("/admin/campaigns/{c}/{path}\"")),
+            "a link to {path}"
+        );
     }
     let json = get_as(&s.app, &format!("/admin/campaigns/{c}/results.json"), &analyst).await;
     assert_eq!(json.status, StatusCode::OK);
