@@ -37,6 +37,7 @@ mod mail;
 mod participants;
 mod responses;
 mod staff;
+mod writer;
 
 pub use audit::AuditEntry;
 pub use campaigns::{Campaign, CampaignSettings, MailTemplate};
@@ -53,6 +54,9 @@ pub struct Store {
     /// Personal links are HMACs of the participant's id under this key (so that invitations
     /// and reminders can carry the same link); the database stores only their SHA-256.
     link_key: std::sync::Arc<String>,
+    /// SQLite's group-commit writer for answer saves (None on PostgreSQL, which takes
+    /// concurrent writers as they come).
+    writer: Option<std::sync::Arc<writer::Writer>>,
 }
 
 /// Each step brings the schema from the previous version to the next; `schema_version`
@@ -192,7 +196,8 @@ impl Store {
             });
         }
         let pool = options.connect(&url).await?;
-        let mut store = Store { pool, sqlite, link_key: Default::default() };
+        let writer = sqlite.then(|| std::sync::Arc::new(writer::Writer::start(pool.clone())));
+        let mut store = Store { pool, sqlite, link_key: Default::default(), writer };
         store.migrate().await?;
         store.link_key = std::sync::Arc::new(store.secret("links").await?);
         Ok(store)
@@ -203,7 +208,7 @@ impl Store {
     pub async fn admin(url: &str) -> Result<Store> {
         install_default_drivers();
         let pool = AnyPoolOptions::new().max_connections(1).connect(url).await?;
-        Ok(Store { pool, sqlite: url.starts_with("sqlite:"), link_key: Default::default() })
+        Ok(Store { pool, sqlite: url.starts_with("sqlite:"), link_key: Default::default(), writer: None })
     }
 
     pub fn is_sqlite(&self) -> bool {

@@ -61,28 +61,54 @@ impl Store {
     }
 
     /// Saves a participant's answers as a draft (or, with `submit`, as its submission), in one
-    /// statement: a crash leaves either the old or the new answers, never a mixture.
+    /// statement: a crash leaves either the old or the new answers, never a mixture. Returns
+    /// once the save is committed. On SQLite, saves go through the store's one writer, which
+    /// commits the saves that arrived together in one transaction (see `writer.rs`).
     pub async fn save_answers(
         &self,
         participant_id: &str,
         answers: &BTreeMap<String, String>,
         submit: bool,
     ) -> Result<()> {
-        let json = serde_json::to_string(answers).map_err(|e| StoreError(e.to_string()))?;
-        let now = now();
-        let status = if submit { "submitted" } else { "draft" };
+        let save = Save {
+            participant_id: participant_id.to_string(),
+            json: serde_json::to_string(answers).map_err(|e| StoreError(e.to_string()))?,
+            submit,
+            at: now(),
+        };
+        match &self.writer {
+            Some(writer) => writer.save(save).await,
+            None => {
+                let mut conn = self.pool.acquire().await?;
+                save.execute(&mut conn).await
+            }
+        }
+    }
+}
+
+/// One save of a participant's answers.
+pub(crate) struct Save {
+    pub participant_id: String,
+    pub json: String,
+    pub submit: bool,
+    pub at: i64,
+}
+
+impl Save {
+    pub async fn execute(&self, conn: &mut sqlx::AnyConnection) -> Result<()> {
+        let status = if self.submit { "submitted" } else { "draft" };
         sqlx::query(
             "INSERT INTO responses (participant_id, answers, status, updated_at, submitted_at) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (participant_id) DO UPDATE SET answers = excluded.answers, updated_at = excluded.updated_at, \
              status = CASE WHEN responses.status = 'submitted' THEN 'submitted' ELSE excluded.status END, \
              submitted_at = COALESCE(excluded.submitted_at, responses.submitted_at)",
         )
-        .bind(participant_id)
-        .bind(json)
+        .bind(&self.participant_id)
+        .bind(&self.json)
         .bind(status)
-        .bind(now)
-        .bind(submit.then_some(now))
-        .execute(&self.pool)
+        .bind(self.at)
+        .bind(self.submit.then_some(self.at))
+        .execute(&mut *conn)
         .await?;
         Ok(())
     }
