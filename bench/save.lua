@@ -1,12 +1,16 @@
 -- wrk script: each request saves page 2 (two integers) of one participant's draft, cycling
 -- through all participants in bench/links.txt-style input (URL and CSRF token per line).
--- MAMORI_LOAD_THINK_MS: each connection pauses this long after a response before its next
--- request (a respondent reading the next page); 0 = a closed loop, always a request in flight.
+-- MAMORI_LOAD_THINK_MS: each connection pauses after a response before its next request (a
+-- respondent reading the next page), a random time between 0 and twice this mean so that the
+-- respondents do not march in step; 0 = a closed loop, always a request in flight.
 local entries = {}
 local think = tonumber(os.getenv("MAMORI_LOAD_THINK_MS") or "0")
 
 function delay()
-  return think
+  if think == 0 then
+    return 0
+  end
+  return math.random(0, 2 * think)
 end
 local next_entry = 1
 
