@@ -54,8 +54,7 @@ pub struct Store {
     /// Personal links are HMACs of the participant's id under this key (so that invitations
     /// and reminders can carry the same link); the database stores only their SHA-256.
     link_key: std::sync::Arc<String>,
-    /// SQLite's group-commit writer for answer saves (None on PostgreSQL, which takes
-    /// concurrent writers as they come).
+    /// The group-commit writer for answer saves (None only on administrative connections).
     writer: Option<std::sync::Arc<writer::Writer>>,
 }
 
@@ -191,12 +190,15 @@ impl Store {
                     sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *conn).await?;
                     sqlx::query("PRAGMA busy_timeout = 5000").execute(&mut *conn).await?;
                     sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
+                    // Checkpoints are the writer's background task's (writer.rs), not a
+                    // price paid inside some respondent's save.
+                    sqlx::query("PRAGMA wal_autocheckpoint = 0").execute(&mut *conn).await?;
                     Ok(())
                 })
             });
         }
         let pool = options.connect(&url).await?;
-        let writer = sqlite.then(|| std::sync::Arc::new(writer::Writer::start(pool.clone())));
+        let writer = Some(std::sync::Arc::new(writer::Writer::start(pool.clone(), sqlite)));
         let mut store = Store { pool, sqlite, link_key: Default::default(), writer };
         store.migrate().await?;
         store.link_key = std::sync::Arc::new(store.secret("links").await?);
