@@ -374,7 +374,11 @@ impl<'f> RowChecker<'f> {
     /// Which top-level questions apply to this row, in form order, judged as the check judges
     /// them (each question sees the answers cleaned before it). Cleans `values` like `check`.
     pub fn relevance(&self, values: &mut [String]) -> Vec<bool> {
-        let mut errors = Vec::new();
+        self.relevance_and_errors(values, &mut Vec::new())
+    }
+
+    /// [`relevance`](Self::relevance) and the check's errors from the same pass.
+    pub fn relevance_and_errors(&self, values: &mut [String], errors: &mut Vec<RowError>) -> Vec<bool> {
         let mut dropped = Vec::new();
         let mut out = vec![false; self.form.questions.len()];
         for (i, applies) in out.iter_mut().enumerate() {
@@ -394,7 +398,7 @@ impl<'f> RowChecker<'f> {
                 q.group_indices.iter().all(|&g| holds(&self.group_relevant[g], &env))
                     && holds(&self.bound[i].relevant, &env)
             };
-            self.step(i, values, None, &mut errors, 0, &mut dropped);
+            self.step(i, values, None, errors, 0, &mut dropped);
         }
         out
     }

@@ -50,7 +50,6 @@ pub use staff::{Role, SESSION_SECONDS, Session, User};
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
-    sqlite: bool,
     /// Personal links are HMACs of the participant's id under this key (so that invitations
     /// and reminders can carry the same link); the database stores only their SHA-256.
     link_key: std::sync::Arc<String>,
@@ -87,11 +86,16 @@ pub fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
+/// `n` random bytes from the operating system.
+pub fn random_bytes(n: usize) -> Vec<u8> {
+    let mut buf = vec![0u8; n];
+    getrandom::fill(&mut buf).expect("the operating system provides random bytes");
+    buf
+}
+
 /// `bytes` random bytes from the operating system, as hex.
 pub fn random_hex(bytes: usize) -> String {
-    let mut buf = vec![0u8; bytes];
-    getrandom::fill(&mut buf).expect("the operating system provides random bytes");
-    buf.iter().map(|b| format!("{b:02x}")).collect()
+    random_bytes(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Links and session cookies are stored only as their SHA-256: a copy of the `participants` or
@@ -199,7 +203,7 @@ impl Store {
         }
         let pool = options.connect(&url).await?;
         let writer = Some(std::sync::Arc::new(writer::Writer::start(pool.clone(), sqlite)));
-        let mut store = Store { pool, sqlite, link_key: Default::default(), writer };
+        let mut store = Store { pool, link_key: Default::default(), writer };
         store.migrate().await?;
         store.link_key = std::sync::Arc::new(store.secret("links").await?);
         Ok(store)
@@ -210,11 +214,7 @@ impl Store {
     pub async fn admin(url: &str) -> Result<Store> {
         install_default_drivers();
         let pool = AnyPoolOptions::new().max_connections(1).connect(url).await?;
-        Ok(Store { pool, sqlite: url.starts_with("sqlite:"), link_key: Default::default(), writer: None })
-    }
-
-    pub fn is_sqlite(&self) -> bool {
-        self.sqlite
+        Ok(Store { pool, link_key: Default::default(), writer: None })
     }
 
     async fn migrate(&self) -> Result<()> {

@@ -11,7 +11,7 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use mamori_store::{AuditEntry, Role, User};
+use mamori_store::{AuditEntry, Role, User, random_hex};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
@@ -22,21 +22,30 @@ pub const LOGIN_WINDOW: i64 = 15 * 60;
 
 /// Hashes a password with argon2id (the crate's defaults: 19 MiB, 2 passes), with a random salt.
 pub fn hash_password(password: &str) -> String {
-    let mut salt = [0u8; 16];
-    getrandom_fill(&mut salt);
-    let salt = SaltString::encode_b64(&salt).expect("16 bytes make a valid salt");
+    let salt = SaltString::encode_b64(&mamori_store::random_bytes(16)).expect("16 bytes make a valid salt");
     Argon2::default().hash_password(password.as_bytes(), &salt).expect("argon2 hashes any password").to_string()
 }
 
-fn getrandom_fill(buf: &mut [u8]) {
-    let hex = mamori_store::random_hex(buf.len());
-    for (i, b) in buf.iter_mut().enumerate() {
-        *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).expect("random_hex gives hex");
-    }
+/// Hashing costs tens of milliseconds of CPU: done off the async workers, so respondents'
+/// requests on the same process do not wait behind a sign-in.
+pub async fn hash_password_off_thread(password: String) -> String {
+    tokio::task::spawn_blocking(move || hash_password(&password)).await.expect("hashing does not panic")
 }
 
-fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+/// Checks a password against a stored hash (off the async workers). With no stored hash (an
+/// unknown login name) it checks against a hash made once at start, so the answer takes as
+/// long either way and timing does not tell which login names exist.
+async fn verify_password(password: String, hash: Option<String>) -> bool {
+    static UNKNOWN_USER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    tokio::task::spawn_blocking(move || {
+        let known = hash.is_some();
+        let hash = hash.unwrap_or_else(|| UNKNOWN_USER.get_or_init(|| hash_password(&random_hex(16))).clone());
+        let ok =
+            PasswordHash::new(&hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok());
+        known && ok
+    })
+    .await
+    .expect("verifying does not panic")
 }
 
 /// A signed-in member of the survey office. As an extractor it refuses anonymous requests:
@@ -234,14 +243,8 @@ async fn login(
         Ok(found) => found,
         Err(e) => return unavailable(e),
     };
-    // A missing user costs a hash too, so timing does not tell which login names exist.
-    let ok = match &found {
-        Some((user, hash)) => verify_password(&c.password, hash) && user.active,
-        None => {
-            let _ = verify_password(&c.password, DUMMY_HASH);
-            false
-        }
-    };
+    let stored = found.as_ref().map(|(_, hash)| hash.clone());
+    let ok = verify_password(c.password.clone(), stored).await && found.as_ref().is_some_and(|(u, _)| u.active);
     let user = match (ok, found) {
         (true, Some((user, _))) => user,
         _ => {
@@ -268,10 +271,6 @@ async fn login(
     );
     ([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response()
 }
-
-/// An argon2id hash of a random password, checked against when the login name is unknown.
-const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2L4Sq6mTybfZ9WQvUFg1m9V7fsBmJ1yCAFQ1L6QDcPQ";
 
 #[derive(Deserialize)]
 struct Token {

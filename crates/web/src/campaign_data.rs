@@ -6,10 +6,19 @@ use mamori_dataset::{ReadOptions, Responses, read_responses};
 use mamori_form::{Form, QuestionType};
 use mamori_store::StoredResponse;
 
+/// The questions with a column of their own in exports, in form order: every question that
+/// takes an answer outside a repeat (the respondent pages ask no repeats: one page per
+/// top-level group).
+pub fn exported_questions(form: &Form) -> Vec<&mamori_form::Question> {
+    let in_repeat = |q: &mamori_form::Question| {
+        q.group_indices.iter().any(|&g| form.groups[g].kind == mamori_form::GroupKind::Repeat)
+    };
+    form.questions.iter().filter(|q| q.kind != QuestionType::Note && !in_repeat(q)).collect()
+}
+
 /// The responses as CSV (UTF-8, with `_id` = the participant's id), one row each.
 pub fn to_csv(form: &Form, responses: &[(String, StoredResponse)]) -> String {
-    let questions: Vec<&mamori_form::Question> =
-        form.questions.iter().filter(|q| q.kind != QuestionType::Note && to_csv_includes(form, q)).collect();
+    let questions = exported_questions(form);
     let mut writer = csv::WriterBuilder::new().from_writer(Vec::new());
     let mut header = vec!["_id"];
     header.extend(questions.iter().map(|q| q.name.as_str()));
@@ -20,12 +29,6 @@ pub fn to_csv(form: &Form, responses: &[(String, StoredResponse)]) -> String {
         writer.write_record(&record).expect("writing to memory");
     }
     String::from_utf8(writer.into_inner().expect("writing to memory")).expect("CSV of UTF-8 text is UTF-8")
-}
-
-/// Whether a question has a column of its own: the respondent pages ask no repeats (one page
-/// per top-level group), so every question outside a repeat.
-pub fn to_csv_includes(form: &Form, q: &mamori_form::Question) -> bool {
-    !q.group_indices.iter().any(|&g| form.groups[g].kind == mamori_form::GroupKind::Repeat)
 }
 
 /// The responses as checked columns; a stored answer the form rejects (which submission

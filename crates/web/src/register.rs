@@ -4,7 +4,7 @@
 //! mailbox it belongs to.
 
 use crate::i18n;
-use crate::respondent::{Lang, message};
+use crate::respondent::{LINK_LIMIT, LINK_WINDOW, Lang, link_limit_key, message, too_many, wrong_link};
 use crate::routes::Table;
 use crate::security::{Client, form_token, form_token_ok};
 use crate::{AppState, Shared, questionnaire, render, unavailable};
@@ -54,28 +54,22 @@ pub async fn segment_choices(
 }
 
 async fn find(state: &AppState, client: &str, code: &str, lang: &str) -> Result<Campaign, Response> {
-    let w = i18n::words(lang);
-    let key = format!("link-ip:{client}");
-    match state.store.hits(&key, crate::respondent::LINK_WINDOW).await {
-        Ok(n) if n >= crate::respondent::LINK_LIMIT => {
-            return Err(message(state, lang, StatusCode::TOO_MANY_REQUESTS, w.too_many, w.too_many_text));
-        }
-        Ok(_) => {}
-        Err(e) => return Err(unavailable(e)),
+    let key = link_limit_key(client);
+    if state.store.hits(&key, LINK_WINDOW).await.map_err(unavailable)? >= LINK_LIMIT {
+        return Err(too_many(state, lang));
     }
     let found = if code.len() == 32 && code.bytes().all(|b| b.is_ascii_hexdigit()) {
         state.store.campaign_by_registration(code).await.map_err(unavailable)?
     } else {
         None
     };
-    let now = mamori_store::now();
     match found {
-        Some(c) if !c.is_closed(now) => Ok(c),
-        Some(_) => Err(message(state, lang, StatusCode::FORBIDDEN, w.closed, w.closed_text)),
-        None => {
-            state.store.hit(&key, crate::respondent::LINK_WINDOW).await.map_err(unavailable)?;
-            Err(message(state, lang, StatusCode::NOT_FOUND, w.not_found, w.not_found_text))
+        Some(c) if !c.is_closed(mamori_store::now()) => Ok(c),
+        Some(_) => {
+            let w = i18n::words(lang);
+            Err(message(state, lang, StatusCode::FORBIDDEN, w.closed, w.closed_text))
         }
+        None => Err(wrong_link(state, &key, lang).await),
     }
 }
 
@@ -187,7 +181,7 @@ async fn register(
     }
     match state.store.hit(&format!("register-ip:{client}"), 3600).await {
         Ok(n) if n > REGISTER_LIMIT => {
-            return message(&state, l, StatusCode::TOO_MANY_REQUESTS, w.too_many, w.too_many_text);
+            return too_many(&state, l);
         }
         Ok(_) => {}
         Err(e) => return unavailable(e),

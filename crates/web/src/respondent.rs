@@ -11,7 +11,7 @@ use axum::Form as Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use mamori_form::answers::RowChecker;
+use mamori_form::answers::{RowChecker, RowError};
 use mamori_form::{Answers, Form, QuestionType, check_answers};
 use mamori_store::{Campaign, Participant, StoredResponse};
 use minijinja::context;
@@ -126,6 +126,31 @@ pub(crate) fn language_links() -> Vec<LanguageLink> {
     vec![LanguageLink { code: "ja", name: "日本語" }, LanguageLink { code: "en", name: "English" }]
 }
 
+/// The language switch of a campaign's pages: only the languages it offers.
+fn campaign_language_links(campaign: &Campaign) -> Vec<LanguageLink> {
+    language_links().into_iter().filter(|l| campaign.settings.languages.iter().any(|c| c == l.code)).collect()
+}
+
+/// The rate-limit key for an address's wrong links (personal links and registration codes).
+pub(crate) fn link_limit_key(client: &str) -> String {
+    format!("link-ip:{client}")
+}
+
+/// The page for an address that has tried too many wrong links.
+pub(crate) fn too_many(state: &AppState, code: &str) -> Response {
+    let w = i18n::words(code);
+    message(state, code, StatusCode::TOO_MANY_REQUESTS, w.too_many, w.too_many_text)
+}
+
+/// Counts a wrong link against the address and answers "not found".
+pub(crate) async fn wrong_link(state: &AppState, limit_key: &str, code: &str) -> Response {
+    if let Err(e) = state.store.hit(limit_key, LINK_WINDOW).await {
+        return unavailable(e);
+    }
+    let w = i18n::words(code);
+    message(state, code, StatusCode::NOT_FOUND, w.not_found, w.not_found_text)
+}
+
 /// Finds the participant, campaign, form and stored answers for a link, or the page to show
 /// instead (the same "not found" for a wrong link as for any other: nothing to learn from it).
 /// An address that has tried too many wrong links is refused for a while.
@@ -136,19 +161,14 @@ pub(crate) async fn load(
     lang: Option<String>,
 ) -> Result<Context, Response> {
     let fallback_code = if lang.as_deref() == Some("en") { "en" } else { "ja" };
-    let limit_key = format!("link-ip:{client}");
+    let limit_key = link_limit_key(client);
     let well_formed = token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit());
     let link = state.store.link(well_formed.then_some(token), &limit_key, LINK_WINDOW).await.map_err(unavailable)?;
     if link.misses >= LINK_LIMIT {
-        let w = i18n::words(fallback_code);
-        return Err(message(state, fallback_code, StatusCode::TOO_MANY_REQUESTS, w.too_many, w.too_many_text));
+        return Err(too_many(state, fallback_code));
     }
     let Some((participant, campaign, response)) = link.found else {
-        if let Err(e) = state.store.hit(&limit_key, LINK_WINDOW).await {
-            return Err(unavailable(e));
-        }
-        let w = i18n::words(fallback_code);
-        return Err(message(state, fallback_code, StatusCode::NOT_FOUND, w.not_found, w.not_found_text));
+        return Err(wrong_link(state, &limit_key, fallback_code).await);
     };
     let questionnaire = questionnaire(state, &campaign).await?;
     let code = match lang.as_deref() {
@@ -174,10 +194,21 @@ pub(crate) async fn load(
 
 /// Which questions apply, given the answers so far.
 fn relevance(questionnaire: &Questionnaire, answers: &BTreeMap<String, String>) -> Vec<bool> {
+    judge(questionnaire, "", answers).0
+}
+
+/// Which questions apply, and the answers' errors (messages in `language`), in one pass.
+fn judge(
+    questionnaire: &Questionnaire,
+    language: &str,
+    answers: &BTreeMap<String, String>,
+) -> (Vec<bool>, Vec<RowError>) {
     let form = questionnaire.form;
     let mut values: Vec<String> =
         form.questions.iter().map(|q| answers.get(&q.name).cloned().unwrap_or_default()).collect();
-    questionnaire.checker("").relevance(&mut values)
+    let mut errors = Vec::new();
+    let relevant = questionnaire.checker(language).relevance_and_errors(&mut values, &mut errors);
+    (relevant, errors)
 }
 
 fn shown(form: &Form, q: usize, relevant: &[bool]) -> bool {
@@ -255,11 +286,11 @@ fn page_view(
     csrf: &str,
     page: usize,
     answers: &BTreeMap<String, String>,
+    relevant: &[bool],
     errors: &BTreeMap<String, String>,
 ) -> minijinja::Value {
     let form = ctx.questionnaire.form;
     let lang = ctx.language.as_str();
-    let relevant = relevance(&ctx.questionnaire, answers);
     let text = |t: &mamori_form::model::Translated, fallback: &str| form.text(t, lang).unwrap_or(fallback).to_string();
     let mut questions = Vec::new();
     let mut error_list = Vec::new();
@@ -284,7 +315,7 @@ fn page_view(
             });
         }
         questions.push(QuestionView {
-            hidden: !shown(form, q, &relevant),
+            hidden: !shown(form, q, relevant),
             name: question.name.clone(),
             kind: question.kind.as_str(),
             label,
@@ -309,19 +340,20 @@ fn page_view(
         .map(|g| text(&form.groups[g].label, &form.groups[g].name))
         .unwrap_or_default();
     context! {
-        lang => ctx.code, title => form.title, form_title => form.title, t => ctx.words(), languages => language_links(),
+        lang => ctx.code, title => form.title, form_title => form.title, t => ctx.words(),
+        languages => campaign_language_links(&ctx.campaign),
         token, csrf, page_number => page + 1, page_count => ctx.questionnaire.pages.len(), page_title,
         questions, errors => error_list, submitted => ctx.submitted(),
     }
 }
 
 /// The page's index for its 1-based number in the URL, or the "not found" page.
-fn page_index(state: &AppState, ctx: &Context, page: usize) -> Result<usize, Box<Response>> {
+fn page_index(state: &AppState, ctx: &Context, page: usize) -> Result<usize, Response> {
     if page >= 1 && page <= ctx.questionnaire.pages.len() {
         return Ok(page - 1);
     }
     let w = ctx.words();
-    Err(Box::new(message(state, &ctx.code, StatusCode::NOT_FOUND, w.not_found, w.not_found_text)))
+    Err(message(state, &ctx.code, StatusCode::NOT_FOUND, w.not_found, w.not_found_text))
 }
 
 async fn show_page(
@@ -336,45 +368,37 @@ async fn show_page(
     };
     let page = match page_index(&state, &ctx, page) {
         Ok(p) => p,
-        Err(not_found) => return *not_found,
+        Err(not_found) => return not_found,
     };
     if ctx.closed() {
         return Redirect::to(&url(&token, "/review", &ctx.code)).into_response();
     }
     let csrf = hmac(&state.csrf_key, &ctx.participant.id);
-    render(
-        &state,
-        "page.html",
-        page_view(&ctx, &token, &csrf, page, &ctx.response.answers, &BTreeMap::new()),
-        StatusCode::OK,
-    )
+    let relevant = relevance(&ctx.questionnaire, &ctx.response.answers);
+    let view = page_view(&ctx, &token, &csrf, page, &ctx.response.answers, &relevant, &BTreeMap::new());
+    render(&state, "page.html", view, StatusCode::OK)
 }
 
-/// Errors of the questions shown on `page`, by question name, in the respondent's language.
-fn page_errors(ctx: &Context, page: usize, answers: &BTreeMap<String, String>) -> BTreeMap<String, String> {
-    let form = ctx.questionnaire.form;
-    let mut values: Vec<String> =
-        form.questions.iter().map(|q| answers.get(&q.name).cloned().unwrap_or_default()).collect();
-    let (mut errors, mut dropped) = (Vec::new(), Vec::new());
-    ctx.questionnaire.checker(&ctx.language).check(&mut values, &mut errors, &mut dropped);
+/// The errors of `page`'s questions, by question name.
+fn page_errors(ctx: &Context, page: usize, errors: Vec<RowError>) -> BTreeMap<String, String> {
     let on_page = &ctx.questionnaire.pages[page].questions;
     errors
         .into_iter()
         .filter(|e| on_page.contains(&e.question))
-        .map(|e| (form.questions[e.question].name.clone(), e.message))
+        .map(|e| (ctx.questionnaire.form.questions[e.question].name.clone(), e.message))
         .collect()
 }
 
 /// Every post must carry this participant's CSRF token and arrive before the close date;
 /// returns the token for the page to carry on, or the page refusing the post.
-fn accept_post(state: &AppState, ctx: &Context, fields: &[(String, String)]) -> Result<String, Box<Response>> {
+fn accept_post(state: &AppState, ctx: &Context, fields: &[(String, String)]) -> Result<String, Response> {
     let w = ctx.words();
     let csrf = hmac(&state.csrf_key, &ctx.participant.id);
     if !fields.iter().any(|(k, v)| k == "_csrf" && same(v, &csrf)) {
-        return Err(Box::new(message(state, &ctx.code, StatusCode::FORBIDDEN, w.forbidden, w.forbidden_text)));
+        return Err(message(state, &ctx.code, StatusCode::FORBIDDEN, w.forbidden, w.forbidden_text));
     }
     if ctx.closed() {
-        return Err(Box::new(message(state, &ctx.code, StatusCode::FORBIDDEN, w.closed, w.closed_text)));
+        return Err(message(state, &ctx.code, StatusCode::FORBIDDEN, w.closed, w.closed_text));
     }
     Ok(csrf)
 }
@@ -409,8 +433,8 @@ async fn page_post(
     fields: &[(String, String)],
 ) -> Result<(Context, usize, String), Response> {
     let ctx = load(state, client, token, lang.lang).await?;
-    let page = page_index(state, &ctx, page).map_err(|r| *r)?;
-    let csrf = accept_post(state, &ctx, fields).map_err(|r| *r)?;
+    let page = page_index(state, &ctx, page)?;
+    let csrf = accept_post(state, &ctx, fields)?;
     Ok((ctx, page, csrf))
 }
 
@@ -456,27 +480,21 @@ async fn save_page(
         return (StatusCode::SERVICE_UNAVAILABLE, "the answers could not be saved; please try again").into_response();
     }
     let go = fields.iter().find(|(k, _)| k == "_go").map_or("next", |(_, v)| v.as_str());
-    let relevant = relevance(&ctx.questionnaire, &answers);
+    let (relevant, errors) = judge(&ctx.questionnaire, &ctx.language, &answers);
     match go {
         "back" => {
             let to = next_page(&ctx.questionnaire, &relevant, page, -1).unwrap_or(0);
             Redirect::to(&url(&token, &format!("/p/{}", to + 1), &ctx.code)).into_response()
         }
-        "save" => render(
-            &state,
-            "page.html",
-            page_view(&ctx, &token, &csrf, page, &answers, &BTreeMap::new()),
-            StatusCode::OK,
-        ),
+        "save" => {
+            let view = page_view(&ctx, &token, &csrf, page, &answers, &relevant, &BTreeMap::new());
+            render(&state, "page.html", view, StatusCode::OK)
+        }
         _ => {
-            let errors = page_errors(&ctx, page, &answers);
+            let errors = page_errors(&ctx, page, errors);
             if !errors.is_empty() {
-                return render(
-                    &state,
-                    "page.html",
-                    page_view(&ctx, &token, &csrf, page, &answers, &errors),
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                );
+                let view = page_view(&ctx, &token, &csrf, page, &answers, &relevant, &errors);
+                return render(&state, "page.html", view, StatusCode::UNPROCESSABLE_ENTITY);
             }
             match next_page(&ctx.questionnaire, &relevant, page, 1) {
                 Some(to) => Redirect::to(&url(&token, &format!("/p/{}", to + 1), &ctx.code)).into_response(),
@@ -586,7 +604,8 @@ fn review_view(ctx: &Context, token: &str, csrf: &str, with_errors: bool) -> min
         Vec::new()
     };
     context! {
-        lang => ctx.code, title => form.title, form_title => form.title, t => w, languages => language_links(),
+        lang => ctx.code, title => form.title, form_title => form.title, t => w,
+        languages => campaign_language_links(&ctx.campaign),
         token, csrf, sections, errors, submitted => ctx.submitted(), closed => ctx.closed(),
     }
 }
@@ -618,7 +637,7 @@ async fn submit(
     };
     let csrf = match accept_post(&state, &ctx, &fields) {
         Ok(csrf) => csrf,
-        Err(refused) => return *refused,
+        Err(refused) => return refused,
     };
     let form = ctx.questionnaire.form;
     let checked =
@@ -663,8 +682,7 @@ async fn done(
     };
     let w = ctx.words();
     let feedback = ctx.campaign.settings.feedback_released;
-    let ctx_value =
-        context! { lang => ctx.code, title => w.thanks_title, t => w, languages => language_links(), token, feedback };
+    let ctx_value = context! { lang => ctx.code, title => w.thanks_title, t => w, languages => campaign_language_links(&ctx.campaign), token, feedback };
     render(&state, "done.html", ctx_value, StatusCode::OK)
 }
 

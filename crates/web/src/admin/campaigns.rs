@@ -259,7 +259,12 @@ pub async fn overview(
         .map(|q| (q.name.clone(), form.text(&q.label, &ja).unwrap_or(&q.name).chars().take(40).collect()))
         .collect();
     let by_question = by.by.filter(|b| segment_questions.iter().any(|(n, _)| n == b));
-    let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
+    // Segments in the order of the question's choices; answers outside them, then the
+    // participants without an answer, last.
+    let mut tallies: BTreeMap<(usize, String), Tally> = BTreeMap::new();
+    let position = |question: &str, value: &str| {
+        form.question(question).and_then(|q| q.choices.iter().position(|c| c.name == value)).unwrap_or(usize::MAX - 1)
+    };
     let mut overall = Tally { label: "全体".into(), ..Tally::default() };
     let answers: BTreeMap<String, BTreeMap<String, String>> = match &by_question {
         Some(_) => match state.store.responses_of(&id).await {
@@ -270,11 +275,13 @@ pub async fn overview(
     };
     for row in &rows {
         overall.add(row.progress);
+        let segment = &campaign.settings.segment;
+        let license = &row.participant.license;
         let (key, label) = match &by_question {
-            None => (row.participant.license.clone(), label_of(&campaign.settings.segment, &row.participant.license)),
+            None => ((position(segment, license), license.clone()), label_of(segment, license)),
             Some(question) => match answers.get(&row.participant.id).and_then(|a| a.get(question)) {
-                Some(v) => (v.clone(), label_of(question, v)),
-                None => ("\u{10FFFF}".into(), "（未回答）".into()),
+                Some(v) => ((position(question, v), v.clone()), label_of(question, v)),
+                None => ((usize::MAX, String::new()), "（未回答）".into()),
             },
         };
         tallies.entry(key).or_insert_with(|| Tally { label, ..Tally::default() }).add(row.progress);

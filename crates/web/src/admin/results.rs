@@ -137,11 +137,7 @@ pub async fn export_xlsx(State(state): State<Shared>, staff: Staff, Path(id): Pa
         Err(r) => return r,
     };
     let form = loaded.form();
-    let questions: Vec<&mamori_form::Question> = form
-        .questions
-        .iter()
-        .filter(|q| q.kind != QuestionType::Note && campaign_data::to_csv_includes(form, q))
-        .collect();
+    let questions = campaign_data::exported_questions(form);
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();
     let bold = Format::new().set_bold();
@@ -185,11 +181,19 @@ pub async fn export_xlsx(State(state): State<Shared>, staff: Staff, Path(id): Pa
 
 /// The codebook: every variable of the export with its labels, and every value with its.
 pub async fn codebook(State(state): State<Shared>, staff: Staff, Path(id): Path<String>) -> Response {
-    let loaded = match load(&state, &staff, &id).await {
-        Ok(l) => l,
+    if let Err(r) = staff.allow(&state, &[Role::Analyst]) {
+        return r;
+    }
+    let campaign = match campaign(&state, &staff, &id).await {
+        Ok(c) => c,
         Err(r) => return r,
     };
-    let form = loaded.form();
+    let q = match questionnaire(&state, &campaign).await {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    let form = q.form;
+    // A form without a language leaves its label columns empty (no fallback to another).
     let language = |code: &str| form.languages.iter().find(|l| l.contains(code)).cloned().unwrap_or_default();
     let (ja, en) = (language("(ja)"), language("(en)"));
     let text = |t: &mamori_form::model::Translated, l: &str| form.text(t, l).unwrap_or("").to_string();
@@ -204,7 +208,7 @@ pub async fn codebook(State(state): State<Shared>, staff: Staff, Path(id): Path<
         "value_label_en",
         "score",
     ]);
-    for q in form.questions.iter().filter(|q| q.kind != QuestionType::Note && campaign_data::to_csv_includes(form, q)) {
+    for q in campaign_data::exported_questions(form) {
         let _ = w.write_record([
             q.name.as_str(),
             q.kind.as_str(),
@@ -230,5 +234,5 @@ pub async fn codebook(State(state): State<Shared>, staff: Staff, Path(id): Path<
         }
     }
     let bytes = w.into_inner().unwrap_or_default();
-    download("text/csv; charset=utf-8", &format!("{}-codebook.csv", loaded.file_stem), bytes)
+    download("text/csv; charset=utf-8", &format!("{}-{}-codebook.csv", form.form_id, campaign.id), bytes)
 }

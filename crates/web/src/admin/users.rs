@@ -1,7 +1,7 @@
 //! The office's users (admin only) and the audit log (admin only, viewable and exportable).
 
 use super::download;
-use crate::auth::{Staff, hash_password};
+use crate::auth::{Staff, hash_password_off_thread};
 use crate::{Shared, unavailable};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -81,7 +81,7 @@ pub async fn create(State(state): State<Shared>, staff: Staff, axum::Form(u): ax
     if !errors.is_empty() {
         return list_page(&state, &staff, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    let hash = hash_password(&u.password);
+    let hash = hash_password_off_thread(u.password.clone()).await;
     if let Err(e) = state.store.create_user(login, u.name.trim(), role, &hash).await {
         return unavailable(e);
     }
@@ -135,7 +135,8 @@ pub async fn update(
         return unavailable(e);
     }
     if !password.is_empty() {
-        if let Err(e) = state.store.set_password(&uid, &hash_password(password)).await {
+        let hash = hash_password_off_thread(password.to_string()).await;
+        if let Err(e) = state.store.set_password(&uid, &hash).await {
             return unavailable(e);
         }
         staff.audit(&state, "user.password", "", &user.login, "", "(changed)").await;
