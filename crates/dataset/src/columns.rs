@@ -50,14 +50,6 @@ pub enum Column {
     Text(TextColumn),
 }
 
-/// A question's choice names, found by position, for fast coding of a million answers.
-pub type ChoiceCodes = mamori_form::fasthash::NameIndex;
-
-/// Choice codes for a select question, `None` for other questions.
-pub fn choice_codes(q: &Question) -> Option<ChoiceCodes> {
-    q.kind.is_select().then(|| ChoiceCodes::new(q.choices.iter().map(|c| c.name.as_str())))
-}
-
 /// The most choices a select_multiple may have, one bit each.
 pub const MAX_MULTI_CHOICES: usize = 64;
 
@@ -71,27 +63,15 @@ impl Column {
         }
     }
 
-    /// Appends a checked, normalised answer ("" = none); a select question's choices are found
-    /// in `codes` (built by [`choice_codes`]) when given, else by searching its list.
-    pub fn push_coded(&mut self, q: &Question, value: &str, codes: Option<&ChoiceCodes>) {
-        let code = |name: &str| match codes {
-            Some(index) => index.position(name).map(|i| i as u16 + 1),
-            None => q.choices.iter().position(|c| c.name == name).map(|i| i as u16 + 1),
-        };
+    /// Appends an answer checked by [`RowChecker::check_coded`](mamori_form::answers::RowChecker::check_coded):
+    /// select questions by the code it gave, the others by their cleaned text ("" = none).
+    pub fn push_checked(&mut self, value: &str, code: u64) {
         match self {
-            Column::Choice(out) => out.push(if value.is_empty() { 0 } else { code(value).unwrap_or(0) }),
-            Column::Multi(bits) => {
-                let mut set = 0u64;
-                for token in value.split_whitespace() {
-                    if let Some(k) = code(token) {
-                        set |= 1 << (k - 1);
-                    }
-                }
-                bits.push(set);
-            }
-            Column::Number(numbers) => {
-                numbers.push(if value.is_empty() { f64::NAN } else { value.parse().unwrap_or(f64::NAN) })
-            }
+            // A select_one's code is a position in its list, which the form reader keeps far
+            // below 65,536 choices.
+            Column::Choice(out) => out.push(u16::try_from(code).unwrap_or(0)),
+            Column::Multi(bits) => bits.push(code),
+            Column::Number(numbers) => numbers.push(number(value)),
             Column::Text(text) => text.push(value),
         }
     }
@@ -105,6 +85,20 @@ impl Column {
             _ => unreachable!("columns of one question have one kind"),
         }
     }
+}
+
+/// A checked number's value; NaN for no answer. Whole numbers of up to 15 digits, the usual
+/// answer, are read digit by digit (exactly: below 2^53), others by the standard parser.
+fn number(value: &str) -> f64 {
+    let (negative, digits) = match value.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, value),
+    };
+    if !digits.is_empty() && digits.len() <= 15 && digits.bytes().all(|b| b.is_ascii_digit()) {
+        let whole = digits.bytes().fold(0u64, |n, b| n * 10 + u64::from(b - b'0')) as f64;
+        return if negative { -whole } else { whole };
+    }
+    if value.is_empty() { f64::NAN } else { value.parse().unwrap_or(f64::NAN) }
 }
 
 /// Checked responses to one form, by column.

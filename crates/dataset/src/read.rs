@@ -6,6 +6,7 @@ use crate::columns::{MAX_MULTI_CHOICES, Responses};
 use mamori_form::answers::{RowChecker, RowError};
 use mamori_form::workbook::{self, Format};
 use mamori_form::{Form, GroupKind, QuestionType};
+use std::borrow::Cow;
 use std::fmt;
 
 /// A problem in a responses file, displayed as `FILE:ROW:COLUMN: message`.
@@ -76,7 +77,9 @@ pub fn read_responses(
         let importer = Importer::new(form, file_name, &header, options)?;
         let mut run = Run::new(&importer, true);
         for r in rows {
-            run.row(r.number, r.cells.iter().map(String::as_str));
+            let mut values = vec![Cow::Borrowed(""); form.questions.len()];
+            let id = importer.gather(r.cells.iter().map(|c| Cow::Borrowed(c.as_str())), &mut values);
+            run.row(r.number, &mut values, &id);
         }
         let part = run.part;
         return importer.finish(vec![part]);
@@ -179,6 +182,7 @@ fn split_records(body: &[u8], parts: usize) -> Vec<&[u8]> {
 fn run_csv(importer: &Importer, chunk: &str) -> Part {
     let mut records = crate::csvtext::Records::new(chunk);
     let mut fields = Vec::new();
+    let mut values = vec![Cow::Borrowed(""); importer.form.questions.len()];
     let mut run = Run::new(importer, false);
     let mut index = 0;
     while records.next_record(&mut fields) {
@@ -186,7 +190,8 @@ fn run_csv(importer: &Importer, chunk: &str) -> Part {
         if fields.iter().all(|c| c.trim().is_empty()) {
             continue; // blank lines, as Excel leaves at the end
         }
-        run.row(index, fields.iter().map(|c| c.as_ref()));
+        let id = importer.gather(fields.drain(..), &mut values);
+        run.row(index, &mut values, &id);
     }
     run.part.records = index;
     run.part
@@ -208,8 +213,6 @@ struct Importer<'f> {
     checker: RowChecker<'f>,
     /// For each question, the file column holding it.
     column_of: Vec<Option<usize>>,
-    /// For each select question, its choice codes.
-    codes: Vec<Option<crate::columns::ChoiceCodes>>,
     skip_invalid: bool,
 }
 
@@ -217,7 +220,8 @@ struct Importer<'f> {
 struct Run<'i, 'f> {
     importer: &'i Importer<'f>,
     part: Part,
-    values: Vec<String>,
+    /// The checker's code for each question's answer.
+    codes: Vec<u64>,
     row_errors: Vec<RowError>,
     dropped: Vec<usize>,
 }
@@ -235,34 +239,25 @@ impl<'i, 'f> Run<'i, 'f> {
                 records: 0,
                 absolute,
             },
-            values: vec![String::new(); importer.form.questions.len()],
+            codes: vec![0; importer.form.questions.len()],
             row_errors: Vec::new(),
             dropped: Vec::new(),
         }
     }
 
-    fn row<'c>(&mut self, row: usize, cells: impl Iterator<Item = &'c str>) {
+    /// Checks one row's answers (`values`, by question, as [`Importer::gather`] left them) and
+    /// stores them if they are valid.
+    fn row(&mut self, row: usize, values: &mut [Cow<'_, str>], id: &str) {
         let imp = self.importer;
         self.part.records = self.part.records.max(row);
-        for v in self.values.iter_mut() {
-            v.clear();
-        }
-        let mut id = String::new();
-        for (c, cell) in cells.enumerate() {
-            match imp.targets.get(c) {
-                Some(Target::Question(q)) => self.values[*q].push_str(cell),
-                Some(Target::Id) => id.push_str(cell.trim()),
-                _ => {}
-            }
-        }
-        imp.checker.check(&mut self.values, &mut self.row_errors, &mut self.dropped);
+        imp.checker.check_coded(values, &mut self.codes, &mut self.row_errors, &mut self.dropped);
         self.dropped.clear();
         if !self.row_errors.is_empty() {
             for e in self.row_errors.drain(..) {
                 let column = imp.column_of[e.question]
                     .map_or_else(|| imp.form.questions[e.question].name.clone(), |c| imp.header[c].clone());
                 // An invalid answer is left as given, so the message can quote it.
-                let given = self.values[e.question].trim();
+                let given = values[e.question].trim();
                 let message = if given.is_empty() { e.message } else { format!("'{given}': {}", e.message) };
                 self.part.errors.push(InputError {
                     file: imp.file.clone(),
@@ -274,12 +269,12 @@ impl<'i, 'f> Run<'i, 'f> {
             self.part.skipped_rows += 1;
             return;
         }
-        for (q, value) in self.values.iter().enumerate() {
-            self.part.responses.columns[q].push_coded(&imp.form.questions[q], value, imp.codes[q].as_ref());
+        for ((column, value), &code) in self.part.responses.columns.iter_mut().zip(values.iter()).zip(&self.codes) {
+            column.push_checked(value, code);
         }
         self.part.responses.rows.push(row);
         if let Some(ids) = &mut self.part.responses.ids {
-            ids.push(&id);
+            ids.push(id);
         }
     }
 }
@@ -373,9 +368,30 @@ impl<'f> Importer<'f> {
             targets,
             checker,
             column_of,
-            codes: form.questions.iter().map(crate::columns::choice_codes).collect(),
             skip_invalid: options.skip_invalid,
         })
+    }
+
+    /// Puts a record's cells where the checker wants them: `values[q]` answers question `q`
+    /// ("" for questions without a column). Returns the `_id` cell.
+    fn gather<'c>(&self, cells: impl Iterator<Item = Cow<'c, str>>, values: &mut [Cow<'c, str>]) -> Cow<'c, str> {
+        for v in values.iter_mut() {
+            *v = Cow::Borrowed("");
+        }
+        let mut id = Cow::Borrowed("");
+        for (c, cell) in cells.enumerate() {
+            match self.targets.get(c) {
+                Some(Target::Question(q)) => values[*q] = cell,
+                Some(Target::Id) => {
+                    id = match cell {
+                        Cow::Borrowed(text) => Cow::Borrowed(text.trim()),
+                        Cow::Owned(text) => Cow::Owned(text.trim().to_string()),
+                    }
+                }
+                _ => {}
+            }
+        }
+        id
     }
 
     fn finish(&self, parts: Vec<Part>) -> Result<Loaded, Vec<InputError>> {

@@ -162,18 +162,54 @@ pub struct RowChecker<'f> {
     today: Option<i64>,
 }
 
+/// One answer of a row being checked: owned text (pages, [`check_answers`]) or text borrowed
+/// from a file being imported, so that an import copies none of the answers it keeps as given.
+pub trait AnswerSlot: AsRef<str> {
+    /// Replaces the answer with itself without surrounding white space.
+    fn trim_in_place(&mut self);
+    fn clear(&mut self);
+    fn set(&mut self, value: String);
+}
+
+impl AnswerSlot for String {
+    fn trim_in_place(&mut self) {
+        *self = self.trim().to_string();
+    }
+    fn clear(&mut self) {
+        String::clear(self);
+    }
+    fn set(&mut self, value: String) {
+        *self = value;
+    }
+}
+
+impl AnswerSlot for Cow<'_, str> {
+    fn trim_in_place(&mut self) {
+        match self {
+            Cow::Borrowed(s) => *s = s.trim(),
+            Cow::Owned(s) => *s = s.trim().to_string(),
+        }
+    }
+    fn clear(&mut self) {
+        *self = Cow::Borrowed("");
+    }
+    fn set(&mut self, value: String) {
+        *self = Cow::Owned(value);
+    }
+}
+
 /// What expressions see: a row's answers by index; inside a repeat instance, the instance's
 /// answers first, then the enclosing row's.
-struct RowEnv<'a> {
+struct RowEnv<'a, V> {
     index: &'a FnvMap<&'a str, usize>,
-    local: &'a [String],
-    outer: Option<&'a [String]>,
+    local: &'a [V],
+    outer: Option<&'a [V]>,
     scope: Option<&'a [Option<usize>]>,
     current: &'a str,
     today: Option<i64>,
 }
 
-impl Env for RowEnv<'_> {
+impl<V: AsRef<str>> Env for RowEnv<'_, V> {
     fn value(&self, name: &str) -> Option<&str> {
         let &i = self.index.get(name)?;
         Some(self.slot(i))
@@ -183,7 +219,7 @@ impl Env for RowEnv<'_> {
             (Some(outer), Some(scope)) if scope[i].is_none() => outer,
             _ => self.local,
         };
-        values.get(i).map_or("", String::as_str)
+        values.get(i).map_or("", AsRef::as_ref)
     }
     fn current(&self) -> &str {
         self.current
@@ -195,7 +231,7 @@ impl Env for RowEnv<'_> {
 
 /// What a choice filter sees: bare names are the choice's columns, `${}` the answers.
 struct ChoiceScope<'a> {
-    answers: &'a RowEnv<'a>,
+    answers: &'a dyn Env,
     choice: &'a Choice,
 }
 
@@ -223,15 +259,20 @@ impl Env for ChoiceScope<'_> {
 /// a survey are like this, and a million-row import checks each of them a million times.
 enum Quick {
     Choice { required: bool, codes: NameIndex },
+    Multiple { required: bool, codes: NameIndex },
     Text { required: bool },
 }
 
-enum QuickResult {
-    Keep,
+/// A quick check's verdict; the `u64` is the answer's code (see [`RowChecker::check_coded`]).
+enum QuickResult<'r> {
+    Keep(u64),
     Clear,
-    Trimmed,
+    Trimmed(u64),
+    /// A selection rewritten in its normal form (single spaces, no repeats).
+    Set(String, u64),
     Required,
-    NotInList,
+    /// This choice name is not in the list.
+    NotInList(&'r str),
 }
 
 impl Quick {
@@ -253,32 +294,71 @@ impl Quick {
             QuestionType::SelectOne => {
                 Some(Quick::Choice { required, codes: NameIndex::new(q.choices.iter().map(|c| c.name.as_str())) })
             }
+            QuestionType::SelectMultiple => {
+                Some(Quick::Multiple { required, codes: NameIndex::new(q.choices.iter().map(|c| c.name.as_str())) })
+            }
             QuestionType::Text => Some(Quick::Text { required }),
             _ => None,
         }
     }
 
-    fn check(&self, raw: &str) -> QuickResult {
+    fn check<'r>(&self, raw: &'r str) -> QuickResult<'r> {
         let trimmed = trim(raw);
         let required = match self {
-            Quick::Choice { required, .. } | Quick::Text { required } => *required,
+            Quick::Choice { required, .. } | Quick::Multiple { required, .. } | Quick::Text { required } => *required,
         };
         if trimmed.is_empty() {
             return if required {
                 QuickResult::Required
             } else if raw.is_empty() {
-                QuickResult::Keep
+                QuickResult::Keep(0)
             } else {
                 QuickResult::Clear
             };
         }
-        if let Quick::Choice { codes, .. } = self
-            && codes.position(trimmed).is_none()
-        {
-            return QuickResult::NotInList;
-        }
-        if trimmed.len() == raw.len() { QuickResult::Keep } else { QuickResult::Trimmed }
+        let code = match self {
+            Quick::Text { .. } => 0,
+            Quick::Choice { codes, .. } => match codes.position(trimmed) {
+                Some(k) => k as u64 + 1,
+                None => return QuickResult::NotInList(trimmed),
+            },
+            Quick::Multiple { codes, .. } => {
+                let mut bits = 0u64;
+                let (mut tokens, mut letters, mut repeated) = (0, 0, false);
+                for token in trimmed.split_whitespace() {
+                    let Some(k) = codes.position(token) else { return QuickResult::NotInList(token) };
+                    let bit = selection_bit(k);
+                    repeated |= bits & bit != 0;
+                    bits |= bit;
+                    tokens += 1;
+                    letters += token.len();
+                }
+                // Single spaces and no repeats: the answer is already in its normal form.
+                if repeated || letters + tokens - 1 != trimmed.len() {
+                    return QuickResult::Set(normal_selection(trimmed), bits);
+                }
+                bits
+            }
+        };
+        if trimmed.len() == raw.len() { QuickResult::Keep(code) } else { QuickResult::Trimmed(code) }
     }
+}
+
+/// The bit standing for the choice at `position` in a select_multiple's code; choices past the
+/// 64th have none (an import refuses such questions; pages do not use the codes).
+fn selection_bit(position: usize) -> u64 {
+    if position < 64 { 1 << position } else { 0 }
+}
+
+/// The chosen names once each, in the order first given, separated by single spaces.
+fn normal_selection(raw: &str) -> String {
+    let mut picked: Vec<&str> = Vec::new();
+    for token in raw.split_whitespace() {
+        if !picked.contains(&token) {
+            picked.push(token);
+        }
+    }
+    picked.join(" ")
 }
 
 /// A question's expressions bound to question indices (see `Expression::bind`).
@@ -371,6 +451,26 @@ impl<'f> RowChecker<'f> {
         }
     }
 
+    /// As [`check`](Self::check), for an import: the answers may borrow from the file, and each
+    /// select question's answer comes back as a code in `codes[i]`, so that the importer need
+    /// not look the choices up again — for select_one the chosen choice's 1-based position,
+    /// for select_multiple a bit per chosen choice (bit k = the (k+1)-th choice, up to 64);
+    /// 0 when unanswered and for other questions. Codes of invalid answers are 0.
+    pub fn check_coded<V: AnswerSlot>(
+        &self,
+        values: &mut [V],
+        codes: &mut [u64],
+        errors: &mut Vec<RowError>,
+        dropped: &mut Vec<usize>,
+    ) {
+        let first = errors.len();
+        for (i, code) in codes.iter_mut().enumerate().take(self.form.questions.len()) {
+            if !self.in_repeat[i] {
+                *code = self.step(i, values, None, errors, first, dropped);
+            }
+        }
+    }
+
     /// Which top-level questions apply to this row, in form order, judged as the check judges
     /// them (each question sees the answers cleaned before it). Cleans `values` like `check`.
     pub fn relevance(&self, values: &mut [String]) -> Vec<bool> {
@@ -419,21 +519,24 @@ impl<'f> RowChecker<'f> {
         }
     }
 
-    fn step(
+    /// Checks question `i` of the row, cleaning its answer in place; returns the answer's code
+    /// (see [`check_coded`](Self::check_coded)).
+    fn step<V: AnswerSlot>(
         &self,
         i: usize,
-        values: &mut [String],
-        outer: Option<&[String]>,
+        values: &mut [V],
+        outer: Option<&[V]>,
         errors: &mut Vec<RowError>,
         first_error: usize,
         dropped: &mut Vec<usize>,
-    ) {
+    ) -> u64 {
         if let Some(quick) = &self.quick[i] {
-            match quick.check(&values[i]) {
-                QuickResult::Keep => {}
-                QuickResult::Clear => values[i].clear(),
-                QuickResult::Trimmed => values[i] = values[i].trim().to_string(),
-                QuickResult::Required => errors.push(RowError {
+            let verdict = match quick.check(values[i].as_ref()) {
+                QuickResult::Keep(code) => return code,
+                QuickResult::Trimmed(code) => Ok((None, code)),
+                QuickResult::Set(value, code) => Ok((Some(value), code)),
+                QuickResult::Clear => Err(None),
+                QuickResult::Required => Err(Some(RowError {
                     question: i,
                     kind: AnswerErrorKind::Required,
                     message: self.message(
@@ -441,43 +544,89 @@ impl<'f> RowChecker<'f> {
                         "この質問は回答必須です。",
                         "This question requires an answer.",
                     ),
-                }),
-                QuickResult::NotInList => {
-                    let name = values[i].trim();
-                    let message = if self.english {
-                        format!("'{name}' is not one of the choices.")
-                    } else {
-                        format!("「{name}」は選択肢にありません。")
-                    };
-                    errors.push(RowError { question: i, kind: AnswerErrorKind::NotInList, message });
+                })),
+                QuickResult::NotInList(name) => Err(Some(RowError {
+                    question: i,
+                    kind: AnswerErrorKind::NotInList,
+                    message: self.not_in_list(name),
+                })),
+            };
+            return match verdict {
+                Ok((None, code)) => {
+                    values[i].trim_in_place();
+                    code
                 }
-            }
-            return;
+                Ok((Some(value), code)) => {
+                    values[i].set(value);
+                    code
+                }
+                Err(None) => {
+                    values[i].clear();
+                    0
+                }
+                Err(Some(error)) => {
+                    errors.push(error);
+                    0
+                }
+            };
         }
         let invalid = &errors[first_error..];
+        let mut code = 0;
         let visit = {
             let env = RowEnv {
                 index: &self.index,
-                local: values,
+                local: &*values,
                 outer,
                 scope: outer.map(|_| self.repeat_of.as_slice()),
                 current: "",
                 today: self.today,
             };
-            self.visit(&self.form.questions[i], &self.bound[i], &values[i], &env, invalid)
+            self.visit(&self.form.questions[i], &self.bound[i], values[i].as_ref(), &env, invalid, &mut code)
         };
         match visit {
             Visit::NotRelevant => {
-                if !values[i].trim().is_empty() {
+                if !values[i].as_ref().trim().is_empty() {
                     dropped.push(i);
                 }
                 values[i].clear();
+                0
             }
-            Visit::Set(value) => values[i] = value,
-            Visit::Clear => values[i].clear(),
-            Visit::Keep => {}
+            Visit::Set(value) => {
+                // A calculation's result: its code, if it names choices, is looked up here.
+                let code = if self.form.questions[i].kind.is_select() { self.code_of(i, &value) } else { code };
+                values[i].set(value);
+                code
+            }
+            Visit::Clear => {
+                values[i].clear();
+                0
+            }
+            Visit::Keep => code,
             // The answer stays as typed, so a page can show it again next to the error.
-            Visit::Invalid(kind, message) => errors.push(RowError { question: i, kind, message }),
+            Visit::Invalid(kind, message) => {
+                errors.push(RowError { question: i, kind, message });
+                0
+            }
+        }
+    }
+
+    /// The code of a select question's answer given as text (names not in the list count for
+    /// nothing).
+    fn code_of(&self, i: usize, value: &str) -> u64 {
+        let choices = &self.bound[i].choices;
+        match self.form.questions[i].kind {
+            QuestionType::SelectOne => choices.position(value.trim()).map_or(0, |k| k as u64 + 1),
+            _ => {
+                value.split_whitespace().filter_map(|t| choices.position(t)).fold(0, |bits, k| bits | selection_bit(k))
+            }
+        }
+    }
+
+    fn not_in_list(&self, name: &str) -> String {
+        if self.english {
+            format!("'{name}' is not one of the choices.")
+        } else {
+            format!("「{name}」は選択肢にありません。")
         }
     }
 
@@ -527,7 +676,16 @@ impl<'f> RowChecker<'f> {
 
     /// `invalid`: this row's errors so far; a constraint reading an invalid answer is not
     /// judged, so one wrong number does not also fail every check that compares with it.
-    fn visit(&self, q: &Question, b: &Bound, raw: &str, env: &RowEnv, invalid: &[RowError]) -> Visit {
+    /// `code` receives the code of a select question's valid answer.
+    fn visit<V: AsRef<str>>(
+        &self,
+        q: &Question,
+        b: &Bound,
+        raw: &str,
+        env: &RowEnv<V>,
+        invalid: &[RowError],
+        code: &mut u64,
+    ) -> Visit {
         let relevant = q.group_indices.iter().all(|&g| holds(&self.group_relevant[g], env)) && holds(&b.relevant, env);
         if !relevant {
             return Visit::NotRelevant;
@@ -555,7 +713,7 @@ impl<'f> RowChecker<'f> {
             }
             return if raw.is_empty() { Visit::Keep } else { Visit::Clear };
         }
-        let value = match self.typed(q, b, trimmed, env) {
+        let value = match self.typed(q, b, trimmed, env, code) {
             Ok(v) => v,
             Err((kind, message)) => return Visit::Invalid(kind, message),
         };
@@ -587,7 +745,8 @@ impl<'f> RowChecker<'f> {
         q: &Question,
         b: &Bound,
         raw: &'v str,
-        env: &RowEnv,
+        env: &dyn Env,
+        code: &mut u64,
     ) -> Result<Cow<'v, str>, (AnswerErrorKind, String)> {
         let type_error =
             |ja: &str, en: &str| Err((AnswerErrorKind::Type, if self.english { en } else { ja }.to_string()));
@@ -643,17 +802,19 @@ impl<'f> RowChecker<'f> {
                 }
             }
             QuestionType::SelectOne => {
-                self.choice(q, b, raw, env)?;
+                *code = self.choice(q, b, raw, env)? as u64 + 1;
                 Ok(Cow::Borrowed(raw))
             }
             QuestionType::SelectMultiple => {
                 let mut picked: Vec<&str> = Vec::new();
+                let mut bits = 0;
                 for token in raw.split_whitespace() {
-                    self.choice(q, b, token, env)?;
+                    bits |= selection_bit(self.choice(q, b, token, env)?);
                     if !picked.contains(&token) {
                         picked.push(token);
                     }
                 }
+                *code = bits;
                 // Single spaces and no repeats: the answer is already in its normal form.
                 let normal_len = picked.iter().map(|p| p.len()).sum::<usize>() + picked.len().saturating_sub(1);
                 if normal_len == raw.len() {
@@ -665,15 +826,12 @@ impl<'f> RowChecker<'f> {
         }
     }
 
-    fn choice(&self, q: &Question, b: &Bound, name: &str, env: &RowEnv) -> Result<(), (AnswerErrorKind, String)> {
-        let Some(choice) = b.choices.position(name).map(|k| &q.choices[k]) else {
-            let message = if self.english {
-                format!("'{name}' is not one of the choices.")
-            } else {
-                format!("「{name}」は選択肢にありません。")
-            };
-            return Err((AnswerErrorKind::NotInList, message));
+    /// The position of choice `name` in the question's list, if it is there and offered.
+    fn choice(&self, q: &Question, b: &Bound, name: &str, env: &dyn Env) -> Result<usize, (AnswerErrorKind, String)> {
+        let Some(position) = b.choices.position(name) else {
+            return Err((AnswerErrorKind::NotInList, self.not_in_list(name)));
         };
+        let choice = &q.choices[position];
         if let Some(filter) = &b.choice_filter {
             let scope = ChoiceScope { answers: env, choice };
             if !filter.eval_bool(&scope).unwrap_or(true) {
@@ -685,7 +843,7 @@ impl<'f> RowChecker<'f> {
                 return Err((AnswerErrorKind::FilteredOut, message));
             }
         }
-        Ok(())
+        Ok(position)
     }
 }
 

@@ -228,3 +228,55 @@ fn repeat_instances_are_checked_each_with_the_outer_answers_in_view() {
     assert!(checked.is_valid(), "{:?}", checked.errors);
     assert_eq!(checked.dropped, vec!["member"]);
 }
+
+/// An answer as an import might meet it: a choice name with stray spaces, a repeated or unknown
+/// choice, a number, or text.
+fn messy_answer() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let token = prop::sample::select(vec![
+        "mah1", "mah3", "other", "done", "prep", "na", "yes", "no", "known", "experts", "cost", "other", "nope", "7",
+        "-3", "１２", "0",
+    ]);
+    (prop::collection::vec(token, 0..4), prop::sample::select(vec!["", " ", "  ", "\u{3000}"]), any::<bool>()).prop_map(
+        |(tokens, pad, double)| {
+            let joined = tokens.join(if double { "  " } else { " " });
+            format!("{pad}{joined}{pad}")
+        },
+    )
+}
+
+proptest::proptest! {
+    /// The import's coded check cleans answers, finds errors and drops answers exactly as the
+    /// pages' check does, and its codes are the positions of the cleaned answers' choices.
+    #[test]
+    fn coded_check_agrees_with_the_plain_check(answers in proptest::collection::vec(messy_answer(), 26)) {
+        use mamori_form::answers::RowChecker;
+        use mamori_form::QuestionType;
+        use std::borrow::Cow;
+        let form = form();
+        let checker = RowChecker::new(&form, EN).on(20_000);
+        let given: Vec<String> = form.questions.iter().enumerate().map(|(i, _)| answers[i % answers.len()].clone()).collect();
+        let mut plain = given.clone();
+        let (mut plain_errors, mut plain_dropped) = (Vec::new(), Vec::new());
+        checker.check(&mut plain, &mut plain_errors, &mut plain_dropped);
+        let mut borrowed: Vec<Cow<str>> = given.iter().map(|v| Cow::Borrowed(v.as_str())).collect();
+        let mut codes = vec![u64::MAX; form.questions.len()];
+        let (mut errors, mut dropped) = (Vec::new(), Vec::new());
+        checker.check_coded(&mut borrowed, &mut codes, &mut errors, &mut dropped);
+        proptest::prop_assert_eq!(&plain_errors, &errors);
+        proptest::prop_assert_eq!(&plain_dropped, &dropped);
+        for (i, q) in form.questions.iter().enumerate() {
+            proptest::prop_assert_eq!(plain[i].as_str(), borrowed[i].as_ref(), "question {}", q.name);
+            if errors.iter().any(|e| e.question == i) {
+                continue;
+            }
+            let position = |name: &str| q.choices.iter().position(|c| c.name == name).unwrap() as u64;
+            let expected = match q.kind {
+                QuestionType::SelectOne if !plain[i].is_empty() => position(&plain[i]) + 1,
+                QuestionType::SelectMultiple => plain[i].split(' ').filter(|t| !t.is_empty()).fold(0, |b, t| b | 1 << position(t)),
+                _ => 0,
+            };
+            proptest::prop_assert_eq!(codes[i], expected, "question {} answer {:?}", q.name, plain[i]);
+        }
+    }
+}

@@ -55,12 +55,31 @@ pub enum Format {
     Pdf,
 }
 
+/// With `MAMORI_TIMINGS` set, prints how long each phase took to standard error (for
+/// `BENCHMARKS.md`: where the time of a large report goes).
+struct Phases(Option<std::time::Instant>);
+
+impl Phases {
+    fn start() -> Self {
+        Phases(std::env::var_os("MAMORI_TIMINGS").map(|_| std::time::Instant::now()))
+    }
+
+    fn done(&self, phase: &str) {
+        if let Some(start) = self.0 {
+            eprintln!("timing: {phase} done at {:.3} s", start.elapsed().as_secs_f64());
+        }
+    }
+}
+
 pub fn run(args: Report) -> ExitCode {
+    let phases = Phases::start();
     let Some(form) = super::load_form(&args.form) else { return ExitCode::FAILURE };
+    phases.done("questionnaire");
     let language = super::form_language(&form, &args.lang);
     let Some(loaded) = super::load_responses(&form, &args.responses, args.skip_invalid) else {
         return ExitCode::FAILURE;
     };
+    phases.done("responses read and checked");
     let mut options = Options::for_form(&form);
     options.by = args.by.clone();
     options.publish = args.publish;
@@ -82,6 +101,7 @@ pub fn run(args: Report) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    phases.done("analysis");
     let bytes = match args.format {
         Format::Json => mamori_report::json(&analysis).into_bytes(),
         Format::Html => mamori_report::html(&analysis).into_bytes(),
@@ -100,7 +120,10 @@ pub fn run(args: Report) -> ExitCode {
             }
         },
     };
-    super::write_output(args.output.as_deref(), &bytes)
+    phases.done("output made");
+    let status = super::write_output(args.output.as_deref(), &bytes);
+    phases.done("output written");
+    status
 }
 
 /// Reads manual codes: `_id` (or `_row`, the response's row in the file), `question`,
