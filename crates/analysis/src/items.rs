@@ -51,10 +51,14 @@ pub(crate) fn item(
         Column::Multi(bits) => select_multiple(&mut item, bits, &names, segs, rules),
         Column::Number(values) => numbers(&mut item, values, segs, rules),
         Column::Text(text) => {
-            let answered: Vec<usize> = (0..text.len()).filter(|&i| !text.get(i).trim().is_empty()).collect();
-            item.n = rules.one(answered.len() as u64);
-            if question.kind == QuestionType::Text {
+            let coded =
+                question.kind == QuestionType::Text && form.codebook.iter().any(|r| r.question == question.name);
+            if coded {
+                let answered: Vec<usize> = (0..text.len()).filter(|&i| !text.get(i).trim().is_empty()).collect();
+                item.n = rules.one(answered.len() as u64);
                 code_text(form, &mut item, q, text, &answered, rules, options);
+            } else {
+                item.n = rules.one(text.iter().filter(|t| !t.trim().is_empty()).count() as u64);
             }
         }
     }
@@ -237,13 +241,12 @@ fn summary(values: &mut [f64], rules: &Rules) -> Option<NumberStats> {
     let n = values.len();
     let sum: f64 = values.iter().sum();
     let (min, max) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-    // Quantiles need a few order statistics, not a sorted copy: selection is linear.
-    let mut order_statistic = |k: usize| *values.select_nth_unstable_by(k, f64::total_cmp).1;
+    let mut order = OrderStatistics::new(values, min, max);
     let mut quantile = |q: f64| {
         let h = (n - 1) as f64 * q;
         let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
-        let a = order_statistic(lo);
-        let b = if hi == lo { a } else { order_statistic(hi) };
+        let a = order.get(lo);
+        let b = if hi == lo { a } else { order.get(hi) };
         a + (h - lo as f64) * (b - a)
     };
     let (q1, median, q3) = (quantile(0.25), quantile(0.5), quantile(0.75));
@@ -257,6 +260,47 @@ fn summary(values: &mut [f64], rules: &Rules) -> Option<NumberStats> {
         min: (!rules.publish).then_some(min),
         max: (!rules.publish).then_some(max),
     })
+}
+
+/// The k-th smallest of some numbers. Quantiles need a few order statistics, not a sorted copy:
+/// whole numbers in a modest range (counts of products, staff, years — the usual survey number)
+/// are counted per value, which is linear and cache-friendly; other numbers are selected, which
+/// is linear too but moves the data around.
+enum OrderStatistics<'v> {
+    /// `below[j]` = how many values are below `min + j`, for j up to the range's width + 1.
+    Counted {
+        min: f64,
+        below: Vec<u64>,
+    },
+    Selected(&'v mut [f64]),
+}
+
+impl<'v> OrderStatistics<'v> {
+    /// Counting pays off when the range is no wider than a few times the number of values.
+    fn new(values: &'v mut [f64], min: f64, max: f64) -> Self {
+        let width = max - min;
+        let whole = values.iter().all(|&v| v.fract() == 0.0 && !(v == 0.0 && v.is_sign_negative()));
+        if !whole || width > (4 * values.len()).max(1024) as f64 {
+            return OrderStatistics::Selected(values);
+        }
+        let mut below = vec![0u64; width as usize + 2];
+        for &v in values.iter() {
+            below[(v - min) as usize + 1] += 1;
+        }
+        for j in 1..below.len() {
+            below[j] += below[j - 1];
+        }
+        OrderStatistics::Counted { min, below }
+    }
+
+    /// The k-th smallest value, counting from 0.
+    fn get(&mut self, k: usize) -> f64 {
+        match self {
+            // The value v = min + j with below[j] <= k < below[j + 1].
+            OrderStatistics::Counted { min, below } => *min + (below.partition_point(|&b| b <= k as u64) - 1) as f64,
+            OrderStatistics::Selected(values) => *values.select_nth_unstable_by(k, f64::total_cmp).1,
+        }
+    }
 }
 
 fn numbers(item: &mut Item, values: &[f64], segs: &[Segmentation], rules: &Rules) {
@@ -392,19 +436,24 @@ pub(crate) fn indicators(
                 Box::new(move |i| (!num[i].is_nan() && !den[i].is_nan()).then(|| (num[i], den[i])))
             }
         };
-        let sums = |keep: &dyn Fn(usize) -> bool| {
-            let (mut num, mut den, mut count) = (0.0, 0.0, 0u64);
-            for i in 0..responses.len() {
-                if keep(i)
-                    && let Some((a, b)) = contribution(i)
-                {
-                    num += a;
-                    den += b;
-                    count += 1;
+        // One pass: (numerator, denominator, respondents) overall and per segment (index =
+        // code; 0 = in no segment), each summed in row order.
+        let add = |sums: &mut (f64, f64, u64), (a, b): (f64, f64)| {
+            sums.0 += a;
+            sums.1 += b;
+            sums.2 += 1;
+        };
+        let mut all = (0.0, 0.0, 0u64);
+        let mut per_segment: Vec<Vec<(f64, f64, u64)>> =
+            segs.iter().map(|s| vec![(0.0, 0.0, 0); s.segments.len() + 1]).collect();
+        for i in 0..responses.len() {
+            if let Some(part) = contribution(i) {
+                add(&mut all, part);
+                for (seg, sums) in segs.iter().zip(per_segment.iter_mut()) {
+                    add(&mut sums[seg.codes[i] as usize], part);
                 }
             }
-            (num, den, count)
-        };
+        }
         let cell = |(num, den, count): (f64, f64, u64)| {
             let shown =
                 rules.one(count).is_some() && (row.kind != ReportKind::Share || rules.one(num as u64).is_some());
@@ -416,14 +465,13 @@ pub(crate) fn indicators(
                 denominator: shown.then_some(den),
             }
         };
-        let overall = cell(sums(&|_| true));
+        let overall = cell(all);
         let mut by = Ordered::default();
-        for seg in segs {
+        for (seg, sums) in segs.iter().zip(&per_segment) {
             let mut cells = Ordered::default();
             for (k, segment) in seg.segments.iter().enumerate() {
-                let code = k as u16 + 1;
                 let c = if seg.shown[k] {
-                    cell(sums(&|i| seg.codes[i] == code))
+                    cell(sums[k + 1])
                 } else {
                     IndicatorCell { value: None, percent: None, numerator: None, denominator: None }
                 };
@@ -447,4 +495,42 @@ pub(crate) fn indicators(
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OrderStatistics;
+
+    fn by_sorting(values: &[f64], k: usize) -> f64 {
+        let mut sorted = values.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        sorted[k]
+    }
+
+    proptest::proptest! {
+        /// Counted (whole numbers, narrow range) and selected order statistics are the k-th
+        /// value of the sorted numbers.
+        #[test]
+        fn order_statistics_are_the_sorted_values(
+            values in proptest::collection::vec(-50i64..200, 1..300),
+            wide in proptest::bool::ANY,
+            fraction in proptest::bool::ANY,
+            k in 0usize..300,
+        ) {
+            let mut values: Vec<f64> = values.into_iter().map(|v| v as f64).collect();
+            if wide {
+                values.push(1e9);
+            }
+            if fraction {
+                values[0] += 0.5;
+            }
+            let k = k % values.len();
+            let expected = by_sorting(&values, k);
+            let (min, max) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+            let mut copy = values.clone();
+            let mut order = OrderStatistics::new(&mut copy, min, max);
+            proptest::prop_assert_eq!(matches!(order, OrderStatistics::Counted { .. }), !wide && !fraction);
+            proptest::prop_assert_eq!(order.get(k), expected);
+        }
+    }
 }

@@ -18,15 +18,18 @@ pub(crate) fn lagging(form: &Form, responses: &Responses, segs: &[Segmentation])
             if seg.question == q {
                 continue;
             }
-            // Per segment: (answered, best) counts; code 0 = not in any segment.
-            let mut answered = vec![0u64; seg.segments.len() + 1];
-            let mut top = vec![0u64; seg.segments.len() + 1];
+            // Per segment: (answered, best) counts; code 0 = not in any segment. One pass counts
+            // (segment, answer) pairs without a branch; the sums come from that table.
+            let width = question.choices.len() + 1;
+            let mut table = vec![0u64; (seg.segments.len() + 1) * width];
             for (&s, &c) in seg.codes.iter().zip(codes) {
-                if c > 0 {
-                    answered[s as usize] += 1;
-                    top[s as usize] += u64::from(best[c as usize - 1]);
-                }
+                table[s as usize * width + c as usize] += 1;
             }
+            let answered: Vec<u64> = table.chunks(width).map(|row| row[1..].iter().sum()).collect();
+            let top: Vec<u64> = table
+                .chunks(width)
+                .map(|row| row[1..].iter().zip(&best).filter(|(_, b)| **b).map(|(n, _)| n).sum())
+                .collect();
             let (all_answered, all_top): (u64, u64) = (answered[1..].iter().sum(), top[1..].iter().sum());
             for k in 0..seg.segments.len() {
                 if !seg.shown[k] || answered[k + 1] == 0 || answered[k + 1] == all_answered {

@@ -139,28 +139,39 @@ pub fn analyse(form: &Form, responses: &Responses, options: &Options) -> Result<
             )
         })
         .collect();
-    // Items are independent: tabulate them on every core, then keep the form's order.
+    // Items are independent: every core takes the next untabulated item, the costliest first
+    // (coded free text, then numbers), while this thread first works out the indicators and
+    // lagging groups; then the items go back into the form's order.
+    let cost = |q: &usize| match form.questions[*q].kind {
+        QuestionType::Text if form.codebook.iter().any(|r| r.question == form.questions[*q].name) => 3,
+        QuestionType::Integer | QuestionType::Decimal => 2,
+        QuestionType::SelectMultiple => 1,
+        _ => 0,
+    };
+    let mut order = analysed.clone();
+    order.sort_by_key(|q| std::cmp::Reverse(cost(q)));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let tabulate = || {
+        let mut done = Vec::new();
+        while let Some(&q) = order.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
+            done.push((q, items::item(form, responses, q, &segmentations, &rules, options)));
+        }
+        done
+    };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(analysed.len().max(1));
-    let per_thread = analysed.len().div_ceil(threads).max(1);
-    let mut items: Vec<Item> = std::thread::scope(|s| {
-        let handles: Vec<_> = analysed
-            .chunks(per_thread)
-            .map(|chunk| {
-                let segmentations = &segmentations;
-                let rules = &rules;
-                s.spawn(move || {
-                    chunk
-                        .iter()
-                        .map(|&q| items::item(form, responses, q, segmentations, rules, options))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().expect("an analysis thread panicked")).collect()
+    let (mut tabulated, indicators, (lagging, lagging_tested)) = std::thread::scope(|s| {
+        let helpers: Vec<_> = (1..threads).map(|_| s.spawn(tabulate)).collect();
+        let indicators = items::indicators(form, responses, &segmentations, &rules, lang);
+        let lagging = lagging::lagging(form, responses, &segmentations);
+        let mut tabulated = tabulate();
+        for helper in helpers {
+            tabulated.extend(helper.join().expect("an analysis thread panicked"));
+        }
+        (tabulated, indicators, lagging)
     });
+    tabulated.sort_by_key(|(q, _)| *q);
+    let mut items: Vec<Item> = tabulated.into_iter().map(|(_, item)| item).collect();
     items::adjust_tests(&mut items);
-    let indicators = items::indicators(form, responses, &segmentations, &rules, lang);
-    let (lagging, lagging_tested) = lagging::lagging(form, responses, &segmentations);
     let mut analysis = Analysis {
         form_id: form.form_id.clone(),
         title: form.title.clone(),

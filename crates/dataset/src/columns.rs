@@ -27,6 +27,12 @@ impl TextColumn {
         self.ends.len()
     }
 
+    /// The values in order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(&self.ends).map(|(start, &end)| &self.data[start..end])
+    }
+
     pub fn is_empty(&self) -> bool {
         self.ends.is_empty()
     }
