@@ -6,7 +6,7 @@
 //! answers, as in ODK. Calculations are computed as they are reached.
 
 use crate::dates;
-use crate::expr::{Env, Expression};
+use crate::expr::{Env, Expression, words};
 use crate::fasthash::{FnvMap, NameIndex};
 use crate::model::{Choice, Form, GroupKind, Question, QuestionType, Required, Translated};
 use serde::Serialize;
@@ -325,7 +325,7 @@ impl Quick {
             Quick::Multiple { codes, .. } => {
                 let mut bits = 0u64;
                 let (mut tokens, mut letters, mut repeated) = (0, 0, false);
-                for token in trimmed.split_whitespace() {
+                for token in words(trimmed) {
                     let Some(k) = codes.position(token) else { return QuickResult::NotInList(token) };
                     let bit = selection_bit(k);
                     repeated |= bits & bit != 0;
@@ -353,7 +353,7 @@ fn selection_bit(position: usize) -> u64 {
 /// The chosen names once each, in the order first given, separated by single spaces.
 fn normal_selection(raw: &str) -> String {
     let mut picked: Vec<&str> = Vec::new();
-    for token in raw.split_whitespace() {
+    for token in words(raw) {
         if !picked.contains(&token) {
             picked.push(token);
         }
@@ -616,9 +616,7 @@ impl<'f> RowChecker<'f> {
         let choices = &self.bound[i].choices;
         match self.form.questions[i].kind {
             QuestionType::SelectOne => choices.position(value.trim()).map_or(0, |k| k as u64 + 1),
-            _ => {
-                value.split_whitespace().filter_map(|t| choices.position(t)).fold(0, |bits, k| bits | selection_bit(k))
-            }
+            _ => words(value).filter_map(|t| choices.position(t)).fold(0, |bits, k| bits | selection_bit(k)),
         }
     }
 
@@ -808,7 +806,7 @@ impl<'f> RowChecker<'f> {
             QuestionType::SelectMultiple => {
                 let mut picked: Vec<&str> = Vec::new();
                 let mut bits = 0;
-                for token in raw.split_whitespace() {
+                for token in words(raw) {
                     bits |= selection_bit(self.choice(q, b, token, env)?);
                     if !picked.contains(&token) {
                         picked.push(token);

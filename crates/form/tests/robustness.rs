@@ -157,3 +157,74 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
         assert!(Expression::parse(&source).is_err());
     }
 }
+
+/// Answers by slot, for expressions bound to the names `a`, `b`, `c`.
+struct Slots {
+    values: Vec<String>,
+    current: String,
+}
+
+impl mamori_form::expr::Env for Slots {
+    fn value(&self, name: &str) -> Option<&str> {
+        ["a", "b", "c"].iter().position(|n| *n == name).map(|i| self.values[i].as_str())
+    }
+    fn slot(&self, i: usize) -> &str {
+        &self.values[i]
+    }
+    fn current(&self) -> &str {
+        &self.current
+    }
+    fn today(&self) -> i64 {
+        20_000
+    }
+}
+
+/// Conditions as relevance and constraints write them, over answers that may be numbers,
+/// choice names, lists of them, blanks or dates.
+fn condition_soup() -> impl Strategy<Value = String> {
+    let operand = prop::sample::select(vec![
+        "${a}",
+        "${b}",
+        "${c}",
+        ".",
+        "'x'",
+        "'1'",
+        "' y '",
+        "0",
+        "2",
+        "-1.5",
+        "'2024-10-07'",
+    ]);
+    let op = prop::sample::select(vec![" = ", " != ", " < ", " <= ", " > ", " >= "]);
+    let comparison = (operand.clone(), op, operand.clone()).prop_map(|(l, o, r)| format!("{l}{o}{r}"));
+    let selected = (operand.clone(), operand).prop_map(|(l, r)| format!("selected({l}, {r})"));
+    let atom = prop_oneof![comparison, selected];
+    prop::collection::vec((atom, prop::sample::select(vec![" and ", " or "])), 1..4).prop_map(|parts| {
+        let mut out = String::new();
+        for (i, (atom, join)) in parts.iter().enumerate() {
+            if i > 0 {
+                out.push_str(join);
+            }
+            out.push_str(atom);
+        }
+        out
+    })
+}
+
+proptest! {
+    /// The quick judgement of common conditions gives what full evaluation gives.
+    #[test]
+    fn quick_conditions_agree_with_evaluation(
+        source in condition_soup(),
+        values in prop::collection::vec(prop::sample::select(vec!["", "x", "1", "2", "01", " 1", "x y", "y x", "2024-10-07", "-1.5", "abc"]), 4),
+    ) {
+        let expr = Expression::parse(&source).unwrap();
+        let bound = expr.bind(&|name| ["a", "b", "c"].iter().position(|n| *n == name), true);
+        let env = Slots { values: values[..3].iter().map(|v| v.to_string()).collect(), current: values[3].to_string() };
+        let quick = bound.eval_bool(&env).unwrap();
+        let full = bound.eval(&env).unwrap().to_bool();
+        prop_assert_eq!(quick, full, "{}", source);
+        // The unbound expression (read by name, never quick) agrees too.
+        prop_assert_eq!(expr.eval_bool(&env).unwrap(), full, "{}", source);
+    }
+}

@@ -125,7 +125,36 @@ impl Expression {
 
     /// The expression as a condition (XPath `boolean()`).
     pub fn eval_bool(&self, env: &dyn Env) -> Result<bool, EvalError> {
+        if let Some(verdict) = eval::condition(&self.root, env) {
+            return Ok(verdict);
+        }
         self.eval(env).map(|v| v.to_bool())
+    }
+}
+
+/// The white-space separated words of `s`, as `str::split_whitespace` finds them; ASCII text
+/// without a vertical tab (which `char::is_whitespace` counts and `u8::is_ascii_whitespace`
+/// does not), the usual selection, is split without decoding characters.
+pub fn words(s: &str) -> Words<'_> {
+    if s.is_ascii() && !s.as_bytes().contains(&0x0b) {
+        Words::Ascii(s.split_ascii_whitespace())
+    } else {
+        Words::Unicode(s.split_whitespace())
+    }
+}
+
+pub enum Words<'a> {
+    Ascii(std::str::SplitAsciiWhitespace<'a>),
+    Unicode(std::str::SplitWhitespace<'a>),
+}
+
+impl<'a> Iterator for Words<'a> {
+    type Item = &'a str;
+    fn next(&mut self) -> Option<&'a str> {
+        match self {
+            Words::Ascii(w) => w.next(),
+            Words::Unicode(w) => w.next(),
+        }
     }
 }
 
