@@ -37,6 +37,11 @@ impl TextColumn {
         self.ends.is_empty()
     }
 
+    fn reserve(&mut self, values: usize, bytes: usize) {
+        self.ends.reserve(values);
+        self.data.reserve(bytes);
+    }
+
     fn append(&mut self, other: TextColumn) {
         let offset = self.data.len();
         self.data.push_str(&other.data);
@@ -133,6 +138,24 @@ impl Responses {
 
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
+    }
+
+    /// Makes room for `factor` times the responses held now, in every column and text buffer.
+    pub fn reserve_scaled(&mut self, factor: f64) {
+        let more = |len: usize| ((len as f64) * (factor - 1.0)).max(0.0) as usize;
+        let rows = more(self.rows.len());
+        for column in self.columns.iter_mut() {
+            match column {
+                Column::Choice(v) => v.reserve(rows),
+                Column::Multi(v) => v.reserve(rows),
+                Column::Number(v) => v.reserve(rows),
+                Column::Text(t) => t.reserve(rows, more(t.data.len())),
+            }
+        }
+        self.rows.reserve(rows);
+        if let Some(ids) = &mut self.ids {
+            ids.reserve(rows, more(ids.data.len()));
+        }
     }
 
     /// Appends `other`, read from later rows of the same file.

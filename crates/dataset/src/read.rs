@@ -43,11 +43,13 @@ pub struct ReadOptions {
     pub today: Option<i64>,
     /// Threads to check with; 0 = one per core.
     pub threads: usize,
+    /// Bytes per block when a file is streamed ([`crate::read_responses_file`]); 0 = 1 MiB.
+    pub block: usize,
 }
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        ReadOptions { skip_invalid: false, language: "English (en)".into(), today: None, threads: 0 }
+        ReadOptions { skip_invalid: false, language: "English (en)".into(), today: None, threads: 0, block: 0 }
     }
 }
 
@@ -134,7 +136,7 @@ fn read_csv_text(
 }
 
 /// Byte offset just past the first record (the header), respecting quotes.
-fn header_end(bytes: &[u8]) -> usize {
+pub(crate) fn header_end(bytes: &[u8]) -> usize {
     let mut quoted = false;
     for (i, &b) in bytes.iter().enumerate() {
         match b {
@@ -146,7 +148,7 @@ fn header_end(bytes: &[u8]) -> usize {
     bytes.len()
 }
 
-fn parse_header(text: &str) -> Result<Vec<String>, String> {
+pub(crate) fn parse_header(text: &str) -> Result<Vec<String>, String> {
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
     match reader.records().next() {
         Some(Ok(record)) => Ok(record.iter().map(|c| c.trim().to_string()).collect()),
@@ -179,7 +181,7 @@ fn split_records(body: &[u8], parts: usize) -> Vec<&[u8]> {
 
 /// Checks and stores the records of one CSV chunk; row numbers are local to the chunk and
 /// fixed up when the chunks are joined.
-fn run_csv(importer: &Importer, chunk: &str) -> Part {
+pub(crate) fn run_csv(importer: &Importer, chunk: &str) -> Part {
     let mut records = crate::csvtext::Records::new(chunk);
     let mut fields = Vec::new();
     let mut values = vec![Cow::Borrowed(""); importer.form.questions.len()];
@@ -194,6 +196,7 @@ fn run_csv(importer: &Importer, chunk: &str) -> Part {
         run.row(index, &mut values, &id);
     }
     run.part.records = index;
+    run.part.bytes = chunk.len();
     run.part
 }
 
@@ -213,7 +216,7 @@ enum Target {
     Ignored,
 }
 
-struct Importer<'f> {
+pub(crate) struct Importer<'f> {
     form: &'f Form,
     file: String,
     header: Vec<String>,
@@ -245,6 +248,7 @@ impl<'i, 'f> Run<'i, 'f> {
                 errors: Vec::new(),
                 skipped_rows: 0,
                 records: 0,
+                bytes: 0,
                 absolute,
             },
             codes: vec![0; importer.form.questions.len()],
@@ -289,17 +293,24 @@ impl<'i, 'f> Run<'i, 'f> {
 
 /// What one thread read: responses, errors and dropped rows, with row numbers local to its
 /// chunk (`local_rows`), plus how many records the chunk held.
-struct Part {
+pub(crate) struct Part {
     responses: Responses,
     errors: Vec<InputError>,
     skipped_rows: usize,
     records: usize,
+    /// The bytes of CSV text it came from (0 for Excel rows).
+    bytes: usize,
     /// True when rows are already absolute (Excel rows).
     absolute: bool,
 }
 
 impl<'f> Importer<'f> {
-    fn new(form: &'f Form, file: &str, header: &[String], options: &ReadOptions) -> Result<Self, Vec<InputError>> {
+    pub(crate) fn new(
+        form: &'f Form,
+        file: &str,
+        header: &[String],
+        options: &ReadOptions,
+    ) -> Result<Self, Vec<InputError>> {
         let mut checker = RowChecker::new(form, &options.language);
         if let Some(today) = options.today {
             checker = checker.on(today);
@@ -403,34 +414,64 @@ impl<'f> Importer<'f> {
     }
 
     fn finish(&self, parts: Vec<Part>) -> Result<Loaded, Vec<InputError>> {
-        let has_ids = self.targets.contains(&Target::Id);
-        let mut responses: Option<Responses> = None;
-        let mut errors = Vec::new();
-        let mut skipped_rows = 0;
-        // CSV chunks count records from 1; the header is row 1, so a chunk's first record is
-        // row 2 plus the records of the chunks before it.
-        let mut offset = 1;
-        for mut part in parts {
-            let shift = if part.absolute { 0 } else { offset };
-            for row in part.responses.rows.iter_mut() {
-                *row += shift;
-            }
-            for e in part.errors.iter_mut() {
-                e.row = e.row.map(|r| r + shift);
-            }
-            offset += part.records;
-            skipped_rows += part.skipped_rows;
-            errors.extend(part.errors);
-            // The first part's columns become the table; later parts are appended to them.
-            match &mut responses {
-                None => responses = Some(part.responses),
-                Some(all) => all.append(part.responses),
-            }
+        let mut joiner = Joiner::new(self);
+        for part in parts {
+            joiner.add(part);
         }
-        if !errors.is_empty() && !self.skip_invalid {
-            return Err(errors);
+        joiner.finish()
+    }
+}
+
+/// Joins the parts of a file in file order: row numbers made absolute, columns appended.
+pub(crate) struct Joiner<'i, 'f> {
+    importer: &'i Importer<'f>,
+    responses: Option<Responses>,
+    errors: Vec<InputError>,
+    skipped_rows: usize,
+    /// The file row of the next part's first record, less one. CSV parts count records from
+    /// 1; the header is row 1, so a part's first record is row 2 plus the records before it.
+    offset: usize,
+    /// The file's size when known: the first part's rows per byte then tell how many rows to
+    /// make room for at once (growing a million-row column step by step copies it many times).
+    pub(crate) expected_bytes: Option<u64>,
+}
+
+impl<'i, 'f> Joiner<'i, 'f> {
+    pub(crate) fn new(importer: &'i Importer<'f>) -> Self {
+        Joiner { importer, responses: None, errors: Vec::new(), skipped_rows: 0, offset: 1, expected_bytes: None }
+    }
+
+    pub(crate) fn add(&mut self, mut part: Part) {
+        let shift = if part.absolute { 0 } else { self.offset };
+        for row in part.responses.rows.iter_mut() {
+            *row += shift;
         }
-        let responses = responses.unwrap_or_else(|| Responses::new(self.form, has_ids));
-        Ok(Loaded { responses, skipped: errors, skipped_rows })
+        for e in part.errors.iter_mut() {
+            e.row = e.row.map(|r| r + shift);
+        }
+        self.offset += part.records;
+        self.skipped_rows += part.skipped_rows;
+        self.errors.append(&mut part.errors);
+        // The first part's columns become the table; later parts are appended to them.
+        match &mut self.responses {
+            None => {
+                let mut first = part.responses;
+                if let Some(total) = self.expected_bytes.filter(|_| part.bytes > 0 && !first.is_empty()) {
+                    // A little more than the estimate: room reserved but never used costs nothing.
+                    first.reserve_scaled(total as f64 / part.bytes as f64 * 1.05);
+                }
+                self.responses = Some(first);
+            }
+            Some(all) => all.append(part.responses),
+        }
+    }
+
+    pub(crate) fn finish(self) -> Result<Loaded, Vec<InputError>> {
+        if !self.errors.is_empty() && !self.importer.skip_invalid {
+            return Err(self.errors);
+        }
+        let has_ids = self.importer.targets.contains(&Target::Id);
+        let responses = self.responses.unwrap_or_else(|| Responses::new(self.importer.form, has_ids));
+        Ok(Loaded { responses, skipped: self.errors, skipped_rows: self.skipped_rows })
     }
 }

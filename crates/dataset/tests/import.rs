@@ -203,3 +203,80 @@ fn files_that_are_not_responses_are_refused_with_a_reason() {
         }
     }
 }
+
+/// A file as `read_responses_file` streams it: blocks cut at record ends, records longer than a
+/// block, quoted newlines and commas across block edges, blank lines, errors anywhere — read
+/// exactly as the whole-file reader reads the same bytes, with the same row numbers.
+#[test]
+fn streamed_files_read_exactly_as_whole_ones() {
+    let long = format!("\"長い{}意見,\n\"\"引用\"\"\"", "あ".repeat(400));
+    let mut rows: Vec<String> = (0..120)
+        .map(|i| {
+            let org = if i % 7 == 0 { format!("\"会社{i},\n支店\"") } else { format!("会社{i}") };
+            let text = if i % 11 == 0 { long.clone() } else { format!("意見{i}") };
+            row(
+                &format!("r{i}"),
+                &org,
+                ["mah1", "mah2", "mah3", "mfr"][i % 4],
+                "4",
+                &(i % 5).to_string(),
+                "cost experts",
+                &text,
+            )
+        })
+        .collect();
+    rows.insert(50, String::new());
+    let valid = csv(&rows);
+    rows[90] = row("r90", "社", "mah1", "4", "9", "cost", "");
+    rows[3] = row("r3", "社", "mah9", "4", "1", "cost", "");
+    let invalid = csv(&rows);
+    let dir = std::env::temp_dir().join(format!("mamori-stream-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let form = form();
+    for (text, bom) in [(&valid, false), (&valid, true), (&invalid, false)] {
+        let bytes = if bom { [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat() } else { text.as_bytes().to_vec() };
+        let path = dir.join("s.csv");
+        std::fs::write(&path, &bytes).unwrap();
+        let name = path.display().to_string();
+        let whole = read(&name, &bytes, &ReadOptions::default());
+        for block in [700, 1000, 4096, 0] {
+            for threads in [1, 2, 3] {
+                for skip_invalid in [false, true] {
+                    let options = ReadOptions { block, threads, skip_invalid, ..ReadOptions::default() };
+                    let whole = read_responses(&form, &name, &bytes, &options)
+                        .map_err(|e| e.iter().map(|e| e.to_string()).collect::<Vec<_>>());
+                    let streamed = mamori_dataset::read_responses_file(&form, &path, &options)
+                        .map_err(|e| e.iter().map(|e| e.to_string()).collect::<Vec<_>>());
+                    match (&whole, &streamed) {
+                        (Ok(a), Ok(b)) => {
+                            assert_eq!(a.responses, b.responses, "block {block}, {threads} threads");
+                            assert_eq!(a.skipped, b.skipped);
+                        }
+                        (Err(a), Err(b)) => assert_eq!(a, b, "block {block}, {threads} threads"),
+                        _ => panic!("block {block}, {threads} threads: {whole:?} against {streamed:?}"),
+                    }
+                }
+            }
+        }
+        if std::ptr::eq(text, &invalid) {
+            let errors = whole.unwrap_err();
+            assert_eq!(errors.len(), 2, "{errors:?}");
+            assert!(
+                errors[0].ends_with(":5:profile/license_type: 'mah9': 'mah9' is not one of the choices."),
+                "{}",
+                errors[0]
+            );
+            assert!(errors[1].contains(":92:products_done:"), "{}", errors[1]);
+        } else {
+            assert_eq!(whole.unwrap().len(), 120);
+        }
+    }
+    // Shift_JIS is found out and read whole.
+    let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode(&valid);
+    let path = dir.join("sjis.csv");
+    std::fs::write(&path, &sjis).unwrap();
+    let options = ReadOptions { block: 700, ..ReadOptions::default() };
+    let streamed = mamori_dataset::read_responses_file(&form, &path, &options).unwrap();
+    assert_eq!(streamed.responses, read("x.csv", valid.as_bytes(), &options).unwrap());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -28,16 +28,9 @@ pub fn load_form(path: &Path) -> Option<Form> {
 /// Reads and checks a responses file, printing every problem; `None` when nothing may be
 /// produced from it.
 pub fn load_responses(form: &Form, path: &Path, skip_invalid: bool) -> Option<mamori_dataset::Loaded> {
-    let bytes = match read_file_parallel(path) {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("{}: error: cannot be read: {e}", path.display());
-            return None;
-        }
-    };
     let options = mamori_dataset::ReadOptions { skip_invalid, language: "English (en)".into(), ..Default::default() };
     let name = path.display().to_string();
-    match mamori_dataset::read_responses(form, &name, &bytes, &options) {
+    match mamori_dataset::read_responses_file(form, path, &options) {
         Ok(loaded) => {
             if loaded.skipped_rows > 0 {
                 for e in &loaded.skipped {
@@ -86,31 +79,4 @@ pub fn write_output(path: Option<&Path>, bytes: &[u8]) -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// Reads a whole file with one thread per core, each filling its own part of the buffer: a
-/// million-response CSV is a few hundred megabytes, and one thread copying it from the page
-/// cache was a tenth of the report's time.
-pub fn read_file_parallel(path: &Path) -> std::io::Result<Vec<u8>> {
-    use std::os::unix::fs::FileExt;
-    let file = std::fs::File::open(path)?;
-    let len = usize::try_from(file.metadata()?.len()).map_err(std::io::Error::other)?;
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if len < (8 << 20) || threads < 2 {
-        return std::fs::read(path);
-    }
-    let mut buffer = vec![0u8; len];
-    let part = len.div_ceil(threads);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = buffer
-            .chunks_mut(part)
-            .enumerate()
-            .map(|(i, chunk)| {
-                let file = &file;
-                s.spawn(move || file.read_exact_at(chunk, (i * part) as u64))
-            })
-            .collect();
-        handles.into_iter().try_for_each(|h| h.join().expect("a reading thread panicked"))
-    })?;
-    Ok(buffer)
 }

@@ -1,0 +1,220 @@
+//! Reading a large CSV file in blocks: one thread reads the file a block at a time, cut at record
+//! boundaries, every core checks blocks as they come, and the checked blocks are joined in
+//! file order as soon as they are ready. Compared with reading the whole file first, the file is
+//! never held whole (a million responses are 200 MB of text), reading overlaps checking, and the
+//! few block buffers are reused, so memory is touched once instead of twice — on a virtual
+//! machine each first touch of a page is a costly fault.
+
+use crate::read::{Importer, InputError, Joiner, Loaded, Part, ReadOptions, header_end, parse_header, run_csv};
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, mpsc};
+
+/// Bytes per block unless the options say otherwise: small enough to stay in the caches between
+/// the reading thread and the checking one, large enough that handing blocks over costs nothing.
+const DEFAULT_BLOCK: usize = 1 << 20;
+
+/// Reads and checks a responses file. CSV files in UTF-8 are streamed in blocks; other files
+/// (`.xlsx`, Shift_JIS text) are read whole and go through [`crate::read_responses`].
+pub fn read_responses_file(
+    form: &mamori_form::Form,
+    path: &Path,
+    options: &ReadOptions,
+) -> Result<Loaded, Vec<InputError>> {
+    let name = path.display().to_string();
+    let cannot_read = |e: std::io::Error| {
+        vec![InputError { file: name.clone(), row: None, column: None, message: format!("cannot be read: {e}") }]
+    };
+    let whole = || {
+        std::fs::read(path).map_err(cannot_read).and_then(|bytes| crate::read_responses(form, &name, &bytes, options))
+    };
+    if !name.to_lowercase().ends_with(".csv") {
+        return whole();
+    }
+    let file = std::fs::File::open(path).map_err(cannot_read)?;
+    let len = file.metadata().ok().map(|m| m.len());
+    match stream_csv(form, &name, file, len, options).map_err(cannot_read)? {
+        Some(result) => result,
+        // Not UTF-8 (Shift_JIS from Japanese Excel, or not text at all): the whole-file path
+        // decodes it or says what is wrong.
+        None => whole(),
+    }
+}
+
+/// A block of the file for a checking thread: its place in the file and its text.
+struct Block {
+    seq: usize,
+    buffer: Vec<u8>,
+}
+
+/// `Ok(None)` when the file turns out not to be UTF-8 or its header does not fit in a block.
+fn stream_csv(
+    form: &mamori_form::Form,
+    name: &str,
+    mut file: impl Read + Send,
+    len: Option<u64>,
+    options: &ReadOptions,
+) -> std::io::Result<Option<Result<Loaded, Vec<InputError>>>> {
+    let block_size = if options.block == 0 { DEFAULT_BLOCK } else { options.block };
+    let file_error = |message: String| vec![InputError { file: name.into(), row: None, column: None, message }];
+    // The header, from the first block.
+    let mut first = Vec::with_capacity(block_size);
+    fill(&mut file, &mut first, block_size)?;
+    let at_end = first.len() < block_size;
+    let bom = if first.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    let body_start = bom + header_end(&first[bom..]);
+    if body_start == first.len() && !at_end {
+        return Ok(None);
+    }
+    let Ok(header_text) = std::str::from_utf8(&first[bom..body_start]) else { return Ok(None) };
+    let header = match parse_header(header_text) {
+        Ok(header) => header,
+        Err(message) => return Ok(Some(Err(file_error(message)))),
+    };
+    let importer = match Importer::new(form, name, &header, options) {
+        Ok(importer) => importer,
+        Err(errors) => return Ok(Some(Err(errors))),
+    };
+    first.drain(..body_start);
+
+    let threads = if options.threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        options.threads
+    };
+    let not_utf8 = AtomicBool::new(false);
+    // Buffers go round: reader → checker → back to the reader. Their number bounds memory.
+    let (free_tx, free_rx) = mpsc::channel::<Vec<u8>>();
+    for _ in 0..threads * 2 + 1 {
+        free_tx.send(Vec::with_capacity(block_size + block_size / 4)).expect("the receiver is here");
+    }
+    let (work_tx, work_rx) = mpsc::sync_channel::<Block>(threads * 2);
+    let work_rx = Mutex::new(work_rx);
+    let (done_tx, done_rx) = mpsc::channel::<(usize, Part)>();
+    let outcome = std::thread::scope(|s| {
+        let not_utf8_seen = &not_utf8;
+        let reader = s.spawn(move || read_blocks(file, first, block_size, &free_rx, work_tx, not_utf8_seen));
+        for _ in 0..threads {
+            let (work_rx, done_tx, free_tx, importer, not_utf8) =
+                (&work_rx, done_tx.clone(), free_tx.clone(), &importer, &not_utf8);
+            s.spawn(move || {
+                loop {
+                    // Holding the lock only to take the next block.
+                    let next = work_rx.lock().map(|rx| rx.recv());
+                    let Ok(Ok(Block { seq, buffer })) = next else { break };
+                    if not_utf8.load(Ordering::Relaxed) {
+                        continue; // draining after a block that was not UTF-8
+                    }
+                    match simdutf8::basic::from_utf8(&buffer) {
+                        Ok(text) => {
+                            let part = run_csv(importer, text);
+                            if done_tx.send((seq, part)).is_err() {
+                                break;
+                            }
+                        }
+                        Err(_) => not_utf8.store(true, Ordering::Relaxed),
+                    }
+                    // The reader may have finished; then the buffer is simply dropped.
+                    let _ = free_tx.send(buffer);
+                }
+            });
+        }
+        drop(done_tx);
+        // Join the blocks in file order as they come back.
+        let mut joiner = Joiner::new(&importer);
+        joiner.expected_bytes = len;
+        let mut waiting = BTreeMap::new();
+        let mut next = 0;
+        for (seq, part) in done_rx {
+            waiting.insert(seq, part);
+            while let Some(part) = waiting.remove(&next) {
+                joiner.add(part);
+                next += 1;
+            }
+        }
+        let read = reader.join().expect("the reading thread panicked");
+        (read, joiner)
+    });
+    let (read, joiner) = outcome;
+    read?;
+    if not_utf8.load(Ordering::Relaxed) {
+        return Ok(None);
+    }
+    Ok(Some(joiner.finish()))
+}
+
+/// Reads `file` into `buffer` until it holds `size` bytes or the file ends.
+fn fill(file: &mut impl Read, buffer: &mut Vec<u8>, size: usize) -> std::io::Result<()> {
+    let start = buffer.len();
+    file.take((size.saturating_sub(start)) as u64).read_to_end(buffer)?;
+    Ok(())
+}
+
+/// Reads the file block by block, each cut after its last complete record; the cut-off rest
+/// begins the next block. `first` is what was read already, minus the header.
+fn read_blocks(
+    mut file: impl Read,
+    first: Vec<u8>,
+    block_size: usize,
+    free: &mpsc::Receiver<Vec<u8>>,
+    work: mpsc::SyncSender<Block>,
+    not_utf8: &AtomicBool,
+) -> std::io::Result<()> {
+    let mut current = first;
+    let mut quoted = false;
+    // Where the scan for record ends resumes in `current`, and the quote state there.
+    let mut scanned = 0;
+    let mut seq = 0;
+    loop {
+        let at_end = current.len() < block_size && {
+            fill(&mut file, &mut current, block_size)?;
+            current.len() < block_size
+        };
+        // The last newline outside quotes ends the block's last complete record.
+        let mut cut = None;
+        for i in memchr::memchr2_iter(b'"', b'\n', &current[scanned..]).map(|i| i + scanned) {
+            if current[i] == b'"' {
+                quoted = !quoted;
+            } else if !quoted {
+                cut = Some(i + 1);
+            }
+        }
+        let cut = match cut {
+            _ if at_end => current.len(),
+            Some(cut) => cut,
+            // One record longer than a block: read on into a larger buffer.
+            None => {
+                scanned = current.len();
+                let more = current.len() + block_size;
+                fill(&mut file, &mut current, more)?;
+                if current.len() < more {
+                    // The file ended inside the record: send what there is.
+                    send(&work, seq, current)?;
+                    return Ok(());
+                }
+                continue;
+            }
+        };
+        // The text left over begins a record, outside quotes: the next scan starts there.
+        let mut next = free.recv().unwrap_or_default();
+        next.clear();
+        next.extend_from_slice(&current[cut..]);
+        current.truncate(cut);
+        if !current.is_empty() {
+            send(&work, seq, current)?;
+            seq += 1;
+        }
+        if at_end || not_utf8.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        current = next;
+        quoted = false;
+        scanned = 0;
+    }
+}
+
+fn send(work: &mpsc::SyncSender<Block>, seq: usize, buffer: Vec<u8>) -> std::io::Result<()> {
+    work.send(Block { seq, buffer }).map_err(|_| std::io::Error::other("the checking threads stopped"))
+}
