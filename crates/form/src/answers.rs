@@ -465,9 +465,28 @@ impl<'f> RowChecker<'f> {
     ) {
         let first = errors.len();
         for (i, code) in codes.iter_mut().enumerate().take(self.form.questions.len()) {
-            if !self.in_repeat[i] {
-                *code = self.step(i, values, None, errors, first, dropped);
+            if self.in_repeat[i] {
+                continue;
             }
+            // Most answers in a file need no cleaning — a choice name exactly, or text without
+            // surrounding space — and are taken here, as `step` would take them, without its
+            // bookkeeping. Everything else goes through `step`.
+            let raw = values[i].as_ref();
+            let clean = !raw.is_empty() && trim(raw).len() == raw.len();
+            match &self.quick[i] {
+                Some(Quick::Choice { codes: names, .. }) if clean => {
+                    if let Some(k) = names.position(raw) {
+                        *code = k as u64 + 1;
+                        continue;
+                    }
+                }
+                Some(Quick::Text { .. }) if clean => {
+                    *code = 0;
+                    continue;
+                }
+                _ => {}
+            }
+            *code = self.step(i, values, None, errors, first, dropped);
         }
     }
 

@@ -41,34 +41,50 @@ pub fn condition(expr: &Expr, env: &dyn Env) -> Option<bool> {
         },
         Expr::Bin(op, left, right) => {
             let (l, r) = (operand(left, env)?, operand(right, env)?);
+            // As `equal` and `to_num` judge text and numbers (the only values here).
+            let number = |o: &Operand| match *o {
+                Operand::Text(t) => text_to_number(t),
+                Operand::Num(n) => n,
+            };
             Some(match op {
-                BinOp::Eq => equal(&l, &r),
-                BinOp::Ne => !equal(&l, &r),
-                BinOp::Lt => l.to_num() < r.to_num(),
-                BinOp::Le => l.to_num() <= r.to_num(),
-                BinOp::Gt => l.to_num() > r.to_num(),
-                BinOp::Ge => l.to_num() >= r.to_num(),
+                BinOp::Eq | BinOp::Ne => {
+                    let same = match (&l, &r) {
+                        (Operand::Text(a), Operand::Text(b)) => a == b,
+                        _ => number(&l) == number(&r),
+                    };
+                    same == (*op == BinOp::Eq)
+                }
+                BinOp::Lt => number(&l) < number(&r),
+                BinOp::Le => number(&l) <= number(&r),
+                BinOp::Gt => number(&l) > number(&r),
+                BinOp::Ge => number(&l) >= number(&r),
                 _ => return None,
             })
         }
         Expr::Call(Func::Selected, args) if args.len() == 2 => {
-            let (Value::Str(list), Value::Str(item)) = (operand(&args[0], env)?, operand(&args[1], env)?) else {
+            let (Operand::Text(list), Operand::Text(item)) = (operand(&args[0], env)?, operand(&args[1], env)?) else {
                 return None;
             };
             let item = item.trim();
-            Some(super::words(&list).any(|s| s == item))
+            Some(super::words(list).any(|s| s == item))
         }
         _ => None,
     }
 }
 
-/// An answer or a literal as a value, without evaluation; `None` for anything else.
-fn operand<'a>(expr: &'a Expr, env: &'a dyn Env) -> Option<Value<'a>> {
+/// An answer or a literal, read without evaluation.
+enum Operand<'a> {
+    Text(&'a str),
+    Num(f64),
+}
+
+/// `None` for anything but an answer or a literal.
+fn operand<'a>(expr: &'a Expr, env: &'a dyn Env) -> Option<Operand<'a>> {
     Some(match expr {
-        Expr::Slot(i) => Value::Str(Cow::Borrowed(env.slot(*i))),
-        Expr::Current => Value::Str(Cow::Borrowed(env.current())),
-        Expr::Str(s) => Value::Str(Cow::Borrowed(s)),
-        Expr::Num(n) => Value::Num(*n),
+        Expr::Slot(i) => Operand::Text(env.slot(*i)),
+        Expr::Current => Operand::Text(env.current()),
+        Expr::Str(s) => Operand::Text(s),
+        Expr::Num(n) => Operand::Num(*n),
         _ => return None,
     })
 }
