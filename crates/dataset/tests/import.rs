@@ -280,3 +280,64 @@ fn streamed_files_read_exactly_as_whole_ones() {
     assert_eq!(streamed.responses, read("x.csv", valid.as_bytes(), &options).unwrap());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// CSV files are checked in batches, independent questions down their columns; Excel sheets
+/// row by row. On the same messy answers — stray spaces, repeated and unknown choices,
+/// full-width digits, answers to questions that do not apply, errors of every kind, several in
+/// one row — both give the same table, the same errors in the same order, and drop the same rows.
+#[test]
+fn batched_csv_checks_agree_with_row_by_row_checks() {
+    let mut rows: Vec<String> = (0..1200)
+        .map(|i| {
+            let license = [" mah1", "mah2 ", "mah3", "mfr", "other", "mah9", ""][i % 7];
+            let total = ["4", "１２", " 7", "x", ""][i % 5];
+            let done = ["1", "3", "9", "-1", ""][i % 5];
+            let challenges = ["cost experts", "cost  cost", "other", "nope", "", " education "][i % 6];
+            let org = if i % 13 == 0 { String::new() } else { format!("会社{i}") };
+            row(&format!("r{i}"), &org, license, total, done, challenges, if i % 3 == 0 { " 意見 " } else { "" })
+        })
+        .collect();
+    // Independent questions wrong too: an unknown status and a missing required answer.
+    rows[5] = rows[5].replace(",done,prep,none,done,", ",done,prep,maybe,done,");
+    rows[8] = rows[8].replace(",done,prep,none,done,", ",done,,none,done,");
+    let text = csv(&rows);
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    for (r, record) in reader.records().enumerate() {
+        for (c, cell) in record.unwrap().iter().enumerate() {
+            sheet.write_string(r as u32, c as u16, cell).unwrap();
+        }
+    }
+    let bytes = workbook.save_to_buffer().unwrap();
+    let form = form();
+    for skip_invalid in [false, true] {
+        let options = ReadOptions { skip_invalid, threads: 2, ..ReadOptions::default() };
+        let from_csv = read_responses(&form, "r.csv", text.as_bytes(), &options);
+        let from_xlsx = read_responses(&form, "r.xlsx", &bytes, &options);
+        let messages = |e: &[mamori_dataset::InputError]| -> Vec<String> {
+            e.iter().map(|e| e.to_string().replacen("r.csv", "F", 1).replacen("r.xlsx", "F", 1)).collect()
+        };
+        match (from_csv, from_xlsx) {
+            (Ok(a), Ok(b)) => {
+                assert!(skip_invalid);
+                assert_eq!(a.responses.columns, b.responses.columns);
+                assert_eq!(a.responses.rows, b.responses.rows);
+                assert_eq!(a.responses.ids, b.responses.ids);
+                assert_eq!(a.skipped_rows, b.skipped_rows);
+                assert_eq!(messages(&a.skipped), messages(&b.skipped));
+                assert!(a.skipped_rows > 500 && !a.responses.is_empty(), "{} skipped", a.skipped_rows);
+            }
+            (Err(a), Err(b)) => {
+                assert!(!skip_invalid);
+                assert_eq!(messages(&a), messages(&b));
+                assert!(
+                    messages(&a).iter().any(|m| m.contains(":7:proc_docs:") || m.contains(":7:competence:")),
+                    "{:?}",
+                    &messages(&a)[..10]
+                );
+            }
+            (a, b) => panic!("csv {:?} against xlsx {:?}", a.map(|l| l.skipped_rows), b.map(|l| l.skipped_rows)),
+        }
+    }
+}

@@ -155,6 +155,8 @@ pub struct RowChecker<'f> {
     /// For each question, the index of its outermost enclosing repeat.
     repeat_of: Vec<Option<usize>>,
     in_repeat: Vec<bool>,
+    /// The questions outside repeats, in form order.
+    top_level: Vec<usize>,
     language: String,
     english: bool,
     /// `today()` when fixed; `None` reads the clock whenever an expression asks, so a checker
@@ -344,6 +346,28 @@ impl Quick {
     }
 }
 
+/// See [`RowChecker::shortcut`].
+pub enum Shortcut<'c> {
+    Choice(&'c NameIndex),
+    Text,
+    None,
+}
+
+/// Both ends of `s` are visible ASCII: `str::trim` would leave it as it is.
+#[inline]
+pub fn untrimmed(s: &str) -> bool {
+    matches!((s.as_bytes().first(), s.as_bytes().last()), (Some(a), Some(z)) if a.is_ascii_graphic() && z.is_ascii_graphic())
+}
+
+/// How a quick check cleans an answer.
+enum Cleaned {
+    Same,
+    Trimmed,
+    /// Rewritten (a selection in its normal form).
+    Set(String),
+    Cleared,
+}
+
 /// The bit standing for the choice at `position` in a select_multiple's code; choices past the
 /// 64th have none (an import refuses such questions; pages do not use the codes).
 fn selection_bit(position: usize) -> u64 {
@@ -421,6 +445,7 @@ impl<'f> RowChecker<'f> {
             bound,
             group_relevant,
             repeat_of,
+            top_level: (0..form.questions.len()).filter(|&i| !in_repeat[i]).collect(),
             in_repeat,
             language: language.to_string(),
             english: is_english(language),
@@ -463,11 +488,23 @@ impl<'f> RowChecker<'f> {
         errors: &mut Vec<RowError>,
         dropped: &mut Vec<usize>,
     ) {
+        self.check_coded_only(&self.top_level, values, codes, errors, dropped);
+    }
+
+    /// As [`check_coded`](Self::check_coded) for the top-level questions `only` (in form
+    /// order); the others' answers are left alone. With `only` the questions that are not
+    /// [`independent`](Self::independent), the verdicts are those of the whole row's check.
+    pub fn check_coded_only<V: AnswerSlot>(
+        &self,
+        only: &[usize],
+        values: &mut [V],
+        codes: &mut [u64],
+        errors: &mut Vec<RowError>,
+        dropped: &mut Vec<usize>,
+    ) {
         let first = errors.len();
-        for (i, code) in codes.iter_mut().enumerate().take(self.form.questions.len()) {
-            if self.in_repeat[i] {
-                continue;
-            }
+        for &i in only {
+            let code = &mut codes[i];
             // Most answers in a file need no cleaning — a choice name exactly, or text without
             // surrounding space — and are taken here, as `step` would take them, without its
             // bookkeeping. Everything else goes through `step`.
@@ -550,40 +587,21 @@ impl<'f> RowChecker<'f> {
         dropped: &mut Vec<usize>,
     ) -> u64 {
         if let Some(quick) = &self.quick[i] {
-            let verdict = match quick.check(values[i].as_ref()) {
-                QuickResult::Keep(code) => return code,
-                QuickResult::Trimmed(code) => Ok((None, code)),
-                QuickResult::Set(value, code) => Ok((Some(value), code)),
-                QuickResult::Clear => Err(None),
-                QuickResult::Required => Err(Some(RowError {
-                    question: i,
-                    kind: AnswerErrorKind::Required,
-                    message: self.message(
-                        &self.form.questions[i].required_message,
-                        "この質問は回答必須です。",
-                        "This question requires an answer.",
-                    ),
-                })),
-                QuickResult::NotInList(name) => Err(Some(RowError {
-                    question: i,
-                    kind: AnswerErrorKind::NotInList,
-                    message: self.not_in_list(name),
-                })),
-            };
-            return match verdict {
-                Ok((None, code)) => {
+            return match self.quick_outcome(i, quick, values[i].as_ref()) {
+                Ok((Cleaned::Same, code)) => code,
+                Ok((Cleaned::Trimmed, code)) => {
                     values[i].trim_in_place();
                     code
                 }
-                Ok((Some(value), code)) => {
+                Ok((Cleaned::Set(value), code)) => {
                     values[i].set(value);
                     code
                 }
-                Err(None) => {
+                Ok((Cleaned::Cleared, _)) => {
                     values[i].clear();
                     0
                 }
-                Err(Some(error)) => {
+                Err(error) => {
                     errors.push(error);
                     0
                 }
@@ -627,6 +645,93 @@ impl<'f> RowChecker<'f> {
                 0
             }
         }
+    }
+
+    /// A quick question's verdict on `raw`: how the answer is cleaned and its code, or why it
+    /// is wrong.
+    fn quick_outcome(&self, i: usize, quick: &Quick, raw: &str) -> Result<(Cleaned, u64), RowError> {
+        match quick.check(raw) {
+            QuickResult::Keep(code) => Ok((Cleaned::Same, code)),
+            QuickResult::Trimmed(code) => Ok((Cleaned::Trimmed, code)),
+            QuickResult::Set(value, code) => Ok((Cleaned::Set(value), code)),
+            QuickResult::Clear => Ok((Cleaned::Cleared, 0)),
+            QuickResult::Required => Err(RowError {
+                question: i,
+                kind: AnswerErrorKind::Required,
+                message: self.message(
+                    &self.form.questions[i].required_message,
+                    "この質問は回答必須です。",
+                    "This question requires an answer.",
+                ),
+            }),
+            QuickResult::NotInList(name) => {
+                Err(RowError { question: i, kind: AnswerErrorKind::NotInList, message: self.not_in_list(name) })
+            }
+        }
+    }
+
+    /// The top-level questions whose check reads no other answer and whose answer no
+    /// expression reads. Each can be checked down its column with
+    /// [`check_alone`](Self::check_alone), apart from the rest of its row, with the verdicts
+    /// [`check_coded`](Self::check_coded) gives; the rest of the row is checked with
+    /// [`check_coded_only`](Self::check_coded_only).
+    pub fn independent(&self) -> Vec<bool> {
+        let mut read = vec![false; self.form.questions.len()];
+        let mut mark = |e: &Expression| {
+            for (name, _) in e.references().iter().chain(e.path_references()) {
+                if let Some(&i) = self.index.get(name.as_str()) {
+                    read[i] = true;
+                }
+            }
+        };
+        for q in &self.form.questions {
+            for e in [&q.relevant, &q.constraint, &q.calculation, &q.choice_filter].into_iter().flatten() {
+                mark(e);
+            }
+            if let Required::When(e) = &q.required {
+                mark(e);
+            }
+        }
+        for g in &self.form.groups {
+            if let Some(e) = &g.relevant {
+                mark(e);
+            }
+        }
+        (0..self.form.questions.len()).map(|i| self.quick[i].is_some() && !read[i]).collect()
+    }
+
+    /// The shortcut for question `i`'s usual answers, for loops over a column: an answer that
+    /// is not empty, has no white space at either end and — for a choice — is one of the
+    /// `names`, is valid as it stands, with the code `position + 1` (text: 0). Any other answer
+    /// goes to [`check_alone`](Self::check_alone) (or to the row's check).
+    pub fn shortcut(&self, i: usize) -> Shortcut<'_> {
+        match &self.quick[i] {
+            Some(Quick::Choice { codes, .. }) => Shortcut::Choice(codes),
+            Some(Quick::Text { .. }) => Shortcut::Text,
+            _ => Shortcut::None,
+        }
+    }
+
+    /// Checks the answer `raw` to question `i`, one of the [`independent`](Self::independent)
+    /// ones: the cleaned answer and its code, as `check_coded` would leave them, or the error.
+    pub fn check_alone<'r>(&self, i: usize, raw: &'r str) -> Result<(Cow<'r, str>, u64), RowError> {
+        let Some(quick) = &self.quick[i] else {
+            panic!("question {i} is not independent: check it with its row");
+        };
+        // The usual answer, taken as `check_coded` takes it.
+        if let Quick::Choice { codes, .. } = quick
+            && !raw.is_empty()
+            && trim(raw).len() == raw.len()
+            && let Some(k) = codes.position(raw)
+        {
+            return Ok((Cow::Borrowed(raw), k as u64 + 1));
+        }
+        Ok(match self.quick_outcome(i, quick, raw)? {
+            (Cleaned::Same, code) => (Cow::Borrowed(raw), code),
+            (Cleaned::Trimmed, code) => (Cow::Borrowed(raw.trim()), code),
+            (Cleaned::Set(value), code) => (Cow::Owned(value), code),
+            (Cleaned::Cleared, _) => (Cow::Borrowed(""), 0),
+        })
     }
 
     /// The code of a select question's answer given as text (names not in the list count for

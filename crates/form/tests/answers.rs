@@ -278,5 +278,58 @@ proptest::proptest! {
             };
             proptest::prop_assert_eq!(codes[i], expected, "question {} answer {:?}", q.name, plain[i]);
         }
+        // Split as an import splits it: independent questions checked alone, down their
+        // column; the rest of the row together. The same answers, codes and errors.
+        let independent = checker.independent();
+        let rest: Vec<usize> = (0..form.questions.len()).filter(|&i| !independent[i]).collect();
+        let mut split: Vec<Cow<str>> = given.iter().map(|v| Cow::Borrowed(v.as_str())).collect();
+        let mut split_codes = vec![u64::MAX; form.questions.len()];
+        let (mut split_errors, mut split_dropped) = (Vec::new(), Vec::new());
+        checker.check_coded_only(&rest, &mut split, &mut split_codes, &mut split_errors, &mut split_dropped);
+        for i in (0..form.questions.len()).filter(|&i| independent[i]) {
+            match checker.check_alone(i, &given[i]) {
+                Ok((value, code)) => {
+                    split[i] = value;
+                    split_codes[i] = code;
+                }
+                Err(e) => {
+                    split_errors.push(e);
+                    split_codes[i] = 0;
+                }
+            }
+        }
+        split_errors.sort_by_key(|e| e.question);
+        proptest::prop_assert_eq!(&errors, &split_errors);
+        proptest::prop_assert_eq!(&dropped, &split_dropped);
+        proptest::prop_assert_eq!(&codes, &split_codes);
+        for i in 0..form.questions.len() {
+            if !errors.iter().any(|e| e.question == i) {
+                proptest::prop_assert_eq!(borrowed[i].as_ref(), split[i].as_ref(), "question {}", form.questions[i].name);
+            }
+        }
+    }
+}
+
+#[test]
+fn independent_questions_are_those_no_expression_reads() {
+    let form = form();
+    let checker = mamori_form::answers::RowChecker::new(&form, EN);
+    let independent: Vec<&str> =
+        checker.independent().iter().zip(&form.questions).filter(|(i, _)| **i).map(|(_, q)| q.name.as_str()).collect();
+    // license_type and challenges are read by relevance conditions; license_other,
+    // supply_origin, the numbers and challenges_other have conditions of their own.
+    for name in [
+        "license_type",
+        "license_other",
+        "supply_origin",
+        "products_total",
+        "products_done",
+        "challenges",
+        "challenges_other",
+    ] {
+        assert!(!independent.contains(&name), "{name}");
+    }
+    for name in ["org_name", "proc_docs", "sbom_legacy", "network_diagram", "challenges_text"] {
+        assert!(independent.contains(&name), "{name}");
     }
 }
