@@ -87,6 +87,21 @@ impl Column {
         }
     }
 
+    /// Appends checked answers as [`push_checked`](Self::push_checked) does, deciding the
+    /// column's kind once for all of them.
+    pub fn extend_checked<'v>(&mut self, answers: impl Iterator<Item = (&'v str, u64)>) {
+        match self {
+            Column::Choice(out) => out.extend(answers.map(|(_, code)| u16::try_from(code).unwrap_or(0))),
+            Column::Multi(bits) => bits.extend(answers.map(|(_, code)| code)),
+            Column::Number(numbers) => numbers.extend(answers.map(|(value, _)| number(value))),
+            Column::Text(text) => {
+                for (value, _) in answers {
+                    text.push(value);
+                }
+            }
+        }
+    }
+
     fn append(&mut self, other: Column) {
         match (self, other) {
             (Column::Choice(a), Column::Choice(b)) => a.extend(b),

@@ -19,8 +19,14 @@ impl<'a> Records<'a> {
     }
 
     /// Reads the next record's fields into `out` (cleared first); false at the end of the text.
+    #[cfg(test)]
     pub fn next_record(&mut self, out: &mut Vec<Cow<'a, str>>) -> bool {
         out.clear();
+        self.append_record(out)
+    }
+
+    /// Appends the next record's fields to `out`; false at the end of the text.
+    pub fn append_record(&mut self, out: &mut Vec<Cow<'a, str>>) -> bool {
         let bytes = self.text.as_bytes();
         if self.pos >= bytes.len() {
             return false;

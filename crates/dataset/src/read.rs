@@ -190,18 +190,20 @@ const BATCH: usize = 512;
 /// those of checking each row whole (the form crate's tests hold the two ways together).
 pub(crate) fn run_csv(importer: &Importer, chunk: &str) -> Part {
     let mut records = crate::csvtext::Records::new(chunk);
-    let mut fields = Vec::new();
     let mut batch = Batch::new(importer);
     let mut run = Run::new(importer, false);
     let mut index = 0;
     loop {
-        let more = records.next_record(&mut fields);
+        // Fields go straight into the batch's table; a blank line is taken back out.
+        let start = batch.cells.len();
+        let more = records.append_record(&mut batch.cells);
         if more {
             index += 1;
-            if fields.iter().all(|c| quick_trim(c).is_empty()) {
+            if batch.cells[start..].iter().all(|c| quick_trim(c).is_empty()) {
+                batch.cells.truncate(start);
                 continue; // blank lines, as Excel leaves at the end
             }
-            batch.add(index, &mut fields);
+            batch.add(index, start);
         }
         if batch.rows.len() == BATCH || (!more && !batch.rows.is_empty()) {
             run.batch(&mut batch);
@@ -245,12 +247,12 @@ impl<'a> Batch<'a> {
         Batch { cells: Vec::new(), width: missing, file_columns, slot, rows: Vec::new() }
     }
 
-    fn add(&mut self, row: usize, fields: &mut Vec<Cow<'a, str>>) {
+    /// Takes the record whose fields were appended to `cells` from `start` on: fields past the
+    /// header's are dropped, missing ones and the columns of questions without one are blank.
+    fn add(&mut self, row: usize, start: usize) {
         self.rows.push(row);
-        let taken = fields.len().min(self.file_columns);
-        self.cells.extend(fields.drain(..taken));
-        fields.clear();
-        self.cells.resize(self.rows.len() * self.width, Cow::Borrowed(""));
+        self.cells.truncate(start + self.file_columns);
+        self.cells.resize(start + self.width, Cow::Borrowed(""));
     }
 
     fn cell(&self, record: usize, question: usize) -> &Cow<'a, str> {
@@ -404,13 +406,13 @@ impl<'i, 'f> Run<'i, 'f> {
             self.part.errors.push(imp.input_error(batch.rows[r], e, given));
         }
         // The valid records, a column at a time.
+        let valid: Vec<usize> = (0..records).filter(|&r| !invalid[r]).collect();
         for (q, column) in self.part.responses.columns.iter_mut().enumerate() {
-            for r in (0..records).filter(|&r| !invalid[r]) {
-                column.push_checked(batch.cell(r, q), self.batch_codes[r * questions + q]);
-            }
+            let (cells, codes) = (&batch, &self.batch_codes);
+            column.extend_checked(valid.iter().map(|&r| (cells.cell(r, q).as_ref(), codes[r * questions + q])));
         }
         let id_column = imp.targets.iter().position(|t| *t == Target::Id);
-        for r in (0..records).filter(|&r| !invalid[r]) {
+        for &r in &valid {
             self.part.responses.rows.push(batch.rows[r]);
             if let (Some(ids), Some(c)) = (&mut self.part.responses.ids, id_column) {
                 ids.push(quick_trim(&batch.cells[r * batch.width + c]));
