@@ -303,9 +303,125 @@ impl<'v> OrderStatistics<'v> {
     }
 }
 
+/// What one pass over some numbers tells: how many, their sum (added in row order, as
+/// `Iterator::sum` adds), the smallest and largest, and whether all are whole.
+#[derive(Clone, Copy)]
+struct Moments {
+    n: usize,
+    sum: f64,
+    min: f64,
+    max: f64,
+    whole: bool,
+}
+
+impl Default for Moments {
+    fn default() -> Self {
+        Moments { n: 0, sum: -0.0, min: f64::INFINITY, max: f64::NEG_INFINITY, whole: true }
+    }
+}
+
+impl Moments {
+    fn add(&mut self, v: f64) {
+        self.n += 1;
+        self.sum += v;
+        self.min = self.min.min(v);
+        self.max = self.max.max(v);
+        self.whole &= v.fract() == 0.0 && !(v == 0.0 && v.is_sign_negative());
+    }
+
+    /// Whole numbers in a range narrow enough to count per value (see [`OrderStatistics`]).
+    fn countable(&self) -> bool {
+        self.n > 0 && self.whole && self.max - self.min <= (4 * self.n).max(1024) as f64
+    }
+}
+
+/// A summary from a pass's moments and `below` (see [`OrderStatistics::Counted`], from `min`).
+fn summary_counted(m: &Moments, min: f64, below: &[u64], rules: &Rules) -> Option<NumberStats> {
+    if m.n == 0 || (rules.publish && (m.n as u64) < rules.min_cell) {
+        return None;
+    }
+    let value = |k: usize| min + (below.partition_point(|&b| b <= k as u64) - 1) as f64;
+    let quantile = |q: f64| {
+        let h = (m.n - 1) as f64 * q;
+        let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
+        let a = value(lo);
+        let b = if hi == lo { a } else { value(hi) };
+        a + (h - lo as f64) * (b - a)
+    };
+    Some(NumberStats {
+        n: m.n as u64,
+        sum: m.sum,
+        mean: round(m.sum / m.n as f64, 4),
+        median: quantile(0.5),
+        q1: quantile(0.25),
+        q3: quantile(0.75),
+        min: (!rules.publish).then_some(m.min),
+        max: (!rules.publish).then_some(m.max),
+    })
+}
+
+/// Turns counts per value into counts below each value: `below[j]` = values under `min + j`.
+fn cumulate(counts: &mut [u64]) {
+    let mut total = 0;
+    for c in counts.iter_mut() {
+        let here = *c;
+        *c = total;
+        total += here;
+    }
+}
+
 fn numbers(item: &mut Item, values: &[f64], segs: &[Segmentation], rules: &Rules) {
+    let mut overall = Moments::default();
+    for &v in values.iter().filter(|v| !v.is_nan()) {
+        overall.add(v);
+    }
+    item.n = rules.one(overall.n as u64);
+    if !overall.countable() {
+        return numbers_selected(item, values, segs, rules);
+    }
+    // Whole numbers in a narrow range (the usual survey number): counted per value straight
+    // from the column, overall and per segment, without copying a million values around.
+    let (min, width) = (overall.min, (overall.max - overall.min) as usize + 1);
+    let mut counts = vec![0u64; width + 1];
+    for &v in values.iter().filter(|v| !v.is_nan()) {
+        counts[(v - min) as usize + 1] += 1;
+    }
+    cumulate(&mut counts[1..]);
+    item.stats = summary_counted(&overall, min, &counts[1..], rules);
+    for seg in segs {
+        let mut by = Ordered::default();
+        // Index = segment code; 0 = in no segment.
+        let mut moments = vec![Moments::default(); seg.segments.len() + 1];
+        let mut per_value = vec![0u64; (seg.segments.len() + 1) * (width + 1)];
+        for (&v, &s) in values.iter().zip(seg.codes) {
+            if !v.is_nan() {
+                moments[s as usize].add(v);
+                per_value[s as usize * (width + 1) + (v - min) as usize + 1] += 1;
+            }
+        }
+        for (k, segment) in seg.segments.iter().enumerate() {
+            let m = &moments[k + 1];
+            let below = &mut per_value[(k + 1) * (width + 1)..(k + 2) * (width + 1)];
+            cumulate(&mut below[1..]);
+            let cell = if seg.shown[k] {
+                SegmentCell {
+                    n: rules.one(m.n as u64),
+                    counts: Ordered::default(),
+                    percent: Ordered::default(),
+                    stats: summary_counted(m, min, &below[1..], rules),
+                }
+            } else {
+                SegmentCell { n: None, counts: Ordered::default(), percent: Ordered::default(), stats: None }
+            };
+            by.insert(*segment, cell);
+        }
+        item.by.insert(seg.name, by);
+    }
+}
+
+/// Number summaries for numbers that are not all whole or spread too wide to count.
+fn numbers_selected(item: &mut Item, values: &[f64], segs: &[Segmentation], rules: &Rules) {
     let mut answered: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
-    item.n = rules.one(answered.len() as u64);
     item.stats = summary(&mut answered, rules);
     for seg in segs {
         let mut by = Ordered::default();
@@ -531,6 +647,43 @@ mod tests {
             let mut order = OrderStatistics::new(&mut copy, min, max);
             proptest::prop_assert_eq!(matches!(order, OrderStatistics::Counted { .. }), !wide && !fraction);
             proptest::prop_assert_eq!(order.get(k), expected);
+        }
+    }
+}
+
+#[cfg(test)]
+mod number_tests {
+    use super::{numbers, numbers_selected};
+    use crate::disclosure::Rules;
+    use crate::{Item, Segmentation};
+
+    proptest::proptest! {
+        /// Whole numbers counted straight from the column give the summaries (overall and per
+        /// segment, published or not) that selecting from copies gives.
+        #[test]
+        fn counted_and_selected_summaries_agree(
+            rows in proptest::collection::vec((proptest::option::of(-20i64..60), 0u16..4), 1..400),
+            publish in proptest::bool::ANY,
+        ) {
+            let values: Vec<f64> = rows.iter().map(|(v, _)| v.map_or(f64::NAN, |v| v as f64)).collect();
+            let codes: Vec<u16> = rows.iter().map(|(_, s)| *s).collect();
+            let seg = Segmentation {
+                question: 0,
+                name: "seg",
+                codes: &codes,
+                segments: vec!["a", "b", "c"],
+                sizes: vec![0; 3],
+                shown: vec![true, false, true],
+            };
+            let rules = Rules { publish, min_cell: 5 };
+            let (mut counted, mut selected) = (Item::default(), Item::default());
+            numbers(&mut counted, &values, std::slice::from_ref(&seg), &rules);
+            counted.n = None;
+            numbers_selected(&mut selected, &values, std::slice::from_ref(&seg), &rules);
+            proptest::prop_assert_eq!(
+                serde_json::to_string(&counted).unwrap(),
+                serde_json::to_string(&selected).unwrap()
+            );
         }
     }
 }

@@ -69,7 +69,7 @@ pub struct Labels {
     pub segments: Ordered<Ordered<String>>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Item {
     pub name: String,
     pub label: String,
