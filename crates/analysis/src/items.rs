@@ -65,15 +65,9 @@ pub(crate) fn item(
     item
 }
 
-/// Counts per choice (index = code − 1) of the respondents selected by `keep`.
-fn tally(codes: &[u16], choices: usize, keep: impl Fn(usize) -> bool) -> Vec<u64> {
-    let mut counts = vec![0u64; choices];
-    for (i, &c) in codes.iter().enumerate() {
-        if c > 0 && keep(i) {
-            counts[c as usize - 1] += 1;
-        }
-    }
-    counts
+/// Counts per choice (index = code − 1).
+fn tally(codes: &[u16], choices: usize) -> Vec<u64> {
+    stats::code_counts(codes, choices)[1..].to_vec()
 }
 
 fn shares(names: &[&str], shown: &[Option<u64>], n: u64) -> Ordered<Option<f64>> {
@@ -93,7 +87,7 @@ fn counted(names: &[&str], shown: &[Option<u64>]) -> Ordered<Option<u64>> {
 }
 
 fn select_one(item: &mut Item, codes: &[u16], names: &[&str], segs: &[Segmentation], rules: &Rules, options: &Options) {
-    let counts = tally(codes, names.len(), |_| true);
+    let counts = tally(codes, names.len());
     let n: u64 = counts.iter().sum();
     let shown = rules.row(&counts);
     item.n = rules.one(n);
@@ -108,13 +102,9 @@ fn select_one(item: &mut Item, codes: &[u16], names: &[&str], segs: &[Segmentati
     }
     // A question is not broken down by itself.
     for seg in segs.iter().filter(|s| s.name != item.name) {
-        // One pass: rows = segments, columns = choices.
-        let mut table = vec![vec![0u64; names.len()]; seg.segments.len()];
-        for (&s, &c) in seg.codes.iter().zip(codes) {
-            if s > 0 && c > 0 {
-                table[s as usize - 1][c as usize - 1] += 1;
-            }
-        }
+        // One pass: rows = segments, columns = choices (code 0, no answer or no segment, left out).
+        let pairs = stats::pair_counts(seg.codes, seg.segments.len(), codes, names.len());
+        let table: Vec<Vec<u64>> = pairs.chunks(names.len() + 1).skip(1).map(|row| row[1..].to_vec()).collect();
         let mut by = Ordered::default();
         for (k, segment) in seg.segments.iter().enumerate() {
             let row_n: u64 = table[k].iter().sum();
@@ -480,20 +470,30 @@ fn code_text(
         })
         .collect();
     let mut counts = vec![0u64; rows.len() + 1];
+    // The same words come back again and again in free text ("特になし", a common complaint):
+    // each distinct answer is matched once, up to a bound on the memory this takes.
+    const REMEMBERED: usize = 1 << 16;
+    let mut seen: mamori_form::fasthash::FnvMap<&str, Vec<bool>> = Default::default();
     for &i in answered {
         let answer = text.get(i);
-        let mut any = false;
-        for (k, row) in rows.iter().enumerate() {
-            let hit = match manual.get(&i) {
-                Some(categories) => categories.contains(&row.category),
-                None => matchers[k].as_ref().is_some_and(|m| m.is_match(answer)),
-            };
-            if hit {
-                counts[k] += 1;
-                any = true;
-            }
+        let hits: Vec<bool> = match manual.get(&i) {
+            Some(categories) => rows.iter().map(|row| categories.contains(&row.category)).collect(),
+            None => match seen.get(answer) {
+                Some(hits) => hits.clone(),
+                None => {
+                    let hits: Vec<bool> =
+                        matchers.iter().map(|m| m.as_ref().is_some_and(|m| m.is_match(answer))).collect();
+                    if seen.len() < REMEMBERED {
+                        seen.insert(answer, hits.clone());
+                    }
+                    hits
+                }
+            },
+        };
+        for (k, _) in hits.iter().enumerate().filter(|(_, hit)| **hit) {
+            counts[k] += 1;
         }
-        if !any {
+        if !hits.contains(&true) {
             counts[rows.len()] += 1;
         }
     }

@@ -21,10 +21,7 @@ pub(crate) fn lagging(form: &Form, responses: &Responses, segs: &[Segmentation])
             // Per segment: (answered, best) counts; code 0 = not in any segment. One pass counts
             // (segment, answer) pairs without a branch; the sums come from that table.
             let width = question.choices.len() + 1;
-            let mut table = vec![0u64; (seg.segments.len() + 1) * width];
-            for (&s, &c) in seg.codes.iter().zip(codes) {
-                table[s as usize * width + c as usize] += 1;
-            }
+            let table = stats::pair_counts(seg.codes, seg.segments.len(), codes, question.choices.len());
             let answered: Vec<u64> = table.chunks(width).map(|row| row[1..].iter().sum()).collect();
             let top: Vec<u64> = table
                 .chunks(width)

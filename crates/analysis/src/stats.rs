@@ -291,3 +291,68 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
     let hi = h.ceil() as usize;
     sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
 }
+
+/// How often each pair of codes occurs: `counts[a * (b_max + 1) + b]` for the pairs
+/// `(a[i], b[i])`, codes from 0 (none) to `a_max` and `b_max`. Four tables are filled in turn
+/// and added at the end: consecutive respondents often fall in the same cell, and one table
+/// would make each count wait for the one before.
+pub fn pair_counts(a: &[u16], a_max: usize, b: &[u16], b_max: usize) -> Vec<u64> {
+    let width = b_max + 1;
+    let cells = (a_max + 1) * width;
+    let mut tables = vec![0u64; 4 * cells];
+    let (split_a, split_b) = (a.chunks_exact(4), b.chunks_exact(4));
+    let (rest_a, rest_b) = (split_a.remainder(), split_b.remainder());
+    for (x, y) in split_a.zip(split_b) {
+        for k in 0..4 {
+            tables[k * cells + x[k] as usize * width + y[k] as usize] += 1;
+        }
+    }
+    for (&x, &y) in rest_a.iter().zip(rest_b) {
+        tables[x as usize * width + y as usize] += 1;
+    }
+    let (first, others) = tables.split_at_mut(cells);
+    for other in others.chunks_exact(cells) {
+        for (t, o) in first.iter_mut().zip(other) {
+            *t += o;
+        }
+    }
+    tables.truncate(cells);
+    tables
+}
+
+/// How often each code from 0 to `max` occurs, four tables at once as in [`pair_counts`].
+pub fn code_counts(codes: &[u16], max: usize) -> Vec<u64> {
+    let mut tables = vec![[0u64; 4]; max + 1];
+    let split = codes.chunks_exact(4);
+    let rest = split.remainder();
+    for c in split {
+        for k in 0..4 {
+            tables[c[k] as usize][k] += 1;
+        }
+    }
+    for &c in rest {
+        tables[c as usize][0] += 1;
+    }
+    tables.iter().map(|t| t.iter().sum()).collect()
+}
+
+#[cfg(test)]
+mod pair_tests {
+    proptest::proptest! {
+        #[test]
+        fn pair_counts_count_every_pair(pairs in proptest::collection::vec((0u16..4, 0u16..6), 0..50)) {
+            let (a, b): (Vec<u16>, Vec<u16>) = pairs.iter().copied().unzip();
+            let counts = super::pair_counts(&a, 3, &b, 5);
+            let singles = super::code_counts(&b, 5);
+            for y in 0..6u16 {
+                proptest::prop_assert_eq!(singles[y as usize], b.iter().filter(|c| **c == y).count() as u64);
+            }
+            for x in 0..4u16 {
+                for y in 0..6u16 {
+                    let expected = pairs.iter().filter(|p| **p == (x, y)).count() as u64;
+                    proptest::prop_assert_eq!(counts[x as usize * 6 + y as usize], expected);
+                }
+            }
+        }
+    }
+}
