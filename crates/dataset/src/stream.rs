@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, mpsc};
+use std::sync::{Arc, Mutex, mpsc};
 
 /// Bytes per block unless the options say otherwise: small enough to stay in the caches between
 /// the reading thread and the checking one, large enough that handing blocks over costs nothing.
@@ -91,14 +91,16 @@ fn stream_csv(
         free_tx.send(Vec::with_capacity(block_size + block_size / 4)).expect("the receiver is here");
     }
     let (work_tx, work_rx) = mpsc::sync_channel::<Block>(threads * 2);
-    let work_rx = Mutex::new(work_rx);
+    // Shared by the checking threads only: should they all stop (a bug making one panic), the
+    // queue and the buffers' way back close, and the reader stops instead of waiting forever.
+    let work_rx = Arc::new(Mutex::new(work_rx));
     let (done_tx, done_rx) = mpsc::channel::<(usize, Part)>();
     let outcome = std::thread::scope(|s| {
         let not_utf8_seen = &not_utf8;
         let reader = s.spawn(move || read_blocks(file, first, block_size, &free_rx, work_tx, not_utf8_seen));
         for _ in 0..threads {
             let (work_rx, done_tx, free_tx, importer, not_utf8) =
-                (&work_rx, done_tx.clone(), free_tx.clone(), &importer, &not_utf8);
+                (Arc::clone(&work_rx), done_tx.clone(), free_tx.clone(), &importer, &not_utf8);
             s.spawn(move || {
                 loop {
                     // Holding the lock only to take the next block.
@@ -121,7 +123,7 @@ fn stream_csv(
                 }
             });
         }
-        drop(done_tx);
+        drop((done_tx, free_tx, work_rx));
         // Join the blocks in file order as they come back.
         let mut joiner = Joiner::new(&importer);
         joiner.expected_bytes = len;

@@ -341,3 +341,17 @@ fn batched_csv_checks_agree_with_row_by_row_checks() {
         }
     }
 }
+
+#[test]
+fn files_that_cannot_be_read_say_so() {
+    let form = form();
+    let dir = std::env::temp_dir().join(format!("mamori-unreadable-{}.csv", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for path in [dir.clone(), dir.join("missing.csv")] {
+        let errors = mamori_dataset::read_responses_file(&form, &path, &ReadOptions::default()).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        let message = errors[0].to_string();
+        assert!(message.starts_with(&format!("{}: cannot be read: ", path.display())), "{message}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
