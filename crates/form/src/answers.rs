@@ -6,7 +6,7 @@
 //! answers, as in ODK. Calculations are computed as they are reached.
 
 use crate::dates;
-use crate::expr::{Env, Expression, words};
+use crate::expr::{CodeCondition, Env, Expression, SlotChoices, words};
 use crate::fasthash::{FnvMap, NameIndex};
 use crate::model::{Choice, Form, GroupKind, Question, QuestionType, Required, Translated};
 use serde::Serialize;
@@ -152,6 +152,10 @@ pub struct RowChecker<'f> {
     bound: Vec<Bound>,
     /// Each group's `relevant`, bound.
     group_relevant: Vec<Option<Expression>>,
+    /// Each question's and group's `relevant` as a condition on select answers' codes, where it
+    /// is one and reads only questions before it (see `CodeCondition`).
+    coded_relevant: Vec<Option<CodeCondition>>,
+    coded_group_relevant: Vec<Option<CodeCondition>>,
     /// For each question, the index of its outermost enclosing repeat.
     repeat_of: Vec<Option<usize>>,
     in_repeat: Vec<bool>,
@@ -422,7 +426,7 @@ impl<'f> RowChecker<'f> {
             .collect();
         let slot = |name: &str| index.get(name).copied();
         let bind = |e: &Option<Expression>| e.as_ref().map(|e| e.bind(&slot, true));
-        let bound = form
+        let bound: Vec<Bound> = form
             .questions
             .iter()
             .map(|q| Bound {
@@ -437,13 +441,16 @@ impl<'f> RowChecker<'f> {
                 },
             })
             .collect();
-        let group_relevant = form.groups.iter().map(|g| bind(&g.relevant)).collect();
+        let group_relevant: Vec<Option<Expression>> = form.groups.iter().map(|g| bind(&g.relevant)).collect();
+        let (coded_relevant, coded_group_relevant) = coded_conditions(form, &bound, &group_relevant, &in_repeat);
         RowChecker {
             form,
             index,
             quick,
             bound,
             group_relevant,
+            coded_relevant,
+            coded_group_relevant,
             repeat_of,
             top_level: (0..form.questions.len()).filter(|&i| !in_repeat[i]).collect(),
             in_repeat,
@@ -471,7 +478,7 @@ impl<'f> RowChecker<'f> {
         let first = errors.len();
         for i in 0..self.form.questions.len() {
             if !self.in_repeat[i] {
-                self.step(i, values, None, errors, first, dropped);
+                self.step(i, values, None, errors, first, dropped, None);
             }
         }
     }
@@ -523,7 +530,8 @@ impl<'f> RowChecker<'f> {
                 }
                 _ => {}
             }
-            *code = self.step(i, values, None, errors, first, dropped);
+            let stepped = self.step(i, values, None, errors, first, dropped, Some(&*codes));
+            codes[i] = stepped;
         }
     }
 
@@ -554,7 +562,7 @@ impl<'f> RowChecker<'f> {
                 q.group_indices.iter().all(|&g| holds(&self.group_relevant[g], &env))
                     && holds(&self.bound[i].relevant, &env)
             };
-            self.step(i, values, None, errors, 0, &mut dropped);
+            self.step(i, values, None, errors, 0, &mut dropped, None);
         }
         out
     }
@@ -570,13 +578,15 @@ impl<'f> RowChecker<'f> {
         let first = errors.len();
         for i in 0..self.form.questions.len() {
             if self.repeat_of[i] == Some(repeat) {
-                self.step(i, local, Some(outer), errors, first, dropped);
+                self.step(i, local, Some(outer), errors, first, dropped, None);
             }
         }
     }
 
     /// Checks question `i` of the row, cleaning its answer in place; returns the answer's code
     /// (see [`check_coded`](Self::check_coded)).
+    /// `codes`: this row's codes so far, when kept (see `check_coded`).
+    #[allow(clippy::too_many_arguments)]
     fn step<V: AnswerSlot>(
         &self,
         i: usize,
@@ -585,6 +595,7 @@ impl<'f> RowChecker<'f> {
         errors: &mut Vec<RowError>,
         first_error: usize,
         dropped: &mut Vec<usize>,
+        codes: Option<&[u64]>,
     ) -> u64 {
         if let Some(quick) = &self.quick[i] {
             return match self.quick_outcome(i, quick, values[i].as_ref()) {
@@ -618,7 +629,7 @@ impl<'f> RowChecker<'f> {
                 current: "",
                 today: self.today,
             };
-            self.visit(&self.form.questions[i], &self.bound[i], values[i].as_ref(), &env, invalid, &mut code)
+            self.visit(i, values[i].as_ref(), &env, invalid, codes, &mut code)
         };
         match visit {
             Visit::NotRelevant => {
@@ -801,14 +812,25 @@ impl<'f> RowChecker<'f> {
     /// `code` receives the code of a select question's valid answer.
     fn visit<V: AsRef<str>>(
         &self,
-        q: &Question,
-        b: &Bound,
+        i: usize,
         raw: &str,
         env: &RowEnv<V>,
         invalid: &[RowError],
+        codes: Option<&[u64]>,
         code: &mut u64,
     ) -> Visit {
-        let relevant = q.group_indices.iter().all(|&g| holds(&self.group_relevant[g], env)) && holds(&b.relevant, env);
+        let (q, b) = (&self.form.questions[i], &self.bound[i]);
+        // From the codes where they decide, else by evaluating the condition.
+        let holds_here = |condition: &Option<Expression>, coded: &Option<CodeCondition>| {
+            match (coded, codes) {
+                (Some(coded), Some(codes)) => coded.judge(codes, env.local),
+                _ => None,
+            }
+            .unwrap_or_else(|| holds(condition, env))
+        };
+        let relevant =
+            q.group_indices.iter().all(|&g| holds_here(&self.group_relevant[g], &self.coded_group_relevant[g]))
+                && holds_here(&b.relevant, &self.coded_relevant[i]);
         if !relevant {
             return Visit::NotRelevant;
         }
@@ -967,6 +989,47 @@ impl<'f> RowChecker<'f> {
         }
         Ok(position)
     }
+}
+
+/// The questions' and groups' `relevant` conditions that the codes of earlier select answers
+/// decide. Only answers the checker codes count: select questions outside repeats, not
+/// calculated, select_multiple with at most 64 choices; and only answers checked before the
+/// condition is judged (a group's: before its first question).
+fn coded_conditions(
+    form: &Form,
+    bound: &[Bound],
+    group_relevant: &[Option<Expression>],
+    in_repeat: &[bool],
+) -> (Vec<Option<CodeCondition>>, Vec<Option<CodeCondition>>) {
+    let names: Vec<Vec<&str>> =
+        form.questions.iter().map(|q| q.choices.iter().map(|c| c.name.as_str()).collect()).collect();
+    let choices = |slot: usize| {
+        let q = form.questions.get(slot)?;
+        if in_repeat[slot] || q.calculation.is_some() {
+            return None;
+        }
+        match q.kind {
+            QuestionType::SelectOne => Some(SlotChoices::One(&names[slot])),
+            QuestionType::SelectMultiple if q.choices.len() <= 64 => Some(SlotChoices::Multiple(&names[slot])),
+            _ => None,
+        }
+    };
+    let before = |condition: &Option<Expression>, first: usize| {
+        condition
+            .as_ref()
+            .and_then(|e| e.code_condition(&choices))
+            .filter(|c| c.slots().iter().all(|&slot| slot < first))
+    };
+    let questions = bound.iter().enumerate().map(|(i, b)| before(&b.relevant, i)).collect();
+    let groups = group_relevant
+        .iter()
+        .enumerate()
+        .map(|(g, condition)| {
+            let first = form.questions.iter().position(|q| q.group_indices.contains(&g)).unwrap_or(0);
+            before(condition, first)
+        })
+        .collect();
+    (questions, groups)
 }
 
 /// `str::trim`, skipping the Unicode scan when both ends are visible ASCII (nearly always).

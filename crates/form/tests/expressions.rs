@@ -156,3 +156,38 @@ fn references_are_listed_with_positions() {
     let expr = Expression::parse("${a} = 'x' and selected(${b}, 'y')").unwrap();
     assert_eq!(expr.references(), &[("a".to_string(), 0), ("b".to_string(), 24)]);
 }
+
+/// Conditions on select answers become code conditions only where the codes decide them
+/// exactly; anything else is left to evaluation.
+#[test]
+fn code_conditions_are_made_only_where_codes_decide() {
+    use mamori_form::expr::{CodeCondition, Expression, SlotChoices};
+    let one = ["mah1", "mah2", "other"];
+    let many = ["cost", "experts", "other"];
+    let choices = |slot: usize| match slot {
+        0 => Some(SlotChoices::One(&one[..])),
+        1 => Some(SlotChoices::Multiple(&many[..])),
+        _ => None,
+    };
+    let compile = |source: &str| {
+        let e = Expression::parse(source).unwrap();
+        let bound = e.bind(&|name| ["a", "b", "n"].iter().position(|n| *n == name), true);
+        bound.code_condition(&choices)
+    };
+    let judge = |source: &str, codes: [u64; 3], values: [&str; 3]| compile(source).unwrap().judge(&codes, &values);
+    assert!(matches!(compile("${a} = 'other'"), Some(CodeCondition::Is { slot: 0, code: 3 })));
+    assert!(matches!(compile("'mah2' != ${a}"), Some(CodeCondition::IsNot { slot: 0, code: 2 })));
+    assert!(matches!(compile("${a} = 'nope'"), Some(CodeCondition::Is { code: u64::MAX, .. })));
+    assert!(matches!(compile("${a} = ''"), Some(CodeCondition::Is { code: 0, .. })));
+    assert!(matches!(compile("selected(${b}, ' other ')"), Some(CodeCondition::Has { slot: 1, bit: 4 })));
+    for not_coded in
+        ["${n} = 'x'", "${a} = 1", "selected(${a}, 'mah1')", "${b} = 'cost'", "${a} = ${a}", "not(${a} = 'x')"]
+    {
+        assert!(compile(not_coded).is_none(), "{not_coded}");
+    }
+    assert_eq!(judge("${a} = 'mah1' or selected(${b}, 'other')", [0, 4, 0], ["", "other", ""]), Some(true));
+    assert_eq!(judge("${a} = 'mah1' and selected(${b}, 'other')", [1, 1, 0], ["mah1", "cost", ""]), Some(false));
+    // An answer given but not coded (invalid) leaves the verdict to the text.
+    assert_eq!(judge("${a} = 'mah1'", [0, 0, 0], ["mah9", "", ""]), None);
+    assert_eq!(judge("${a} = ''", [0, 0, 0], ["", "", ""]), Some(true));
+}

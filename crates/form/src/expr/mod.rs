@@ -132,6 +132,105 @@ impl Expression {
     }
 }
 
+/// A condition on answers to select questions that their codes decide (see
+/// `RowChecker::check_coded`): `${q} = 'name'`, `${q} != 'name'`, `selected(${q}, 'name')`,
+/// joined by `and`/`or`. Judged from the codes, it needs no text comparison.
+#[derive(Debug, Clone)]
+pub enum CodeCondition {
+    /// The select_one answer in `slot` has this code (0 = unanswered; `u64::MAX` = never).
+    Is {
+        slot: usize,
+        code: u64,
+    },
+    IsNot {
+        slot: usize,
+        code: u64,
+    },
+    /// The select_multiple answer in `slot` has this bit (0 = never).
+    Has {
+        slot: usize,
+        bit: u64,
+    },
+    Or(Box<CodeCondition>, Box<CodeCondition>),
+    And(Box<CodeCondition>, Box<CodeCondition>),
+}
+
+/// What [`Expression::code_condition`] needs to know of a slot.
+pub enum SlotChoices<'a> {
+    /// A select_one question's choice names.
+    One(&'a [&'a str]),
+    /// A select_multiple question's choice names (at most 64).
+    Multiple(&'a [&'a str]),
+}
+
+impl CodeCondition {
+    /// The verdict from this row's `codes`, or `None` when an answer it reads is not coded
+    /// (given but invalid: then only the text decides).
+    pub fn judge<V: AsRef<str>>(&self, codes: &[u64], values: &[V]) -> Option<bool> {
+        let code = |slot: usize| {
+            let c = codes[slot];
+            (c != 0 || values[slot].as_ref().is_empty()).then_some(c)
+        };
+        Some(match self {
+            CodeCondition::Is { slot, code: want } => code(*slot)? == *want,
+            CodeCondition::IsNot { slot, code: want } => code(*slot)? != *want,
+            CodeCondition::Has { slot, bit } => code(*slot)? & bit != 0,
+            CodeCondition::Or(a, b) => a.judge(codes, values)? || b.judge(codes, values)?,
+            CodeCondition::And(a, b) => a.judge(codes, values)? && b.judge(codes, values)?,
+        })
+    }
+
+    /// The slots it reads.
+    pub fn slots(&self) -> Vec<usize> {
+        match self {
+            CodeCondition::Is { slot, .. } | CodeCondition::IsNot { slot, .. } | CodeCondition::Has { slot, .. } => {
+                vec![*slot]
+            }
+            CodeCondition::Or(a, b) | CodeCondition::And(a, b) => [a.slots(), b.slots()].concat(),
+        }
+    }
+}
+
+impl Expression {
+    /// This bound expression as a [`CodeCondition`], if it is one: `choices(slot)` gives the
+    /// choices of the select questions whose codes may decide (others: `None`).
+    pub fn code_condition<'a>(&self, choices: &dyn Fn(usize) -> Option<SlotChoices<'a>>) -> Option<CodeCondition> {
+        code_condition(&self.root, choices)
+    }
+}
+
+fn code_condition<'a>(expr: &ast::Expr, choices: &dyn Fn(usize) -> Option<SlotChoices<'a>>) -> Option<CodeCondition> {
+    use ast::{BinOp, Expr, Func};
+    // A choice name decides by its code only if it has no white space (words are split at it).
+    let position =
+        |names: &[&str], name: &str| names.iter().position(|n| *n == name && !n.contains(char::is_whitespace));
+    match expr {
+        Expr::Bin(BinOp::Or, a, b) => {
+            Some(CodeCondition::Or(Box::new(code_condition(a, choices)?), Box::new(code_condition(b, choices)?)))
+        }
+        Expr::Bin(BinOp::And, a, b) => {
+            Some(CodeCondition::And(Box::new(code_condition(a, choices)?), Box::new(code_condition(b, choices)?)))
+        }
+        Expr::Bin(op @ (BinOp::Eq | BinOp::Ne), a, b) => {
+            let (slot, text) = match (&**a, &**b) {
+                (Expr::Slot(slot), Expr::Str(text)) | (Expr::Str(text), Expr::Slot(slot)) => (*slot, text),
+                _ => return None,
+            };
+            let Some(SlotChoices::One(names)) = choices(slot) else { return None };
+            // Text equality: "" is the unanswered code, a name its own, anything else never.
+            let code = if text.is_empty() { 0 } else { position(names, text).map_or(u64::MAX, |k| k as u64 + 1) };
+            Some(if *op == BinOp::Eq { CodeCondition::Is { slot, code } } else { CodeCondition::IsNot { slot, code } })
+        }
+        Expr::Call(Func::Selected, args) if args.len() == 2 => {
+            let (Expr::Slot(slot), Expr::Str(text)) = (&args[0], &args[1]) else { return None };
+            let Some(SlotChoices::Multiple(names)) = choices(*slot) else { return None };
+            let bit = position(names, text.trim()).map_or(0, |k| 1u64 << k);
+            Some(CodeCondition::Has { slot: *slot, bit })
+        }
+        _ => None,
+    }
+}
+
 /// The white-space separated words of `s`, as `str::split_whitespace` finds them; ASCII text
 /// without a vertical tab (which `char::is_whitespace` counts and `u8::is_ascii_whitespace`
 /// does not), the usual selection, is split without decoding characters.
