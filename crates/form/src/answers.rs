@@ -528,6 +528,20 @@ impl<'f> RowChecker<'f> {
                     *code = 0;
                     continue;
                 }
+                // Choice names, each once, one space apart: already in normal form.
+                Some(Quick::Multiple { codes: names, .. }) if clean => {
+                    let mut bits = 0u64;
+                    let normal = raw.split(' ').all(|name| {
+                        let bit = names.position(name).map_or(0, selection_bit);
+                        let fresh = bit != 0 && bits & bit == 0;
+                        bits |= bit;
+                        fresh
+                    });
+                    if normal {
+                        *code = bits;
+                        continue;
+                    }
+                }
                 _ => {}
             }
             let stepped = self.step(i, values, None, errors, first, dropped, Some(&*codes));
