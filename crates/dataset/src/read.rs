@@ -3,7 +3,7 @@
 //! `RowChecker`; large CSV files are split at record boundaries and checked on every core.
 
 use crate::columns::{MAX_MULTI_CHOICES, Responses};
-use mamori_form::answers::{RowChecker, RowError, Shortcut, untrimmed};
+use mamori_form::answers::{RowChecker, RowError};
 use mamori_form::workbook::{self, Format};
 use mamori_form::{Form, GroupKind, QuestionType};
 use std::borrow::Cow;
@@ -284,6 +284,10 @@ pub(crate) struct Importer<'f> {
     checker: RowChecker<'f>,
     /// For each question, the file column holding it.
     column_of: Vec<Option<usize>>,
+    /// The questions checked down their columns ([`RowChecker::independent`]).
+    independent: Vec<bool>,
+    /// The others outside repeats, checked row by row, in form order.
+    rest: Vec<usize>,
     skip_invalid: bool,
 }
 
@@ -293,10 +297,6 @@ struct Run<'i, 'f> {
     part: Part,
     /// The checker's code for each question's answer.
     codes: Vec<u64>,
-    /// The questions checked down their columns ([`RowChecker::independent`]).
-    independent: Vec<bool>,
-    /// The others, checked row by row, in form order.
-    rest: Vec<usize>,
     /// A batch's codes, row-major, a code per question.
     batch_codes: Vec<u64>,
     /// A batch's errors with their record in the batch.
@@ -309,8 +309,6 @@ impl<'i, 'f> Run<'i, 'f> {
     /// `absolute`: row numbers are final (Excel), else local to a CSV chunk.
     fn new(importer: &'i Importer<'f>, absolute: bool) -> Self {
         let has_ids = importer.targets.contains(&Target::Id);
-        let form = importer.form;
-        let independent = importer.checker.independent();
         Run {
             importer,
             part: Part {
@@ -323,20 +321,12 @@ impl<'i, 'f> Run<'i, 'f> {
             },
             codes: vec![0; importer.form.questions.len()],
             row_errors: Vec::new(),
-            rest: (0..form.questions.len())
-                .filter(|&q| !independent[q])
-                // Questions inside a repeat have no column in a one-row-per-response file.
-                .filter(|&q| !form.questions[q].group_indices.iter().any(|&g| form.groups[g].kind == GroupKind::Repeat))
-                .collect(),
-            independent,
             batch_codes: Vec::new(),
             batch_errors: Vec::new(),
             dropped: Vec::new(),
         }
     }
 
-    /// Checks one row's answers (`values`, by question, as [`Importer::gather`] left them) and
-    /// stores them if they are valid.
     /// Checks a batch of records and stores the valid ones; the batch is left empty.
     fn batch<'a>(&mut self, batch: &mut Batch<'a>) {
         let imp = self.importer;
@@ -348,35 +338,26 @@ impl<'i, 'f> Run<'i, 'f> {
         // Row by row: the questions with conditions, and those the conditions read.
         let mut values: Vec<Cow<'a, str>> = vec![Cow::Borrowed(""); questions];
         for r in 0..records {
-            for &q in &self.rest {
+            for &q in &imp.rest {
                 values[q] = std::mem::take(&mut batch.cells[r * batch.width + batch.slot[q]]);
             }
             let codes = &mut self.batch_codes[r * questions..(r + 1) * questions];
-            imp.checker.check_coded_only(&self.rest, &mut values, codes, &mut self.row_errors, &mut self.dropped);
+            imp.checker.check_coded_only(&imp.rest, &mut values, codes, &mut self.row_errors, &mut self.dropped);
             self.dropped.clear();
             self.batch_errors.extend(self.row_errors.drain(..).map(|e| (r, e)));
-            for &q in &self.rest {
+            for &q in &imp.rest {
                 batch.cells[r * batch.width + batch.slot[q]] = std::mem::take(&mut values[q]);
             }
         }
         // Down the columns: every other question, alone.
-        for q in (0..questions).filter(|&q| self.independent[q]) {
+        for q in (0..questions).filter(|&q| imp.independent[q]) {
             let column = batch.slot[q];
-            let shortcut = imp.checker.shortcut(q);
             for r in 0..records {
                 let cell = &mut batch.cells[r * batch.width + column];
-                // The usual answer, valid as it stands (see `RowChecker::shortcut`).
-                if untrimmed(cell) {
-                    match shortcut {
-                        Shortcut::Choice(names) => {
-                            if let Some(k) = names.position(cell) {
-                                self.batch_codes[r * questions + q] = k as u64 + 1;
-                                continue;
-                            }
-                        }
-                        Shortcut::Text => continue, // code 0, as the codes start
-                        Shortcut::None => {}
-                    }
+                // The usual answer is valid as it stands.
+                if let Some(code) = imp.checker.usual_code(q, cell) {
+                    self.batch_codes[r * questions + q] = code;
+                    continue;
                 }
                 let checked = match &*cell {
                     Cow::Borrowed(raw) => imp.checker.check_alone(q, raw),
@@ -423,6 +404,8 @@ impl<'i, 'f> Run<'i, 'f> {
         batch.cells.clear();
     }
 
+    /// Checks one row's answers (`values`, by question, as [`Importer::gather`] left them) and
+    /// stores them if they are valid (Excel sheets, which are small, are checked row by row).
     fn row(&mut self, row: usize, values: &mut [Cow<'_, str>], id: &str) {
         let imp = self.importer;
         self.part.records = self.part.records.max(row);
@@ -447,8 +430,8 @@ impl<'i, 'f> Run<'i, 'f> {
     }
 }
 
-/// What one thread read: responses, errors and dropped rows, with row numbers local to its
-/// chunk (`local_rows`), plus how many records the chunk held.
+/// What one chunk held: responses, errors and dropped rows, with row numbers local to the
+/// chunk (made absolute by [`Joiner`]), plus how many records and bytes it held.
 pub(crate) struct Part {
     responses: Responses,
     errors: Vec<InputError>,
@@ -536,6 +519,12 @@ impl<'f> Importer<'f> {
         if !errors.is_empty() {
             return Err(errors);
         }
+        let independent = checker.independent();
+        let rest = (0..form.questions.len())
+            .filter(|&q| !independent[q])
+            // Questions inside a repeat have no column in a one-row-per-response file.
+            .filter(|&q| !form.questions[q].group_indices.iter().any(|&g| form.groups[g].kind == GroupKind::Repeat))
+            .collect();
         Ok(Importer {
             form,
             file: file.into(),
@@ -543,6 +532,8 @@ impl<'f> Importer<'f> {
             targets,
             checker,
             column_of,
+            independent,
+            rest,
             skip_invalid: options.skip_invalid,
         })
     }

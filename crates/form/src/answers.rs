@@ -350,19 +350,6 @@ impl Quick {
     }
 }
 
-/// See [`RowChecker::shortcut`].
-pub enum Shortcut<'c> {
-    Choice(&'c NameIndex),
-    Text,
-    None,
-}
-
-/// Both ends of `s` are visible ASCII: `str::trim` would leave it as it is.
-#[inline]
-pub fn untrimmed(s: &str) -> bool {
-    matches!((s.as_bytes().first(), s.as_bytes().last()), (Some(a), Some(z)) if a.is_ascii_graphic() && z.is_ascii_graphic())
-}
-
 /// How a quick check cleans an answer.
 enum Cleaned {
     Same,
@@ -511,41 +498,10 @@ impl<'f> RowChecker<'f> {
     ) {
         let first = errors.len();
         for &i in only {
-            let code = &mut codes[i];
-            // Most answers in a file need no cleaning — a choice name exactly, or text without
-            // surrounding space — and are taken here, as `step` would take them, without its
-            // bookkeeping. Everything else goes through `step`.
-            let raw = values[i].as_ref();
-            let clean = !raw.is_empty() && trim(raw).len() == raw.len();
-            match &self.quick[i] {
-                Some(Quick::Choice { codes: names, .. }) if clean => {
-                    if let Some(k) = names.position(raw) {
-                        *code = k as u64 + 1;
-                        continue;
-                    }
-                }
-                Some(Quick::Text { .. }) if clean => {
-                    *code = 0;
-                    continue;
-                }
-                // Choice names, each once, one space apart: already in normal form.
-                Some(Quick::Multiple { codes: names, .. }) if clean => {
-                    let mut bits = 0u64;
-                    let normal = raw.split(' ').all(|name| {
-                        let bit = names.position(name).map_or(0, selection_bit);
-                        let fresh = bit != 0 && bits & bit == 0;
-                        bits |= bit;
-                        fresh
-                    });
-                    if normal {
-                        *code = bits;
-                        continue;
-                    }
-                }
-                _ => {}
-            }
-            let stepped = self.step(i, values, None, errors, first, dropped, Some(&*codes));
-            codes[i] = stepped;
+            codes[i] = match self.usual_code(i, values[i].as_ref()) {
+                Some(code) => code,
+                None => self.step(i, values, None, errors, first, dropped, Some(&*codes)),
+            };
         }
     }
 
@@ -725,15 +681,31 @@ impl<'f> RowChecker<'f> {
         (0..self.form.questions.len()).map(|i| self.quick[i].is_some() && !read[i]).collect()
     }
 
-    /// The shortcut for question `i`'s usual answers, for loops over a column: an answer that
-    /// is not empty, has no white space at either end and — for a choice — is one of the
-    /// `names`, is valid as it stands, with the code `position + 1` (text: 0). Any other answer
-    /// goes to [`check_alone`](Self::check_alone) (or to the row's check).
-    pub fn shortcut(&self, i: usize) -> Shortcut<'_> {
-        match &self.quick[i] {
-            Some(Quick::Choice { codes, .. }) => Shortcut::Choice(codes),
-            Some(Quick::Text { .. }) => Shortcut::Text,
-            _ => Shortcut::None,
+    /// The code of `raw` if it is a usual answer to question `i`, one needing no cleaning and no
+    /// expression: for a question without conditions, a choice name exactly, names once each one
+    /// space apart, or text without surrounding space. Such an answer is valid as it stands;
+    /// `None` means "check it the general way". Most answers in a file are usual, and a
+    /// million-row import asks for each cell (hence inlined into the importer's loops).
+    #[inline]
+    pub fn usual_code(&self, i: usize, raw: &str) -> Option<u64> {
+        let quick = self.quick[i].as_ref()?;
+        if raw.is_empty() || trim(raw).len() != raw.len() {
+            return None;
+        }
+        match quick {
+            Quick::Choice { codes, .. } => codes.position(raw).map(|k| k as u64 + 1),
+            Quick::Text { .. } => Some(0),
+            Quick::Multiple { codes, .. } => {
+                let mut bits = 0u64;
+                for name in raw.split(' ') {
+                    let bit = codes.position(name).map_or(0, selection_bit);
+                    if bit == 0 || bits & bit != 0 {
+                        return None; // not a name, or a repeat: the general way normalises it
+                    }
+                    bits |= bit;
+                }
+                Some(bits)
+            }
         }
     }
 
@@ -743,13 +715,8 @@ impl<'f> RowChecker<'f> {
         let Some(quick) = &self.quick[i] else {
             panic!("question {i} is not independent: check it with its row");
         };
-        // The usual answer, taken as `check_coded` takes it.
-        if let Quick::Choice { codes, .. } = quick
-            && !raw.is_empty()
-            && trim(raw).len() == raw.len()
-            && let Some(k) = codes.position(raw)
-        {
-            return Ok((Cow::Borrowed(raw), k as u64 + 1));
+        if let Some(code) = self.usual_code(i, raw) {
+            return Ok((Cow::Borrowed(raw), code));
         }
         Ok(match self.quick_outcome(i, quick, raw)? {
             (Cleaned::Same, code) => (Cow::Borrowed(raw), code),
@@ -1047,6 +1014,7 @@ fn coded_conditions(
 }
 
 /// `str::trim`, skipping the Unicode scan when both ends are visible ASCII (nearly always).
+#[inline]
 fn trim(s: &str) -> &str {
     match (s.as_bytes().first(), s.as_bytes().last()) {
         (Some(&a), Some(&z)) if a.is_ascii_graphic() && z.is_ascii_graphic() => s,
