@@ -6,6 +6,7 @@ use crate::model::*;
 use crate::stats;
 use crate::{Options, Segmentation, percent};
 use mamori_dataset::{Column, Responses};
+use mamori_form::text::trim;
 use mamori_form::{Form, QuestionType};
 
 pub(crate) fn item(
@@ -54,11 +55,11 @@ pub(crate) fn item(
             let coded =
                 question.kind == QuestionType::Text && form.codebook.iter().any(|r| r.question == question.name);
             if coded {
-                let answered: Vec<usize> = (0..text.len()).filter(|&i| !text.get(i).trim().is_empty()).collect();
+                let answered: Vec<usize> = (0..text.len()).filter(|&i| !trim(text.get(i)).is_empty()).collect();
                 item.n = rules.one(answered.len() as u64);
                 code_text(form, &mut item, q, text, &answered, rules, options);
             } else {
-                item.n = rules.one(text.iter().filter(|t| !t.trim().is_empty()).count() as u64);
+                item.n = rules.one(text.iter().filter(|t| !trim(t).is_empty()).count() as u64);
             }
         }
     }

@@ -37,6 +37,12 @@ impl TextColumn {
         self.ends.is_empty()
     }
 
+    /// Keeps the first `len` values.
+    pub fn truncate(&mut self, len: usize) {
+        self.ends.truncate(len);
+        self.data.truncate(self.ends.last().copied().unwrap_or(0));
+    }
+
     fn reserve(&mut self, values: usize, bytes: usize) {
         self.ends.reserve(values);
         self.data.reserve(bytes);
@@ -87,18 +93,28 @@ impl Column {
         }
     }
 
-    /// Appends checked answers as [`push_checked`](Self::push_checked) does, deciding the
-    /// column's kind once for all of them.
-    pub fn extend_checked<'v>(&mut self, answers: impl Iterator<Item = (&'v str, u64)>) {
+    /// Appends the checked answers `answer(r)` for each `r` of `records`, as
+    /// [`push_checked`](Self::push_checked) does, deciding the column's kind once for all.
+    pub fn extend_answers<'v>(&mut self, records: &[usize], mut answer: impl FnMut(usize) -> (Cow<'v, str>, u64)) {
         match self {
-            Column::Choice(out) => out.extend(answers.map(|(_, code)| u16::try_from(code).unwrap_or(0))),
-            Column::Multi(bits) => bits.extend(answers.map(|(_, code)| code)),
-            Column::Number(numbers) => numbers.extend(answers.map(|(value, _)| number(value))),
+            Column::Choice(out) => out.extend(records.iter().map(|&r| u16::try_from(answer(r).1).unwrap_or(0))),
+            Column::Multi(bits) => bits.extend(records.iter().map(|&r| answer(r).1)),
+            Column::Number(numbers) => numbers.extend(records.iter().map(|&r| number(&answer(r).0))),
             Column::Text(text) => {
-                for (value, _) in answers {
-                    text.push(value);
+                for &r in records {
+                    text.push(&answer(r).0);
                 }
             }
+        }
+    }
+
+    /// Keeps the first `len` answers.
+    pub fn truncate(&mut self, len: usize) {
+        match self {
+            Column::Choice(v) => v.truncate(len),
+            Column::Multi(v) => v.truncate(len),
+            Column::Number(v) => v.truncate(len),
+            Column::Text(t) => t.truncate(len),
         }
     }
 
@@ -170,6 +186,17 @@ impl Responses {
         self.rows.reserve(rows);
         if let Some(ids) = &mut self.ids {
             ids.reserve(rows, more(ids.data.len()));
+        }
+    }
+
+    /// Keeps the first `len` responses.
+    pub fn truncate(&mut self, len: usize) {
+        for column in self.columns.iter_mut() {
+            column.truncate(len);
+        }
+        self.rows.truncate(len);
+        if let Some(ids) = &mut self.ids {
+            ids.truncate(len);
         }
     }
 

@@ -18,6 +18,11 @@ impl<'a> Records<'a> {
         Records { text, pos: 0 }
     }
 
+    /// How far into the text reading has come, in bytes.
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
     /// Reads the next record's fields into `out` (cleared first); false at the end of the text.
     #[cfg(test)]
     pub fn next_record(&mut self, out: &mut Vec<Cow<'a, str>>) -> bool {

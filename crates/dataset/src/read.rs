@@ -2,8 +2,9 @@
 //! Shift_JIS from Japanese Excel) and `.xlsx`. Every value is checked by the form engine's
 //! `RowChecker`; large CSV files are split at record boundaries and checked on every core.
 
-use crate::columns::{MAX_MULTI_CHOICES, Responses};
+use crate::columns::{Column, MAX_MULTI_CHOICES, Responses};
 use mamori_form::answers::{RowChecker, RowError};
+use mamori_form::text::trim;
 use mamori_form::workbook::{self, Format};
 use mamori_form::{Form, GroupKind, QuestionType};
 use std::borrow::Cow;
@@ -181,7 +182,7 @@ fn split_records(body: &[u8], parts: usize) -> Vec<&[u8]> {
 
 /// Records checked together in [`run_csv`]: enough to make a column's loop worth it, few
 /// enough that their cells stay in the core's cache.
-const BATCH: usize = 512;
+const BATCH: usize = 128;
 
 /// Checks and stores the records of one CSV chunk; row numbers are local to the chunk and
 /// fixed up when the chunks are joined. Records are taken in batches: the questions that
@@ -193,13 +194,14 @@ pub(crate) fn run_csv(importer: &Importer, chunk: &str) -> Part {
     let mut batch = Batch::new(importer);
     let mut run = Run::new(importer, false);
     let mut index = 0;
+    let mut reserved = false;
     loop {
         // Fields go straight into the batch's table; a blank line is taken back out.
         let start = batch.cells.len();
         let more = records.append_record(&mut batch.cells);
         if more {
             index += 1;
-            if batch.cells[start..].iter().all(|c| quick_trim(c).is_empty()) {
+            if batch.cells[start..].iter().all(|c| trim(c).is_empty()) {
                 batch.cells.truncate(start);
                 continue; // blank lines, as Excel leaves at the end
             }
@@ -207,6 +209,13 @@ pub(crate) fn run_csv(importer: &Importer, chunk: &str) -> Part {
         }
         if batch.rows.len() == BATCH || (!more && !batch.rows.is_empty()) {
             run.batch(&mut batch);
+            if !reserved && more {
+                // Room for the whole chunk at the first batch's rate, so that no column is
+                // copied as it grows.
+                reserved = true;
+                let done = records.position().max(1);
+                run.part.responses.reserve_scaled(chunk.len() as f64 / done as f64 * 1.02);
+            }
         }
         if !more {
             break;
@@ -260,14 +269,6 @@ impl<'a> Batch<'a> {
     }
 }
 
-/// `str::trim`, without the Unicode scan when both ends are visible ASCII (nearly always).
-fn quick_trim(s: &str) -> &str {
-    match (s.as_bytes().first(), s.as_bytes().last()) {
-        (Some(a), Some(z)) if a.is_ascii_graphic() && z.is_ascii_graphic() => s,
-        _ => s.trim(),
-    }
-}
-
 /// Where each file column goes.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Target {
@@ -297,8 +298,12 @@ struct Run<'i, 'f> {
     part: Part,
     /// The checker's code for each question's answer.
     codes: Vec<u64>,
-    /// A batch's codes, row-major, a code per question.
-    batch_codes: Vec<u64>,
+    /// A batch's codes of the row-by-row questions, row-major, in the order of `Importer::rest`.
+    rest_codes: Vec<u64>,
+    /// Each question's place in `Importer::rest`, if it is there.
+    rest_position: Vec<Option<usize>>,
+    /// The records `0..n` of a batch.
+    all: Vec<usize>,
     /// A batch's errors with their record in the batch.
     batch_errors: Vec<(usize, RowError)>,
     row_errors: Vec<RowError>,
@@ -321,7 +326,11 @@ impl<'i, 'f> Run<'i, 'f> {
             },
             codes: vec![0; importer.form.questions.len()],
             row_errors: Vec::new(),
-            batch_codes: Vec::new(),
+            rest_codes: Vec::new(),
+            rest_position: (0..importer.form.questions.len())
+                .map(|q| importer.rest.iter().position(|&r| r == q))
+                .collect(),
+            all: Vec::new(),
             batch_errors: Vec::new(),
             dropped: Vec::new(),
         }
@@ -330,78 +339,121 @@ impl<'i, 'f> Run<'i, 'f> {
     /// Checks a batch of records and stores the valid ones; the batch is left empty.
     fn batch<'a>(&mut self, batch: &mut Batch<'a>) {
         let imp = self.importer;
-        let questions = imp.form.questions.len();
         let records = batch.rows.len();
-        self.batch_codes.clear();
-        self.batch_codes.resize(records * questions, 0);
+        let rest = imp.rest.len();
+        self.rest_codes.clear();
+        self.rest_codes.resize(records * rest, 0);
         self.batch_errors.clear();
         // Row by row: the questions with conditions, and those the conditions read.
-        let mut values: Vec<Cow<'a, str>> = vec![Cow::Borrowed(""); questions];
+        let mut values: Vec<Cow<'a, str>> = vec![Cow::Borrowed(""); imp.form.questions.len()];
         for r in 0..records {
             for &q in &imp.rest {
                 values[q] = std::mem::take(&mut batch.cells[r * batch.width + batch.slot[q]]);
+                // Conditions read only earlier questions of this row, and those are set first;
+                // cleared all the same, so that nothing of the previous row can leak in.
+                self.codes[q] = 0;
             }
-            let codes = &mut self.batch_codes[r * questions..(r + 1) * questions];
-            imp.checker.check_coded_only(&imp.rest, &mut values, codes, &mut self.row_errors, &mut self.dropped);
+            imp.checker.check_coded_only(
+                &imp.rest,
+                &mut values,
+                &mut self.codes,
+                &mut self.row_errors,
+                &mut self.dropped,
+            );
             self.dropped.clear();
             self.batch_errors.extend(self.row_errors.drain(..).map(|e| (r, e)));
-            for &q in &imp.rest {
+            for (k, &q) in imp.rest.iter().enumerate() {
+                self.rest_codes[r * rest + k] = self.codes[q];
                 batch.cells[r * batch.width + batch.slot[q]] = std::mem::take(&mut values[q]);
             }
         }
-        // Down the columns: every other question, alone.
-        for q in (0..questions).filter(|&q| imp.independent[q]) {
-            let column = batch.slot[q];
-            for r in 0..records {
-                let cell = &mut batch.cells[r * batch.width + column];
-                // The usual answer is valid as it stands.
-                if let Some(code) = imp.checker.usual_code(q, cell) {
-                    self.batch_codes[r * questions + q] = code;
-                    continue;
+        // Every record is stored at once, the other questions checked down their columns on the
+        // way; errors are rare, and a batch with any is taken back and stored again without
+        // its invalid records.
+        let start = self.part.responses.len();
+        self.all.clear();
+        self.all.extend(0..records);
+        let all = std::mem::take(&mut self.all);
+        self.store(batch, &all, true);
+        self.all = all;
+        if !self.batch_errors.is_empty() {
+            self.part.responses.truncate(start);
+            // Each record's errors in form order, as checking it whole lists them.
+            self.batch_errors.sort_by_key(|(r, e)| (*r, e.question));
+            let mut invalid = vec![false; records];
+            for (r, e) in self.batch_errors.drain(..) {
+                if !invalid[r] {
+                    invalid[r] = true;
+                    self.part.skipped_rows += 1;
                 }
-                let checked = match &*cell {
-                    Cow::Borrowed(raw) => imp.checker.check_alone(q, raw),
-                    Cow::Owned(raw) => {
-                        imp.checker.check_alone(q, raw).map(|(v, code)| (Cow::Owned(v.into_owned()), code))
-                    }
-                };
-                match checked {
-                    Ok((value, code)) => {
-                        *cell = value;
-                        self.batch_codes[r * questions + q] = code;
-                    }
-                    // The answer stays as given, for the message.
-                    Err(e) => self.batch_errors.push((r, e)),
-                }
+                let given = trim(batch.cell(r, e.question));
+                self.part.errors.push(imp.input_error(batch.rows[r], e, given));
             }
-        }
-        // Each record's errors in form order, as checking it whole lists them.
-        self.batch_errors.sort_by_key(|(r, e)| (*r, e.question));
-        let mut invalid = vec![false; records];
-        for (r, e) in self.batch_errors.drain(..) {
-            if !invalid[r] {
-                invalid[r] = true;
-                self.part.skipped_rows += 1;
-            }
-            let given = batch.cell(r, e.question).trim();
-            self.part.errors.push(imp.input_error(batch.rows[r], e, given));
-        }
-        // The valid records, a column at a time.
-        let valid: Vec<usize> = (0..records).filter(|&r| !invalid[r]).collect();
-        for (q, column) in self.part.responses.columns.iter_mut().enumerate() {
-            let (cells, codes) = (&batch, &self.batch_codes);
-            column.extend_checked(valid.iter().map(|&r| (cells.cell(r, q).as_ref(), codes[r * questions + q])));
-        }
-        let id_column = imp.targets.iter().position(|t| *t == Target::Id);
-        for &r in &valid {
-            self.part.responses.rows.push(batch.rows[r]);
-            if let (Some(ids), Some(c)) = (&mut self.part.responses.ids, id_column) {
-                ids.push(quick_trim(&batch.cells[r * batch.width + c]));
-            }
+            let valid: Vec<usize> = (0..records).filter(|&r| !invalid[r]).collect();
+            self.store(batch, &valid, false);
+            debug_assert!(self.batch_errors.is_empty(), "a record found valid is valid when stored");
         }
         self.part.records = self.part.records.max(batch.rows.last().copied().unwrap_or(0));
         batch.rows.clear();
         batch.cells.clear();
+    }
+
+    /// Stores `records` of the batch: the row-by-row questions as the row pass cleaned and
+    /// coded them, the others checked here, a column at a time. Errors go to `batch_errors`
+    /// when `collect_errors` (else the records are known to be valid).
+    fn store<'a>(&mut self, batch: &'a Batch<'_>, records: &[usize], collect_errors: bool) {
+        let imp = self.importer;
+        let rest = imp.rest.len();
+        let errors = &mut self.batch_errors;
+        for (q, column) in self.part.responses.columns.iter_mut().enumerate() {
+            let at = batch.slot[q];
+            let cell = |r: usize| batch.cells[r * batch.width + at].as_ref();
+            if let Some(usual) = imp.independent[q].then(|| imp.checker.usual(q)).flatten() {
+                // Checked here: the usual answer is valid as it stands, others are checked alone.
+                let mut alone = |r: usize, raw: &'a str| {
+                    imp.checker.check_alone(q, raw).unwrap_or_else(|e| {
+                        if collect_errors {
+                            errors.push((r, e));
+                        }
+                        (Cow::Borrowed(""), 0)
+                    })
+                };
+                match column {
+                    Column::Choice(out) => out.extend(records.iter().map(|&r| {
+                        let raw = cell(r);
+                        let code = usual.code(raw).unwrap_or_else(|| alone(r, raw).1);
+                        u16::try_from(code).unwrap_or(0)
+                    })),
+                    Column::Multi(out) => out.extend(records.iter().map(|&r| {
+                        let raw = cell(r);
+                        usual.code(raw).unwrap_or_else(|| alone(r, raw).1)
+                    })),
+                    Column::Text(out) => {
+                        for &r in records {
+                            let raw = cell(r);
+                            match usual.code(raw) {
+                                Some(_) => out.push(raw),
+                                None => out.push(&alone(r, raw).0),
+                            }
+                        }
+                    }
+                    Column::Number(_) => column.extend_answers(records, |r| alone(r, cell(r))),
+                }
+            } else if let Some(k) = self.rest_position[q] {
+                let codes = &self.rest_codes;
+                column.extend_answers(records, |r| (Cow::Borrowed(cell(r)), codes[r * rest + k]));
+            } else {
+                // Inside a repeat: never in the file.
+                column.extend_answers(records, |_| (Cow::Borrowed(""), 0));
+            }
+        }
+        let id_column = imp.targets.iter().position(|t| *t == Target::Id);
+        for &r in records {
+            self.part.responses.rows.push(batch.rows[r]);
+            if let (Some(ids), Some(c)) = (&mut self.part.responses.ids, id_column) {
+                ids.push(trim(&batch.cells[r * batch.width + c]));
+            }
+        }
     }
 
     /// Checks one row's answers (`values`, by question, as [`Importer::gather`] left them) and
@@ -414,7 +466,7 @@ impl<'i, 'f> Run<'i, 'f> {
         if !self.row_errors.is_empty() {
             for e in self.row_errors.drain(..) {
                 // An invalid answer is left as given, so the message can quote it.
-                let given = values[e.question].trim();
+                let given = trim(&values[e.question]);
                 self.part.errors.push(imp.input_error(row, e, given));
             }
             self.part.skipped_rows += 1;
@@ -558,8 +610,8 @@ impl<'f> Importer<'f> {
                 Some(Target::Question(q)) => values[*q] = cell,
                 Some(Target::Id) => {
                     id = match cell {
-                        Cow::Borrowed(text) => Cow::Borrowed(quick_trim(text)),
-                        Cow::Owned(text) => Cow::Owned(text.trim().to_string()),
+                        Cow::Borrowed(text) => Cow::Borrowed(trim(text)),
+                        Cow::Owned(text) => Cow::Owned(trim(&text).to_string()),
                     }
                 }
                 _ => {}

@@ -9,6 +9,7 @@ use crate::dates;
 use crate::expr::{CodeCondition, Env, Expression, SlotChoices, words};
 use crate::fasthash::{FnvMap, NameIndex};
 use crate::model::{Choice, Form, GroupKind, Question, QuestionType, Required, Translated};
+use crate::text::trim;
 use serde::Serialize;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -192,8 +193,8 @@ impl AnswerSlot for String {
 impl AnswerSlot for Cow<'_, str> {
     fn trim_in_place(&mut self) {
         match self {
-            Cow::Borrowed(s) => *s = s.trim(),
-            Cow::Owned(s) => *s = s.trim().to_string(),
+            Cow::Borrowed(s) => *s = trim(s),
+            Cow::Owned(s) => *s = trim(s).to_string(),
         }
     }
     fn clear(&mut self) {
@@ -264,7 +265,7 @@ impl Env for ChoiceScope<'_> {
 /// verdicts as the full visit, without building an expression environment. Most questions of
 /// a survey are like this, and a million-row import checks each of them a million times.
 enum Quick {
-    Choice { required: bool, codes: NameIndex },
+    Choice { required: bool, codes: NameIndex, clean_names: bool },
     Multiple { required: bool, codes: NameIndex },
     Text { required: bool },
 }
@@ -298,7 +299,9 @@ impl Quick {
         }
         match q.kind {
             QuestionType::SelectOne => {
-                Some(Quick::Choice { required, codes: NameIndex::new(q.choices.iter().map(|c| c.name.as_str())) })
+                let clean_names = q.choices.iter().all(|c| !c.name.is_empty() && c.name.trim() == c.name);
+                let codes = NameIndex::new(q.choices.iter().map(|c| c.name.as_str()));
+                Some(Quick::Choice { required, codes, clean_names })
             }
             QuestionType::SelectMultiple => {
                 Some(Quick::Multiple { required, codes: NameIndex::new(q.choices.iter().map(|c| c.name.as_str())) })
@@ -347,6 +350,48 @@ impl Quick {
             }
         };
         if trimmed.len() == raw.len() { QuickResult::Keep(code) } else { QuickResult::Trimmed(code) }
+    }
+}
+
+/// The test for a question's usual answers, valid as they stand ([`RowChecker::usual`]).
+#[derive(Clone, Copy)]
+pub enum Usual<'c> {
+    /// `clean_names`: every choice name is non-empty without surrounding white space, so an
+    /// answer found among them is one.
+    Choice {
+        codes: &'c NameIndex,
+        clean_names: bool,
+    },
+    Multiple(&'c NameIndex),
+    Text,
+}
+
+impl Usual<'_> {
+    /// The code of `raw` if it is usual (see [`RowChecker::usual_code`]). Always inlined: the
+    /// importer's loop over a column is little else.
+    #[inline(always)]
+    pub fn code(self, raw: &str) -> Option<u64> {
+        if let Usual::Choice { codes, clean_names: true } = self {
+            return codes.position(raw).map(|k| k as u64 + 1);
+        }
+        if raw.is_empty() || trim(raw).len() != raw.len() {
+            return None;
+        }
+        match self {
+            Usual::Choice { codes, .. } => codes.position(raw).map(|k| k as u64 + 1),
+            Usual::Text => Some(0),
+            Usual::Multiple(codes) => {
+                let mut bits = 0u64;
+                for name in raw.split(' ') {
+                    let bit = codes.position(name).map_or(0, selection_bit);
+                    if bit == 0 || bits & bit != 0 {
+                        return None; // not a name, or a repeat: the general way normalises it
+                    }
+                    bits |= bit;
+                }
+                Some(bits)
+            }
+        }
     }
 }
 
@@ -603,7 +648,7 @@ impl<'f> RowChecker<'f> {
         };
         match visit {
             Visit::NotRelevant => {
-                if !values[i].as_ref().trim().is_empty() {
+                if !trim(values[i].as_ref()).is_empty() {
                     dropped.push(i);
                 }
                 values[i].clear();
@@ -688,25 +733,18 @@ impl<'f> RowChecker<'f> {
     /// million-row import asks for each cell (hence inlined into the importer's loops).
     #[inline]
     pub fn usual_code(&self, i: usize, raw: &str) -> Option<u64> {
-        let quick = self.quick[i].as_ref()?;
-        if raw.is_empty() || trim(raw).len() != raw.len() {
-            return None;
-        }
-        match quick {
-            Quick::Choice { codes, .. } => codes.position(raw).map(|k| k as u64 + 1),
-            Quick::Text { .. } => Some(0),
-            Quick::Multiple { codes, .. } => {
-                let mut bits = 0u64;
-                for name in raw.split(' ') {
-                    let bit = codes.position(name).map_or(0, selection_bit);
-                    if bit == 0 || bits & bit != 0 {
-                        return None; // not a name, or a repeat: the general way normalises it
-                    }
-                    bits |= bit;
-                }
-                Some(bits)
-            }
-        }
+        self.usual(i)?.code(raw)
+    }
+
+    /// Question `i`'s test for usual answers (see [`usual_code`](Self::usual_code)), to be
+    /// taken once for a whole column; `None` for questions with conditions.
+    #[inline]
+    pub fn usual(&self, i: usize) -> Option<Usual<'_>> {
+        Some(match self.quick[i].as_ref()? {
+            Quick::Choice { codes, clean_names, .. } => Usual::Choice { codes, clean_names: *clean_names },
+            Quick::Multiple { codes, .. } => Usual::Multiple(codes),
+            Quick::Text { .. } => Usual::Text,
+        })
     }
 
     /// Checks the answer `raw` to question `i`, one of the [`independent`](Self::independent)
@@ -720,7 +758,7 @@ impl<'f> RowChecker<'f> {
         }
         Ok(match self.quick_outcome(i, quick, raw)? {
             (Cleaned::Same, code) => (Cow::Borrowed(raw), code),
-            (Cleaned::Trimmed, code) => (Cow::Borrowed(raw.trim()), code),
+            (Cleaned::Trimmed, code) => (Cow::Borrowed(trim(raw)), code),
             (Cleaned::Set(value), code) => (Cow::Owned(value), code),
             (Cleaned::Cleared, _) => (Cow::Borrowed(""), 0),
         })
@@ -731,7 +769,7 @@ impl<'f> RowChecker<'f> {
     fn code_of(&self, i: usize, value: &str) -> u64 {
         let choices = &self.bound[i].choices;
         match self.form.questions[i].kind {
-            QuestionType::SelectOne => choices.position(value.trim()).map_or(0, |k| k as u64 + 1),
+            QuestionType::SelectOne => choices.position(trim(value)).map_or(0, |k| k as u64 + 1),
             _ => words(value).filter_map(|t| choices.position(t)).fold(0, |bits, k| bits | selection_bit(k)),
         }
     }
@@ -1013,15 +1051,6 @@ fn coded_conditions(
     (questions, groups)
 }
 
-/// `str::trim`, skipping the Unicode scan when both ends are visible ASCII (nearly always).
-#[inline]
-fn trim(s: &str) -> &str {
-    match (s.as_bytes().first(), s.as_bytes().last()) {
-        (Some(&a), Some(&z)) if a.is_ascii_graphic() && z.is_ascii_graphic() => s,
-        _ => s.trim(),
-    }
-}
-
 /// A condition that is absent holds; one Mamori cannot evaluate (a warning when the form was
 /// checked) holds too, so it never hides a question.
 fn holds(condition: &Option<Expression>, env: &dyn Env) -> bool {
@@ -1030,7 +1059,7 @@ fn holds(condition: &Option<Expression>, env: &dyn Env) -> bool {
 
 /// Japanese keyboards often type full-width digits (１２３) and signs; they mean the same.
 fn ascii_digits(raw: &str) -> Cow<'_, str> {
-    let raw = raw.trim();
+    let raw = trim(raw);
     if raw.is_ascii() {
         return Cow::Borrowed(raw);
     }

@@ -60,7 +60,7 @@ impl NameIndex {
 
     /// The position of `name`, if it is one of the names. Inlined: the import calls it for
     /// nearly every cell of a file, from another crate.
-    #[inline]
+    #[inline(always)]
     pub fn position(&self, name: &str) -> Option<usize> {
         let (p, len) = (prefix(name), name.len());
         for (i, &(kp, klen)) in self.keys.iter().enumerate() {

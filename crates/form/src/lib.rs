@@ -12,6 +12,7 @@ pub mod fasthash;
 mod headers;
 pub mod model;
 mod reader;
+pub mod text;
 mod types;
 pub mod workbook;
 

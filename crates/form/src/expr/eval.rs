@@ -65,7 +65,7 @@ pub fn condition(expr: &Expr, env: &dyn Env) -> Option<bool> {
             let (Operand::Text(list), Operand::Text(item)) = (operand(&args[0], env)?, operand(&args[1], env)?) else {
                 return None;
             };
-            let item = item.trim();
+            let item = crate::text::trim(item);
             Some(super::words(list).any(|s| s == item))
         }
         _ => None,
@@ -248,7 +248,7 @@ pub fn text_to_number(s: &str) -> f64 {
     if !b.is_empty() && b.len() <= 15 && b.iter().all(u8::is_ascii_digit) {
         return b.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0')) as f64;
     }
-    let t = s.trim();
+    let t = crate::text::trim(s);
     let body = t.strip_prefix('-').unwrap_or(t);
     let valid = !body.is_empty()
         && body.chars().all(|c| c.is_ascii_digit() || c == '.')
