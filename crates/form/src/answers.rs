@@ -6,7 +6,7 @@
 //! answers, as in ODK. Calculations are computed as they are reached.
 
 use crate::dates;
-use crate::expr::{CodeCondition, Env, Expression, SlotChoices, words};
+use crate::expr::{CodeCondition, Env, Expression, NumberCondition, SlotChoices, text_to_number, words};
 use crate::fasthash::{FnvMap, NameIndex};
 use crate::model::{Choice, Form, GroupKind, Question, QuestionType, Required, Translated};
 use crate::text::trim;
@@ -157,6 +157,9 @@ pub struct RowChecker<'f> {
     /// is one and reads only questions before it (see `CodeCondition`).
     coded_relevant: Vec<Option<CodeCondition>>,
     coded_group_relevant: Vec<Option<CodeCondition>>,
+    /// Each top-level question's constraint as a comparison of numbers, where it is one that
+    /// reads only top-level answers (see `NumberCondition`).
+    number_constraint: Vec<Option<NumberCondition>>,
     /// For each question, the index of its outermost enclosing repeat.
     repeat_of: Vec<Option<usize>>,
     in_repeat: Vec<bool>,
@@ -475,6 +478,14 @@ impl<'f> RowChecker<'f> {
             .collect();
         let group_relevant: Vec<Option<Expression>> = form.groups.iter().map(|g| bind(&g.relevant)).collect();
         let (coded_relevant, coded_group_relevant) = coded_conditions(form, &bound, &group_relevant, &in_repeat);
+        let number_constraint = bound
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                let numeric = b.constraint.as_ref().filter(|_| !in_repeat[i])?.number_condition()?;
+                numeric.slots().iter().all(|&slot| slot < in_repeat.len() && !in_repeat[slot]).then_some(numeric)
+            })
+            .collect();
         RowChecker {
             form,
             index,
@@ -483,6 +494,7 @@ impl<'f> RowChecker<'f> {
             group_relevant,
             coded_relevant,
             coded_group_relevant,
+            number_constraint,
             repeat_of,
             top_level: (0..form.questions.len()).filter(|&i| !in_repeat[i]).collect(),
             in_repeat,
@@ -887,8 +899,11 @@ impl<'f> RowChecker<'f> {
                 })
         };
         if let Some(constraint) = b.constraint.as_ref().filter(|c| !reads_invalid(c)) {
-            let env = RowEnv { current: &value, ..*env };
-            if !constraint.eval_bool(&env).unwrap_or(true) {
+            let allowed = match &self.number_constraint[i] {
+                Some(numeric) if env.outer.is_none() => numeric.judge(text_to_number(&value), env.local),
+                _ => constraint.eval_bool(&RowEnv { current: &value, ..*env }).unwrap_or(true),
+            };
+            if !allowed {
                 let message = self.message(
                     &q.constraint_message,
                     "回答が条件を満たしていません。",
@@ -917,7 +932,9 @@ impl<'f> RowChecker<'f> {
             QuestionType::Integer => {
                 let v = ascii_digits(raw);
                 let body = v.strip_prefix('-').unwrap_or(&v);
-                if body.is_empty() || !body.bytes().all(|b| b.is_ascii_digit()) || v.parse::<i64>().is_err() {
+                // Up to 18 digits always fit an i64: no need to parse them to know.
+                let digits = !body.is_empty() && body.bytes().all(|b| b.is_ascii_digit());
+                if !digits || (body.len() > 18 && v.parse::<i64>().is_err()) {
                     return type_error("整数を半角数字で入力してください。", "Enter a whole number.");
                 }
                 // Already canonical (no '+', no leading zeros, not "-0"): keep it without a copy.

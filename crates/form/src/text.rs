@@ -3,7 +3,7 @@
 /// `str::trim`, without its general search when neither end is white space: both ends visible
 /// ASCII (most answers), or their first and last characters decoded and found not to be white
 /// space (Japanese text). A million-row import trims every cell.
-#[inline]
+#[inline(always)]
 pub fn trim(s: &str) -> &str {
     let bytes = s.as_bytes();
     match (bytes.first(), bytes.last()) {
@@ -14,6 +14,7 @@ pub fn trim(s: &str) -> &str {
     }
 }
 
+#[inline(always)]
 fn edge_is_space(c: Option<char>) -> bool {
     c.is_some_and(char::is_whitespace)
 }

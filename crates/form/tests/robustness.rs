@@ -226,5 +226,34 @@ proptest! {
         prop_assert_eq!(quick, full, "{}", source);
         // The unbound expression (read by name, never quick) agrees too.
         prop_assert_eq!(expr.eval_bool(&env).unwrap(), full, "{}", source);
+        // Where it is a comparison of numbers, judged on numbers it agrees as well.
+        if let Some(numeric) = bound.number_condition() {
+            let current = mamori_form::expr::text_to_number(&env.current);
+            prop_assert_eq!(numeric.judge(current, &env.values), full, "{}", source);
+        }
     }
+}
+
+/// Which constraints are judged on numbers: comparisons of `.`, answers and number literals,
+/// but not `=` between two answers (text equality) nor anything with text literals.
+#[test]
+fn number_conditions_are_made_only_where_numbers_decide() {
+    let numeric = |source: &str| {
+        let bound =
+            Expression::parse(source).unwrap().bind(&|name| ["a", "b", "c"].iter().position(|n| *n == name), true);
+        bound.number_condition().is_some()
+    };
+    assert!(numeric(". >= 0 and . <= ${a}"));
+    assert!(numeric("${a} > 2 or . = 0"));
+    assert!(!numeric("${a} = ${b}"));
+    assert!(!numeric(". = ${a}"));
+    assert!(!numeric(". > '1'"));
+    assert!(!numeric("selected(${a}, 'x')"));
+    assert!(!numeric(". > 0 and string-length(.) < 3"));
+    let bound = Expression::parse(". >= 0 and . <= ${a}").unwrap().bind(&|name| (name == "a").then_some(0), true);
+    let numeric = bound.number_condition().unwrap();
+    assert!(numeric.judge(3.0, &["5"]));
+    assert!(!numeric.judge(6.0, &["5"]));
+    assert!(!numeric.judge(-1.0, &["5"]));
+    assert!(!numeric.judge(1.0, &[""]), "a blank answer is no number");
 }

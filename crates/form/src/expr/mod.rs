@@ -191,7 +191,123 @@ impl CodeCondition {
     }
 }
 
+/// A constraint on numbers that `eval::condition` would judge by comparing numbers only: `.`,
+/// answers and number literals compared with `<`, `<=`, `>`, `>=`, or with `=`/`!=` against a
+/// number literal, joined by `and`/`or` (e.g. `. >= 0 and . <= ${products_total}`). Judged on
+/// the numbers directly, without an expression environment; the verdicts are that function's.
+#[derive(Debug, Clone)]
+pub enum NumberCondition {
+    Compare(NumberComparison, NumberOperand, NumberOperand),
+    Or(Box<NumberCondition>, Box<NumberCondition>),
+    And(Box<NumberCondition>, Box<NumberCondition>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum NumberComparison {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum NumberOperand {
+    /// The answer being checked (`.`).
+    Current,
+    /// An answer of the row, as a number the way `text_to_number` reads it.
+    Slot(usize),
+    Literal(f64),
+}
+
+impl NumberCondition {
+    /// The verdict for the answer `current` (already a number) in a row of `values`.
+    pub fn judge<V: AsRef<str>>(&self, current: f64, values: &[V]) -> bool {
+        let number = |o: NumberOperand| match o {
+            NumberOperand::Current => current,
+            NumberOperand::Slot(i) => text_to_number(values.get(i).map_or("", AsRef::as_ref)),
+            NumberOperand::Literal(n) => n,
+        };
+        match self {
+            NumberCondition::Compare(op, a, b) => {
+                let (a, b) = (number(*a), number(*b));
+                match op {
+                    NumberComparison::Eq => a == b,
+                    NumberComparison::Ne => a != b,
+                    NumberComparison::Lt => a < b,
+                    NumberComparison::Le => a <= b,
+                    NumberComparison::Gt => a > b,
+                    NumberComparison::Ge => a >= b,
+                }
+            }
+            NumberCondition::Or(a, b) => a.judge(current, values) || b.judge(current, values),
+            NumberCondition::And(a, b) => a.judge(current, values) && b.judge(current, values),
+        }
+    }
+
+    /// The slots it reads.
+    pub fn slots(&self) -> Vec<usize> {
+        match self {
+            NumberCondition::Compare(_, a, b) => [a, b]
+                .into_iter()
+                .filter_map(|o| match o {
+                    NumberOperand::Slot(i) => Some(*i),
+                    _ => None,
+                })
+                .collect(),
+            NumberCondition::Or(a, b) | NumberCondition::And(a, b) => [a.slots(), b.slots()].concat(),
+        }
+    }
+}
+
+fn number_condition(expr: &ast::Expr) -> Option<NumberCondition> {
+    use ast::{BinOp, Expr};
+    let operand = |e: &Expr| match e {
+        Expr::Current => Some(NumberOperand::Current),
+        Expr::Slot(i) => Some(NumberOperand::Slot(*i)),
+        Expr::Num(n) => Some(NumberOperand::Literal(*n)),
+        _ => None,
+    };
+    let both = |a: &Expr, b: &Expr| Some((number_condition(a)?, number_condition(b)?));
+    Some(match expr {
+        Expr::Bin(BinOp::Or, a, b) => {
+            let (a, b) = both(a, b)?;
+            NumberCondition::Or(Box::new(a), Box::new(b))
+        }
+        Expr::Bin(BinOp::And, a, b) => {
+            let (a, b) = both(a, b)?;
+            NumberCondition::And(Box::new(a), Box::new(b))
+        }
+        Expr::Bin(op, a, b) => {
+            let (l, r) = (operand(a)?, operand(b)?);
+            let op = match op {
+                // Two answers are compared as text by `=`: only a number literal makes it numeric.
+                BinOp::Eq | BinOp::Ne
+                    if !matches!(l, NumberOperand::Literal(_)) && !matches!(r, NumberOperand::Literal(_)) =>
+                {
+                    return None;
+                }
+                BinOp::Eq => NumberComparison::Eq,
+                BinOp::Ne => NumberComparison::Ne,
+                BinOp::Lt => NumberComparison::Lt,
+                BinOp::Le => NumberComparison::Le,
+                BinOp::Gt => NumberComparison::Gt,
+                BinOp::Ge => NumberComparison::Ge,
+                _ => return None,
+            };
+            NumberCondition::Compare(op, l, r)
+        }
+        _ => return None,
+    })
+}
+
 impl Expression {
+    /// This bound expression as a [`NumberCondition`], if it is one.
+    pub fn number_condition(&self) -> Option<NumberCondition> {
+        number_condition(&self.root)
+    }
+
     /// This bound expression as a [`CodeCondition`], if it is one: `choices(slot)` gives the
     /// choices of the select questions whose codes may decide (others: `None`).
     pub fn code_condition<'a>(&self, choices: &dyn Fn(usize) -> Option<SlotChoices<'a>>) -> Option<CodeCondition> {
