@@ -160,6 +160,8 @@ pub struct RowChecker<'f> {
     /// Each top-level question's constraint as a comparison of numbers, where it is one that
     /// reads only top-level answers (see `NumberCondition`).
     number_constraint: Vec<Option<NumberCondition>>,
+    /// For the questions the import checks row by row, the lean check where one applies.
+    lean: Vec<Option<Lean>>,
     /// For each question, the index of its outermost enclosing repeat.
     repeat_of: Vec<Option<usize>>,
     in_repeat: Vec<bool>,
@@ -398,6 +400,84 @@ impl Usual<'_> {
     }
 }
 
+/// A question checked row by row whose check the import can make without the general visit:
+/// no calculation or choice filter, `required` yes or no, each relevance condition (its own and
+/// its groups') absent or decided by codes, an integer (constraint absent or on numbers), a
+/// select_one or text without constraint. Its usual answers — relevant or not by the codes,
+/// blank and optional, a choice name, digits in normal form that meet the constraint, text
+/// without surrounding space — are judged at once; anything else goes the general way.
+struct Lean {
+    kind: LeanKind,
+    required: bool,
+    conditions: Vec<LeanCondition>,
+}
+
+enum LeanKind {
+    Integer,
+    /// A select_one whose choice names are all clean (an answer found among them is one).
+    Choice,
+    Text,
+}
+
+/// A relevance condition of a lean question: a group's or its own, judged by codes.
+enum LeanCondition {
+    Group(usize),
+    Own,
+}
+
+enum LeanOutcome {
+    /// Valid as it stands, with this code.
+    Keep(u64),
+    NotRelevant,
+}
+
+impl Lean {
+    #[allow(clippy::too_many_arguments)]
+    fn for_question(
+        form: &Form,
+        i: usize,
+        b: &Bound,
+        group_relevant: &[Option<Expression>],
+        coded_relevant: &[Option<CodeCondition>],
+        coded_group_relevant: &[Option<CodeCondition>],
+        number_constraint: &[Option<NumberCondition>],
+        in_repeat: bool,
+    ) -> Option<Lean> {
+        let q = &form.questions[i];
+        let required = match b.required {
+            Required::Yes => true,
+            Required::No => false,
+            Required::When(_) => return None,
+        };
+        if in_repeat || b.calculation.is_some() || b.choice_filter.is_some() {
+            return None;
+        }
+        let kind = match q.kind {
+            QuestionType::Integer if b.constraint.is_none() || number_constraint[i].is_some() => LeanKind::Integer,
+            QuestionType::SelectOne
+                if b.constraint.is_none()
+                    && q.choices.iter().all(|c| !c.name.is_empty() && c.name.trim() == c.name) =>
+            {
+                LeanKind::Choice
+            }
+            QuestionType::Text if b.constraint.is_none() => LeanKind::Text,
+            _ => return None,
+        };
+        let mut conditions = Vec::new();
+        for &g in &q.group_indices {
+            if group_relevant[g].is_some() {
+                coded_group_relevant[g].as_ref()?;
+                conditions.push(LeanCondition::Group(g));
+            }
+        }
+        if b.relevant.is_some() {
+            coded_relevant[i].as_ref()?;
+            conditions.push(LeanCondition::Own);
+        }
+        Some(Lean { kind, required, conditions })
+    }
+}
+
 /// How a quick check cleans an answer.
 enum Cleaned {
     Same,
@@ -478,7 +558,7 @@ impl<'f> RowChecker<'f> {
             .collect();
         let group_relevant: Vec<Option<Expression>> = form.groups.iter().map(|g| bind(&g.relevant)).collect();
         let (coded_relevant, coded_group_relevant) = coded_conditions(form, &bound, &group_relevant, &in_repeat);
-        let number_constraint = bound
+        let number_constraint: Vec<Option<NumberCondition>> = bound
             .iter()
             .enumerate()
             .map(|(i, b)| {
@@ -486,9 +566,24 @@ impl<'f> RowChecker<'f> {
                 numeric.slots().iter().all(|&slot| slot < in_repeat.len() && !in_repeat[slot]).then_some(numeric)
             })
             .collect();
+        let lean = (0..form.questions.len())
+            .map(|i| {
+                Lean::for_question(
+                    form,
+                    i,
+                    &bound[i],
+                    &group_relevant,
+                    &coded_relevant,
+                    &coded_group_relevant,
+                    &number_constraint,
+                    in_repeat[i],
+                )
+            })
+            .collect();
         RowChecker {
             form,
             index,
+            lean,
             quick,
             bound,
             group_relevant,
@@ -555,10 +650,69 @@ impl<'f> RowChecker<'f> {
     ) {
         let first = errors.len();
         for &i in only {
-            codes[i] = match self.usual_code(i, values[i].as_ref()) {
-                Some(code) => code,
+            if let Some(code) = self.usual_code(i, values[i].as_ref()) {
+                codes[i] = code;
+                continue;
+            }
+            let lean =
+                self.lean[i].as_ref().and_then(|lean| self.lean_step(i, lean, values, codes, errors.len() > first));
+            codes[i] = match lean {
+                Some(LeanOutcome::Keep(code)) => code,
+                Some(LeanOutcome::NotRelevant) => {
+                    if !trim(values[i].as_ref()).is_empty() {
+                        dropped.push(i);
+                    }
+                    values[i].clear();
+                    0
+                }
                 None => self.step(i, values, None, errors, first, dropped, Some(&*codes)),
             };
+        }
+    }
+
+    /// The lean check of question `i` (see [`Lean`]): `None` whenever it cannot tell at once,
+    /// and then nothing is changed and the general check decides. `row_has_errors`: an earlier
+    /// answer of the row is invalid (a constraint reading it is then not judged).
+    fn lean_step<V: AnswerSlot>(
+        &self,
+        i: usize,
+        lean: &Lean,
+        values: &[V],
+        codes: &[u64],
+        row_has_errors: bool,
+    ) -> Option<LeanOutcome> {
+        for condition in &lean.conditions {
+            let coded = match condition {
+                LeanCondition::Group(g) => self.coded_group_relevant[*g].as_ref(),
+                LeanCondition::Own => self.coded_relevant[i].as_ref(),
+            };
+            if !coded?.judge(codes, values)? {
+                return Some(LeanOutcome::NotRelevant);
+            }
+        }
+        let raw = values[i].as_ref();
+        if raw.is_empty() {
+            return (!lean.required).then_some(LeanOutcome::Keep(0));
+        }
+        match &lean.kind {
+            LeanKind::Choice => {
+                let k = self.bound[i].choices.position(raw)?;
+                Some(LeanOutcome::Keep(k as u64 + 1))
+            }
+            LeanKind::Text => (trim(raw).len() == raw.len()).then_some(LeanOutcome::Keep(0)),
+            LeanKind::Integer => {
+                // Digits as typed with no leading zero: the integer's normal form already.
+                let b = raw.as_bytes();
+                let usual = b.len() <= 15 && b.iter().all(u8::is_ascii_digit) && (b[0] != b'0' || b.len() == 1);
+                if !usual {
+                    return None;
+                }
+                match &self.number_constraint[i] {
+                    None => Some(LeanOutcome::Keep(0)),
+                    Some(_) if row_has_errors => None,
+                    Some(numeric) => numeric.judge(text_to_number(raw), values).then_some(LeanOutcome::Keep(0)),
+                }
+            }
         }
     }
 

@@ -230,19 +230,44 @@ fn repeat_instances_are_checked_each_with_the_outer_answers_in_view() {
 }
 
 /// An answer as an import might meet it: a choice name with stray spaces, a repeated or unknown
-/// choice, a number, or text.
+/// choice, a number (leading zeros, too long for the quick path), or text.
 fn messy_answer() -> impl proptest::strategy::Strategy<Value = String> {
     use proptest::prelude::*;
     let token = prop::sample::select(vec![
-        "mah1", "mah3", "other", "done", "prep", "na", "yes", "no", "known", "experts", "cost", "other", "nope", "7",
-        "-3", "１２", "0",
+        "mah1",
+        "mah3",
+        "other",
+        "done",
+        "prep",
+        "na",
+        "yes",
+        "no",
+        "known",
+        "experts",
+        "cost",
+        "other",
+        "nope",
+        "7",
+        "-3",
+        "１２",
+        "0",
+        "07",
+        "00",
+        "12",
+        "5",
+        "1234567890123456",
     ]);
-    (prop::collection::vec(token, 0..4), prop::sample::select(vec!["", " ", "  ", "\u{3000}"]), any::<bool>()).prop_map(
-        |(tokens, pad, double)| {
+    let messy = (
+        prop::collection::vec(token.clone(), 0..4),
+        prop::sample::select(vec!["", " ", "  ", "\u{3000}"]),
+        any::<bool>(),
+    )
+        .prop_map(|(tokens, pad, double)| {
             let joined = tokens.join(if double { "  " } else { " " });
             format!("{pad}{joined}{pad}")
-        },
-    )
+        });
+    // Single tokens as they stand too, as most answers come: the import's quick paths take them.
+    prop_oneof![1 => token.prop_map(String::from), 1 => messy]
 }
 
 proptest::proptest! {
