@@ -174,13 +174,18 @@ fn read_blocks(
             fill(&mut file, &mut current, block_size)?;
             current.len() < block_size
         };
-        // The last newline outside quotes ends the block's last complete record.
+        // The last newline outside quotes ends the block's last complete record. Without a
+        // quote in the block (most files have none) that is simply its last newline.
         let mut cut = None;
-        for i in memchr::memchr2_iter(b'"', b'\n', &current[scanned..]).map(|i| i + scanned) {
-            if current[i] == b'"' {
-                quoted = !quoted;
-            } else if !quoted {
-                cut = Some(i + 1);
+        if !quoted && memchr::memchr(b'"', &current[scanned..]).is_none() {
+            cut = memchr::memrchr(b'\n', &current[scanned..]).map(|i| scanned + i + 1);
+        } else {
+            for i in memchr::memchr2_iter(b'"', b'\n', &current[scanned..]).map(|i| i + scanned) {
+                if current[i] == b'"' {
+                    quoted = !quoted;
+                } else if !quoted {
+                    cut = Some(i + 1);
+                }
             }
         }
         let cut = match cut {
