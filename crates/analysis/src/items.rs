@@ -55,9 +55,9 @@ pub(crate) fn item(
             let coded =
                 question.kind == QuestionType::Text && form.codebook.iter().any(|r| r.question == question.name);
             if coded {
-                let answered: Vec<usize> = (0..text.len()).filter(|&i| !trim(text.get(i)).is_empty()).collect();
-                item.n = rules.one(answered.len() as u64);
-                code_text(form, &mut item, q, text, &answered, rules, options);
+                let answered = text.iter().enumerate().filter(|(_, t)| !trim(t).is_empty());
+                let n = code_text(form, &mut item, q, answered, rules, options);
+                item.n = rules.one(n);
             } else {
                 item.n = rules.one(text.iter().filter(|t| !trim(t).is_empty()).count() as u64);
             }
@@ -88,7 +88,26 @@ fn counted(names: &[&str], shown: &[Option<u64>]) -> Ordered<Option<u64>> {
 }
 
 fn select_one(item: &mut Item, codes: &[u16], names: &[&str], segs: &[Segmentation], rules: &Rules, options: &Options) {
-    let counts = tally(codes, names.len());
+    // A question is not broken down by itself.
+    let segs: Vec<&Segmentation> = segs.iter().filter(|s| s.name != item.name).collect();
+    // One pass per segmentation: rows = segments, columns = choices (code 0 = no answer, or
+    // in no segment).
+    let pairs: Vec<Vec<u64>> =
+        segs.iter().map(|seg| stats::pair_counts(seg.codes, seg.segments.len(), codes, names.len())).collect();
+    // The overall counts are a crosstab's column sums (its row 0 holds those in no segment),
+    // else one more pass.
+    let counts = match pairs.first() {
+        Some(table) => {
+            let mut sums = vec![0u64; names.len() + 1];
+            for row in table.chunks_exact(names.len() + 1) {
+                for (sum, cell) in sums.iter_mut().zip(row) {
+                    *sum += cell;
+                }
+            }
+            sums[1..].to_vec()
+        }
+        None => tally(codes, names.len()),
+    };
     let n: u64 = counts.iter().sum();
     let shown = rules.row(&counts);
     item.n = rules.one(n);
@@ -101,10 +120,7 @@ fn select_one(item: &mut Item, codes: &[u16], names: &[&str], segs: &[Segmentati
         });
         item.ci95.insert(*name, ci.filter(|_| n > 0));
     }
-    // A question is not broken down by itself.
-    for seg in segs.iter().filter(|s| s.name != item.name) {
-        // One pass: rows = segments, columns = choices (code 0, no answer or no segment, left out).
-        let pairs = stats::pair_counts(seg.codes, seg.segments.len(), codes, names.len());
+    for (seg, pairs) in segs.iter().zip(&pairs) {
         let table: Vec<Vec<u64>> = pairs.chunks(names.len() + 1).skip(1).map(|row| row[1..].to_vec()).collect();
         let mut by = Ordered::default();
         for (k, segment) in seg.segments.iter().enumerate() {
@@ -442,20 +458,32 @@ fn numbers_selected(item: &mut Item, values: &[f64], segs: &[Segmentation], rule
 
 /// Codes free text by the form's codebook: a response falls in every category one of whose
 /// keywords it contains, unless a manual code overrides it. Answers matching nothing are
-/// counted as `uncoded`.
-fn code_text(
+/// counted as `uncoded`. `answered`: the answered responses, by index; returns their number.
+fn code_text<'t>(
     form: &Form,
     item: &mut Item,
     q: usize,
-    text: &mamori_dataset::TextColumn,
-    answered: &[usize],
+    answered: impl Iterator<Item = (usize, &'t str)>,
     rules: &Rules,
     options: &Options,
-) {
+) -> u64 {
+    // The same words come back again and again in free text ("特になし", a common complaint):
+    // each distinct answer is counted, then matched once, up to a bound on the memory this
+    // takes (answers beyond it are matched one by one).
+    code_text_remembering(form, item, q, answered, rules, options, 1 << 16)
+}
+
+/// [`code_text`], remembering at most `remembered` distinct answers.
+fn code_text_remembering<'t>(
+    form: &Form,
+    item: &mut Item,
+    q: usize,
+    answered: impl Iterator<Item = (usize, &'t str)>,
+    rules: &Rules,
+    options: &Options,
+    remembered: usize,
+) -> u64 {
     let rows: Vec<_> = form.codebook.iter().filter(|r| r.question == item.name).collect();
-    if rows.is_empty() {
-        return;
-    }
     let manual: std::collections::HashMap<usize, &Vec<String>> = options
         .manual_codes
         .iter()
@@ -471,32 +499,36 @@ fn code_text(
         })
         .collect();
     let mut counts = vec![0u64; rows.len() + 1];
-    // The same words come back again and again in free text ("特になし", a common complaint):
-    // each distinct answer is matched once, up to a bound on the memory this takes.
-    const REMEMBERED: usize = 1 << 16;
-    let mut seen: mamori_form::fasthash::FnvMap<&str, Vec<bool>> = Default::default();
-    for &i in answered {
-        let answer = text.get(i);
-        let hits: Vec<bool> = match manual.get(&i) {
-            Some(categories) => rows.iter().map(|row| categories.contains(&row.category)).collect(),
-            None => match seen.get(answer) {
-                Some(hits) => hits.clone(),
-                None => {
-                    let hits: Vec<bool> =
-                        matchers.iter().map(|m| m.as_ref().is_some_and(|m| m.is_match(answer))).collect();
-                    if seen.len() < REMEMBERED {
-                        seen.insert(answer, hits.clone());
-                    }
-                    hits
-                }
-            },
-        };
+    let mut add = |hits: &[bool], times: u64| {
         for (k, _) in hits.iter().enumerate().filter(|(_, hit)| **hit) {
-            counts[k] += 1;
+            counts[k] += times;
         }
         if !hits.contains(&true) {
-            counts[rows.len()] += 1;
+            counts[rows.len()] += times;
         }
+    };
+    let hits_of = |answer: &str| -> Vec<bool> {
+        matchers.iter().map(|m| m.as_ref().is_some_and(|m| m.is_match(answer))).collect()
+    };
+    let mut distinct: mamori_form::fasthash::FnvMap<&str, u64> = Default::default();
+    let mut n = 0;
+    for (i, answer) in answered {
+        n += 1;
+        if let Some(categories) = manual.get(&i) {
+            add(&rows.iter().map(|row| categories.contains(&row.category)).collect::<Vec<bool>>(), 1);
+        } else if let Some(times) = distinct.get_mut(answer) {
+            *times += 1;
+        } else if distinct.len() < remembered {
+            distinct.insert(answer, 1);
+        } else {
+            add(&hits_of(answer), 1);
+        }
+    }
+    for (answer, times) in distinct {
+        add(&hits_of(answer), times);
+    }
+    if rows.is_empty() {
+        return n;
     }
     let mut names: Vec<&str> = rows.iter().map(|r| r.category.as_str()).collect();
     names.push("uncoded");
@@ -508,6 +540,7 @@ fn code_text(
     }
     item.category_labels
         .insert("uncoded", if options.language.contains("(en)") { "Not coded" } else { "該当なし" }.to_string());
+    n
 }
 
 /// The form's `share` and `ratio_of_sums` indicators, overall and by segment.
@@ -648,6 +681,47 @@ mod tests {
             let mut order = OrderStatistics::new(&mut copy, min, max);
             proptest::prop_assert_eq!(matches!(order, OrderStatistics::Counted { .. }), !wide && !fraction);
             proptest::prop_assert_eq!(order.get(k), expected);
+        }
+    }
+}
+
+#[cfg(test)]
+mod text_tests {
+    use super::code_text_remembering;
+    use crate::disclosure::Rules;
+    use crate::{Item, ManualCode, Options};
+    use mamori_dataset::{ReadOptions, read_responses};
+    use std::path::Path;
+
+    /// Remembering few distinct answers (most then matched one by one) or many gives the same
+    /// counts, with manual codes mixed in.
+    #[test]
+    fn coding_counts_do_not_depend_on_how_many_answers_are_remembered() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let form = mamori_form::read_file(&root.join("questionnaires/mdcs-manufacturer-2024.xlsx")).form.unwrap();
+        let bytes = std::fs::read(root.join("fixtures/mdcs-2024-441.csv")).unwrap();
+        let responses = read_responses(&form, "f.csv", &bytes, &ReadOptions::default()).unwrap().responses;
+        let q = form.questions.iter().position(|q| q.name == "challenges_text").unwrap();
+        let mamori_dataset::Column::Text(text) = &responses.columns[q] else { panic!("a text column") };
+        let mut options = Options::for_form(&form);
+        let first = text.iter().position(|t| !t.is_empty()).unwrap();
+        options.manual_codes = vec![ManualCode {
+            response: first,
+            question: "challenges_text".into(),
+            categories: vec!["experts".into()],
+        }];
+        let rules = Rules { publish: false, min_cell: 5 };
+        let coded = |remembered: usize| {
+            let mut item = Item { name: "challenges_text".into(), ..Item::default() };
+            let answered = text.iter().enumerate().filter(|(_, t)| !t.is_empty());
+            let n = code_text_remembering(&form, &mut item, q, answered, &rules, &options, remembered);
+            (n, item.coded)
+        };
+        let (n, all) = coded(1 << 16);
+        assert!(n > 100, "{n} answered");
+        assert!(all.iter().map(|(_, c)| c.unwrap()).sum::<u64>() >= n);
+        for remembered in [0, 1, 3, 50] {
+            assert_eq!(coded(remembered), (n, all.clone()), "remembering {remembered}");
         }
     }
 }

@@ -162,12 +162,14 @@ pub fn fisher_less_with(lf: &[f64], a: u64, b: u64, c: u64, d: u64) -> f64 {
     if a <= mode { tail_sum((low..=a).rev().map(p)) } else { (1.0 - tail_sum((a + 1..=high).map(p))).max(0.0) }
 }
 
-/// Sum of terms that fall monotonically after the first, stopped when they stop counting.
+/// Sum of terms that fall monotonically after the first, stopped when they stop counting —
+/// or at the first term too small for a double (all after it are smaller still: a table far in
+/// the tail of a million respondents would otherwise walk its whole range adding zeros).
 fn tail_sum(terms: impl Iterator<Item = f64>) -> f64 {
     let mut sum = 0.0;
     for t in terms {
         sum += t;
-        if t < sum * 1e-17 {
+        if t < sum * 1e-17 || t == 0.0 {
             break;
         }
     }
