@@ -419,6 +419,16 @@ impl<'i, 'f> Run<'i, 'f> {
                     })
                 };
                 match column {
+                    // Most columns of a survey: choice names, looked up with nothing else.
+                    Column::Choice(out) if let Some(names) = usual.plain_choices() => {
+                        out.extend(records.iter().map(|&r| {
+                            let raw = cell(r);
+                            match names.position(raw) {
+                                Some(k) => u16::try_from(k + 1).unwrap_or(0),
+                                None => u16::try_from(alone(r, raw).1).unwrap_or(0),
+                            }
+                        }))
+                    }
                     Column::Choice(out) => out.extend(records.iter().map(|&r| {
                         let raw = cell(r);
                         let code = usual.code(raw).unwrap_or_else(|| alone(r, raw).1);

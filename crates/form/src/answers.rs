@@ -371,7 +371,17 @@ pub enum Usual<'c> {
     Text,
 }
 
-impl Usual<'_> {
+impl<'c> Usual<'c> {
+    /// The choice names of a select_one whose usual answers are exactly those names (the code
+    /// of one is its position plus one).
+    #[inline(always)]
+    pub fn plain_choices(self) -> Option<&'c NameIndex> {
+        match self {
+            Usual::Choice { codes, clean_names: true } => Some(codes),
+            _ => None,
+        }
+    }
+
     /// The code of `raw` if it is usual (see [`RowChecker::usual_code`]). Always inlined: the
     /// importer's loop over a column is little else.
     #[inline(always)]
