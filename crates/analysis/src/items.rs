@@ -333,13 +333,21 @@ impl Moments {
         self.sum += v;
         self.min = self.min.min(v);
         self.max = self.max.max(v);
-        self.whole &= v.fract() == 0.0 && !(v == 0.0 && v.is_sign_negative());
+        self.whole &= is_whole(v) && !(v == 0.0 && v.is_sign_negative());
     }
 
     /// Whole numbers in a range narrow enough to count per value (see [`OrderStatistics`]).
     fn countable(&self) -> bool {
         self.n > 0 && self.whole && self.max - self.min <= (4 * self.n).max(1024) as f64
     }
+}
+
+/// `v.fract() == 0.0`, without the library call `fract` makes on a baseline x86-64 (no
+/// rounding instruction): below 2^52 a double is whole when it survives a round trip through
+/// an integer; from 2^52 on every finite double is whole.
+#[inline]
+fn is_whole(v: f64) -> bool {
+    if v.abs() < 4_503_599_627_370_496.0 { (v as i64) as f64 == v } else { v.is_finite() }
 }
 
 /// A summary from a pass's moments and `below` (see [`OrderStatistics::Counted`], from `min`).
@@ -543,6 +551,30 @@ fn code_text_remembering<'t>(
     n
 }
 
+/// (numerator, denominator, respondents) over respondents `0..n`, overall and per segment of
+/// each segmentation (index = code; 0 = in no segment), each summed in row order, from each
+/// respondent's contribution (`None`: does not count).
+type Sums = (f64, f64, u64);
+
+fn sums(n: usize, segs: &[Segmentation], contribution: impl Fn(usize) -> Option<(f64, f64)>) -> (Sums, Vec<Vec<Sums>>) {
+    let add = |sums: &mut Sums, (a, b): (f64, f64)| {
+        sums.0 += a;
+        sums.1 += b;
+        sums.2 += 1;
+    };
+    let mut all = (0.0, 0.0, 0u64);
+    let mut per_segment: Vec<Vec<Sums>> = segs.iter().map(|s| vec![(0.0, 0.0, 0); s.segments.len() + 1]).collect();
+    for i in 0..n {
+        if let Some(part) = contribution(i) {
+            add(&mut all, part);
+            for (seg, sums) in segs.iter().zip(per_segment.iter_mut()) {
+                add(&mut sums[seg.codes[i] as usize], part);
+            }
+        }
+    }
+    (all, per_segment)
+}
+
 /// The form's `share` and `ratio_of_sums` indicators, overall and by segment.
 pub(crate) fn indicators(
     form: &Form,
@@ -555,8 +587,11 @@ pub(crate) fn indicators(
     let index = |name: &Option<String>| name.as_ref().and_then(|n| form.questions.iter().position(|q| &q.name == n));
     let mut out = Vec::new();
     for row in &form.report {
-        // (numerator, denominator) contributed by respondent i, or None when it does not count.
-        let contribution: Box<dyn Fn(usize) -> Option<(f64, f64)>> = match row.kind {
+        // (numerator, denominator) contributed by respondent i, or None when it does not count;
+        // each kind of column summed by its own loop (a call per respondent through a pointer
+        // would cost more than the sums).
+        let n = responses.len();
+        let (all, per_segment) = match row.kind {
             ReportKind::Segment => continue,
             ReportKind::Share => {
                 let Some(q) = index(&row.question) else { continue };
@@ -568,12 +603,12 @@ pub(crate) fn indicators(
                     .filter(|(_, c)| row.choices.contains(&c.name))
                     .fold(0, |m, (k, _)| m | (1 << k));
                 match &responses.columns[q] {
-                    Column::Choice(codes) => Box::new(move |i| {
+                    Column::Choice(codes) => sums(n, segs, |i| {
                         let c = codes[i];
                         (c > 0).then(|| (f64::from(u8::from(mask & (1 << (c - 1)) != 0)), 1.0))
                     }),
                     Column::Multi(bits) => {
-                        Box::new(move |i| (bits[i] != 0).then(|| (f64::from(u8::from(bits[i] & mask != 0)), 1.0)))
+                        sums(n, segs, |i| (bits[i] != 0).then(|| (f64::from(u8::from(bits[i] & mask != 0)), 1.0)))
                     }
                     _ => continue,
                 }
@@ -583,27 +618,9 @@ pub(crate) fn indicators(
                 let (Column::Number(num), Column::Number(den)) = (&responses.columns[a], &responses.columns[b]) else {
                     continue;
                 };
-                Box::new(move |i| (!num[i].is_nan() && !den[i].is_nan()).then(|| (num[i], den[i])))
+                sums(n, segs, |i| (!num[i].is_nan() && !den[i].is_nan()).then(|| (num[i], den[i])))
             }
         };
-        // One pass: (numerator, denominator, respondents) overall and per segment (index =
-        // code; 0 = in no segment), each summed in row order.
-        let add = |sums: &mut (f64, f64, u64), (a, b): (f64, f64)| {
-            sums.0 += a;
-            sums.1 += b;
-            sums.2 += 1;
-        };
-        let mut all = (0.0, 0.0, 0u64);
-        let mut per_segment: Vec<Vec<(f64, f64, u64)>> =
-            segs.iter().map(|s| vec![(0.0, 0.0, 0); s.segments.len() + 1]).collect();
-        for i in 0..responses.len() {
-            if let Some(part) = contribution(i) {
-                add(&mut all, part);
-                for (seg, sums) in segs.iter().zip(per_segment.iter_mut()) {
-                    add(&mut sums[seg.codes[i] as usize], part);
-                }
-            }
-        }
         let cell = |(num, den, count): (f64, f64, u64)| {
             let shown =
                 rules.one(count).is_some() && (row.kind != ReportKind::Share || rules.one(num as u64).is_some());
@@ -681,6 +698,36 @@ mod tests {
             let mut order = OrderStatistics::new(&mut copy, min, max);
             proptest::prop_assert_eq!(matches!(order, OrderStatistics::Counted { .. }), !wide && !fraction);
             proptest::prop_assert_eq!(order.get(k), expected);
+        }
+    }
+}
+
+#[cfg(test)]
+mod whole_tests {
+    #[test]
+    fn is_whole_is_fract_zero() {
+        let samples = [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            0.5,
+            -0.5,
+            1e-300,
+            4_503_599_627_370_495.5,
+            4_503_599_627_370_496.0,
+            9.3e18,
+            1e300,
+            -1e300,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            2.0f64.powi(63),
+            123456.000001,
+        ];
+        for v in samples {
+            assert_eq!(super::is_whole(v), v.fract() == 0.0, "{v}");
         }
     }
 }
