@@ -397,8 +397,9 @@ impl<'c> Usual<'c> {
             Usual::Text => Some(0),
             Usual::Multiple(codes) => {
                 let mut bits = 0u64;
-                for name in raw.split(' ') {
-                    let bit = codes.position(name).map_or(0, selection_bit);
+                // Split as bytes: a space byte is never inside a character.
+                for name in raw.as_bytes().split(|&b| b == b' ') {
+                    let bit = codes.position_of_bytes(name).map_or(0, selection_bit);
                     if bit == 0 || bits & bit != 0 {
                         return None; // not a name, or a repeat: the general way normalises it
                     }

@@ -36,8 +36,7 @@ pub struct NameIndex {
 /// Eight bytes standing for the name among names of the same length: the first eight bytes,
 /// or for shorter names their bytes read as overlapping halves (no copy, no loop).
 #[inline]
-fn prefix(name: &str) -> u64 {
-    let b = name.as_bytes();
+fn prefix(b: &[u8]) -> u64 {
     let n = b.len();
     if n >= 8 {
         u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
@@ -55,16 +54,23 @@ fn prefix(name: &str) -> u64 {
 impl NameIndex {
     pub fn new<'a>(names: impl IntoIterator<Item = &'a str>) -> NameIndex {
         let names: Vec<Box<str>> = names.into_iter().map(Box::from).collect();
-        NameIndex { keys: names.iter().map(|n| (prefix(n), n.len())).collect(), names }
+        NameIndex { keys: names.iter().map(|n| (prefix(n.as_bytes()), n.len())).collect(), names }
     }
 
     /// The position of `name`, if it is one of the names. Inlined: the import calls it for
     /// nearly every cell of a file, from another crate.
     #[inline(always)]
     pub fn position(&self, name: &str) -> Option<usize> {
+        self.position_of_bytes(name.as_bytes())
+    }
+
+    /// [`position`](Self::position) for a name given as its UTF-8 bytes (a piece of a text
+    /// split at an ASCII byte, say).
+    #[inline(always)]
+    pub fn position_of_bytes(&self, name: &[u8]) -> Option<usize> {
         let (p, len) = (prefix(name), name.len());
         for (i, &(kp, klen)) in self.keys.iter().enumerate() {
-            if kp == p && klen == len && (len <= 8 || *self.names[i] == *name) {
+            if kp == p && klen == len && (len <= 8 || self.names[i].as_bytes() == name) {
                 return Some(i);
             }
         }
