@@ -51,6 +51,8 @@ pub(crate) fn item(
         Column::Choice(codes) => select_one(&mut item, codes, &names, segs, rules, options),
         Column::Multi(bits) => select_multiple(&mut item, bits, &names, segs, rules),
         Column::Number(values) => numbers(&mut item, values, segs, rules),
+        // Only whether each was answered was kept (a report that codes no text of it).
+        Column::Answered(given) => item.n = rules.one(given.iter().filter(|&&a| a).count() as u64),
         Column::Text(text) => {
             let coded =
                 question.kind == QuestionType::Text && form.codebook.iter().any(|r| r.question == question.name);

@@ -65,6 +65,9 @@ pub enum Column {
     Number(Vec<f64>),
     /// Everything else, as text ("" = no answer).
     Text(TextColumn),
+    /// A text question whose answers were read and checked but not kept, only whether each was
+    /// given (asked for with [`ReadOptions::presence_only`](crate::ReadOptions::presence_only)).
+    Answered(Vec<bool>),
 }
 
 /// The most choices a select_multiple may have, one bit each.
@@ -90,6 +93,7 @@ impl Column {
             Column::Multi(bits) => bits.push(code),
             Column::Number(numbers) => numbers.push(number(value)),
             Column::Text(text) => text.push(value),
+            Column::Answered(given) => given.push(!value.is_empty()),
         }
     }
 
@@ -105,6 +109,7 @@ impl Column {
                     text.push(&answer(r).0);
                 }
             }
+            Column::Answered(given) => given.extend(records.iter().map(|&r| !answer(r).0.is_empty())),
         }
     }
 
@@ -115,6 +120,7 @@ impl Column {
             Column::Multi(v) => v.truncate(len),
             Column::Number(v) => v.truncate(len),
             Column::Text(t) => t.truncate(len),
+            Column::Answered(v) => v.truncate(len),
         }
     }
 
@@ -124,6 +130,7 @@ impl Column {
             (Column::Multi(a), Column::Multi(b)) => a.extend(b),
             (Column::Number(a), Column::Number(b)) => a.extend(b),
             (Column::Text(a), Column::Text(b)) => a.append(b),
+            (Column::Answered(a), Column::Answered(b)) => a.extend(b),
             _ => unreachable!("columns of one question have one kind"),
         }
     }
@@ -156,8 +163,18 @@ pub struct Responses {
 
 impl Responses {
     pub fn new(form: &Form, with_ids: bool) -> Responses {
+        Responses::for_import(form, with_ids, &[])
+    }
+
+    /// Empty responses to `form` whose text questions marked in `presence_only` (by index)
+    /// keep only whether each answer was given.
+    pub fn for_import(form: &Form, with_ids: bool, presence_only: &[bool]) -> Responses {
+        let column = |(q, question): (usize, &Question)| match presence_only.get(q) {
+            Some(true) => Column::Answered(Vec::new()),
+            _ => Column::for_question(question),
+        };
         Responses {
-            columns: form.questions.iter().map(Column::for_question).collect(),
+            columns: form.questions.iter().enumerate().map(column).collect(),
             rows: Vec::new(),
             ids: with_ids.then(TextColumn::default),
         }
@@ -181,6 +198,7 @@ impl Responses {
                 Column::Multi(v) => v.reserve(rows),
                 Column::Number(v) => v.reserve(rows),
                 Column::Text(t) => t.reserve(rows, more(t.data.len())),
+                Column::Answered(v) => v.reserve(rows),
             }
         }
         self.rows.reserve(rows);
@@ -235,6 +253,8 @@ impl Responses {
                 if n.is_nan() { Cow::Borrowed("") } else { Cow::Owned(mamori_form::expr::number_to_text(n)) }
             }
             Column::Text(text) => Cow::Borrowed(text.get(i)),
+            // The text itself was not kept: only that there was one.
+            Column::Answered(given) => Cow::Borrowed(if given[i] { "(answered)" } else { "" }),
         }
     }
 }

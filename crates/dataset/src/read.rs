@@ -46,11 +46,22 @@ pub struct ReadOptions {
     pub threads: usize,
     /// Bytes per block when a file is streamed ([`crate::read_responses_file`]); 0 = 1 MiB.
     pub block: usize,
+    /// Text questions (by index) whose answers are checked but not kept, only whether each
+    /// was given ([`Column::Answered`](crate::Column::Answered)): a report that only counts
+    /// them need not hold a million company names.
+    pub presence_only: Vec<usize>,
 }
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        ReadOptions { skip_invalid: false, language: "English (en)".into(), today: None, threads: 0, block: 0 }
+        ReadOptions {
+            skip_invalid: false,
+            language: "English (en)".into(),
+            today: None,
+            threads: 0,
+            block: 0,
+            presence_only: Vec::new(),
+        }
     }
 }
 
@@ -290,6 +301,8 @@ pub(crate) struct Importer<'f> {
     /// The others outside repeats, checked row by row, in form order.
     rest: Vec<usize>,
     skip_invalid: bool,
+    /// For each question, whether only the presence of its answers is kept.
+    presence_only: Vec<bool>,
 }
 
 /// Checking and storing rows one by one, with buffers reused from row to row.
@@ -317,7 +330,7 @@ impl<'i, 'f> Run<'i, 'f> {
         Run {
             importer,
             part: Part {
-                responses: Responses::new(importer.form, has_ids),
+                responses: Responses::for_import(importer.form, has_ids, &importer.presence_only),
                 errors: Vec::new(),
                 skipped_rows: 0,
                 records: 0,
@@ -447,6 +460,13 @@ impl<'i, 'f> Run<'i, 'f> {
                             }
                         }
                     }
+                    Column::Answered(out) => out.extend(records.iter().map(|&r| {
+                        let raw = cell(r);
+                        match usual.code(raw) {
+                            Some(_) => !raw.is_empty(),
+                            None => !alone(r, raw).0.is_empty(),
+                        }
+                    })),
                     Column::Number(_) => column.extend_answers(records, |r| alone(r, cell(r))),
                 }
             } else if let Some(k) = self.rest_position[q] {
@@ -597,6 +617,9 @@ impl<'f> Importer<'f> {
             independent,
             rest,
             skip_invalid: options.skip_invalid,
+            presence_only: (0..form.questions.len())
+                .map(|q| options.presence_only.contains(&q) && form.questions[q].kind == QuestionType::Text)
+                .collect(),
         })
     }
 
@@ -688,7 +711,9 @@ impl<'i, 'f> Joiner<'i, 'f> {
             return Err(self.errors);
         }
         let has_ids = self.importer.targets.contains(&Target::Id);
-        let responses = self.responses.unwrap_or_else(|| Responses::new(self.importer.form, has_ids));
+        let responses = self
+            .responses
+            .unwrap_or_else(|| Responses::for_import(self.importer.form, has_ids, &self.importer.presence_only));
         Ok(Loaded { responses, skipped: self.errors, skipped_rows: self.skipped_rows })
     }
 }

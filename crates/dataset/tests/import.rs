@@ -136,6 +136,65 @@ fn reading_on_several_threads_gives_the_same_table() {
     assert_eq!(one.len(), 500);
 }
 
+/// Text questions read for their presence only hold whether each answer was given — what the
+/// full read's cleaned text says — and every other column is the same; in CSV, streamed CSV
+/// and Excel, for valid answers, blank ones, ones with stray spaces, and rows dropped as invalid.
+#[test]
+fn presence_only_text_keeps_whether_each_answer_was_given() {
+    use mamori_dataset::{Column, read_responses_file};
+    let form = form();
+    let org = form.questions.iter().position(|q| q.name == "org_name").unwrap();
+    let text_q = form.questions.iter().position(|q| q.name == "challenges_text").unwrap();
+    let rows: Vec<String> = (0..700)
+        .map(|i| {
+            let org = ["甲社", "", " 乙社 ", "\u{3000}"][i % 4];
+            let text = ["", "意見", "  ", " 要望 "][i % 3 + (i % 2)];
+            let done = if i % 9 == 0 { "99" } else { "1" };
+            row(&format!("r{i}"), org, "mah1", "4", done, "cost", text)
+        })
+        .collect();
+    let text = csv(&rows);
+    let dir = std::env::temp_dir().join(format!("mamori-presence-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("p.csv");
+    std::fs::write(&path, &text).unwrap();
+    let full = ReadOptions { skip_invalid: true, ..ReadOptions::default() };
+    let presence = ReadOptions { presence_only: vec![org, text_q], block: 4096, ..full.clone() };
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    for (r, record) in reader.records().enumerate() {
+        for (c, cell) in record.unwrap().iter().enumerate() {
+            sheet.write_string(r as u32, c as u16, cell).unwrap();
+        }
+    }
+    let xlsx = workbook.save_to_buffer().unwrap();
+    let kept = read_responses(&form, "p.csv", text.as_bytes(), &full).unwrap();
+    for loaded in [
+        read_responses(&form, "p.csv", text.as_bytes(), &presence).unwrap(),
+        read_responses_file(&form, &path, &presence).unwrap(),
+        read_responses(&form, "p.xlsx", &xlsx, &presence).unwrap(),
+    ] {
+        assert_eq!(loaded.skipped_rows, kept.skipped_rows);
+        assert!(loaded.skipped_rows > 50);
+        for (q, (a, b)) in loaded.responses.columns.iter().zip(&kept.responses.columns).enumerate() {
+            match (a, b) {
+                (Column::Answered(given), Column::Text(texts)) => {
+                    assert!(q == org || q == text_q);
+                    let expected: Vec<bool> = texts.iter().map(|t| !t.is_empty()).collect();
+                    assert_eq!(given, &expected, "question {q}");
+                    // org_name is required (rows without one are dropped); challenges_text is not.
+                    assert!(given.contains(&true) && (q == org || given.contains(&false)));
+                }
+                _ => assert_eq!(a, b, "question {q}"),
+            }
+        }
+        assert_eq!(loaded.responses.rows, kept.responses.rows);
+        assert_eq!(loaded.responses.ids, kept.responses.ids);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn errors_on_later_threads_give_file_row_numbers() {
     let mut rows: Vec<String> = (0..300).map(|i| row(&format!("r{i}"), "社", "mah1", "4", "1", "cost", "")).collect();

@@ -28,7 +28,23 @@ pub fn load_form(path: &Path) -> Option<Form> {
 /// Reads and checks a responses file, printing every problem; `None` when nothing may be
 /// produced from it.
 pub fn load_responses(form: &Form, path: &Path, skip_invalid: bool) -> Option<mamori_dataset::Loaded> {
-    let options = mamori_dataset::ReadOptions { skip_invalid, language: "English (en)".into(), ..Default::default() };
+    load_responses_keeping(form, path, skip_invalid, Vec::new())
+}
+
+/// [`load_responses`], keeping only whether each answer was given for the text questions in
+/// `presence_only` (by index).
+pub fn load_responses_keeping(
+    form: &Form,
+    path: &Path,
+    skip_invalid: bool,
+    presence_only: Vec<usize>,
+) -> Option<mamori_dataset::Loaded> {
+    let options = mamori_dataset::ReadOptions {
+        skip_invalid,
+        language: "English (en)".into(),
+        presence_only,
+        ..Default::default()
+    };
     let name = path.display().to_string();
     match mamori_dataset::read_responses_file(form, path, &options) {
         Ok(loaded) => {

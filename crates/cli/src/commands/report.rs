@@ -76,7 +76,13 @@ pub fn run(args: Report) -> ExitCode {
     let Some(form) = super::load_form(&args.form) else { return ExitCode::FAILURE };
     phases.done("questionnaire");
     let language = super::form_language(&form, &args.lang);
-    let Some(loaded) = super::load_responses(&form, &args.responses, args.skip_invalid) else {
+    // A report counts the answers to text questions and codes those the codebook covers; the
+    // others' texts (company names, say) are checked but not kept.
+    let presence_only = (0..form.questions.len())
+        .filter(|&q| form.questions[q].kind == mamori_form::QuestionType::Text)
+        .filter(|&q| !form.codebook.iter().any(|r| r.question == form.questions[q].name))
+        .collect();
+    let Some(loaded) = super::load_responses_keeping(&form, &args.responses, args.skip_invalid, presence_only) else {
         return ExitCode::FAILURE;
     };
     phases.done("responses read and checked");
