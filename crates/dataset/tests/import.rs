@@ -37,6 +37,19 @@ fn sample() -> String {
     ])
 }
 
+/// The same records as an Excel workbook, every cell a string.
+fn xlsx_of(text: &str) -> Vec<u8> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    for (r, record) in reader.records().enumerate() {
+        for (c, cell) in record.unwrap().iter().enumerate() {
+            sheet.write_string(r as u32, c as u16, cell).unwrap();
+        }
+    }
+    workbook.save_to_buffer().unwrap()
+}
+
 fn read(name: &str, bytes: &[u8], options: &ReadOptions) -> Result<Responses, Vec<String>> {
     read_responses(&form(), name, bytes, options)
         .map(|l| l.responses)
@@ -160,15 +173,7 @@ fn presence_only_text_keeps_whether_each_answer_was_given() {
     std::fs::write(&path, &text).unwrap();
     let full = ReadOptions { skip_invalid: true, ..ReadOptions::default() };
     let presence = ReadOptions { presence_only: vec![org, text_q], block: 4096, ..full.clone() };
-    let mut workbook = rust_xlsxwriter::Workbook::new();
-    let sheet = workbook.add_worksheet();
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
-    for (r, record) in reader.records().enumerate() {
-        for (c, cell) in record.unwrap().iter().enumerate() {
-            sheet.write_string(r as u32, c as u16, cell).unwrap();
-        }
-    }
-    let xlsx = workbook.save_to_buffer().unwrap();
+    let xlsx = xlsx_of(&text);
     let kept = read_responses(&form, "p.csv", text.as_bytes(), &full).unwrap();
     for loaded in [
         read_responses(&form, "p.csv", text.as_bytes(), &presence).unwrap(),
@@ -366,15 +371,7 @@ fn batched_csv_checks_agree_with_row_by_row_checks() {
     rows[5] = rows[5].replace(",done,prep,none,done,", ",done,prep,maybe,done,");
     rows[8] = rows[8].replace(",done,prep,none,done,", ",done,,none,done,");
     let text = csv(&rows);
-    let mut workbook = rust_xlsxwriter::Workbook::new();
-    let sheet = workbook.add_worksheet();
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
-    for (r, record) in reader.records().enumerate() {
-        for (c, cell) in record.unwrap().iter().enumerate() {
-            sheet.write_string(r as u32, c as u16, cell).unwrap();
-        }
-    }
-    let bytes = workbook.save_to_buffer().unwrap();
+    let bytes = xlsx_of(&text);
     let form = form();
     for skip_invalid in [false, true] {
         let options = ReadOptions { skip_invalid, threads: 2, ..ReadOptions::default() };
