@@ -248,6 +248,8 @@ struct Batch<'a> {
     slot: Vec<usize>,
     /// Each record's row (local to the chunk).
     rows: Vec<usize>,
+    /// The record numbers `0..BATCH`, to store a whole batch by.
+    all: Vec<usize>,
 }
 
 impl<'a> Batch<'a> {
@@ -264,7 +266,7 @@ impl<'a> Batch<'a> {
                 })
             })
             .collect();
-        Batch { cells: Vec::new(), width: missing, file_columns, slot, rows: Vec::new() }
+        Batch { cells: Vec::new(), width: missing, file_columns, slot, rows: Vec::new(), all: (0..BATCH).collect() }
     }
 
     /// Takes the record whose fields were appended to `cells` from `start` on: fields past the
@@ -300,6 +302,10 @@ pub(crate) struct Importer<'f> {
     independent: Vec<bool>,
     /// The others outside repeats, checked row by row, in form order.
     rest: Vec<usize>,
+    /// Each question's place in `rest`, if it is there.
+    rest_position: Vec<Option<usize>>,
+    /// The file column holding `_id`, if there is one.
+    id_column: Option<usize>,
     skip_invalid: bool,
     /// For each question, whether only the presence of its answers is kept.
     presence_only: Vec<bool>,
@@ -313,10 +319,6 @@ struct Run<'i, 'f> {
     codes: Vec<u64>,
     /// A batch's codes of the row-by-row questions, row-major, in the order of `Importer::rest`.
     rest_codes: Vec<u64>,
-    /// Each question's place in `Importer::rest`, if it is there.
-    rest_position: Vec<Option<usize>>,
-    /// The records `0..n` of a batch.
-    all: Vec<usize>,
     /// A batch's errors with their record in the batch.
     batch_errors: Vec<(usize, RowError)>,
     row_errors: Vec<RowError>,
@@ -326,11 +328,10 @@ struct Run<'i, 'f> {
 impl<'i, 'f> Run<'i, 'f> {
     /// `absolute`: row numbers are final (Excel), else local to a CSV chunk.
     fn new(importer: &'i Importer<'f>, absolute: bool) -> Self {
-        let has_ids = importer.targets.contains(&Target::Id);
         Run {
             importer,
             part: Part {
-                responses: Responses::for_import(importer.form, has_ids, &importer.presence_only),
+                responses: importer.empty_responses(),
                 errors: Vec::new(),
                 skipped_rows: 0,
                 records: 0,
@@ -340,10 +341,6 @@ impl<'i, 'f> Run<'i, 'f> {
             codes: vec![0; importer.form.questions.len()],
             row_errors: Vec::new(),
             rest_codes: Vec::new(),
-            rest_position: (0..importer.form.questions.len())
-                .map(|q| importer.rest.iter().position(|&r| r == q))
-                .collect(),
-            all: Vec::new(),
             batch_errors: Vec::new(),
             dropped: Vec::new(),
         }
@@ -384,11 +381,7 @@ impl<'i, 'f> Run<'i, 'f> {
         // way; errors are rare, and a batch with any is taken back and stored again without
         // its invalid records.
         let start = self.part.responses.len();
-        self.all.clear();
-        self.all.extend(0..records);
-        let all = std::mem::take(&mut self.all);
-        self.store(batch, &all, true);
-        self.all = all;
+        self.store(batch, &batch.all[..records], true);
         if !self.batch_errors.is_empty() {
             self.part.responses.truncate(start);
             // Each record's errors in form order, as checking it whole lists them.
@@ -469,7 +462,7 @@ impl<'i, 'f> Run<'i, 'f> {
                     })),
                     Column::Number(_) => column.extend_answers(records, |r| alone(r, cell(r))),
                 }
-            } else if let Some(k) = self.rest_position[q] {
+            } else if let Some(k) = imp.rest_position[q] {
                 let codes = &self.rest_codes;
                 column.extend_answers(records, |r| (Cow::Borrowed(cell(r)), codes[r * rest + k]));
             } else {
@@ -477,10 +470,9 @@ impl<'i, 'f> Run<'i, 'f> {
                 column.extend_answers(records, |_| (Cow::Borrowed(""), 0));
             }
         }
-        let id_column = imp.targets.iter().position(|t| *t == Target::Id);
         for &r in records {
             self.part.responses.rows.push(batch.rows[r]);
-            if let (Some(ids), Some(c)) = (&mut self.part.responses.ids, id_column) {
+            if let (Some(ids), Some(c)) = (&mut self.part.responses.ids, imp.id_column) {
                 ids.push(trim(&batch.cells[r * batch.width + c]));
             }
         }
@@ -606,8 +598,10 @@ impl<'f> Importer<'f> {
             .filter(|&q| !independent[q])
             // Questions inside a repeat have no column in a one-row-per-response file.
             .filter(|&q| !form.questions[q].group_indices.iter().any(|&g| form.groups[g].kind == GroupKind::Repeat))
-            .collect();
+            .collect::<Vec<usize>>();
         Ok(Importer {
+            rest_position: (0..form.questions.len()).map(|q| rest.iter().position(|&r| r == q)).collect(),
+            id_column: targets.iter().position(|t| *t == Target::Id),
             form,
             file: file.into(),
             header: header.to_vec(),
@@ -621,6 +615,11 @@ impl<'f> Importer<'f> {
                 .map(|q| options.presence_only.contains(&q) && form.questions[q].kind == QuestionType::Text)
                 .collect(),
         })
+    }
+
+    /// Responses with no rows yet, in the columns this import fills.
+    fn empty_responses(&self) -> Responses {
+        Responses::for_import(self.form, self.id_column.is_some(), &self.presence_only)
     }
 
     /// The located error for a problem with an answer (`given`, as the file has it).
@@ -710,10 +709,7 @@ impl<'i, 'f> Joiner<'i, 'f> {
         if !self.errors.is_empty() && !self.importer.skip_invalid {
             return Err(self.errors);
         }
-        let has_ids = self.importer.targets.contains(&Target::Id);
-        let responses = self
-            .responses
-            .unwrap_or_else(|| Responses::for_import(self.importer.form, has_ids, &self.importer.presence_only));
+        let responses = self.responses.unwrap_or_else(|| self.importer.empty_responses());
         Ok(Loaded { responses, skipped: self.errors, skipped_rows: self.skipped_rows })
     }
 }

@@ -304,7 +304,7 @@ impl Quick {
         }
         match q.kind {
             QuestionType::SelectOne => {
-                let clean_names = q.choices.iter().all(|c| !c.name.is_empty() && c.name.trim() == c.name);
+                let clean_names = clean_names(q);
                 let codes = NameIndex::new(q.choices.iter().map(|c| c.name.as_str()));
                 Some(Quick::Choice { required, codes, clean_names })
             }
@@ -465,12 +465,7 @@ impl Lean {
         }
         let kind = match q.kind {
             QuestionType::Integer if b.constraint.is_none() || number_constraint[i].is_some() => LeanKind::Integer,
-            QuestionType::SelectOne
-                if b.constraint.is_none()
-                    && q.choices.iter().all(|c| !c.name.is_empty() && c.name.trim() == c.name) =>
-            {
-                LeanKind::Choice
-            }
+            QuestionType::SelectOne if b.constraint.is_none() && clean_names(q) => LeanKind::Choice,
             QuestionType::Text if b.constraint.is_none() => LeanKind::Text,
             _ => return None,
         };
@@ -487,6 +482,12 @@ impl Lean {
         }
         Some(Lean { kind, required, conditions })
     }
+}
+
+/// Whether every choice name of `q` is non-empty without surrounding white space, so that an
+/// answer found among the names is one exactly, needing no cleaning.
+fn clean_names(q: &Question) -> bool {
+    q.choices.iter().all(|c| !c.name.is_empty() && c.name.trim() == c.name)
 }
 
 /// How a quick check cleans an answer.
