@@ -44,7 +44,8 @@ pub use campaigns::{Campaign, CampaignSettings, MailTemplate};
 pub use link::Link;
 pub use mail::{Mail, MailStatus};
 pub use participants::{NewParticipant, Participant, ParticipantRow, Progress};
-pub use responses::StoredResponse;
+pub use responses::{AnswerMap, StoredResponse, Submission};
+
 pub use staff::{Role, SESSION_SECONDS, Session, User};
 
 #[derive(Clone)]
@@ -55,6 +56,34 @@ pub struct Store {
     link_key: std::sync::Arc<String>,
     /// The group-commit writer for answer saves (None only on administrative connections).
     writer: Option<std::sync::Arc<writer::Writer>>,
+    sqlite: bool,
+    health: std::sync::Arc<Health>,
+}
+
+/// Whether writes are failing (a full disk, a lost database), for `/healthz`: set by a failed
+/// write transaction, cleared by the next one that commits.
+#[derive(Default)]
+pub(crate) struct Health {
+    writes_failing: std::sync::atomic::AtomicBool,
+}
+
+impl Health {
+    pub fn record(&self, ok: bool) {
+        self.writes_failing.store(!ok, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn failing(&self) -> bool {
+        self.writes_failing.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// What `/healthz` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HealthStatus {
+    Ok,
+    /// The database answers but writes fail (e.g. its disk is full).
+    Degraded,
+    Unreachable,
 }
 
 /// Each step brings the schema from the previous version to the next; `schema_version`
@@ -80,6 +109,11 @@ const MIGRATIONS: &[&str] = &[
     "CREATE TABLE mails (id TEXT PRIMARY KEY, campaign_id TEXT NOT NULL, participant_id TEXT, kind TEXT NOT NULL, recipient TEXT NOT NULL, subject TEXT NOT NULL, body TEXT NOT NULL, status TEXT NOT NULL, error TEXT NOT NULL, attempts BIGINT NOT NULL, created_at BIGINT NOT NULL, claimed_at BIGINT, sent_at BIGINT)",
     "CREATE INDEX mails_status ON mails (status, created_at)",
     "CREATE TABLE rate_limits (key TEXT PRIMARY KEY, window_start BIGINT NOT NULL, hits BIGINT NOT NULL)",
+    // The working copy and the last checked submission kept apart (responses.rs); the version
+    // lets a submission see whether a save came in after it read the answers.
+    "ALTER TABLE responses ADD COLUMN submitted_answers TEXT",
+    "UPDATE responses SET submitted_answers = answers WHERE status = 'submitted'",
+    "ALTER TABLE responses ADD COLUMN version BIGINT NOT NULL DEFAULT 0",
 ];
 
 pub fn now() -> i64 {
@@ -202,8 +236,9 @@ impl Store {
             });
         }
         let pool = options.connect(&url).await?;
-        let writer = Some(std::sync::Arc::new(writer::Writer::start(pool.clone(), sqlite)));
-        let mut store = Store { pool, link_key: Default::default(), writer };
+        let health = std::sync::Arc::new(Health::default());
+        let writer = Some(std::sync::Arc::new(writer::Writer::start(pool.clone(), sqlite, health.clone())));
+        let mut store = Store { pool, link_key: Default::default(), writer, sqlite, health };
         store.migrate().await?;
         store.link_key = std::sync::Arc::new(store.secret("links").await?);
         Ok(store)
@@ -214,7 +249,8 @@ impl Store {
     pub async fn admin(url: &str) -> Result<Store> {
         install_default_drivers();
         let pool = AnyPoolOptions::new().max_connections(1).connect(url).await?;
-        Ok(Store { pool, link_key: Default::default(), writer: None })
+        let sqlite = url.starts_with("sqlite:");
+        Ok(Store { pool, link_key: Default::default(), writer: None, sqlite, health: Default::default() })
     }
 
     async fn migrate(&self) -> Result<()> {
@@ -245,6 +281,36 @@ impl Store {
     /// True when the database answers.
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+
+    /// Whether the database answers and takes writes. While the last write failed, a small
+    /// write is tried (so the status turns back to `Ok` by itself once space returns).
+    pub async fn health(&self) -> HealthStatus {
+        if !self.ping().await {
+            return HealthStatus::Unreachable;
+        }
+        if self.health.failing() {
+            let probe = async {
+                let mut conn = self.pool.acquire().await?;
+                let outcome = sqlx::query(
+                    "INSERT INTO rate_limits (key, window_start, hits) VALUES ('health-probe', $1, 0) \
+                     ON CONFLICT (key) DO UPDATE SET window_start = excluded.window_start",
+                )
+                .bind(now())
+                .execute(&mut *conn)
+                .await;
+                if outcome.is_err() {
+                    let _ = conn.close().await;
+                }
+                outcome.map_err(StoreError::from)
+            };
+            let ok = probe.await.is_ok();
+            self.health.record(ok);
+            if !ok {
+                return HealthStatus::Degraded;
+            }
+        }
+        HealthStatus::Ok
     }
 
     /// A secret shared by every server process (for signing CSRF tokens), made on first use.

@@ -2,7 +2,7 @@
 //! count of the asking address, and the participant, campaign and response of the link.
 
 use crate::participants::{COLUMNS, participant_from};
-use crate::responses::response_from;
+use crate::responses::{RESPONSE_COLUMNS, response_from};
 use crate::{Campaign, Participant, Result, Store, StoredResponse, now, token_hash};
 use sqlx::Row;
 
@@ -24,7 +24,7 @@ impl Store {
              c.id AS c_id, c.name AS c_name, c.form_file_name AS c_form_file_name, c.form_version AS c_form_version, \
              c.opens_at AS c_opens_at, c.closes_at AS c_closes_at, c.settings AS c_settings, \
              c.registration_code AS c_registration_code, \
-             r.answers, r.status, r.updated_at, r.submitted_at \
+             {RESPONSE_COLUMNS} \
              FROM (SELECT 1 AS one) AS o \
              LEFT JOIN participants p ON p.token_hash = $1 \
              LEFT JOIN campaigns c ON c.id = p.campaign_id \

@@ -98,7 +98,9 @@ impl Store {
         participants: &[NewParticipant],
         source: &str,
     ) -> Result<Vec<String>> {
-        let mut tx = self.pool.begin().await?;
+        let mut conn = self.pool.acquire().await?;
+        let outcome = async {
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         let mut ids = Vec::with_capacity(participants.len());
         for p in participants {
             let id = random_hex(8);
@@ -117,7 +119,14 @@ impl Store {
             ids.push(id);
         }
         tx.commit().await?;
-        Ok(ids)
+        Ok::<_, crate::StoreError>(ids)
+        }
+        .await;
+        // A failed transaction's connection is closed, never pooled (writer.rs says why).
+        if outcome.is_err() {
+            let _ = conn.close().await;
+        }
+        outcome
     }
 
     /// The participant whose personal link this is.

@@ -6,18 +6,25 @@
 //! hears back only after its save is committed, so a save is as durable as before. PostgreSQL
 //! gains too (fewer commits, each a WAL flush); several processes each have their own writer.
 //!
+//! A connection whose transaction or commit failed is closed, never given back to the pool:
+//! after SQLITE_FULL the rollback itself can fail and leave the driver believing it is still
+//! inside a transaction, so that later writes on that connection would be answered and never
+//! committed. The store's health remembers that writes are failing until one succeeds.
+//!
 //! On SQLite the WAL is checkpointed by a background task once a second (PASSIVE: it never
 //! blocks the writer) instead of by whichever commit happens to cross the threshold.
 
-use crate::responses::Save;
-use crate::{Result, StoreError};
+use crate::responses::{StoredResponse, Write};
+use crate::{Health, Result, StoreError};
 use sqlx::AnyPool;
+use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 /// The most saves one transaction takes.
 const BATCH: usize = 256;
 
-type Job = (Save, oneshot::Sender<Result<()>>);
+type Outcome = Result<Option<StoredResponse>>;
+type Job = (Write, oneshot::Sender<Outcome>);
 
 pub(crate) struct Writer {
     queue: mpsc::UnboundedSender<Job>,
@@ -25,7 +32,7 @@ pub(crate) struct Writer {
 
 impl Writer {
     /// Starts the writer task (and, for SQLite, the checkpointer) on the current Tokio runtime.
-    pub fn start(pool: AnyPool, sqlite: bool) -> Writer {
+    pub fn start(pool: AnyPool, sqlite: bool, health: Arc<Health>) -> Writer {
         let (queue, mut jobs) = mpsc::unbounded_channel::<Job>();
         if sqlite {
             let pool = pool.clone();
@@ -43,44 +50,59 @@ impl Writer {
         tokio::spawn(async move {
             let mut batch = Vec::with_capacity(BATCH);
             while jobs.recv_many(&mut batch, BATCH).await > 0 {
-                commit(&pool, &mut batch).await;
+                commit(&pool, !sqlite, &health, &mut batch).await;
             }
         });
         Writer { queue }
     }
 
-    pub async fn save(&self, save: Save) -> Result<()> {
+    pub async fn write(&self, write: Write) -> Outcome {
         let (done, outcome) = oneshot::channel();
-        self.queue.send((save, done)).map_err(|_| StoreError("the writer has stopped".into()))?;
+        self.queue.send((write, done)).map_err(|_| StoreError("the writer has stopped".into()))?;
         outcome.await.map_err(|_| StoreError("the writer has stopped".into()))?
     }
 }
 
-/// Writes a batch in one transaction; if that fails, each save alone, so that one bad save
-/// (a participant deleted meanwhile) fails by itself.
-async fn commit(pool: &AnyPool, batch: &mut Vec<Job>) {
-    let together = async {
-        let mut tx = pool.begin().await?;
-        for (save, _) in batch.iter() {
-            save.execute(&mut tx).await?;
+/// Runs `writes` in one transaction on a connection of its own; on any failure the connection
+/// is closed instead of going back to the pool (see the module's comment).
+pub(crate) async fn transaction(pool: &AnyPool, lock: bool, writes: &[&Write]) -> Result<Vec<Option<StoredResponse>>> {
+    let mut conn = pool.acquire().await?;
+    let outcome = async {
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut written = Vec::with_capacity(writes.len());
+        for write in writes {
+            written.push(write.execute(&mut tx, lock).await?);
         }
         tx.commit().await?;
-        Ok::<(), StoreError>(())
+        Ok::<_, StoreError>(written)
     }
     .await;
-    if together.is_ok() || batch.len() == 1 {
-        let outcome = together.map_err(|e| e.0);
-        for (_, done) in batch.drain(..) {
-            let _ = done.send(outcome.clone().map_err(StoreError));
+    if outcome.is_err() {
+        let _ = conn.close().await;
+    }
+    outcome
+}
+
+/// Writes a batch in one transaction; if that fails, each save alone, so that one bad save
+/// (a participant deleted meanwhile) fails by itself.
+async fn commit(pool: &AnyPool, lock: bool, health: &Health, batch: &mut Vec<Job>) {
+    let writes: Vec<&Write> = batch.iter().map(|(w, _)| w).collect();
+    let together = transaction(pool, lock, &writes).await;
+    health.record(together.is_ok());
+    if let Ok(written) = together {
+        for ((_, done), written) in batch.drain(..).zip(written) {
+            let _ = done.send(Ok(written));
         }
         return;
     }
-    for (save, done) in batch.drain(..) {
-        let alone = async {
-            let mut conn = pool.acquire().await?;
-            save.execute(&mut conn).await
-        }
-        .await;
+    if batch.len() == 1 {
+        let (_, done) = batch.pop().expect("one job");
+        let _ = done.send(Err(together.err().expect("failed")));
+        return;
+    }
+    for (write, done) in batch.drain(..) {
+        let alone = transaction(pool, lock, &[&write]).await.map(|mut w| w.pop().flatten());
+        health.record(alone.is_ok());
         let _ = done.send(alone);
     }
 }

@@ -4,7 +4,7 @@
 
 use mamori_dataset::{ReadOptions, Responses, read_responses};
 use mamori_form::{Form, QuestionType};
-use mamori_store::StoredResponse;
+use mamori_store::AnswerMap;
 
 /// The questions with a column of their own in exports, in form order: every question that
 /// takes an answer outside a repeat (the respondent pages ask no repeats: one page per
@@ -17,7 +17,7 @@ pub fn exported_questions(form: &Form) -> Vec<&mamori_form::Question> {
 }
 
 /// The responses as CSV (UTF-8, with `_id` = the participant's id), one row each.
-pub fn to_csv(form: &Form, responses: &[(String, StoredResponse)]) -> String {
+pub fn to_csv(form: &Form, responses: &[(String, AnswerMap)]) -> String {
     let questions = exported_questions(form);
     let mut writer = csv::WriterBuilder::new().from_writer(Vec::new());
     let mut header = vec!["_id"];
@@ -25,18 +25,51 @@ pub fn to_csv(form: &Form, responses: &[(String, StoredResponse)]) -> String {
     writer.write_record(&header).expect("writing to memory");
     for (id, response) in responses {
         let mut record = vec![id.as_str()];
-        record.extend(questions.iter().map(|q| response.answers.get(&q.name).map_or("", String::as_str)));
+        record.extend(questions.iter().map(|q| response.get(&q.name).map_or("", String::as_str)));
         writer.write_record(&record).expect("writing to memory");
     }
     String::from_utf8(writer.into_inner().expect("writing to memory")).expect("CSV of UTF-8 text is UTF-8")
 }
 
-/// The responses as checked columns; a stored answer the form rejects (which submission
-/// prevents) is reported rather than dropped silently.
-pub fn columns(form: &Form, responses: &[(String, StoredResponse)]) -> Result<Responses, String> {
+/// A campaign's submitted responses as the analysis reads them.
+pub struct CampaignColumns {
+    pub responses: Responses,
+    /// The participant ids of the rows in `responses`, in their order.
+    pub ids: Vec<String>,
+    /// Stored responses the form rejects (which submission prevents, but a questionnaire
+    /// replaced in a test database or a row changed by hand can still bring): left out of the
+    /// results and every feedback, each with its participant id and the reason.
+    pub left_out: Vec<(String, String)>,
+}
+
+/// The responses as checked columns. A stored row that does not pass is left out and reported
+/// (never the whole campaign refused for one row).
+pub fn columns(form: &Form, responses: &[(String, AnswerMap)]) -> Result<CampaignColumns, String> {
     let csv = to_csv(form, responses);
-    let options = ReadOptions { language: form.default_language.clone(), ..ReadOptions::default() };
-    read_responses(form, "campaign.csv", csv.as_bytes(), &options)
-        .map(|l| l.responses)
-        .map_err(|errors| errors.iter().take(5).map(ToString::to_string).collect::<Vec<_>>().join("; "))
+    let options = ReadOptions { language: form.default_language.clone(), skip_invalid: true, ..ReadOptions::default() };
+    let loaded = read_responses(form, "campaign.csv", csv.as_bytes(), &options)
+        .map_err(|errors| errors.iter().take(5).map(ToString::to_string).collect::<Vec<_>>().join("; "))?;
+    // Row 1 is the header: record i is row i + 2.
+    let mut reasons: std::collections::BTreeMap<usize, Vec<String>> = Default::default();
+    for e in &loaded.skipped {
+        if let Some(row) = e.row.filter(|&r| r >= 2) {
+            let column = e.column.as_deref().map(|c| format!("{c}: ")).unwrap_or_default();
+            reasons.entry(row - 2).or_default().push(format!("{column}{}", e.message));
+        }
+    }
+    let mut ids = Vec::with_capacity(responses.len());
+    let mut left_out = Vec::new();
+    for (i, (id, _)) in responses.iter().enumerate() {
+        match reasons.remove(&i) {
+            Some(why) => left_out.push((id.clone(), why.join("; "))),
+            None => ids.push(id.clone()),
+        }
+    }
+    if ids.len() != loaded.responses.len() {
+        return Err(format!("{} rows read for {} responses kept", loaded.responses.len(), ids.len()));
+    }
+    for (id, why) in &left_out {
+        eprintln!("stored response {id} left out of the results: {why}");
+    }
+    Ok(CampaignColumns { responses: loaded.responses, ids, left_out })
 }

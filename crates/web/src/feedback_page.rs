@@ -31,20 +31,22 @@ pub async fn feedback_of(
     let form = questionnaire.form;
     let mut responses = state.store.valid_responses(&campaign.id).await.map_err(|e| Missing::Failed(unavailable(e)))?;
     if !responses.iter().any(|(id, _)| id == participant_id) {
-        match own {
-            Some(r) if r.status == "submitted" => responses.push((participant_id.to_string(), r.clone())),
-            _ => return Err(Missing::NoResponse),
+        match own.and_then(|r| r.submitted.as_ref()) {
+            Some(submitted) => responses.push((participant_id.to_string(), submitted.clone())),
+            None => return Err(Missing::NoResponse),
         }
     }
     let columns = campaign_data::columns(form, &responses).map_err(|e| {
         eprintln!("campaign {}: stored responses do not read: {e}", campaign.id);
         Missing::Failed((StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response())
     })?;
-    let index = responses.iter().position(|(id, _)| id == participant_id).ok_or(Missing::NoResponse)?;
+    // A stored row that does not pass the checks is left out of everyone's peers; if it is the
+    // participant's own, there is no feedback for it.
+    let index = columns.ids.iter().position(|id| id == participant_id).ok_or(Missing::NoResponse)?;
     let language = crate::form_language(form, language_code);
     let by = form.question(&campaign.settings.segment).map(|q| q.name.clone());
     let options = FeedbackOptions { by, min_peers: campaign.settings.min_peers, language };
-    feedback(form, &columns, index, &options).map_err(|e| {
+    feedback(form, &columns.responses, index, &options).map_err(|e| {
         eprintln!("campaign {}: feedback: {e}", campaign.id);
         Missing::Failed((StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response())
     })

@@ -51,6 +51,11 @@ pub struct Words {
     pub field_needed: &'static str,
     pub email_invalid: &'static str,
     pub choose: &'static str,
+    pub pending: &'static str,
+    pub changed: &'static str,
+    pub changed_text: &'static str,
+    pub not_saved: &'static str,
+    pub not_saved_text: &'static str,
 }
 
 pub const JA: Words = Words {
@@ -101,6 +106,11 @@ pub const JA: Words = Words {
     field_needed: "入力してください。",
     email_invalid: "メールアドレスの形式ではありません（例：name@example.co.jp）。",
     choose: "選んでください。",
+    pending: "修正はまだ送信されていません。送信するまで、事務局には前回送信した回答が届いています。",
+    changed: "回答が変わりました",
+    changed_text: "送信の間に別の画面で回答が保存されました。確認画面を開き直し、もう一度送信してください。",
+    not_saved: "保存できませんでした",
+    not_saved_text: "回答を保存できませんでした（保存されていません）。しばらくしてから、もう一度お試しください。",
 };
 
 pub const EN: Words = Words {
@@ -151,6 +161,11 @@ pub const EN: Words = Words {
     field_needed: "Please fill this in.",
     email_invalid: "This is not an e-mail address (for example name@example.com).",
     choose: "Please choose one.",
+    pending: "Your corrections have not been submitted yet. Until you submit them, the survey office has the answers you submitted before.",
+    changed: "Your answers changed",
+    changed_text: "Answers were saved in another window while you were submitting. Open the review page again and submit once more.",
+    not_saved: "Not saved",
+    not_saved_text: "Your answers could not be saved (nothing was stored). Please try again in a moment.",
 };
 
 pub fn words(code: &str) -> &'static Words {

@@ -129,10 +129,10 @@ async fn build(store: Store, config: Config) -> Result<(Router, Vec<Route>), mam
 }
 
 async fn healthz(State(state): State<Shared>) -> impl IntoResponse {
-    if state.store.ping().await {
-        (StatusCode::OK, "ok")
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+    match state.store.health().await {
+        mamori_store::HealthStatus::Ok => (StatusCode::OK, "ok"),
+        mamori_store::HealthStatus::Degraded => (StatusCode::SERVICE_UNAVAILABLE, "degraded: writes are failing"),
+        mamori_store::HealthStatus::Unreachable => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable"),
     }
 }
 

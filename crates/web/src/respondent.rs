@@ -13,7 +13,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use mamori_form::answers::{RowChecker, RowError};
 use mamori_form::{Answers, Form, QuestionType, check_answers};
-use mamori_store::{Campaign, Participant, StoredResponse};
+use mamori_store::{Campaign, Participant, StoredResponse, Submission};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -403,23 +403,68 @@ fn accept_post(state: &AppState, ctx: &Context, fields: &[(String, String)]) -> 
     Ok(csrf)
 }
 
-/// The stored answers with this page's questions taking the posted values; a question not
-/// posted (an unticked box) is cleared. Fields that are not questions of this page are
-/// ignored: a link writes only its own answers, and only those the page asks.
-fn merge_page(ctx: &Context, page: usize, fields: &[(String, String)]) -> BTreeMap<String, String> {
+/// The posted answers to `page`'s questions, as changes to the stored working copy: a question
+/// not posted (an unticked box) is cleared. Only questions a respondent is asked are taken:
+/// fields for other pages, calculations, `hidden` and metadata questions are ignored (the
+/// server fills those itself, see [`server_values`]).
+fn page_changes(ctx: &Context, page: usize, fields: &[(String, String)]) -> Vec<(String, Option<String>)> {
     let form = ctx.questionnaire.form;
-    let mut answers = ctx.response.answers.clone();
+    let mut changes = Vec::new();
     for &q in &ctx.questionnaire.pages[page].questions {
-        let name = &form.questions[q].name;
-        let values: Vec<&str> = fields.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect();
-        let value = values.join(" ");
-        if value.trim().is_empty() {
-            answers.remove(name);
-        } else {
-            answers.insert(name.clone(), value);
+        let question = &form.questions[q];
+        if !question.kind.is_asked() || question.kind == QuestionType::Note {
+            continue;
         }
+        let values: Vec<&str> = fields.iter().filter(|(k, _)| *k == question.name).map(|(_, v)| v.as_str()).collect();
+        let value = values.join(" ");
+        changes.push((question.name.clone(), (!value.trim().is_empty()).then_some(value)));
     }
-    answers
+    changes
+}
+
+/// `answers` with `changes` applied.
+fn apply(answers: &BTreeMap<String, String>, changes: &[(String, Option<String>)]) -> BTreeMap<String, String> {
+    let mut merged = answers.clone();
+    for (name, value) in changes {
+        match value {
+            Some(v) => merged.insert(name.clone(), v.clone()),
+            None => merged.remove(name),
+        };
+    }
+    merged
+}
+
+/// The values the server gives the questions a respondent is never asked: metadata (`start`,
+/// `end`, `today`, `username`, `email`, `deviceid`, …) and `hidden` questions' defaults.
+/// Calculations are computed by the checks.
+pub(crate) fn server_values(form: &Form, participant: &Participant, now: i64) -> Vec<(String, String)> {
+    let iso = |secs: i64| {
+        let local = secs + 9 * 3600;
+        let (day, second) = (local.div_euclid(86_400), local.rem_euclid(86_400));
+        let time = format!("{:02}:{:02}:{:02}.000+09:00", second / 3600, second / 60 % 60, second % 60);
+        format!("{}T{time}", mamori_form::dates::format_date(day))
+    };
+    let mut values = Vec::new();
+    for q in &form.questions {
+        let value = match q.kind {
+            QuestionType::Hidden => q.default.clone().unwrap_or_default(),
+            QuestionType::Metadata => {
+                let kind = q.type_text.to_lowercase();
+                match kind.trim_start_matches("uri:").trim_start_matches("get ") {
+                    "start" | "start time" => iso(participant.opened_at.unwrap_or(now)),
+                    "end" | "end time" => iso(now),
+                    "today" => mamori_form::dates::format_date((now + 9 * 3600).div_euclid(86_400)),
+                    "username" => participant.id.clone(),
+                    "email" => participant.email.clone(),
+                    "deviceid" | "device id" => format!("mamori:{}", participant.id),
+                    _ => String::new(),
+                }
+            }
+            _ => continue,
+        };
+        values.push((q.name.clone(), value));
+    }
+    values
 }
 
 /// A post to a page: the link's context, the page's index and the CSRF token, once the page
@@ -451,7 +496,7 @@ async fn relevant_now(
         Ok(accepted) => accepted,
         Err(r) => return r,
     };
-    let answers = merge_page(&ctx, page, &fields);
+    let answers = apply(&ctx.response.answers, &page_changes(&ctx, page, &fields));
     let relevant = relevance(&ctx.questionnaire, &answers);
     let form = ctx.questionnaire.form;
     let hidden: Vec<&str> = ctx.questionnaire.pages[page]
@@ -474,11 +519,12 @@ async fn save_page(
         Ok(accepted) => accepted,
         Err(r) => return r,
     };
-    let answers = merge_page(&ctx, page, &fields);
-    if let Err(e) = state.store.save_answers(&ctx.participant.id, &answers, false).await {
-        eprintln!("store: {e}");
-        return (StatusCode::SERVICE_UNAVAILABLE, "the answers could not be saved; please try again").into_response();
-    }
+    // The page's answers are applied to the response as it stands when written (another tab
+    // may have saved another page meanwhile); skip logic and errors are judged on the result.
+    let answers = match state.store.save_page(&ctx.participant.id, page_changes(&ctx, page, &fields)).await {
+        Ok(stored) => stored.answers,
+        Err(e) => return not_saved(&state, &ctx, e),
+    };
     let go = fields.iter().find(|(k, _)| k == "_go").map_or("next", |(_, v)| v.as_str());
     let (relevant, errors) = judge(&ctx.questionnaire, &ctx.language, &answers);
     match go {
@@ -585,7 +631,7 @@ fn review_view(ctx: &Context, token: &str, csrf: &str, with_errors: bool) -> min
         .flat_map(|(p, page)| page.questions.iter().map(move |&q| (form.questions[q].name.as_str(), p + 1)))
         .collect();
     let errors: Vec<ErrorView> = if with_errors {
-        let checked = check_answers(form, lang, &Answers { values: answers.clone(), repeats: BTreeMap::new() });
+        let checked = check_answers(form, lang, &submission_answers(ctx, answers));
         checked
             .errors
             .into_iter()
@@ -607,6 +653,7 @@ fn review_view(ctx: &Context, token: &str, csrf: &str, with_errors: bool) -> min
         lang => ctx.code, title => form.title, form_title => form.title, t => w,
         languages => campaign_language_links(&ctx.campaign),
         token, csrf, sections, errors, submitted => ctx.submitted(), closed => ctx.closed(),
+        pending => ctx.response.has_pending_changes(),
     }
 }
 
@@ -640,16 +687,57 @@ async fn submit(
         Err(refused) => return refused,
     };
     let form = ctx.questionnaire.form;
-    let checked =
-        check_answers(form, &ctx.language, &Answers { values: ctx.response.answers.clone(), repeats: BTreeMap::new() });
-    if !checked.is_valid() {
-        return render(&state, "review.html", review_view(&ctx, &token, &csrf, true), StatusCode::UNPROCESSABLE_ENTITY);
+    let mut response = ctx.response.clone();
+    // The working copy is checked as a whole and stored as the submission only if no save
+    // came in after it was read; otherwise it is read and checked again.
+    for _ in 0..5 {
+        let checked = check_answers(form, &ctx.language, &submission_answers(&ctx, &response.answers));
+        if !checked.is_valid() {
+            let ctx = Context { response, ..ctx };
+            return render(
+                &state,
+                "review.html",
+                review_view(&ctx, &token, &csrf, true),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+        }
+        // The submission keeps only the answers that apply, as checked.
+        match state.store.submit(&ctx.participant.id, response.version, &checked.answers.values).await {
+            Ok(Submission::Stored(_)) => return submitted(&state, &ctx, &token).await,
+            Ok(Submission::Changed) => match state.store.response(&ctx.participant.id).await {
+                Ok(Some(now)) => response = now,
+                Ok(None) => break,
+                Err(e) => return not_saved(&state, &ctx, e),
+            },
+            Err(e) => return not_saved(&state, &ctx, e),
+        }
     }
-    // The submission keeps only the answers that apply, as checked.
-    if let Err(e) = state.store.save_answers(&ctx.participant.id, &checked.answers.values, true).await {
-        eprintln!("store: {e}");
-        return (StatusCode::SERVICE_UNAVAILABLE, "the answers could not be saved; please try again").into_response();
-    }
+    let w = ctx.words();
+    message(&state, &ctx.code, StatusCode::CONFLICT, w.changed, w.changed_text)
+}
+
+/// What a submission checks: the respondent's answers to the questions it is asked, and the
+/// server's own values for the rest (posted or stored values for those are never taken).
+fn submission_answers(ctx: &Context, working: &BTreeMap<String, String>) -> Answers {
+    let form = ctx.questionnaire.form;
+    let mut values: BTreeMap<String, String> = working
+        .iter()
+        .filter(|(name, _)| form.question(name).is_some_and(|q| q.kind.is_asked()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    values.extend(server_values(form, &ctx.participant, mamori_store::now()));
+    Answers { values, repeats: BTreeMap::new() }
+}
+
+/// The answer when a save or submission could not be stored: nothing was acknowledged.
+fn not_saved(state: &AppState, ctx: &Context, e: mamori_store::StoreError) -> Response {
+    eprintln!("store: {e}");
+    let w = ctx.words();
+    message(state, &ctx.code, StatusCode::SERVICE_UNAVAILABLE, w.not_saved, w.not_saved_text)
+}
+
+/// After a submission is stored: the audit entry, the receipt, the thank-you page.
+async fn submitted(state: &AppState, ctx: &Context, token: &str) -> Response {
     let action = if ctx.submitted() { "resubmit" } else { "submit" };
     let entry = mamori_store::AuditEntry {
         at_us: 0,
@@ -664,10 +752,10 @@ async fn submit(
         eprintln!("audit: {e}");
     }
     // The receipt goes through the outbox: a slow mail server never holds up the page.
-    if let Err(e) = crate::mailer::queue(&state, &ctx.campaign, &ctx.participant, "receipt").await {
+    if let Err(e) = crate::mailer::queue(state, &ctx.campaign, &ctx.participant, "receipt").await {
         eprintln!("receipt for {}: {e}", ctx.participant.id);
     }
-    Redirect::to(&url(&token, "/done", &ctx.code)).into_response()
+    Redirect::to(&url(token, "/done", &ctx.code)).into_response()
 }
 
 async fn done(

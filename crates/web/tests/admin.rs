@@ -9,52 +9,6 @@ mod common;
 use axum::http::StatusCode;
 use common::*;
 use mamori_store::{Role, Store};
-use std::collections::BTreeMap;
-
-/// Fixture responses (the 441-response file) as answer maps, by row.
-fn fixture_answers() -> Vec<BTreeMap<String, String>> {
-    let text = include_str!("../../../fixtures/mdcs-2024-441.csv");
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let headers = reader.headers().unwrap().clone();
-    reader
-        .records()
-        .map(|r| {
-            let r = r.unwrap();
-            headers
-                .iter()
-                .zip(r.iter())
-                .filter(|(h, v)| !h.starts_with('_') && !v.is_empty())
-                .map(|(h, v)| (h.to_string(), v.to_string()))
-                .collect()
-        })
-        .collect()
-}
-
-/// Adds `n` participants who submitted the first `n` fixture responses; returns their ids.
-async fn submitted(store: &Store, campaign: &str, n: usize) -> Vec<String> {
-    let mut ids = Vec::new();
-    for (i, answers) in fixture_answers().into_iter().take(n).enumerate() {
-        let (id, _) = store
-            .add_participant(
-                campaign,
-                &answers["org_name"],
-                &answers["license_type"],
-                &format!("f{i}@example.jp"),
-                "ja",
-            )
-            .await
-            .unwrap();
-        store.save_answers(&id, &answers, true).await.unwrap();
-        ids.push(id);
-    }
-    ids
-}
-
-async fn signed_in(s: &Site, role: Role) -> String {
-    let login_name = format!("{}-{}", role.as_str(), mamori_store::random_hex(3));
-    let password = add_user(&s.store, &login_name, role).await;
-    login(&s.app, &login_name, &password).await
-}
 
 fn fill(path: &str, campaign: &str, participant: &str, user: &str) -> String {
     path.replace("{id}", campaign).replace("{pid}", participant).replace("{uid}", user)
@@ -138,10 +92,11 @@ async fn every_admin_route_refuses_anonymous_requests_and_the_wrong_roles_on(bac
     ] {
         assert_eq!(get_as(&s.app, &uri, &reviewer).await.status, StatusCode::FORBIDDEN, "reviewer GET {uri}");
     }
-    assert_eq!(
-        get_as(&s.app, &format!("/admin/campaigns/{c}/responses/{pid}"), &reviewer).await.status,
-        StatusCode::OK
-    );
+    // The reviewer's route is open to it, but a participant that has not submitted has nothing
+    // to review (issue 12: drafts are the respondent's own).
+    let draft = get_as(&s.app, &format!("/admin/campaigns/{c}/responses/{pid}"), &reviewer).await;
+    assert_eq!(draft.status, StatusCode::NOT_FOUND);
+    assert!(draft.body.contains("まだ回答を送信していません"));
     assert_eq!(get_as(&s.app, &format!("/admin/campaigns/{c}/codebook.csv"), &analyst).await.status, StatusCode::OK);
     // An analyst's campaign page lists no participant; a reviewer's lists only submitted ones.
     let page = get_as(&s.app, &format!("/admin/campaigns/{c}"), &analyst).await;
@@ -644,13 +599,6 @@ async fn monitoring_review_results_exports_and_the_audit_log_on(backend: Backend
 }
 
 /// A GET with the body as bytes (for PDF and XLSX).
-async fn send_raw(app: &axum::Router, uri: &str, cookie: &str) -> (StatusCode, Vec<u8>) {
-    use tower::ServiceExt;
-    let request = axum::http::Request::get(uri).header("cookie", cookie).body(axum::body::Body::empty()).unwrap();
-    let response = app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    (status, axum::body::to_bytes(response.into_body(), 1 << 26).await.unwrap().to_vec())
-}
 
 #[tokio::test]
 async fn feedback_appears_behind_the_link_once_released_and_the_office_can_preview_it() {

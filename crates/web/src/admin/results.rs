@@ -11,7 +11,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use mamori_analysis::{Analysis, Options, analyse};
 use mamori_form::{Form, QuestionType};
-use mamori_store::{Role, StoredResponse};
+use mamori_store::{AnswerMap, Role};
 use rust_xlsxwriter::{Format, Workbook};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -28,7 +28,7 @@ pub struct ReportQuery {
 
 struct Loaded {
     questionnaire: Arc<crate::respondent::Questionnaire>,
-    responses: Vec<(String, StoredResponse)>,
+    responses: Vec<(String, AnswerMap)>,
     file_stem: String,
 }
 
@@ -47,13 +47,23 @@ async fn load(state: &AppState, staff: &Staff, id: &str) -> Result<Loaded, Respo
     Ok(Loaded { questionnaire, responses, file_stem })
 }
 
-fn analysis(state: &AppState, staff: &Staff, loaded: &Loaded, q: &ReportQuery) -> Result<Analysis, Response> {
+/// The analysis of the campaign's valid responses, and the stored rows left out of it (with
+/// their reasons) because they do not pass the form's checks.
+fn analysis(
+    state: &AppState,
+    staff: &Staff,
+    loaded: &Loaded,
+    q: &ReportQuery,
+) -> Result<(Analysis, Vec<(String, String)>), Response> {
     let form = loaded.form();
     let no_data = |text: &str| staff.message(state, StatusCode::CONFLICT, "集計できません", text);
     if loaded.responses.is_empty() {
         return Err(no_data("有効な回答（送信済みで、無効とされていないもの）がまだありません。"));
     }
     let columns = campaign_data::columns(form, &loaded.responses).map_err(|e| no_data(&e))?;
+    if columns.ids.is_empty() {
+        return Err(no_data("有効な回答のうち、調査票の検査を通るものがありません。"));
+    }
     let mut options = Options::for_form(form);
     let code = if q.lang.as_deref() == Some("en") { "(en)" } else { "(ja)" };
     if let Some(l) = form.languages.iter().find(|l| l.contains(code)) {
@@ -63,11 +73,12 @@ fn analysis(state: &AppState, staff: &Staff, loaded: &Loaded, q: &ReportQuery) -
     if let Some(k) = q.min_cell {
         options.min_cell = k.max(1);
     }
-    analyse(form, &columns, &options).map_err(|e| no_data(&e.to_string()))
+    let analysis = analyse(form, &columns.responses, &options).map_err(|e| no_data(&e.to_string()))?;
+    Ok((analysis, columns.left_out))
 }
 
 macro_rules! report_handler {
-    ($name:ident, |$a:ident, $stem:ident| $body:expr) => {
+    ($name:ident, |$a:ident, $left_out:ident, $stem:ident| $body:expr) => {
         pub async fn $name(
             State(state): State<Shared>,
             staff: Staff,
@@ -78,7 +89,7 @@ macro_rules! report_handler {
                 Ok(l) => l,
                 Err(r) => return r,
             };
-            let $a = match analysis(&state, &staff, &loaded, &q) {
+            let ($a, $left_out) = match analysis(&state, &staff, &loaded, &q) {
                 Ok(a) => a,
                 Err(r) => return r,
             };
@@ -93,16 +104,29 @@ fn failed(e: String) -> Response {
     (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
 }
 
-report_handler!(page, |a, _stem| {
-    ([(header::CONTENT_SECURITY_POLICY, DOCUMENT_POLICY)], Html(mamori_report::html(&a))).into_response()
+report_handler!(page, |a, left_out, _stem| {
+    let mut html = mamori_report::html(&a);
+    if !left_out.is_empty() {
+        // The office sees which stored rows the results leave out, and why.
+        let items: String = left_out
+            .iter()
+            .map(|(id, why)| format!("<li>{}: {}</li>", crate::html_escape(id), crate::html_escape(why)))
+            .collect();
+        let notice = format!(
+            "<section class=\"notice\"><p>保存されている回答のうち {} 件は調査票の検査を通らないため、集計から除いています。</p><ul>{items}</ul></section>",
+            left_out.len()
+        );
+        html = html.replacen("<main>\n", &format!("<main>\n{notice}\n"), 1);
+    }
+    ([(header::CONTENT_SECURITY_POLICY, DOCUMENT_POLICY)], Html(html)).into_response()
 });
 
-report_handler!(pdf, |a, stem| match mamori_report::pdf(&a) {
+report_handler!(pdf, |a, _left_out, stem| match mamori_report::pdf(&a) {
     Ok(bytes) => download("application/pdf", &format!("{stem}-report.pdf"), bytes),
     Err(e) => failed(e),
 });
 
-report_handler!(xlsx, |a, stem| match mamori_report::xlsx(&a) {
+report_handler!(xlsx, |a, _left_out, stem| match mamori_report::xlsx(&a) {
     Ok(bytes) => download(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         &format!("{stem}-report.xlsx"),
@@ -111,7 +135,7 @@ report_handler!(xlsx, |a, stem| match mamori_report::xlsx(&a) {
     Err(e) => failed(e),
 });
 
-report_handler!(json, |a, stem| download(
+report_handler!(json, |a, _left_out, stem| download(
     "application/json",
     &format!("{stem}-report.json"),
     mamori_report::json(&a).into_bytes()
@@ -153,7 +177,7 @@ pub async fn export_xlsx(State(state): State<Shared>, staff: Staff, Path(id): Pa
             sheet.write_string(row, 0, pid)?;
             for (c, q) in questions.iter().enumerate() {
                 let col = c as u16 + 1;
-                let Some(value) = response.answers.get(&q.name) else { continue };
+                let Some(value) = response.get(&q.name) else { continue };
                 let number = matches!(q.kind, QuestionType::Integer | QuestionType::Decimal)
                     .then(|| value.parse::<f64>().ok())
                     .flatten();

@@ -29,13 +29,19 @@ pub async fn show(State(state): State<Shared>, staff: Staff, Path((id, pid)): Pa
         Ok(q) => q,
         Err(r) => return r,
     };
-    let response = match state.store.response(&pid).await {
-        Ok(r) => r.unwrap_or_default(),
+    // The office reviews submissions only: a draft (or a correction not yet submitted) is the
+    // respondent's own until it is submitted.
+    let (response, submitted) = match state.store.response(&pid).await {
+        Ok(Some(r)) => match r.submitted.clone() {
+            Some(s) => (r, s),
+            None => return not_submitted(&state, &staff),
+        },
+        Ok(None) => return not_submitted(&state, &staff),
         Err(e) => return unavailable(e),
     };
     let form = q.form;
     let ja = crate::form_language(form, "ja");
-    let sections = crate::respondent::answer_sections(&q, &response.answers, &ja, "（未回答）");
+    let sections = crate::respondent::answer_sections(&q, &submitted, &ja, "（未回答）");
     let ctx = context! {
         title => format!("{} の回答", p.company),
         campaign => context! { id => campaign.id, name => campaign.name },
@@ -44,6 +50,15 @@ pub async fn show(State(state): State<Shared>, staff: Staff, Path((id, pid)): Pa
         sections, can_preview => matches!(staff.user.role, Role::Admin | Role::Analyst),
     };
     staff.page(&state, "admin/response.html", ctx, StatusCode::OK)
+}
+
+fn not_submitted(state: &crate::AppState, staff: &Staff) -> Response {
+    staff.message(
+        state,
+        StatusCode::NOT_FOUND,
+        "未送信です",
+        "この参加者はまだ回答を送信していません。送信された回答だけを確認・判定できます。",
+    )
 }
 
 #[derive(Deserialize)]
@@ -70,6 +85,11 @@ pub async fn mark(
         Ok(_) => return staff.message(&state, StatusCode::NOT_FOUND, "見つかりません", "その回答はありません。"),
         Err(e) => return unavailable(e),
     };
+    match state.store.response(&pid).await {
+        Ok(Some(r)) if r.submitted.is_some() => {}
+        Ok(_) => return not_submitted(&state, &staff),
+        Err(e) => return unavailable(e),
+    }
     let reason = m.reason.as_deref().unwrap_or("").trim().to_string();
     let status = match m.status.as_str() {
         "valid" | "invalid" | "" => m.status.clone(),

@@ -278,3 +278,57 @@ pub fn csrf(html: &str) -> String {
     let start = html.find("name=\"_csrf\" value=\"").expect("a CSRF field") + 20;
     html[start..start + 64].to_string()
 }
+
+/// Fixture responses (the 441-response file) as answer maps, by row.
+pub fn fixture_answers() -> Vec<std::collections::BTreeMap<String, String>> {
+    let text = include_str!("../../../../fixtures/mdcs-2024-441.csv");
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            headers
+                .iter()
+                .zip(r.iter())
+                .filter(|(h, v)| !h.starts_with('_') && !v.is_empty())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+/// Adds `n` participants who submitted the first `n` fixture responses; returns their ids.
+pub async fn submitted(store: &Store, campaign: &str, n: usize) -> Vec<String> {
+    let mut ids = Vec::new();
+    for (i, answers) in fixture_answers().into_iter().take(n).enumerate() {
+        let (id, _) = store
+            .add_participant(
+                campaign,
+                &answers["org_name"],
+                &answers["license_type"],
+                &format!("f{i}@example.jp"),
+                "ja",
+            )
+            .await
+            .unwrap();
+        store.save_answers(&id, &answers, true).await.unwrap();
+        ids.push(id);
+    }
+    ids
+}
+
+pub async fn signed_in(s: &Site, role: mamori_store::Role) -> String {
+    let login_name = format!("{}-{}", role.as_str(), mamori_store::random_hex(3));
+    let password = add_user(&s.store, &login_name, role).await;
+    login(&s.app, &login_name, &password).await
+}
+
+/// A GET whose body is returned as bytes (PDF, XLSX).
+pub async fn send_raw(app: &axum::Router, uri: &str, cookie: &str) -> (StatusCode, Vec<u8>) {
+    use tower::ServiceExt;
+    let request = axum::http::Request::get(uri).header("cookie", cookie).body(axum::body::Body::empty()).unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    (status, axum::body::to_bytes(response.into_body(), 1 << 26).await.unwrap().to_vec())
+}

@@ -1,0 +1,308 @@
+//! What attacks and faults must not break (issue 12), on SQLite and on PostgreSQL: a submitted
+//! response changes only through a checked submission, two tabs never lose each other's
+//! answers, a row that does not pass never takes the results or anyone's feedback down, the
+//! server fills metadata and `hidden` questions itself, reviewers see only submissions.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::*;
+use mamori_store::Role;
+use std::collections::BTreeMap;
+
+async fn release_feedback(s: &Site) {
+    let mut campaign = s.store.campaign(&s.campaign).await.unwrap().unwrap();
+    campaign.settings.feedback_released = true;
+    s.store
+        .update_campaign(&s.campaign, &campaign.name, campaign.opens_at, campaign.closes_at, &campaign.settings)
+        .await
+        .unwrap();
+}
+
+/// The submitted answers the office sees for a participant.
+async fn submitted_of(s: &Site, id: &str) -> Option<BTreeMap<String, String>> {
+    s.store.valid_responses(&s.campaign).await.unwrap().into_iter().find(|(p, _)| p == id).map(|(_, a)| a)
+}
+
+#[tokio::test]
+async fn a_submitted_response_changes_only_through_a_checked_submission() {
+    for backend in BACKENDS {
+        a_submitted_response_changes_only_through_a_checked_submission_on(backend).await;
+    }
+}
+
+async fn a_submitted_response_changes_only_through_a_checked_submission_on(backend: Backend) {
+    let s = site(backend).await;
+    let c = s.campaign.clone();
+    let ids = submitted(&s.store, &c, 12).await;
+    release_feedback(&s).await;
+    let before = submitted_of(&s, &ids[0]).await.expect("submitted");
+    let token = s.store.link_token(&ids[0]);
+    let page = get(&s.app, &format!("/r/{token}/p/1")).await;
+    let csrf = csrf(&page.body);
+    // The attack of the report: invalid values posted after submission.
+    let r = post(
+        &s.app,
+        &format!("/r/{token}/p/1"),
+        &[("_csrf", &csrf), ("org_name", "x"), ("license_type", "NOT_A_CHOICE"), ("_go", "next")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r =
+        post(&s.app, &format!("/r/{token}/p/2"), &[("_csrf", &csrf), ("products_total", "abc"), ("_go", "next")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The office still sees the last valid submission; the respondent sees its correction.
+    assert_eq!(submitted_of(&s, &ids[0]).await.as_ref(), Some(&before), "the submission changed without a check");
+    let reopened = get(&s.app, &format!("/r/{token}/p/2")).await;
+    assert!(reopened.body.contains("value=\"abc\""), "the respondent keeps its unsent correction");
+    let review = get(&s.app, &format!("/r/{token}/review")).await;
+    assert!(review.body.contains("修正はまだ送信されていません"), "the respondent is told the correction is not sent");
+    // Submitting the invalid correction is refused, and changes nothing.
+    let r = post(&s.app, &format!("/r/{token}/submit"), &[("_csrf", &csrf)]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(submitted_of(&s, &ids[0]).await.as_ref(), Some(&before));
+    // Results and everyone's feedback still work.
+    let analyst = signed_in(&s, Role::Analyst).await;
+    let results = get_as(&s.app, &format!("/admin/campaigns/{c}/results"), &analyst).await;
+    assert_eq!(results.status, StatusCode::OK, "{}", &results.body[..results.body.len().min(300)]);
+    for id in &ids[1..4] {
+        let r = get(&s.app, &format!("/r/{}/feedback", s.store.link_token(id))).await;
+        assert_eq!(r.status, StatusCode::OK, "another respondent's feedback");
+    }
+    // A valid correction, once submitted, is what the office sees.
+    let r = post(
+        &s.app,
+        &format!("/r/{token}/p/2"),
+        &[("_csrf", &csrf), ("products_total", "7"), ("products_done", "3"), ("_go", "save")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = post(
+        &s.app,
+        &format!("/r/{token}/p/1"),
+        &[
+            ("_csrf", &csrf),
+            ("org_name", &before["org_name"]),
+            ("license_type", "mah2"),
+            ("supply_origin", "import"),
+            ("_go", "save"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = post(&s.app, &format!("/r/{token}/submit"), &[("_csrf", &csrf)]).await;
+    let summary: String =
+        r.body.find("error-summary").map_or(String::new(), |at| r.body[at..].chars().take(600).collect());
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{summary}");
+    let after = submitted_of(&s, &ids[0]).await.unwrap();
+    assert_eq!((after["products_total"].as_str(), after["license_type"].as_str()), ("7", "mah2"));
+}
+
+#[tokio::test]
+async fn a_stored_row_that_does_not_pass_is_left_out_and_shown_to_the_office() {
+    for backend in BACKENDS {
+        a_stored_row_that_does_not_pass_is_left_out_and_shown_to_the_office_on(backend).await;
+    }
+}
+
+async fn a_stored_row_that_does_not_pass_is_left_out_and_shown_to_the_office_on(backend: Backend) {
+    let s = site(backend).await;
+    let c = s.campaign.clone();
+    let ids = submitted(&s.store, &c, 12).await;
+    release_feedback(&s).await;
+    // A row damaged outside Mamori (by hand, or by an older version).
+    s.store
+        .execute_admin(&format!(
+            "UPDATE responses SET submitted_answers = '{{\"license_type\":\"NOT_A_CHOICE\",\"products_total\":\"abc\"}}' \
+             WHERE participant_id = '{}'",
+            ids[5]
+        ))
+        .await
+        .unwrap();
+    let analyst = signed_in(&s, Role::Analyst).await;
+    let results = get_as(&s.app, &format!("/admin/campaigns/{c}/results"), &analyst).await;
+    assert_eq!(results.status, StatusCode::OK);
+    assert!(
+        results.body.contains("1 件は調査票の検査を通らない") && results.body.contains(&ids[5]),
+        "the office is told"
+    );
+    assert!(results.body.contains("NOT_A_CHOICE"), "and why");
+    for format in ["json", "xlsx", "pdf"] {
+        let (status, _) = send_raw(&s.app, &format!("/admin/campaigns/{c}/results.{format}"), &analyst).await;
+        assert_eq!(status, StatusCode::OK, "results.{format}");
+    }
+    for id in [&ids[0], &ids[6]] {
+        let r = get(&s.app, &format!("/r/{}/feedback", s.store.link_token(id))).await;
+        assert_eq!(r.status, StatusCode::OK, "another respondent's feedback");
+    }
+    let own = get(&s.app, &format!("/r/{}/feedback", s.store.link_token(&ids[5]))).await;
+    assert_eq!(own.status, StatusCode::NOT_FOUND, "no feedback on a row that does not pass");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_tabs_saving_different_pages_at_once_lose_nothing() {
+    for backend in BACKENDS {
+        two_tabs_saving_different_pages_at_once_lose_nothing_on(backend).await;
+    }
+}
+
+/// Trials per backend of two tabs saving at the same moment (the crash harness runs more).
+const TAB_TRIALS: usize = 100;
+
+async fn two_tabs_saving_different_pages_at_once_lose_nothing_on(backend: Backend) {
+    let s = site(backend).await;
+    let t = s.tokens[0].clone();
+    let id = s.store.participant_by_token(&t).await.unwrap().unwrap().id;
+    let csrf = csrf(&get(&s.app, &format!("/r/{t}/p/1")).await.body);
+    let mut lost = Vec::new();
+    for trial in 0..TAB_TRIALS {
+        let name = format!("社{trial}");
+        let total = trial.to_string();
+        let one = {
+            let (app, t, csrf, name) = (s.app.clone(), t.clone(), csrf.clone(), name.clone());
+            tokio::spawn(async move {
+                post(&app, &format!("/r/{t}/p/1"), &[("_csrf", &csrf), ("org_name", &name), ("_go", "save")]).await
+            })
+        };
+        let two = {
+            let (app, t, csrf, total) = (s.app.clone(), t.clone(), csrf.clone(), total.clone());
+            tokio::spawn(async move {
+                let fields = [("_csrf", csrf.as_str()), ("products_total", &total), ("_go", "save")];
+                post(&app, &format!("/r/{t}/p/2"), &fields).await
+            })
+        };
+        let (one, two) = (one.await.unwrap(), two.await.unwrap());
+        assert_eq!((one.status, two.status), (StatusCode::OK, StatusCode::OK), "both saves acknowledged");
+        let stored = s.store.response(&id).await.unwrap().unwrap().answers;
+        if stored.get("org_name") != Some(&name) || stored.get("products_total") != Some(&total) {
+            lost.push(trial);
+        }
+    }
+    assert!(lost.is_empty(), "{backend:?}: acknowledged answers lost in {} of {TAB_TRIALS} trials", lost.len());
+}
+
+#[tokio::test]
+async fn a_submission_never_overwrites_a_save_it_did_not_see() {
+    for backend in BACKENDS {
+        a_submission_never_overwrites_a_save_it_did_not_see_on(backend).await;
+    }
+}
+
+async fn a_submission_never_overwrites_a_save_it_did_not_see_on(backend: Backend) {
+    let s = site(backend).await;
+    let id = s.store.participant_by_token(&s.tokens[0]).await.unwrap().unwrap().id;
+    let read = s.store.save_page(&id, vec![("org_name".into(), Some("甲".into()))]).await.unwrap();
+    // Another tab saves after the submission read the answers…
+    s.store.save_page(&id, vec![("products_total".into(), Some("9".into()))]).await.unwrap();
+    // …so the submission of what it read is refused, and the save stays.
+    let outcome = s.store.submit(&id, read.version, &read.answers).await.unwrap();
+    assert_eq!(outcome, mamori_store::Submission::Changed);
+    let now = s.store.response(&id).await.unwrap().unwrap();
+    assert_eq!(now.answers.get("products_total").map(String::as_str), Some("9"));
+    assert!(now.submitted.is_none());
+    // Submitting what is stored now works.
+    let outcome = s.store.submit(&id, now.version, &now.answers).await.unwrap();
+    assert!(matches!(outcome, mamori_store::Submission::Stored(_)));
+}
+
+/// A small questionnaire with every kind of value the server fills itself.
+const METADATA_FORM: &str = "\
+| survey |
+|   | type      | name     | label::Japanese (ja) | label::English (en) | default | calculation |
+|   | start     | started  |                      |                     |         |             |
+|   | end       | ended    |                      |                     |         |             |
+|   | today     | day      |                      |                     |         |             |
+|   | deviceid  | device   |                      |                     |         |             |
+|   | username  | user     |                      |                     |         |             |
+|   | email     | mail     |                      |                     |         |             |
+|   | begin group | g      | 質問                 | Questions           |         |             |
+|   | text      | name     | 会社名               | Company             |         |             |
+|   | hidden    | wave     |                      |                     | 2024    |             |
+|   | calculate | twice    |                      |                     |         | concat(${name}, ${name}) |
+|   | end group |          |                      |                     |         |             |
+| settings |
+|   | form_title | form_id | default_language |
+|   | メタデータ | meta    | Japanese (ja)    |
+";
+
+#[tokio::test]
+async fn the_server_fills_metadata_hidden_and_calculated_values_itself() {
+    for backend in BACKENDS {
+        the_server_fills_metadata_hidden_and_calculated_values_itself_on(backend).await;
+    }
+}
+
+async fn the_server_fills_metadata_hidden_and_calculated_values_itself_on(backend: Backend) {
+    let s = site(backend).await;
+    let now = mamori_store::now();
+    let c = s.store.create_campaign("meta", "meta.md", METADATA_FORM.as_bytes(), now - 60, now + 86_400).await.unwrap();
+    let (id, token) = s.store.add_participant(&c, "丙社", "mah1", "hei@example.jp", "ja").await.unwrap();
+    let start = get(&s.app, &format!("/r/{token}")).await;
+    let page = start.location.expect("a first page");
+    let csrf = csrf(&get(&s.app, &page).await.body);
+    let forged = [
+        ("_csrf", csrf.as_str()),
+        ("name", "丙"),
+        ("started", "1999-01-01T00:00:00Z"),
+        ("ended", "1999-01-01T00:00:00Z"),
+        ("day", "1999-01-01"),
+        ("device", "evil"),
+        ("user", "evil"),
+        ("mail", "evil@example.com"),
+        ("wave", "1999"),
+        ("twice", "forged"),
+        ("_go", "next"),
+    ];
+    let path = page.split('?').next().unwrap().to_string();
+    let r = post(&s.app, &path, &forged).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let stored = s.store.response(&id).await.unwrap().unwrap();
+    for forged_name in ["started", "ended", "day", "device", "user", "mail", "wave", "twice"] {
+        assert!(!stored.answers.contains_key(forged_name), "{forged_name} taken from the post");
+    }
+    let r = post(&s.app, &format!("/r/{token}/submit"), &[("_csrf", &csrf)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let submitted = s.store.response(&id).await.unwrap().unwrap().submitted.expect("submitted");
+    assert_eq!(submitted.get("wave").map(String::as_str), Some("2024"), "hidden gets its default");
+    assert_eq!(submitted.get("twice").map(String::as_str), Some("丙丙"), "calculated on the server");
+    assert_eq!(submitted.get("mail").map(String::as_str), Some("hei@example.jp"));
+    assert_eq!(submitted.get("device").map(String::as_str), Some(format!("mamori:{id}").as_str()));
+    for name in ["started", "ended", "day"] {
+        let value = submitted.get(name).map_or("", String::as_str);
+        assert!(value.starts_with("20") && !value.contains("1999"), "{name} = {value:?}");
+    }
+    assert_eq!(
+        submitted["day"],
+        mamori_form::dates::format_date(mamori_form::dates::today_in_japan()),
+        "today is the server's date in Japan"
+    );
+}
+
+#[tokio::test]
+async fn reviewers_see_and_mark_submissions_only() {
+    for backend in BACKENDS {
+        reviewers_see_and_mark_submissions_only_on(backend).await;
+    }
+}
+
+async fn reviewers_see_and_mark_submissions_only_on(backend: Backend) {
+    let s = site(backend).await;
+    let c = s.campaign.clone();
+    let id = s.store.participant_by_token(&s.tokens[0]).await.unwrap().unwrap().id;
+    s.store.save_page(&id, vec![("org_name".into(), Some("下書きの社名".into()))]).await.unwrap();
+    let reviewer = signed_in(&s, Role::Reviewer).await;
+    let r = get_as(&s.app, &format!("/admin/campaigns/{c}/responses/{id}"), &reviewer).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(!r.body.contains("下書きの社名"), "a draft is the respondent's own");
+    let home = get_as(&s.app, &format!("/admin/campaigns/{c}"), &reviewer).await;
+    let token = form_token(&home.body);
+    let r = post_as(
+        &s.app,
+        &format!("/admin/campaigns/{c}/responses/{id}/review"),
+        &reviewer,
+        &[("_csrf", &token), ("status", "invalid"), ("reason", "test")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(s.store.participant(&id).await.unwrap().unwrap().review_status, "");
+}
