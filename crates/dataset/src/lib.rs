@@ -12,4 +12,4 @@ pub use columns::{Column, MAX_MULTI_CHOICES, Responses, TextColumn};
 pub use read::{InputError, Loaded, ReadOptions, read_responses};
 pub use stream::read_responses_file;
 pub use synth::generate as generate_demo_responses;
-pub use write::write_csv;
+pub use write::{formula_safe, write_csv};

@@ -1,6 +1,6 @@
 //! A respondent's feedback as one self-contained HTML page: where it stands, and what to do next.
 
-use crate::html::esc;
+use crate::html::{CSP_META, esc};
 use mamori_analysis::feedback::{Feedback, PeerFigures, Standing};
 use std::fmt::Write;
 
@@ -167,7 +167,7 @@ pub fn render(f: &Feedback) -> String {
     let mut h = String::new();
     let _ = write!(
         h,
-        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{} — {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n{CSP_META}\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{} — {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
         w.lang,
         w.heading,
         esc(&f.title)
@@ -220,7 +220,13 @@ pub fn render(f: &Feedback) -> String {
     let _ = writeln!(
         h,
         "<h2>{}</h2>\n<table>\n<thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}（{}）</th><th scope=\"col\">{}（{}）</th></tr></thead>\n<tbody>",
-        w.groups, w.group, w.your_score, w.median, segment_label, w.median, w.all
+        w.groups,
+        w.group,
+        w.your_score,
+        w.median,
+        esc(segment_label),
+        w.median,
+        w.all
     );
     for (name, s) in f.groups.iter() {
         let label = f.group_labels.get(name).map_or(name, String::as_str);

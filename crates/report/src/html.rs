@@ -22,6 +22,11 @@ pub fn esc(text: &str) -> String {
     out
 }
 
+/// The document's own Content-Security-Policy, so that a saved copy opened from disk runs no
+/// script and loads nothing, whatever a label or answer holds (a server sends the same policy
+/// as a header; `frame-ancestors` works only there).
+pub const CSP_META: &str = "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; base-uri 'none'\">";
+
 const STYLE: &str = r#"
 @page { size: A4; margin: 14mm 12mm; }
 :root { color-scheme: light; }
@@ -50,7 +55,7 @@ pub fn render(analysis: &Analysis) -> String {
     let mut h = String::with_capacity(256 * 1024);
     let _ = write!(
         h,
-        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n{CSP_META}\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
         w.lang,
         esc(&analysis.title)
     );

@@ -89,15 +89,18 @@ async fn commit(pool: &AnyPool, lock: bool, health: &Health, batch: &mut Vec<Job
     let writes: Vec<&Write> = batch.iter().map(|(w, _)| w).collect();
     let together = transaction(pool, lock, &writes).await;
     health.record(together.is_ok());
-    if let Ok(written) = together {
-        for ((_, done), written) in batch.drain(..).zip(written) {
-            let _ = done.send(Ok(written));
+    let failed = match together {
+        Ok(written) => {
+            for ((_, done), written) in batch.drain(..).zip(written) {
+                let _ = done.send(Ok(written));
+            }
+            return;
         }
-        return;
-    }
+        Err(e) => e,
+    };
     if batch.len() == 1 {
         let (_, done) = batch.pop().expect("one job");
-        let _ = done.send(Err(together.err().expect("failed")));
+        let _ = done.send(Err(failed));
         return;
     }
     for (write, done) in batch.drain(..) {

@@ -2,7 +2,7 @@
 //! product.md and read back through the same checked import as a file from an analyst, so the
 //! results page, the exports and `mamori report` on an exported file always agree.
 
-use mamori_dataset::{ReadOptions, Responses, read_responses};
+use mamori_dataset::{ReadOptions, Responses, formula_safe, read_responses};
 use mamori_form::{Form, QuestionType};
 use mamori_store::AnswerMap;
 
@@ -16,19 +16,38 @@ pub fn exported_questions(form: &Form) -> Vec<&mamori_form::Question> {
     form.questions.iter().filter(|q| q.kind != QuestionType::Note && !in_repeat(q)).collect()
 }
 
-/// The responses as CSV (UTF-8, with `_id` = the participant's id), one row each.
+/// The responses as CSV (UTF-8, with `_id` = the participant's id), one row each, exactly as
+/// stored: what the checked import reads back. Files for people use [`to_export_csv`].
 pub fn to_csv(form: &Form, responses: &[(String, AnswerMap)]) -> String {
+    csv_of(form, responses, false)
+}
+
+/// As [`to_csv`], for a spreadsheet to open: text a spreadsheet would run as a formula is
+/// neutralised ([`mamori_dataset::formula_safe`]); numbers in number columns stay numbers.
+pub fn to_export_csv(form: &Form, responses: &[(String, AnswerMap)]) -> String {
+    csv_of(form, responses, true)
+}
+
+fn csv_of(form: &Form, responses: &[(String, AnswerMap)], safe: bool) -> String {
     let questions = exported_questions(form);
     let mut writer = csv::WriterBuilder::new().from_writer(Vec::new());
     let mut header = vec!["_id"];
     header.extend(questions.iter().map(|q| q.name.as_str()));
     writer.write_record(&header).expect("writing to memory");
     for (id, response) in responses {
-        let mut record = vec![id.as_str()];
-        record.extend(questions.iter().map(|q| response.get(&q.name).map_or("", String::as_str)));
-        writer.write_record(&record).expect("writing to memory");
+        let mut record = vec![std::borrow::Cow::Borrowed(id.as_str())];
+        record.extend(questions.iter().map(|q| {
+            let value = response.get(&q.name).map_or("", String::as_str);
+            if safe { formula_safe(value, q.kind.is_numeric()) } else { value.into() }
+        }));
+        writer.write_record(record.iter().map(|c| c.as_bytes())).expect("writing to memory");
     }
     String::from_utf8(writer.into_inner().expect("writing to memory")).expect("CSV of UTF-8 text is UTF-8")
+}
+
+/// Text cells of a CSV file for people (codebook, audit log), neutralised against formulas.
+pub fn safe_cells<'a>(cells: impl IntoIterator<Item = &'a str>) -> Vec<std::borrow::Cow<'a, str>> {
+    cells.into_iter().map(|c| formula_safe(c, false)).collect()
 }
 
 /// A campaign's submitted responses as the analysis reads them.

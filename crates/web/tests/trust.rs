@@ -306,3 +306,64 @@ async fn reviewers_see_and_mark_submissions_only_on(backend: Backend) {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(s.store.participant(&id).await.unwrap().unwrap().review_status, "");
 }
+
+#[tokio::test]
+async fn csv_files_for_people_neutralise_formulas() {
+    for backend in BACKENDS {
+        csv_files_for_people_neutralise_formulas_on(backend).await;
+    }
+}
+
+/// The cells of a CSV download (after its BOM).
+fn cells(bytes: &[u8]) -> Vec<Vec<String>> {
+    let text = String::from_utf8(bytes.to_vec()).unwrap();
+    let text = text.trim_start_matches('\u{feff}');
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect()
+}
+
+async fn csv_files_for_people_neutralise_formulas_on(backend: Backend) {
+    let s = site(backend).await;
+    let c = s.campaign.clone();
+    submitted(&s.store, &c, 5).await;
+    let company = "=cmd|' /C calc'!A0";
+    let (id, token) = s.store.add_participant(&c, company, "mah1", "x@example.jp", "ja").await.unwrap();
+    let mut answers = fixture_answers()[0].clone();
+    answers.insert("org_name".into(), "=HYPERLINK(\"http://evil.example\",\"x\")".into());
+    answers.insert("challenges_text".into(), "@SUM(1+1)".into());
+    s.store.save_answers(&id, &answers, false).await.unwrap();
+    let csrf = csrf(&get(&s.app, &format!("/r/{token}/review")).await.body);
+    let r = post(&s.app, &format!("/r/{token}/submit"), &[("_csrf", &csrf)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body.chars().take(300).collect::<String>());
+    let admin = signed_in(&s, Role::Admin).await;
+    let mut checked = 0;
+    for uri in [
+        format!("/admin/campaigns/{c}/export.csv"),
+        format!("/admin/campaigns/{c}/codebook.csv"),
+        "/admin/audit.csv".to_string(),
+    ] {
+        let (status, bytes) = send_raw(&s.app, &uri, &admin).await;
+        assert_eq!(status, StatusCode::OK, "{uri}");
+        let rows = cells(&bytes);
+        let header = rows[0].clone();
+        for row in &rows[1..] {
+            for (column, cell) in header.iter().zip(row) {
+                let numeric = ["products_total", "products_done"].contains(&column.as_str());
+                let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+                assert!(!risky || (numeric && cell.parse::<f64>().is_ok()), "{uri}: {column} = {cell:?}");
+                checked += 1;
+            }
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            text.contains("'=HYPERLINK") || text.contains("'=cmd") || uri.contains("codebook"),
+            "{uri}: the hostile text is kept, made inert"
+        );
+    }
+    assert!(checked > 100);
+}

@@ -148,7 +148,7 @@ pub async fn export_csv(State(state): State<Shared>, staff: Staff, Path(id): Pat
     };
     // With a BOM, so that Excel opens the Japanese text intact.
     let mut bytes = b"\xEF\xBB\xBF".to_vec();
-    bytes.extend(campaign_data::to_csv(loaded.form(), &loaded.responses).into_bytes());
+    bytes.extend(campaign_data::to_export_csv(loaded.form(), &loaded.responses).into_bytes());
     staff
         .audit(&state, "export.csv", &id, &loaded.file_stem, "", &format!("{} responses", loaded.responses.len()))
         .await;
@@ -233,28 +233,36 @@ pub async fn codebook(State(state): State<Shared>, staff: Staff, Path(id): Path<
         "score",
     ]);
     for q in campaign_data::exported_questions(form) {
-        let _ = w.write_record([
-            q.name.as_str(),
-            q.kind.as_str(),
-            &text(&q.label, &ja),
-            &text(&q.label, &en),
-            "",
-            "",
-            "",
-            "",
-        ]);
+        let _ = w.write_record(
+            campaign_data::safe_cells([
+                q.name.as_str(),
+                q.kind.as_str(),
+                &text(&q.label, &ja),
+                &text(&q.label, &en),
+                "",
+                "",
+                "",
+                "",
+            ])
+            .iter()
+            .map(|c| c.as_bytes()),
+        );
         for c in &q.choices {
             let score = c.score.map(|s| s.to_string()).unwrap_or_default();
-            let _ = w.write_record([
-                q.name.as_str(),
-                "",
-                "",
-                "",
-                c.name.as_str(),
-                &text(&c.label, &ja),
-                &text(&c.label, &en),
-                &score,
-            ]);
+            let _ = w.write_record(
+                campaign_data::safe_cells([
+                    q.name.as_str(),
+                    "",
+                    "",
+                    "",
+                    c.name.as_str(),
+                    &text(&c.label, &ja),
+                    &text(&c.label, &en),
+                    &score,
+                ])
+                .iter()
+                .map(|c| c.as_bytes()),
+            );
         }
     }
     let bytes = w.into_inner().unwrap_or_default();

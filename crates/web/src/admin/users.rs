@@ -208,7 +208,8 @@ pub async fn audit_csv(State(state): State<Shared>, staff: Staff, Query(q): Quer
     let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
     let _ = w.write_record(["at_jst", "actor", "action", "campaign", "target", "before", "after"]);
     for e in &entries {
-        let _ = w.write_record([&e.at, &e.actor, &e.action, &e.campaign, &e.target, &e.before, &e.after]);
+        let cells = [&e.at, &e.actor, &e.action, &e.campaign, &e.target, &e.before, &e.after].map(String::as_str);
+        let _ = w.write_record(crate::campaign_data::safe_cells(cells).iter().map(|c| c.as_bytes()));
     }
     staff.audit(&state, "audit.export", "", "audit.csv", "", &format!("{} entries", entries.len())).await;
     download("text/csv; charset=utf-8", "mamori-audit.csv", w.into_inner().unwrap_or_default())
