@@ -32,11 +32,24 @@ enum Command {
     User(commands::user::UserCommand),
     /// Synthetic responses for a questionnaire, driven by target shares (demo and test data).
     DemoData(commands::demo::DemoData),
+    /// Internal: reads one Excel workbook from standard input under memory and time limits
+    /// (the other commands run it as a child process for every workbook they read).
+    #[command(hide = true)]
+    ReadWorkbook,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if matches!(cli.command, Command::ReadWorkbook) {
+        return ExitCode::from(mamori_form::isolated::child_main() as u8);
+    }
+    // Every Excel workbook this process reads (uploads, `form check`, responses) is read by a
+    // child of this same program with bounded memory and time (mamori_form::isolated).
+    if let Ok(program) = std::env::current_exe() {
+        mamori_form::isolated::read_excel_in_child_processes(program, vec!["read-workbook".into()]);
+    }
     match cli.command {
+        Command::ReadWorkbook => unreachable!("handled above"),
         Command::Form(command) => commands::form::run(command),
         Command::Report(args) => commands::report::run(args),
         Command::DemoData(args) => commands::demo::run(args),

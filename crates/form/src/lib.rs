@@ -10,6 +10,7 @@ pub mod diagnostic;
 pub mod expr;
 pub mod fasthash;
 mod headers;
+pub mod isolated;
 pub mod model;
 mod reader;
 pub mod text;

@@ -16,7 +16,7 @@ pub struct Workbook {
     pub sheets: Vec<Sheet>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Sheet {
     pub name: String,
     /// Rows that have at least one non-empty cell, the header row first.
@@ -26,7 +26,7 @@ pub struct Sheet {
     pub column_offset: usize,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Row {
     /// 1-based row (Excel) or line (CSV, Markdown) number.
     pub number: usize,
@@ -87,6 +87,16 @@ fn file_error(file: &str, message: impl Into<String>) -> Diagnostic {
 }
 
 fn read_excel(file: &str, bytes: &[u8]) -> Result<Vec<Sheet>, Diagnostic> {
+    match crate::isolated::program() {
+        Some(program) => crate::isolated::read_excel(program, bytes).map_err(|message| file_error(file, message)),
+        None => read_excel_here(bytes).map_err(|message| file_error(file, message)),
+    }
+}
+
+/// Reads an Excel workbook in this process. calamine trusts the sizes and links inside a file,
+/// so a hostile file can make it allocate without bound (and the process abort): programs that
+/// read files from others call [`crate::isolated::read_excel_in_child_processes`] first.
+pub fn read_excel_here(bytes: &[u8]) -> Result<Vec<Sheet>, String> {
     use calamine::Reader;
     // calamine parses untrusted binary formats; a damaged file must become an error for the
     // user, never a crash of the server that received the upload.
@@ -112,12 +122,10 @@ fn read_excel(file: &str, bytes: &[u8]) -> Result<Vec<Sheet>, Diagnostic> {
         Ok(sheets)
     }));
     match result {
-        Ok(Ok(sheets)) => Ok(sheets),
-        Ok(Err(message)) => Err(file_error(file, message)),
-        Err(_) => Err(file_error(
-            file,
-            "is damaged: the Excel reader could not make sense of it; save it again from Excel as .xlsx",
-        )),
+        Ok(outcome) => outcome,
+        Err(_) => {
+            Err("is damaged: the Excel reader could not make sense of it; save it again from Excel as .xlsx".into())
+        }
     }
 }
 

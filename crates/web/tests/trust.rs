@@ -367,3 +367,56 @@ async fn csv_files_for_people_neutralise_formulas_on(backend: Backend) {
     }
     assert!(checked > 100);
 }
+
+/// The `mamori` binary `cargo test --workspace` builds: the server reads every Excel upload in
+/// a child of it (`read-workbook`), as `mamori serve` does.
+fn isolate_workbooks() {
+    let bin = std::env::var("MAMORI_BIN").map(std::path::PathBuf::from).unwrap_or_else(|_| {
+        let target = std::env::var("CARGO_TARGET_DIR")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|_| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+        target.join("debug/mamori")
+    });
+    assert!(bin.exists(), "{} is missing: run `cargo build -p mamori-cli` (tools/test does)", bin.display());
+    mamori_form::isolated::read_excel_in_child_processes(bin, vec!["read-workbook".into()]);
+}
+
+fn hostile(name: &str) -> Vec<u8> {
+    std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/hostile").join(name)).unwrap()
+}
+
+#[tokio::test]
+async fn hostile_workbooks_get_an_error_and_the_server_stays_up() {
+    isolate_workbooks();
+    for backend in BACKENDS {
+        hostile_workbooks_get_an_error_and_the_server_stays_up_on(backend).await;
+    }
+}
+
+async fn hostile_workbooks_get_an_error_and_the_server_stays_up_on(backend: Backend) {
+    let s = site(backend).await;
+    let c = s.campaign.clone();
+    let admin = signed_in(&s, Role::Admin).await;
+    let token = form_token(&get_as(&s.app, "/admin", &admin).await.body);
+    let fields = [("_csrf", token.as_str()), ("name", "hostile"), ("opens", "2099-01-10"), ("closes", "2099-02-20")];
+    for name in ["far-cell.xlsx", "bomb.xlsx", "cyclic.xls"] {
+        let bytes = hostile(name);
+        let r = upload_as(&s.app, "/admin/campaigns", &admin, &fields, ("form", name, &bytes)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{name} as a questionnaire");
+        assert!(r.body.contains(name), "{name}: the error names the file");
+        let r = upload_as(
+            &s.app,
+            &format!("/admin/campaigns/{c}/participants/import"),
+            &admin,
+            &[("_csrf", &token)],
+            ("file", name, &bytes),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{name} as a participant list");
+        assert!(r.body.len() < 64 * 1024, "{name}: a short error page");
+    }
+    assert_eq!(s.store.campaigns().await.unwrap().len(), 1, "no campaign made");
+    assert_eq!(s.store.participants_of(&c).await.unwrap().len(), 2, "no one imported");
+    let health = get(&s.app, "/healthz").await;
+    assert_eq!((health.status, health.body.as_str()), (StatusCode::OK, "ok"), "still serving");
+}
