@@ -16,9 +16,17 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 pub const COOKIE: &str = "mamori_session";
-/// Failed sign-ins allowed per address, and per login name, in [`LOGIN_WINDOW`] seconds.
+/// Failed sign-ins allowed per address and login name together, in [`LOGIN_WINDOW`] seconds.
 pub const LOGIN_LIMIT: i64 = 10;
 pub const LOGIN_WINDOW: i64 = 15 * 60;
+/// Failed sign-ins allowed per address, whatever the login name, in [`LOGIN_WINDOW`].
+pub const ADDRESS_LIMIT: i64 = 50;
+
+/// How long the answer to the `n`th failed sign-in waits: nothing for the first three, then
+/// 100 ms more for each, up to 2 s.
+pub fn failure_delay(n: i64) -> std::time::Duration {
+    std::time::Duration::from_millis((n.saturating_sub(3).clamp(0, 20) * 100) as u64)
+}
 
 /// Hashes a password with argon2id (the crate's defaults: 19 MiB, 2 passes), with a random salt.
 pub fn hash_password(password: &str) -> String {
@@ -223,11 +231,14 @@ async fn login(
             StatusCode::FORBIDDEN,
         );
     }
+    // Failures count per (address, login name): a stranger who guesses at `admin` locks out only
+    // itself, never the real admin at another address. Per address alone, a higher limit stops
+    // one address from trying many names.
     let by_address = format!("login-ip:{address}");
-    let by_login = format!("login-user:{}", c.login.trim());
-    for key in [&by_address, &by_login] {
+    let by_pair = format!("login-pair:{address}:{}", c.login.trim());
+    for (key, limit) in [(&by_pair, LOGIN_LIMIT), (&by_address, ADDRESS_LIMIT)] {
         match state.store.hits(key, LOGIN_WINDOW).await {
-            Ok(n) if n >= LOGIN_LIMIT => {
+            Ok(n) if n >= limit => {
                 return login_form(
                     &state,
                     &next,
@@ -248,11 +259,15 @@ async fn login(
     let user = match (ok, found) {
         (true, Some((user, _))) => user,
         _ => {
-            for key in [&by_address, &by_login] {
-                if let Err(e) = state.store.hit(key, LOGIN_WINDOW).await {
-                    return unavailable(e);
+            let mut failures = 0;
+            for key in [&by_pair, &by_address] {
+                match state.store.hit(key, LOGIN_WINDOW).await {
+                    Ok(n) => failures = failures.max(n),
+                    Err(e) => return unavailable(e),
                 }
             }
+            // A growing delay after the first few failures slows guessing further.
+            tokio::time::sleep(failure_delay(failures)).await;
             return login_form(&state, &next, Some("ログイン名またはパスワードが違います。"), StatusCode::UNAUTHORIZED);
         }
     };
@@ -260,7 +275,7 @@ async fn login(
         Ok(t) => t,
         Err(e) => return unavailable(e),
     };
-    let _ = state.store.clear_hits(&by_login).await;
+    let _ = state.store.clear_hits(&by_pair).await;
     let staff = Staff { user, csrf: String::new() };
     staff.audit(&state, "login", "", &staff.user.login, "", "").await;
     let secure = headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes() == b"https");

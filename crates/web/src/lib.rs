@@ -42,6 +42,10 @@ pub struct Config {
     /// The address respondents reach the server at, for links in mail, e.g.
     /// `https://survey.example.jp`.
     pub public_url: String,
+    /// Proxies whose `X-Forwarded-For` is believed (`serve --trusted-proxy CIDR`): a request
+    /// from one of them counts against the address it forwarded for. From anywhere else the
+    /// header is ignored, so it cannot be forged to dodge a limit or to blame someone else.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// What every handler can reach.

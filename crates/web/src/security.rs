@@ -4,7 +4,7 @@ use axum::extract::{ConnectInfo, FromRequestParts, Request};
 use axum::http::{HeaderMap, HeaderValue, request::Parts};
 use axum::middleware::Next;
 use axum::response::Response;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 /// The policy for pages Mamori writes itself: no inline scripts or styles.
 const STRICT_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
@@ -16,6 +16,7 @@ pub const DOCUMENT_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'
 /// No framing, no sniffing, and no Referer: a personal link in a URL must not leak to another
 /// site. A handler may set a stricter or document-specific policy of its own.
 pub async fn headers(request: Request, next: Next) -> Response {
+    let behind_tls = request.headers().get("x-forwarded-proto").is_some_and(|v| v.as_bytes() == b"https");
     let mut response = next.run(request).await;
     let h = response.headers_mut();
     if !h.contains_key("content-security-policy") {
@@ -27,23 +28,59 @@ pub async fn headers(request: Request, next: Next) -> Response {
     set(h, "x-content-type-options", "nosniff");
     set(h, "x-frame-options", "DENY");
     set(h, "referrer-policy", "no-referrer");
+    if behind_tls {
+        // Behind the TLS proxy: browsers keep to HTTPS for a year.
+        set(h, "strict-transport-security", "max-age=31536000");
+    }
     if !h.contains_key("cache-control") {
         set(h, "cache-control", "no-store");
     }
     response
 }
 
-/// The client's address, for rate limits: the socket's peer when the server knows it
-/// (`serve` does), else "unknown" (requests handed to the router directly, as in tests).
+/// The client's address, for rate limits: the socket's peer; behind a trusted proxy, the
+/// nearest address in `X-Forwarded-For` that is not itself a trusted proxy. "unknown" when the
+/// server does not know the peer (requests handed to the router directly, as in tests).
 pub struct Client(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for Client {
+impl FromRequestParts<crate::Shared> for Client {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let address = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
-        Ok(Client(address.unwrap_or_else(|| "unknown".into())))
+    async fn from_request_parts(parts: &mut Parts, state: &crate::Shared) -> Result<Self, Self::Rejection> {
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+        let Some(peer) = peer else { return Ok(Client("unknown".into())) };
+        Ok(Client(client_address(peer, &parts.headers, &state.config.trusted_proxies).to_string()))
     }
+}
+
+/// The address a request counts against (see [`Client`]).
+pub fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[ipnet::IpNet]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    // Each proxy appends the address it received from: read from the right, skipping our own
+    // proxies; the first other address is the client. Anything unparsable ends the walk.
+    let forwarded: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    let mut client = peer;
+    for entry in forwarded.iter().rev() {
+        match entry.parse::<IpAddr>() {
+            Ok(ip) => {
+                client = ip;
+                if !is_trusted(&ip) {
+                    break;
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    client
 }
 
 pub use mamori_store::{hmac, same};

@@ -406,7 +406,11 @@ async fn invitations_reminders_receipts_and_registrations_arrive_by_smtp() {
 
 async fn invitations_reminders_receipts_and_registrations_arrive_by_smtp_on(backend: Backend) {
     let smtp = Smtp::start();
-    let config = mamori_web::Config { smtp: Some(smtp.url()), public_url: "https://survey.example.jp".into() };
+    let config = mamori_web::Config {
+        smtp: Some(smtp.url()),
+        public_url: "https://survey.example.jp".into(),
+        ..mamori_web::Config::default()
+    };
     let s = site_with(backend, config).await;
     let admin = signed_in(&s, Role::Admin).await;
     let c = &s.campaign;

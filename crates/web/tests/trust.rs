@@ -420,3 +420,80 @@ async fn hostile_workbooks_get_an_error_and_the_server_stays_up_on(backend: Back
     let health = get(&s.app, "/healthz").await;
     assert_eq!((health.status, health.body.as_str()), (StatusCode::OK, "ok"), "still serving");
 }
+
+/// A request as it reaches the server from `peer`, with `X-Forwarded-For: forwarded` if given.
+async fn from(app: &axum::Router, peer: &str, forwarded: Option<&str>, method: &str, uri: &str, body: String) -> Reply {
+    use axum::http::{Request, header};
+    let mut request =
+        Request::builder().method(method).uri(uri).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(f) = forwarded {
+        request = request.header("x-forwarded-for", f);
+    }
+    let mut request = request.body(axum::body::Body::from(body)).unwrap();
+    let address: std::net::SocketAddr = format!("{peer}:40000").parse().unwrap();
+    request.extensions_mut().insert(axum::extract::ConnectInfo(address));
+    send(app, request).await
+}
+
+fn login_body(login: &str, password: &str, token: &str) -> String {
+    format!("login={}&password={}&_csrf={}", encode(login), encode(password), encode(token))
+}
+
+#[tokio::test]
+async fn a_stranger_cannot_lock_out_the_admin_or_every_respondent_behind_the_proxy() {
+    for backend in BACKENDS {
+        a_stranger_cannot_lock_out_the_admin_or_every_respondent_behind_the_proxy_on(backend).await;
+    }
+}
+
+async fn a_stranger_cannot_lock_out_the_admin_or_every_respondent_behind_the_proxy_on(backend: Backend) {
+    let proxy = "10.0.0.5";
+    let config = mamori_web::Config { trusted_proxies: vec!["10.0.0.0/24".parse().unwrap()], ..Default::default() };
+    let s = site_with(backend, config).await;
+    let password = add_user(&s.store, "admin", Role::Admin).await;
+    let token = form_token(&get(&s.app, "/admin/login").await.body);
+    // A stranger behind the proxy guesses at the admin's password until it is refused.
+    for _ in 0..mamori_web::LOGIN_LIMIT {
+        let r = from(&s.app, proxy, Some("203.0.113.9"), "POST", "/admin/login", login_body("admin", "guess", &token))
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    let r =
+        from(&s.app, proxy, Some("203.0.113.9"), "POST", "/admin/login", login_body("admin", &password, &token)).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "the stranger is refused");
+    // The real admin, at another address behind the same proxy, still signs in.
+    let r =
+        from(&s.app, proxy, Some("198.51.100.7"), "POST", "/admin/login", login_body("admin", &password, &token)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "the admin is not locked out");
+    // Wrong links from one client behind the proxy do not lock out the others.
+    for i in 0..mamori_web::LINK_LIMIT + 2 {
+        let wrong = format!("/r/{i:064x}");
+        from(&s.app, proxy, Some("203.0.113.9"), "GET", &wrong, String::new()).await;
+    }
+    let good = format!("/r/{}/p/1", s.tokens[0]);
+    let r = from(&s.app, proxy, Some("203.0.113.9"), "GET", &good, String::new()).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "the guesser is refused");
+    let r = from(&s.app, proxy, Some("198.51.100.7"), "GET", &good, String::new()).await;
+    assert_eq!(r.status, StatusCode::OK, "another respondent behind the proxy is not");
+    // From an address that is not a trusted proxy, X-Forwarded-For is not believed: the guesser
+    // cannot dodge its limit by naming another address.
+    let direct = "192.0.2.44";
+    for i in 0..mamori_web::LINK_LIMIT + 2 {
+        let forged = format!("198.51.100.{}", i % 200);
+        from(&s.app, direct, Some(&forged), "GET", &format!("/r/{i:064x}"), String::new()).await;
+    }
+    let r = from(&s.app, direct, Some("198.51.100.99"), "GET", &good, String::new()).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn behind_tls_browsers_are_told_to_keep_to_https() {
+    let s = site(Backend::Sqlite).await;
+    let request = axum::http::Request::get("/healthz")
+        .header("x-forwarded-proto", "https")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let r = send(&s.app, request).await;
+    assert_eq!(r.headers.get("strict-transport-security").map(|v| v.to_str().unwrap()), Some("max-age=31536000"));
+    assert!(get(&s.app, "/healthz").await.headers.get("strict-transport-security").is_none(), "not over plain HTTP");
+}

@@ -34,6 +34,18 @@ pub struct Serve {
     /// `https://survey.example.jp`. Default: http://ADDRESS from --bind.
     #[arg(long, value_name = "URL")]
     public_url: Option<String>,
+    /// A proxy (address or CIDR range, e.g. 127.0.0.1/32 or 10.0.0.0/8) whose
+    /// `X-Forwarded-For` header names the client for rate limits; repeatable. Without it the
+    /// header is ignored and limits count the socket's peer.
+    #[arg(long = "trusted-proxy", value_name = "CIDR", value_parser = parse_cidr)]
+    trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+/// A CIDR range, or a single address as its own /32 or /128.
+fn parse_cidr(text: &str) -> Result<ipnet::IpNet, String> {
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("'{text}' is not an address or CIDR range such as 10.0.0.0/8"))
 }
 
 const FORM_2024: &[u8] = include_bytes!("../../../../questionnaires/mdcs-manufacturer-2024.xlsx");
@@ -97,7 +109,8 @@ async fn serve(args: Serve) -> Result<(), String> {
     }
     let no_users = store.user_count().await.map_err(|e| e.to_string())? == 0;
     let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{address}"));
-    let config = mamori_web::Config { smtp: args.smtp.clone(), public_url };
+    let config =
+        mamori_web::Config { smtp: args.smtp.clone(), public_url, trusted_proxies: args.trusted_proxies.clone() };
     let app = mamori_web::app_with(store, config).await.map_err(|e| e.to_string())?;
     println!(
         "Mamori is listening on http://{address} (database {}), ready in {} ms",
