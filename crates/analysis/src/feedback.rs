@@ -119,6 +119,13 @@ pub fn feedback(
     respondent: usize,
     options: &FeedbackOptions,
 ) -> Result<Feedback, AnalysisError> {
+    if options.min_peers < crate::MIN_THRESHOLD {
+        return Err(AnalysisError(format!(
+            "the fewest peers shown must be {} or more (was {}): fewer could point at one company",
+            crate::MIN_THRESHOLD,
+            options.min_peers
+        )));
+    }
     if respondent >= responses.len() {
         return Err(AnalysisError(format!(
             "there is no response {} (the file has {})",

@@ -74,7 +74,17 @@ pub(crate) struct Segmentation<'a> {
     pub shown: Vec<bool>,
 }
 
+/// The least `min_cell` (published tables) and `min_peers` (feedback) may be: below 3, a cell
+/// or a peer figure can be one or two companies' answers.
+pub const MIN_THRESHOLD: u64 = 3;
+
 pub fn analyse(form: &Form, responses: &Responses, options: &Options) -> Result<Analysis, AnalysisError> {
+    if options.publish && options.min_cell < MIN_THRESHOLD {
+        return Err(AnalysisError(format!(
+            "the smallest count shown when publishing must be {MIN_THRESHOLD} or more (was {}): with 1 or 2, one company's answer can be read off a table",
+            options.min_cell
+        )));
+    }
     let segment_names: Vec<String> = if options.by.is_empty() {
         form.report
             .iter()

@@ -33,3 +33,40 @@ fn hostile_workbooks_are_refused_with_an_error_not_an_abort() {
         }
     }
 }
+
+#[test]
+fn thresholds_below_three_are_refused() {
+    let runs: [&[&str]; 2] = [
+        &[
+            "report",
+            "--form",
+            "questionnaires/mdcs-manufacturer-2024.xlsx",
+            "--responses",
+            "fixtures/mdcs-2024-441.csv",
+            "--publish",
+            "--min-cell",
+            "1",
+            "--format",
+            "json",
+        ],
+        &[
+            "feedback",
+            "--form",
+            "questionnaires/mdcs-manufacturer-2024.xlsx",
+            "--responses",
+            "fixtures/mdcs-2024-441.csv",
+            "--row",
+            "1",
+            "--min-peers",
+            "2",
+            "--format",
+            "json",
+        ],
+    ];
+    for args in runs {
+        let out = Command::new(env!("CARGO_BIN_EXE_mamori")).args(args).current_dir(root()).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(stderr.contains("3.."), "{args:?}: says the allowed range: {stderr}");
+    }
+}

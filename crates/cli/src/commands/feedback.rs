@@ -25,7 +25,7 @@ pub struct Feedback {
     #[arg(long = "by", value_name = "QUESTION")]
     by: Option<String>,
     /// The fewest other responses a peer group needs before its figures are shown.
-    #[arg(long, default_value_t = 10, value_name = "K")]
+    #[arg(long, default_value_t = 10, value_name = "K", value_parser = clap::value_parser!(u64).range(3..))]
     min_peers: u64,
     /// Language: ja or en (or a language of the form).
     #[arg(long, default_value = "ja")]

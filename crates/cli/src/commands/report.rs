@@ -23,7 +23,7 @@ pub struct Report {
     #[arg(long)]
     publish: bool,
     /// The smallest count shown when publishing.
-    #[arg(long, default_value_t = 5, value_name = "K")]
+    #[arg(long, default_value_t = 5, value_name = "K", value_parser = clap::value_parser!(u64).range(3..))]
     min_cell: u64,
     /// Drop rows with invalid values (and list them) instead of refusing the file.
     #[arg(long)]

@@ -430,8 +430,10 @@ pub async fn save_settings(
         _ => errors.push(format!("区分に使う設問 '{segment}' は、この調査票の select_one の設問ではありません。")),
     }
     match get("min_peers").parse::<u64>() {
-        Ok(k) if k >= 1 => settings.min_peers = k,
-        _ => errors.push("比較に必要な最少回答数は 1 以上の整数にしてください。".into()),
+        Ok(k) if k >= mamori_analysis::MIN_THRESHOLD => settings.min_peers = k,
+        _ => errors.push(
+            "比較に必要な最少回答数は 3 以上の整数にしてください（1〜2 では一社の回答が分かってしまいます）。".into(),
+        ),
     }
     let from = get("mail_from");
     if crate::register::plausible_email(from) {

@@ -71,7 +71,8 @@ fn analysis(
     }
     options.publish = q.publish.as_deref() == Some("1");
     if let Some(k) = q.min_cell {
-        options.min_cell = k.max(1);
+        // Below 3 a published cell can be one company's answer: never fewer.
+        options.min_cell = k.max(mamori_analysis::MIN_THRESHOLD);
     }
     let analysis = analyse(form, &columns.responses, &options).map_err(|e| no_data(&e.to_string()))?;
     Ok((analysis, columns.left_out))
