@@ -42,7 +42,7 @@ mod writer;
 pub use audit::AuditEntry;
 pub use campaigns::{Campaign, CampaignSettings, MailTemplate};
 pub use link::Link;
-pub use mail::{Mail, MailStatus};
+pub use mail::{Mail, MailStatus, NewMail};
 pub use participants::{NewParticipant, Participant, ParticipantRow, Progress};
 pub use responses::{AnswerMap, StoredResponse, Submission};
 
@@ -114,6 +114,11 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE responses ADD COLUMN submitted_answers TEXT",
     "UPDATE responses SET submitted_answers = answers WHERE status = 'submitted'",
     "ALTER TABLE responses ADD COLUMN version BIGINT NOT NULL DEFAULT 0",
+    // Personal links are no longer kept in mail bodies: the sender puts them in (mailer.rs);
+    // bodies stored before carry theirs until they are sent. The language of the link:
+    "ALTER TABLE mails ADD COLUMN language TEXT NOT NULL DEFAULT 'ja'",
+    // A mail that has gone (or given up) needs only its status: old bodies held links.
+    "UPDATE mails SET body = '' WHERE status IN ('sent', 'failed')",
 ];
 
 pub fn now() -> i64 {

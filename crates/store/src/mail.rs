@@ -19,35 +19,45 @@ pub struct Mail {
     /// `invite`, `remind`, `receipt`, `registration`.
     pub kind: String,
     pub recipient: String,
+    /// `ja` or `en`: the language of the personal link put in at sending time.
+    pub language: String,
     pub subject: String,
+    /// The text with `{link}` where the personal link goes: links are credentials and are never
+    /// stored in the outbox.
     pub body: String,
     pub attempts: i64,
 }
 
+/// A mail to queue.
+pub struct NewMail<'a> {
+    pub campaign_id: &'a str,
+    pub participant_id: Option<&'a str>,
+    pub kind: &'a str,
+    pub language: &'a str,
+    pub recipient: &'a str,
+    pub subject: &'a str,
+    pub body: &'a str,
+}
+
 /// Attempts before a mail is given up as failed.
 pub const MAX_ATTEMPTS: i64 = 5;
-/// A mail claimed this long ago by a process that never reported back is tried again.
-const STALE_CLAIM: i64 = 300;
+/// A mail claimed this long ago by a process that never reported back (it crashed while
+/// sending) is tried again. Longer than the sender's SMTP timeout (20 s); delivery is therefore
+/// at least once, and a repeat carries the same Message-ID.
+const STALE_CLAIM: i64 = 60;
 
 impl Store {
-    pub async fn enqueue_mail(
-        &self,
-        campaign_id: &str,
-        participant_id: Option<&str>,
-        kind: &str,
-        recipient: &str,
-        subject: &str,
-        body: &str,
-    ) -> Result<String> {
+    pub async fn enqueue_mail(&self, mail: &NewMail<'_>) -> Result<String> {
         let id = random_hex(8);
-        sqlx::query("INSERT INTO mails (id, campaign_id, participant_id, kind, recipient, subject, body, status, error, attempts, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', '', 0, $8)")
+        sqlx::query("INSERT INTO mails (id, campaign_id, participant_id, kind, language, recipient, subject, body, status, error, attempts, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', '', 0, $9)")
             .bind(&id)
-            .bind(campaign_id)
-            .bind(participant_id)
-            .bind(kind)
-            .bind(recipient)
-            .bind(subject)
-            .bind(body)
+            .bind(mail.campaign_id)
+            .bind(mail.participant_id)
+            .bind(mail.kind)
+            .bind(mail.language)
+            .bind(mail.recipient)
+            .bind(mail.subject)
+            .bind(mail.body)
             .bind(now())
             .execute(&self.pool)
             .await?;
@@ -79,7 +89,7 @@ impl Store {
             .execute(&self.pool)
             .await?;
             if claimed.rows_affected() == 1 {
-                let r = sqlx::query("SELECT id, campaign_id, participant_id, kind, recipient, subject, body, attempts FROM mails WHERE id = $1")
+                let r = sqlx::query("SELECT id, campaign_id, participant_id, kind, language, recipient, subject, body, attempts FROM mails WHERE id = $1")
                     .bind(&id)
                     .fetch_one(&self.pool)
                     .await?;
@@ -88,6 +98,7 @@ impl Store {
                     campaign_id: r.try_get("campaign_id")?,
                     participant_id: r.try_get("participant_id")?,
                     kind: r.try_get("kind")?,
+                    language: r.try_get("language")?,
                     recipient: r.try_get("recipient")?,
                     subject: r.try_get("subject")?,
                     body: r.try_get("body")?,
@@ -112,7 +123,9 @@ impl Store {
         };
         // A failed attempt waits a little longer each time before the next (created_at is
         // also "not before").
-        sqlx::query("UPDATE mails SET status = $1, error = $2, sent_at = $3, created_at = CASE WHEN $1 = 'queued' THEN $4 ELSE created_at END WHERE id = $5")
+        // Once sent or given up, the body is not needed to show the delivery status: dropped.
+        sqlx::query("UPDATE mails SET status = $1, error = $2, sent_at = $3, created_at = CASE WHEN $1 = 'queued' THEN $4 ELSE created_at END, \
+                     body = CASE WHEN $1 = 'queued' THEN body ELSE '' END WHERE id = $5")
             .bind(text)
             .bind(error)
             .bind((status == MailStatus::Sent).then(now))

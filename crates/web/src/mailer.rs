@@ -77,12 +77,34 @@ pub fn template(campaign: &Campaign, kind: &str, language: &str) -> MailTemplate
         .unwrap_or_else(|| default_template(kind, language))
 }
 
-fn fill(text: &str, campaign: &Campaign, participant: &Participant, link: &str, language: &str) -> String {
+/// Fills every placeholder but `{link}`: the personal link is a credential and is never stored
+/// in the outbox; the sender puts it in when it sends ([`with_link`]).
+fn fill(text: &str, campaign: &Campaign, participant: &Participant, language: &str) -> String {
     let closes = crate::i18n::day(campaign.closes_at, language);
-    text.replace("{company}", &participant.company)
-        .replace("{campaign}", &campaign.name)
-        .replace("{link}", link)
+    // A `{link}` typed into a company name stays text.
+    text.replace("{link}", LINK_MARK)
+        .replace("{company}", &participant.company.replace("{link}", "{ link }"))
+        .replace("{campaign}", &campaign.name.replace("{link}", "{ link }"))
         .replace("{closes}", &closes)
+}
+
+/// Where the personal link goes in a stored mail body.
+const LINK_MARK: &str = "{link}";
+
+/// A stored mail's text with the participant's personal link put in, at sending time.
+fn with_link(state: &AppState, text: &str, mail: &mamori_store::Mail) -> String {
+    match &mail.participant_id {
+        Some(id) if text.contains(LINK_MARK) => {
+            let language = if mail.language == "en" { "en" } else { "ja" };
+            let link = format!(
+                "{}/r/{}?lang={language}",
+                state.config.public_url.trim_end_matches('/'),
+                state.store.link_token(id)
+            );
+            text.replace(LINK_MARK, &link)
+        }
+        _ => text.to_string(),
+    }
 }
 
 /// The participant's mail language: `en` or `ja`.
@@ -98,15 +120,19 @@ pub async fn queue(
     kind: &str,
 ) -> Result<(), mamori_store::StoreError> {
     let language = language_of(participant);
-    let link = format!(
-        "{}/r/{}?lang={language}",
-        state.config.public_url.trim_end_matches('/'),
-        state.store.link_token(&participant.id)
-    );
     let t = template(campaign, kind, language);
-    let subject = fill(&t.subject, campaign, participant, &link, language);
-    let body = fill(&t.body, campaign, participant, &link, language);
-    state.store.enqueue_mail(&campaign.id, Some(&participant.id), kind, &participant.email, &subject, &body).await?;
+    let subject = fill(&t.subject, campaign, participant, language);
+    let body = fill(&t.body, campaign, participant, language);
+    let mail = mamori_store::NewMail {
+        campaign_id: &campaign.id,
+        participant_id: Some(&participant.id),
+        kind,
+        language,
+        recipient: &participant.email,
+        subject: &subject,
+        body: &body,
+    };
+    state.store.enqueue_mail(&mail).await?;
     state.mail_waiting.notify_one();
     Ok(())
 }
@@ -152,12 +178,17 @@ async fn send(
         Ok(None) => return Err("the campaign is gone".into()),
         Err(e) => return Err(e.to_string()),
     };
+    // One Message-ID per outbox row: if a crash makes the mail go out twice (delivery is at
+    // least once), receivers and mail clients can drop the duplicate.
+    let host = state.config.public_url.split("://").nth(1).and_then(|r| r.split(['/', ':']).next()).unwrap_or("");
+    let host = if host.is_empty() { "mamori.invalid" } else { host };
     let message = Message::builder()
+        .message_id(Some(format!("<{}@{host}>", mail.id)))
         .from(from.parse().map_err(|e| format!("sender {from}: {e}"))?)
         .to(mail.recipient.parse().map_err(|e| format!("recipient: {e}"))?)
-        .subject(mail.subject.as_str())
+        .subject(with_link(state, &mail.subject, mail))
         .header(ContentType::TEXT_PLAIN)
-        .body(mail.body.clone())
+        .body(with_link(state, &mail.body, mail))
         .map_err(|e| e.to_string())?;
     transport.send(message).await.map(|_| ()).map_err(|e| e.to_string())
 }

@@ -497,3 +497,60 @@ async fn behind_tls_browsers_are_told_to_keep_to_https() {
     assert_eq!(r.headers.get("strict-transport-security").map(|v| v.to_str().unwrap()), Some("max-age=31536000"));
     assert!(get(&s.app, "/healthz").await.headers.get("strict-transport-security").is_none(), "not over plain HTTP");
 }
+
+#[tokio::test]
+async fn no_personal_link_is_kept_in_the_outbox_and_a_resent_mail_has_the_same_message_id() {
+    for backend in BACKENDS {
+        no_personal_link_is_kept_in_the_outbox_and_a_resent_mail_has_the_same_message_id_on(backend).await;
+    }
+}
+
+async fn no_personal_link_is_kept_in_the_outbox_and_a_resent_mail_has_the_same_message_id_on(backend: Backend) {
+    let smtp = Smtp::start();
+    // Queued without a sender first, so the outbox can be read as it is stored.
+    let s = site(backend).await;
+    let c = s.campaign.clone();
+    let admin = signed_in(&s, Role::Admin).await;
+    let token = form_token(&get_as(&s.app, &format!("/admin/campaigns/{c}"), &admin).await.body);
+    let r = post_as(&s.app, &format!("/admin/campaigns/{c}/invite"), &admin, &[("_csrf", &token)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // What a copy of the database holds: no link in any mail.
+    let mail = s.store.claim_mail().await.unwrap().expect("a queued invitation");
+    for t in &s.tokens {
+        assert!(!mail.body.contains(t.as_str()) && !mail.subject.contains(t.as_str()), "a personal link at rest");
+    }
+    assert!(mail.body.contains("{link}"), "the sender puts the link in: {}", mail.body);
+    // The process that claimed it "crashes" before reporting back: the claim goes stale and a
+    // sender sends it; then it is sent once more (as after a crash right after sending).
+    let stale = mamori_store::now() - 3600;
+    let reset = format!("UPDATE mails SET claimed_at = {stale} WHERE id = '{}'", mail.id);
+    s.store.execute_admin(&reset).await.unwrap();
+    let config = mamori_web::Config {
+        smtp: Some(smtp.url()),
+        public_url: "https://survey.example.jp".into(),
+        ..mamori_web::Config::default()
+    };
+    let _sender = mamori_web::app_with(s.store.clone(), config).await.unwrap();
+    let first = smtp.wait_for(2).await;
+    let sent = first.iter().find(|m| m["raw_headers"].as_str().unwrap().contains(&mail.id)).expect("sent").clone();
+    let participant = mail.participant_id.clone().unwrap();
+    let link = format!("https://survey.example.jp/r/{}?lang=ja", s.store.link_token(&participant));
+    assert!(sent["body"].as_str().unwrap().contains(&link), "the link is put in when sending");
+    let resend = format!("UPDATE mails SET status = 'sending', claimed_at = {stale} WHERE id = '{}'", mail.id);
+    s.store.execute_admin(&resend).await.unwrap();
+    let all = smtp.wait_for(3).await;
+    let copies: Vec<&serde_json::Value> = all
+        .iter()
+        .filter(|m| m["raw_headers"].as_str().unwrap().contains(&format!("<{}@survey.example.jp>", mail.id)))
+        .collect();
+    assert_eq!(copies.len(), 2, "sent twice, each with the outbox row's Message-ID: {all:#?}");
+    // Once sent, the stored body is gone: only the delivery status is kept.
+    for _ in 0..100 {
+        if s.store.mails_of(&participant).await.unwrap().iter().all(|(_, status, _, _)| status == "sent") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let stored = s.store.claim_mail().await.unwrap();
+    assert!(stored.is_none(), "nothing left to send");
+}
