@@ -124,10 +124,12 @@ fn select_one(item: &mut Item, codes: &[u16], names: &[&str], segs: &[Segmentati
     }
     for (seg, pairs) in segs.iter().zip(&pairs) {
         let table: Vec<Vec<u64>> = pairs.chunks(names.len() + 1).skip(1).map(|row| row[1..].to_vec()).collect();
+        let row_n: Vec<u64> = table.iter().map(|row| row.iter().sum()).collect();
+        let shown_here = table_segments(rules, &seg.shown, &table, &row_n, &counts, n);
         let mut by = Ordered::default();
         for (k, segment) in seg.segments.iter().enumerate() {
-            let row_n: u64 = table[k].iter().sum();
-            let cell = if seg.shown[k] {
+            let row_n = row_n[k];
+            let cell = if shown_here[k] {
                 let shown = rules.row(&table[k]);
                 SegmentCell {
                     n: rules.one(row_n),
@@ -146,7 +148,7 @@ fn select_one(item: &mut Item, codes: &[u16], names: &[&str], segs: &[Segmentati
             by.insert(*segment, cell);
         }
         item.by.insert(seg.name, by);
-        let tested: stats::Table = table.iter().zip(&seg.shown).filter(|(_, s)| **s).map(|(r, _)| r.clone()).collect();
+        let tested: stats::Table = table.iter().zip(&shown_here).filter(|(_, s)| **s).map(|(r, _)| r.clone()).collect();
         if let Some(test) = independence(&tested, &format!("{}×{}", item.name, seg.name), options.monte_carlo_samples)
         {
             item.test.insert(seg.name, test);
@@ -230,9 +232,12 @@ fn select_multiple(item: &mut Item, bits: &[u64], names: &[&str], segs: &[Segmen
                 }
             }
         }
+        let rows: Vec<Vec<u64>> = table.iter().map(|(c, _)| c.clone()).collect();
+        let row_n: Vec<u64> = table.iter().map(|(_, n)| *n).collect();
+        let shown_here = table_segments(rules, &seg.shown, &rows, &row_n, &counts, n);
         for (k, (segment, (counts, n))) in seg.segments.iter().zip(table).enumerate() {
-            let shown = if seg.shown[k] { rules.row(&counts) } else { vec![None; names.len()] };
-            let n = if seg.shown[k] { rules.one(n) } else { None };
+            let shown = if shown_here[k] { rules.row(&counts) } else { vec![None; names.len()] };
+            let n = if shown_here[k] { rules.one(n) } else { None };
             let whole = n.unwrap_or(0);
             by.insert(
                 *segment,
@@ -416,11 +421,13 @@ fn numbers(item: &mut Item, values: &[f64], segs: &[Segmentation], rules: &Rules
                 per_value[s as usize * (width + 1) + (v - min) as usize + 1] += 1;
             }
         }
+        let answered: Vec<u64> = moments[1..].iter().map(|m| m.n as u64).collect();
+        let shown_here = number_segments(rules, &seg.shown, &answered, overall.n as u64);
         for (k, segment) in seg.segments.iter().enumerate() {
             let m = &moments[k + 1];
             let below = &mut per_value[(k + 1) * (width + 1)..(k + 2) * (width + 1)];
             cumulate(&mut below[1..]);
-            let cell = if seg.shown[k] {
+            let cell = if shown_here[k] {
                 SegmentCell {
                     n: rules.one(m.n as u64),
                     counts: Ordered::default(),
@@ -436,6 +443,34 @@ fn numbers(item: &mut Item, values: &[f64], segs: &[Segmentation], rules: &Rules
     }
 }
 
+/// The segments whose row of a select table may be shown: the segment is shown at all, its
+/// row is whole (no small count that column totals could give away), and what the shown rows
+/// leave of every column and of the total is 0 or at least `min_cell`.
+fn table_segments(
+    rules: &Rules,
+    shown: &[bool],
+    rows: &[Vec<u64>],
+    row_n: &[u64],
+    overall: &[u64],
+    n: u64,
+) -> Vec<bool> {
+    let whole: Vec<bool> = (0..shown.len())
+        .map(|k| shown[k] && rules.whole_row(&rows[k]) && rules.one(row_n[k]).is_some())
+        .collect();
+    let columns: Vec<Vec<u64>> = (0..overall.len()).map(|c| rows.iter().map(|r| r[c]).collect()).collect();
+    let mut counts: Vec<(&[u64], u64)> = vec![(row_n, n)];
+    counts.extend(columns.iter().zip(overall).map(|(col, &total)| (col.as_slice(), total)));
+    rules.segments(&whole, &counts)
+}
+
+/// The segments whose number summary may be shown: enough answers in the segment, and what
+/// the shown segments leave of all the answers is 0 or at least `min_cell` (sums and means
+/// are additive).
+fn number_segments(rules: &Rules, shown: &[bool], answered: &[u64], total: u64) -> Vec<bool> {
+    let enough: Vec<bool> = (0..shown.len()).map(|k| shown[k] && rules.one(answered[k]).is_some()).collect();
+    rules.segments(&enough, &[(answered, total)])
+}
+
 /// Number summaries for numbers that are not all whole or spread too wide to count.
 fn numbers_selected(item: &mut Item, values: &[f64], segs: &[Segmentation], rules: &Rules) {
     let mut answered: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
@@ -448,9 +483,11 @@ fn numbers_selected(item: &mut Item, values: &[f64], segs: &[Segmentation], rule
                 groups[s as usize - 1].push(v);
             }
         }
+        let sizes: Vec<u64> = groups.iter().map(|g| g.len() as u64).collect();
+        let shown_here = number_segments(rules, &seg.shown, &sizes, answered.len() as u64);
         for (k, (segment, within)) in seg.segments.iter().zip(groups.iter_mut()).enumerate() {
             let n = within.len() as u64;
-            let cell = if seg.shown[k] {
+            let cell = if shown_here[k] {
                 SegmentCell {
                     n: rules.one(n),
                     counts: Ordered::default(),
@@ -624,8 +661,11 @@ pub(crate) fn indicators(
             }
         };
         let cell = |(num, den, count): (f64, f64, u64)| {
-            let shown =
-                rules.one(count).is_some() && (row.kind != ReportKind::Share || rules.one(num as u64).is_some());
+            // A share shows how many were counted and, by difference, how many were not: both
+            // must be publishable.
+            let shown = rules.one(count).is_some()
+                && (row.kind != ReportKind::Share
+                    || (rules.one(num as u64).is_some() && rules.one(count - num as u64).is_some()));
             let value = (den > 0.0 && shown).then(|| round(num / den, 4));
             IndicatorCell {
                 value,
@@ -637,9 +677,22 @@ pub(crate) fn indicators(
         let overall = cell(all);
         let mut by = Ordered::default();
         for (seg, sums) in segs.iter().zip(&per_segment) {
+            // Numerators and denominators add up across segments: what the shown segments leave
+            // of the overall ones must not be a few companies' (for a share, neither the
+            // respondents counted nor the others).
+            let count: Vec<u64> = sums[1..].iter().map(|s| s.2).collect();
+            let yes: Vec<u64> = sums[1..].iter().map(|s| s.0 as u64).collect();
+            let no: Vec<u64> = count.iter().zip(&yes).map(|(c, y)| c - y).collect();
+            let enough: Vec<bool> = (0..seg.segments.len()).map(|k| seg.shown[k] && rules.one(count[k]).is_some()).collect();
+            let mut parts: Vec<(&[u64], u64)> = vec![(&count, all.2)];
+            if row.kind == ReportKind::Share {
+                parts.push((&yes, all.0 as u64));
+                parts.push((&no, all.2 - all.0 as u64));
+            }
+            let shown_here = rules.segments(&enough, &parts);
             let mut cells = Ordered::default();
             for (k, segment) in seg.segments.iter().enumerate() {
-                let c = if seg.shown[k] {
+                let c = if shown_here[k] {
                     cell(sums[k + 1])
                 } else {
                     IndicatorCell { value: None, percent: None, numerator: None, denominator: None }

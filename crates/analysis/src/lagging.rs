@@ -7,7 +7,16 @@ use crate::{Segmentation, percent, stats};
 use mamori_dataset::{Column, Responses};
 use mamori_form::Form;
 
-pub(crate) fn lagging(form: &Form, responses: &Responses, segs: &[Segmentation]) -> (Vec<Lag>, usize) {
+/// Every lag reported shows a 2×2 table (best answer or not, in the segment or the rest), and
+/// the rest is everyone else, so it can be subtracted from the overall table: when publishing,
+/// a pair is reported only if all four counts, and whatever the rest leaves of the overall
+/// answers, are 0 or at least `min_cell`.
+pub(crate) fn lagging(
+    form: &Form,
+    responses: &Responses,
+    segs: &[Segmentation],
+    rules: &crate::disclosure::Rules,
+) -> (Vec<Lag>, usize) {
     let mut candidates = Vec::new();
     let lf = stats::ln_factorials(responses.len());
     for (q, question) in form.questions.iter().enumerate() {
@@ -28,12 +37,18 @@ pub(crate) fn lagging(form: &Form, responses: &Responses, segs: &[Segmentation])
                 .map(|row| row[1..].iter().zip(&best).filter(|(_, b)| **b).map(|(n, _)| n).sum())
                 .collect();
             let (all_answered, all_top): (u64, u64) = (answered[1..].iter().sum(), top[1..].iter().sum());
+            // Those in no segment (code 0) are the overall less every segment.
+            let outside_ok = rules.one(answered[0]).is_some() && rules.one(top[0]).is_some()
+                && rules.one(answered[0] - top[0]).is_some();
             for k in 0..seg.segments.len() {
                 if !seg.shown[k] || answered[k + 1] == 0 || answered[k + 1] == all_answered {
                     continue;
                 }
                 let (a, n) = (top[k + 1], answered[k + 1]);
                 let (c, n_rest) = (all_top - a, all_answered - n);
+                if rules.publish && !(outside_ok && [a, n - a, c, n_rest - c].iter().all(|&x| rules.one(x).is_some())) {
+                    continue;
+                }
                 let p = stats::fisher_less_with(&lf, a, n - a, c, n_rest - c);
                 candidates.push(Lag {
                     item: question.name.clone(),

@@ -111,7 +111,10 @@ pub fn analyse(form: &Form, responses: &Responses, options: &Options) -> Result<
                 sizes[c as usize - 1] += 1;
             }
         }
-        let shown = sizes.iter().map(|&s| !options.publish || s >= options.min_cell).collect();
+        let shown: Vec<bool> = sizes.iter().map(|&s| !options.publish || s >= options.min_cell).collect();
+        let rules = disclosure::Rules { publish: options.publish, min_cell: options.min_cell };
+        // Everyone less the shown segments must not be a few companies.
+        let shown = rules.segments(&shown, &[(&sizes, responses.len() as u64)]);
         segmentations.push(Segmentation {
             question: q,
             name: &question.name,
@@ -172,7 +175,7 @@ pub fn analyse(form: &Form, responses: &Responses, options: &Options) -> Result<
     let (mut tabulated, indicators, (lagging, lagging_tested)) = std::thread::scope(|s| {
         let helpers: Vec<_> = (1..threads).map(|_| s.spawn(tabulate)).collect();
         let indicators = items::indicators(form, responses, &segmentations, &rules, lang);
-        let lagging = lagging::lagging(form, responses, &segmentations);
+        let lagging = lagging::lagging(form, responses, &segmentations, &rules);
         let mut tabulated = tabulate();
         for helper in helpers {
             tabulated.extend(helper.join().expect("an analysis thread panicked"));
