@@ -454,9 +454,8 @@ fn table_segments(
     overall: &[u64],
     n: u64,
 ) -> Vec<bool> {
-    let whole: Vec<bool> = (0..shown.len())
-        .map(|k| shown[k] && rules.whole_row(&rows[k]) && rules.one(row_n[k]).is_some())
-        .collect();
+    let whole: Vec<bool> =
+        (0..shown.len()).map(|k| shown[k] && rules.whole_row(&rows[k]) && rules.one(row_n[k]).is_some()).collect();
     let columns: Vec<Vec<u64>> = (0..overall.len()).map(|c| rows.iter().map(|r| r[c]).collect()).collect();
     let mut counts: Vec<(&[u64], u64)> = vec![(row_n, n)];
     counts.extend(columns.iter().zip(overall).map(|(col, &total)| (col.as_slice(), total)));
@@ -682,12 +681,13 @@ pub(crate) fn indicators(
             // respondents counted nor the others).
             let count: Vec<u64> = sums[1..].iter().map(|s| s.2).collect();
             let yes: Vec<u64> = sums[1..].iter().map(|s| s.0 as u64).collect();
-            let no: Vec<u64> = count.iter().zip(&yes).map(|(c, y)| c - y).collect();
-            let enough: Vec<bool> = (0..seg.segments.len()).map(|k| seg.shown[k] && rules.one(count[k]).is_some()).collect();
+            let no: Vec<u64> = count.iter().zip(&yes).map(|(c, y)| c.saturating_sub(*y)).collect();
+            let enough: Vec<bool> =
+                (0..seg.segments.len()).map(|k| seg.shown[k] && rules.one(count[k]).is_some()).collect();
             let mut parts: Vec<(&[u64], u64)> = vec![(&count, all.2)];
             if row.kind == ReportKind::Share {
                 parts.push((&yes, all.0 as u64));
-                parts.push((&no, all.2 - all.0 as u64));
+                parts.push((&no, all.2.saturating_sub(all.0 as u64)));
             }
             let shown_here = rules.segments(&enough, &parts);
             let mut cells = Ordered::default();

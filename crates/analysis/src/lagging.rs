@@ -38,7 +38,8 @@ pub(crate) fn lagging(
                 .collect();
             let (all_answered, all_top): (u64, u64) = (answered[1..].iter().sum(), top[1..].iter().sum());
             // Those in no segment (code 0) are the overall less every segment.
-            let outside_ok = rules.one(answered[0]).is_some() && rules.one(top[0]).is_some()
+            let outside_ok = rules.one(answered[0]).is_some()
+                && rules.one(top[0]).is_some()
                 && rules.one(answered[0] - top[0]).is_some();
             for k in 0..seg.segments.len() {
                 if !seg.shown[k] || answered[k + 1] == 0 || answered[k + 1] == all_answered {
