@@ -60,10 +60,10 @@ fn consistent(a: &Analysis, t: &Table) -> bool {
     let size = |s: usize| t[s].iter().sum::<u64>();
     // Segment sizes.
     for (s, name) in segs.iter().enumerate() {
-        if let Some(Some(n)) = a.segments.get("seg").and_then(|m| m.get(name)) {
-            if *n != size(s) {
-                return false;
-            }
+        if let Some(Some(n)) = a.segments.get("seg").and_then(|m| m.get(name))
+            && *n != size(s)
+        {
+            return false;
         }
     }
     let item = a.items.iter().find(|i| i.name == "q").unwrap();
@@ -104,10 +104,10 @@ fn consistent(a: &Analysis, t: &Table) -> bool {
     }
     if let Some(by) = share.by.get("seg") {
         for (s, name) in segs.iter().enumerate() {
-            if let Some(cell) = by.get(name) {
-                if !fits(cell.numerator, cell.denominator, t[s][0], answered(s)) {
-                    return false;
-                }
+            if let Some(cell) = by.get(name)
+                && !fits(cell.numerator, cell.denominator, t[s][0], answered(s))
+            {
+                return false;
             }
         }
     }
