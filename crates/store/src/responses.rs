@@ -7,9 +7,9 @@
 //!   to the working copy and reaches `submitted_answers` only when the whole response passes
 //!   the checks again.
 //!
-//! Every save changes only the questions it names, on the row as it stands inside the write
-//! transaction (read, merge, write, with the row locked on PostgreSQL and the one writer per
-//! process on SQLite), so two tabs saving different pages never lose each other's answers. A
+//! Every save changes only the questions it names, merged into the row as it stands by the one
+//! statement that writes it (a JSON merge patch in SQL, the row locked by the upsert), so two
+//! tabs saving different pages never lose each other's answers. A
 //! submission carries the `version` of the working copy it checked and is refused if a save
 //! came in between, so it never overwrites answers it did not see.
 
@@ -56,6 +56,9 @@ pub(crate) fn response_from(r: &sqlx::any::AnyRow) -> Result<StoredResponse> {
         version: r.try_get("version")?,
     })
 }
+
+/// The columns a write returns (no table alias: `RETURNING` names the row written).
+const RETURNED: &str = "answers, submitted_answers, status, updated_at, submitted_at, version";
 
 pub(crate) const RESPONSE_COLUMNS: &str =
     "r.answers, r.submitted_answers, r.status, r.updated_at, r.submitted_at, r.version";
@@ -177,69 +180,94 @@ pub(crate) enum Change {
 }
 
 impl Write {
-    /// Reads the row (locked on PostgreSQL: `lock`), applies the change, writes it back. Runs
-    /// inside the caller's transaction. `None`: a submission whose version is stale, nothing
-    /// written.
-    pub async fn execute(&self, conn: &mut sqlx::AnyConnection, lock: bool) -> Result<Option<StoredResponse>> {
-        // The row exists before it is locked, so that two first saves of one participant in
-        // two processes queue on the same row instead of both inserting.
-        sqlx::query(
-            "INSERT INTO responses (participant_id, answers, status, updated_at, version) VALUES ($1, '{}', 'draft', $2, 0) \
-             ON CONFLICT (participant_id) DO NOTHING",
-        )
-        .bind(&self.participant_id)
-        .bind(self.at)
-        .execute(&mut *conn)
-        .await?;
-        let lock = if lock { " FOR UPDATE" } else { "" };
-        let row = sqlx::query(&format!("SELECT {RESPONSE_COLUMNS} FROM responses r WHERE r.participant_id = $1{lock}"))
-            .bind(&self.participant_id)
-            .fetch_one(&mut *conn)
-            .await?;
-        let mut r = response_from(&row)?;
-        match &self.change {
+    /// Applies the change in one statement inside the caller's transaction: the page's answers
+    /// are merged into the row as the database holds it at that moment (a JSON merge patch:
+    /// SQLite's `json_patch`, PostgreSQL's `jsonb ||` less the cleared keys), so no read of an
+    /// older copy can overwrite another save; the row written comes back with `RETURNING`.
+    /// `None`: a submission whose version is stale, nothing written.
+    pub async fn execute(&self, conn: &mut sqlx::AnyConnection, postgres: bool) -> Result<Option<StoredResponse>> {
+        let json = |m: &AnswerMap| serde_json::to_string(m).map_err(|e| StoreError(e.to_string()));
+        let row = match &self.change {
             Change::Page(changes) => {
-                for (name, value) in changes {
-                    match value {
-                        Some(v) => r.answers.insert(name.clone(), v.clone()),
-                        None => r.answers.remove(name),
-                    };
-                }
+                // Set keys to their values, cleared keys to null (which removes them).
+                let patch: serde_json::Map<String, serde_json::Value> = changes
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone().map_or(serde_json::Value::Null, serde_json::Value::String)))
+                    .collect();
+                let patch = serde_json::Value::Object(patch).to_string();
+                let (fresh, merged) = if postgres {
+                    (
+                        "jsonb_strip_nulls($2::jsonb)::text",
+                        "jsonb_strip_nulls(responses.answers::jsonb || $2::jsonb)::text",
+                    )
+                } else {
+                    ("json_patch('{}', $2)", "json_patch(responses.answers, $2)")
+                };
+                sqlx::query(&format!(
+                    "INSERT INTO responses (participant_id, answers, status, updated_at, version) VALUES ($1, {fresh}, 'draft', $3, 1) \
+                     ON CONFLICT (participant_id) DO UPDATE SET answers = {merged}, updated_at = $3, \
+                     version = responses.version + 1 RETURNING {RETURNED}"
+                ))
+                .bind(&self.participant_id)
+                .bind(patch)
+                .bind(self.at)
+                .fetch_one(&mut *conn)
+                .await?
             }
             Change::Submit { version, answers } => {
-                if *version != r.version {
-                    return Ok(None);
+                let answers = json(answers)?;
+                let updated = sqlx::query(&format!(
+                    "UPDATE responses SET answers = $2, submitted_answers = $2, status = 'submitted', updated_at = $3, \
+                     submitted_at = $3, version = version + 1 WHERE participant_id = $1 AND version = $4 RETURNING {RETURNED}"
+                ))
+                .bind(&self.participant_id)
+                .bind(&answers)
+                .bind(self.at)
+                .bind(version)
+                .fetch_optional(&mut *conn)
+                .await?;
+                let row = match updated {
+                    Some(row) => Some(row),
+                    // No row yet: a submission straight away (version 0), unless a save made
+                    // the row meanwhile.
+                    None if *version == 0 => {
+                        sqlx::query(&format!(
+                            "INSERT INTO responses (participant_id, answers, submitted_answers, status, updated_at, submitted_at, version) \
+                             VALUES ($1, $2, $2, 'submitted', $3, $3, 1) ON CONFLICT (participant_id) DO NOTHING RETURNING {RETURNED}"
+                        ))
+                        .bind(&self.participant_id)
+                        .bind(&answers)
+                        .bind(self.at)
+                        .fetch_optional(&mut *conn)
+                        .await?
+                    }
+                    None => None,
+                };
+                match row {
+                    Some(row) => row,
+                    None => return Ok(None),
                 }
-                r.answers = answers.clone();
-                r.submitted = Some(answers.clone());
-                r.status = "submitted".into();
-                r.submitted_at = Some(self.at);
             }
             Change::Replace { answers, submit } => {
-                r.answers = answers.clone();
-                if *submit {
-                    r.submitted = Some(answers.clone());
-                    r.status = "submitted".into();
-                    r.submitted_at = Some(self.at);
-                }
+                let answers = json(answers)?;
+                sqlx::query(&format!(
+                    "INSERT INTO responses (participant_id, answers, submitted_answers, status, updated_at, submitted_at, version) \
+                     VALUES ($1, $2, $3, $4, $5, $6, 1) ON CONFLICT (participant_id) DO UPDATE SET answers = excluded.answers, \
+                     submitted_answers = COALESCE(excluded.submitted_answers, responses.submitted_answers), \
+                     status = CASE WHEN excluded.status = 'submitted' THEN 'submitted' ELSE responses.status END, \
+                     updated_at = excluded.updated_at, submitted_at = COALESCE(excluded.submitted_at, responses.submitted_at), \
+                     version = responses.version + 1 RETURNING {RETURNED}"
+                ))
+                .bind(&self.participant_id)
+                .bind(&answers)
+                .bind(submit.then_some(answers.as_str()))
+                .bind(if *submit { "submitted" } else { "draft" })
+                .bind(self.at)
+                .bind(submit.then_some(self.at))
+                .fetch_one(&mut *conn)
+                .await?
             }
-        }
-        r.version += 1;
-        r.updated_at = self.at;
-        let json = |m: &AnswerMap| serde_json::to_string(m).map_err(|e| StoreError(e.to_string()));
-        sqlx::query(
-            "UPDATE responses SET answers = $2, submitted_answers = $3, status = $4, updated_at = $5, \
-             submitted_at = $6, version = $7 WHERE participant_id = $1",
-        )
-        .bind(&self.participant_id)
-        .bind(json(&r.answers)?)
-        .bind(r.submitted.as_ref().map(json).transpose()?)
-        .bind(&r.status)
-        .bind(r.updated_at)
-        .bind(r.submitted_at)
-        .bind(r.version)
-        .execute(&mut *conn)
-        .await?;
-        Ok(Some(r))
+        };
+        Ok(Some(response_from(&row)?))
     }
 }

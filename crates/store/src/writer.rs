@@ -65,13 +65,17 @@ impl Writer {
 
 /// Runs `writes` in one transaction on a connection of its own; on any failure the connection
 /// is closed instead of going back to the pool (see the module's comment).
-pub(crate) async fn transaction(pool: &AnyPool, lock: bool, writes: &[&Write]) -> Result<Vec<Option<StoredResponse>>> {
+pub(crate) async fn transaction(
+    pool: &AnyPool,
+    postgres: bool,
+    writes: &[&Write],
+) -> Result<Vec<Option<StoredResponse>>> {
     let mut conn = pool.acquire().await?;
     let outcome = async {
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         let mut written = Vec::with_capacity(writes.len());
         for write in writes {
-            written.push(write.execute(&mut tx, lock).await?);
+            written.push(write.execute(&mut tx, postgres).await?);
         }
         tx.commit().await?;
         Ok::<_, StoreError>(written)
@@ -85,9 +89,9 @@ pub(crate) async fn transaction(pool: &AnyPool, lock: bool, writes: &[&Write]) -
 
 /// Writes a batch in one transaction; if that fails, each save alone, so that one bad save
 /// (a participant deleted meanwhile) fails by itself.
-async fn commit(pool: &AnyPool, lock: bool, health: &Health, batch: &mut Vec<Job>) {
+async fn commit(pool: &AnyPool, postgres: bool, health: &Health, batch: &mut Vec<Job>) {
     let writes: Vec<&Write> = batch.iter().map(|(w, _)| w).collect();
-    let together = transaction(pool, lock, &writes).await;
+    let together = transaction(pool, postgres, &writes).await;
     health.record(together.is_ok());
     let failed = match together {
         Ok(written) => {
@@ -104,7 +108,7 @@ async fn commit(pool: &AnyPool, lock: bool, health: &Health, batch: &mut Vec<Job
         return;
     }
     for (write, done) in batch.drain(..) {
-        let alone = transaction(pool, lock, &[&write]).await.map(|mut w| w.pop().flatten());
+        let alone = transaction(pool, postgres, &[&write]).await.map(|mut w| w.pop().flatten());
         health.record(alone.is_ok());
         let _ = done.send(alone);
     }
