@@ -13,6 +13,7 @@ mod campaign_data;
 mod feedback_page;
 mod i18n;
 pub mod mailer;
+pub mod password;
 mod register;
 mod respondent;
 mod routes;

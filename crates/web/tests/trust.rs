@@ -554,3 +554,24 @@ async fn no_personal_link_is_kept_in_the_outbox_and_a_resent_mail_has_the_same_m
     let stored = s.store.claim_mail().await.unwrap();
     assert!(stored.is_none(), "nothing left to send");
 }
+
+#[tokio::test]
+async fn guessable_passwords_are_refused() {
+    let s = site(Backend::Sqlite).await;
+    let admin = signed_in(&s, Role::Admin).await;
+    let token = form_token(&get_as(&s.app, "/admin/users", &admin).await.body);
+    for (password, accepted) in [("password1234", false), ("tanaka-2024!", false), ("kumo-no-ue-de-hirune", true)] {
+        let fields = [
+            ("_csrf", token.as_str()),
+            ("login", "tanaka"),
+            ("name", "田中"),
+            ("role", "analyst"),
+            ("password", password),
+        ];
+        let r = post_as(&s.app, "/admin/users", &admin, &fields).await;
+        assert_eq!(r.status == StatusCode::SEE_OTHER, accepted, "{password}: {}", r.status);
+        if !accepted {
+            assert!(r.body.contains("推測されやすいパスワード"), "{password}: the reason is given");
+        }
+    }
+}

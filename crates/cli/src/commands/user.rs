@@ -43,8 +43,8 @@ pub fn run(command: UserCommand) -> ExitCode {
         return ExitCode::FAILURE;
     }
     let password = password.trim_end_matches(['\r', '\n']);
-    if password.chars().count() < 12 {
-        eprintln!("error: the password (first line of standard input) must have at least 12 characters");
+    if let Some(problem) = mamori_web::password::problem(password, &args.login) {
+        eprintln!("error: the password (first line of standard input) is refused: {problem}");
         return ExitCode::FAILURE;
     }
     let role = match args.role {

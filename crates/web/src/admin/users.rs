@@ -11,7 +11,7 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 /// The shortest password the office may set.
-pub const MIN_PASSWORD: usize = 12;
+pub const MIN_PASSWORD: usize = crate::password::MIN_PASSWORD;
 
 #[derive(Serialize)]
 struct UserView {
@@ -70,8 +70,8 @@ pub async fn create(State(state): State<Shared>, staff: Staff, axum::Form(u): ax
     let Some(role) = Role::parse(&u.role) else {
         return (StatusCode::BAD_REQUEST, "unknown role").into_response();
     };
-    if u.password.chars().count() < MIN_PASSWORD {
-        errors.push(format!("パスワードは {MIN_PASSWORD} 文字以上にしてください。"));
+    if let Some(problem) = crate::password::problem(&u.password, login) {
+        errors.push(problem);
     }
     match state.store.user_for_login(login).await {
         Ok(Some(_)) => errors.push(format!("ログイン名 {login} は使われています。")),
@@ -127,9 +127,8 @@ pub async fn update(
         return list_page(&state, &staff, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let password = c.password.as_deref().unwrap_or("");
-    if !password.is_empty() && password.chars().count() < MIN_PASSWORD {
-        let errors = vec![format!("パスワードは {MIN_PASSWORD} 文字以上にしてください。")];
-        return list_page(&state, &staff, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    if let Some(problem) = (!password.is_empty()).then(|| crate::password::problem(password, &user.login)).flatten() {
+        return list_page(&state, &staff, vec![problem], StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     if let Err(e) = state.store.update_user(&uid, role, active).await {
         return unavailable(e);
