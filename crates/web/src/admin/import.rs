@@ -111,6 +111,7 @@ pub fn read(
     }
     let letter = |c: usize| crate::admin::column_letter(c);
     let mut errors = Vec::new();
+    let mut dropped = 0;
     let mut out = Vec::new();
     let mut seen: BTreeMap<String, usize> = existing.iter().map(|e| (e.to_lowercase(), 0)).collect();
     for (row, cells) in body {
@@ -150,6 +151,11 @@ pub fn read(
                 "ja"
             }
         };
+        // Only the first problems are kept (a wrong file has one or two on every row).
+        if errors.len() > MAX_LISTED {
+            dropped += errors.len() - MAX_LISTED;
+            errors.truncate(MAX_LISTED);
+        }
         out.push(NewParticipant {
             company: company.to_string(),
             license,
@@ -160,12 +166,44 @@ pub fn read(
     if out.is_empty() && errors.is_empty() {
         errors.push(format!("{file_name}: has a header but no participants"));
     }
-    if errors.is_empty() { Ok(out) } else { Err(errors) }
+    if errors.is_empty() { Ok(out) } else { Err(bounded(errors, dropped)) }
+}
+
+/// The most problems listed for one file: a list that is wrong throughout (a wrong file) would
+/// otherwise make a page of megabytes; the count says how many more there are.
+pub const MAX_LISTED: usize = 100;
+
+/// The first [`MAX_LISTED`] problems, each cut to a readable length, and a line counting the rest.
+fn bounded(mut errors: Vec<String>, dropped: usize) -> Vec<String> {
+    let more = errors.len().saturating_sub(MAX_LISTED) + dropped;
+    errors.truncate(MAX_LISTED);
+    for e in errors.iter_mut() {
+        if e.chars().count() > 300 {
+            *e = format!("{}…", e.chars().take(300).collect::<String>());
+        }
+    }
+    if more > 0 {
+        errors.push(format!("… and {more} more problems of the same kinds; correct the ones above and import again"));
+    }
+    errors
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_list_wrong_throughout_gets_a_short_answer() {
+        let long = "x".repeat(2_000);
+        let mut csv = String::from("company,license,email\n");
+        for i in 0..2_000 {
+            csv.push_str(&format!("社{i},nonsense{long},not-an-address\n"));
+        }
+        let errors = read("big.csv", csv.as_bytes(), &licences(), &[]).unwrap_err();
+        assert_eq!(errors.len(), MAX_LISTED + 1);
+        assert!(errors.last().unwrap().contains("3900 more problems"), "{}", errors.last().unwrap());
+        assert!(errors.iter().map(String::len).sum::<usize>() < 200_000, "a bounded page");
+    }
 
     fn licences() -> Licences {
         let form =
