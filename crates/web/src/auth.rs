@@ -137,10 +137,23 @@ impl Staff {
 }
 
 fn cookie_value(headers: &HeaderMap) -> Option<String> {
+    named_cookie(headers, COOKIE)
+}
+
+fn named_cookie(headers: &HeaderMap, wanted: &str) -> Option<String> {
     headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
         let (name, value) = c.trim().split_once('=')?;
-        (name == COOKIE).then(|| value.to_string())
+        (name == wanted).then(|| value.to_string())
     })
+}
+
+/// The sign-in form's token is bound to this browser: a random value in a cookie of its own
+/// (set with the form), signed into the token. A token lifted from another browser's form, or
+/// a forged cross-site post, does not match the cookie of the browser that sends it.
+const BROWSER_COOKIE: &str = "mamori_signin";
+
+fn browser_of(headers: &HeaderMap) -> Option<String> {
+    named_cookie(headers, BROWSER_COOKIE).filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 impl FromRequestParts<Shared> for Staff {
@@ -199,13 +212,36 @@ fn safe_next(next: Option<&str>) -> &str {
     }
 }
 
-fn login_form(state: &AppState, next: &str, error: Option<&str>, status: StatusCode) -> Response {
-    let csrf = form_token(&state.csrf_key, "login");
-    render(state, "admin/login.html", context! { title => "ログイン", next, error, csrf }, status)
+/// The sign-in form, its token bound to `browser` (a new browser value, with its cookie, when
+/// the browser has none yet).
+fn login_form(
+    state: &AppState,
+    browser: Option<&str>,
+    next: &str,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Response {
+    let (browser, new) = match browser {
+        Some(b) => (b.to_string(), false),
+        None => (mamori_store::random_hex(16), true),
+    };
+    let csrf = form_token(&state.csrf_key, &format!("login:{browser}"));
+    let mut page = render(state, "admin/login.html", context! { title => "ログイン", next, error, csrf }, status);
+    if new {
+        let cookie = format!("{BROWSER_COOKIE}={browser}; Path=/admin; HttpOnly; SameSite=Strict; Max-Age=7200");
+        if let Ok(value) = cookie.parse() {
+            page.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    page
 }
 
-async fn login_page(State(state): State<Shared>, axum::extract::Query(q): axum::extract::Query<Next>) -> Response {
-    login_form(&state, safe_next(q.next.as_deref()), None, StatusCode::OK)
+async fn login_page(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<Next>,
+) -> Response {
+    login_form(&state, browser_of(&headers).as_deref(), safe_next(q.next.as_deref()), None, StatusCode::OK)
 }
 
 #[derive(Deserialize)]
@@ -223,9 +259,12 @@ async fn login(
     axum::Form(c): axum::Form<Credentials>,
 ) -> Response {
     let next = safe_next(c.next.as_deref()).to_string();
-    if !form_token_ok(&state.csrf_key, "login", &c._csrf) {
+    let browser = browser_of(&headers);
+    let bound = browser.as_deref().is_some_and(|b| form_token_ok(&state.csrf_key, &format!("login:{b}"), &c._csrf));
+    if !bound {
         return login_form(
             &state,
+            browser.as_deref(),
             &next,
             Some("ページの有効期限が切れました。もう一度お試しください。"),
             StatusCode::FORBIDDEN,
@@ -241,6 +280,7 @@ async fn login(
             Ok(n) if n >= limit => {
                 return login_form(
                     &state,
+                    browser.as_deref(),
                     &next,
                     Some("ログインの失敗が続いたため、しばらく受け付けません。15分ほど待ってからお試しください。"),
                     StatusCode::TOO_MANY_REQUESTS,
@@ -268,7 +308,13 @@ async fn login(
             }
             // A growing delay after the first few failures slows guessing further.
             tokio::time::sleep(failure_delay(failures)).await;
-            return login_form(&state, &next, Some("ログイン名またはパスワードが違います。"), StatusCode::UNAUTHORIZED);
+            return login_form(
+                &state,
+                browser.as_deref(),
+                &next,
+                Some("ログイン名またはパスワードが違います。"),
+                StatusCode::UNAUTHORIZED,
+            );
         }
     };
     let token = match state.store.create_session(&user.id).await {

@@ -154,16 +154,21 @@ async fn signing_in_out_and_the_limit_on_failed_attempts_on(backend: Backend) {
     let r = post(&s.app, "/admin/login", &[("login", "office"), ("password", &password), ("_csrf", "1.x")]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     // Wrong passwords: refused, then the address is refused for a while, even the right one.
-    let page = get(&s.app, "/admin/login").await;
-    let token = form_token(&page.body);
+    let (token, browser) = signin_form(&s.app).await;
     for _ in 0..mamori_web::LOGIN_LIMIT {
-        let r =
-            post(&s.app, "/admin/login", &[("login", "office"), ("password", "not-the-password"), ("_csrf", &token)])
-                .await;
+        let r = post_as(
+            &s.app,
+            "/admin/login",
+            &browser,
+            &[("login", "office"), ("password", "not-the-password"), ("_csrf", &token)],
+        )
+        .await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
         assert!(r.headers.get("set-cookie").is_none());
     }
-    let r = post(&s.app, "/admin/login", &[("login", "office"), ("password", &password), ("_csrf", &token)]).await;
+    let r =
+        post_as(&s.app, "/admin/login", &browser, &[("login", "office"), ("password", &password), ("_csrf", &token)])
+            .await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(r.body.contains("15分ほど待って"));
     let entries = s.store.audit_log(None, 10).await.unwrap();

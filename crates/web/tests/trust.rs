@@ -423,9 +423,24 @@ async fn hostile_workbooks_get_an_error_and_the_server_stays_up_on(backend: Back
 
 /// A request as it reaches the server from `peer`, with `X-Forwarded-For: forwarded` if given.
 async fn from(app: &axum::Router, peer: &str, forwarded: Option<&str>, method: &str, uri: &str, body: String) -> Reply {
+    from_with(app, peer, forwarded, method, uri, body, "").await
+}
+
+async fn from_with(
+    app: &axum::Router,
+    peer: &str,
+    forwarded: Option<&str>,
+    method: &str,
+    uri: &str,
+    body: String,
+    cookie: &str,
+) -> Reply {
     use axum::http::{Request, header};
-    let mut request =
-        Request::builder().method(method).uri(uri).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    let mut request = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, cookie);
     if let Some(f) = forwarded {
         request = request.header("x-forwarded-for", f);
     }
@@ -451,19 +466,22 @@ async fn a_stranger_cannot_lock_out_the_admin_or_every_respondent_behind_the_pro
     let config = mamori_web::Config { trusted_proxies: vec!["10.0.0.0/24".parse().unwrap()], ..Default::default() };
     let s = site_with(backend, config).await;
     let password = add_user(&s.store, "admin", Role::Admin).await;
-    let token = form_token(&get(&s.app, "/admin/login").await.body);
+    let (token, browser) = signin_form(&s.app).await;
+    let sign_in = |client: &'static str, password: String| {
+        let (app, token, browser) = (s.app.clone(), token.clone(), browser.clone());
+        async move {
+            let body = login_body("admin", &password, &token);
+            from_with(&app, proxy, Some(client), "POST", "/admin/login", body, &browser).await
+        }
+    };
     // A stranger behind the proxy guesses at the admin's password until it is refused.
     for _ in 0..mamori_web::LOGIN_LIMIT {
-        let r = from(&s.app, proxy, Some("203.0.113.9"), "POST", "/admin/login", login_body("admin", "guess", &token))
-            .await;
-        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(sign_in("203.0.113.9", "guess".into()).await.status, StatusCode::UNAUTHORIZED);
     }
-    let r =
-        from(&s.app, proxy, Some("203.0.113.9"), "POST", "/admin/login", login_body("admin", &password, &token)).await;
+    let r = sign_in("203.0.113.9", password.clone()).await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "the stranger is refused");
     // The real admin, at another address behind the same proxy, still signs in.
-    let r =
-        from(&s.app, proxy, Some("198.51.100.7"), "POST", "/admin/login", login_body("admin", &password, &token)).await;
+    let r = sign_in("198.51.100.7", password.clone()).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "the admin is not locked out");
     // Wrong links from one client behind the proxy do not lock out the others.
     for i in 0..mamori_web::LINK_LIMIT + 2 {
@@ -574,4 +592,22 @@ async fn guessable_passwords_are_refused() {
             assert!(r.body.contains("推測されやすいパスワード"), "{password}: the reason is given");
         }
     }
+}
+
+#[tokio::test]
+async fn the_sign_in_token_is_bound_to_the_browser_it_was_given_to() {
+    let s = site(Backend::Sqlite).await;
+    let password = add_user(&s.store, "office", Role::Admin).await;
+    let (token, browser) = signin_form(&s.app).await;
+    let fields = [("login", "office"), ("password", password.as_str()), ("_csrf", token.as_str())];
+    // Without the browser's cookie (a cross-site post, or a token lifted from another
+    // browser's page) the token is refused.
+    let r = post(&s.app, "/admin/login", &fields).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let (_, other_browser) = signin_form(&s.app).await;
+    let r = post_as(&s.app, "/admin/login", &other_browser, &fields).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // With it, the sign-in works.
+    let r = post_as(&s.app, "/admin/login", &browser, &fields).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
 }

@@ -118,13 +118,28 @@ pub async fn add_user(store: &Store, login: &str, role: mamori_store::Role) -> S
     password
 }
 
+/// The sign-in form's token and the browser cookie it is bound to (`name=value`).
+pub async fn signin_form(app: &Router) -> (String, String) {
+    let page = get(app, "/admin/login").await;
+    let cookie = page
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("mamori_signin="))
+        .expect("the sign-in form sets its browser cookie")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    (form_token(&page.body), cookie)
+}
+
 /// Signs in through the sign-in form; returns the session cookie (`name=value`).
 pub async fn login(app: &Router, login: &str, password: &str) -> String {
-    let page = get(app, "/admin/login").await;
-    let token = form_token(&page.body);
-    let r =
-        post(app, "/admin/login", &[("login", login), ("password", password), ("_csrf", &token), ("next", "/admin")])
-            .await;
+    let (token, browser) = signin_form(app).await;
+    let fields = [("login", login), ("password", password), ("_csrf", token.as_str()), ("next", "/admin")];
+    let r = post_as(app, "/admin/login", &browser, &fields).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "sign-in as {login} failed: {}", r.body);
     let cookie = r.headers.get(header::SET_COOKIE).expect("a session cookie").to_str().unwrap();
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
