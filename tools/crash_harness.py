@@ -49,6 +49,8 @@ def request(method, path, body=None, timeout=10):
 
 
 class Server:
+    started = []  # every server this run started, stopped at the end whatever happens
+
     def __init__(self, binary, db, demo_links=None, clients=64):
         self.binary, self.db, self.demo_links, self.clients, self.process = binary, db, demo_links, clients, None
 
@@ -57,6 +59,7 @@ class Server:
         if demo:
             args += ["--demo", "--demo-participants", str(self.clients), "--demo-links", self.demo_links]
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        Server.started.append(self)
         deadline = time.time() + 30
         while time.time() < deadline:
             try:
@@ -212,13 +215,13 @@ def diskfull(args):
         entries = links_and_tokens(links_file)
         acked = {}
         filler = os.path.join(mount, "filler")
-        with open(filler, "wb") as f:
-            try:
+        try:
+            with open(filler, "wb") as f:
                 while True:
                     f.write(b"\0" * (1 << 16))
                     f.flush()
-            except OSError:
-                pass
+        except OSError:
+            pass  # the disk is full
         refused = 0
         n = 1000
         for round in range(30):
@@ -259,6 +262,11 @@ def diskfull(args):
     return ok
 
 
+def stop_all():
+    for server in Server.started:
+        server.stop()
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("mode", choices=["crash", "tabs", "diskfull"])
@@ -270,7 +278,10 @@ def main():
     args = p.parse_args()
     if args.mode != "diskfull" and not args.db:
         args.db = f"sqlite://{tempfile.mkdtemp()}/mamori.db"
-    ok = {"crash": crash, "tabs": tabs, "diskfull": diskfull}[args.mode](args)
+    try:
+        ok = {"crash": crash, "tabs": tabs, "diskfull": diskfull}[args.mode](args)
+    finally:
+        stop_all()
     sys.exit(0 if ok else 1)
 
 
