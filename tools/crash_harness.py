@@ -34,7 +34,7 @@ import threading
 import time
 import urllib.parse
 
-PORT = 18291
+PORT = int(os.environ.get("MAMORI_HARNESS_PORT", "18291"))
 
 
 def request(method, path, body=None, timeout=10):
