@@ -32,6 +32,13 @@ enum Command {
     User(commands::user::UserCommand),
     /// Synthetic responses for a questionnaire, driven by target shares (demo and test data).
     DemoData(commands::demo::DemoData),
+    /// A consistent copy of a database (SQLite or PostgreSQL) as a file, also while it serves.
+    Backup(commands::database::Backup),
+    /// Restore a backup into a new, empty database (SQLite or PostgreSQL): all or nothing.
+    Restore(commands::database::Restore),
+    /// Copy a database into a new, empty one, e.g. from SQLite to PostgreSQL when the survey
+    /// office outgrows one machine.
+    MigrateDb(commands::database::MigrateDb),
     /// Internal: reads one Excel workbook from standard input under memory and time limits
     /// (the other commands run it as a child process for every workbook they read).
     #[command(hide = true)]
@@ -56,5 +63,8 @@ fn main() -> ExitCode {
         Command::Feedback(args) => commands::feedback::run(args),
         Command::Serve(args) => commands::serve::run(args),
         Command::User(command) => commands::user::run(command),
+        Command::Backup(args) => commands::database::backup(args),
+        Command::Restore(args) => commands::database::restore(args),
+        Command::MigrateDb(args) => commands::database::migrate(args),
     }
 }

@@ -31,6 +31,7 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 
 mod audit;
 mod campaigns;
+mod copy;
 mod limits;
 mod link;
 mod mail;

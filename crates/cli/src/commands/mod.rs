@@ -1,3 +1,4 @@
+pub mod database;
 pub mod demo;
 pub mod feedback;
 pub mod form;
