@@ -131,7 +131,7 @@ impl Staff {
             after: after.into(),
         };
         if let Err(e) = state.store.audit(&entry).await {
-            eprintln!("audit: {e}");
+            tracing::warn!("audit: {e}");
         }
     }
 }

@@ -87,8 +87,9 @@ pub fn columns(form: &Form, responses: &[(String, AnswerMap)]) -> Result<Campaig
     if ids.len() != loaded.responses.len() {
         return Err(format!("{} rows read for {} responses kept", loaded.responses.len(), ids.len()));
     }
-    for (id, why) in &left_out {
-        eprintln!("stored response {id} left out of the results: {why}");
+    // The reasons quote answers: they go to the office's page, never to the log.
+    for (id, _) in &left_out {
+        tracing::warn!("stored response of participant {id} left out of the results: it does not pass the checks");
     }
     Ok(CampaignColumns { responses: loaded.responses, ids, left_out })
 }

@@ -37,7 +37,7 @@ pub async fn feedback_of(
         }
     }
     let columns = campaign_data::columns(form, &responses).map_err(|e| {
-        eprintln!("campaign {}: stored responses do not read: {e}", campaign.id);
+        tracing::warn!("campaign {}: stored responses do not read: {e}", campaign.id);
         Missing::Failed((StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response())
     })?;
     // A stored row that does not pass the checks is left out of everyone's peers; if it is the
@@ -47,7 +47,7 @@ pub async fn feedback_of(
     let by = form.question(&campaign.settings.segment).map(|q| q.name.clone());
     let options = FeedbackOptions { by, min_peers: campaign.settings.min_peers, language };
     feedback(form, &columns.responses, index, &options).map_err(|e| {
-        eprintln!("campaign {}: feedback: {e}", campaign.id);
+        tracing::warn!("campaign {}: feedback: {e}", campaign.id);
         Missing::Failed((StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response())
     })
 }
@@ -69,7 +69,7 @@ pub fn pdf(f: &Feedback, file_name: &str) -> Response {
         )
             .into_response(),
         Err(e) => {
-            eprintln!("feedback pdf: {e}");
+            tracing::warn!("feedback pdf: {e}");
             (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
         }
     }

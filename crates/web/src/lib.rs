@@ -129,6 +129,7 @@ async fn build(store: Store, config: Config) -> Result<(Router, Vec<Route>), mam
         // participant lists) have their own, larger limit.
         .layer(DefaultBodyLimit::max(256 * 1024))
         .layer(axum::middleware::from_fn(security::headers))
+        .layer(axum::middleware::from_fn(security::access_log))
         .with_state(state);
     Ok((router, list))
 }
@@ -160,7 +161,7 @@ pub(crate) fn render(state: &AppState, template: &str, context: minijinja::Value
     match state.templates.get_template(template).and_then(|t| t.render(context)) {
         Ok(body) => (status, Html(body)).into_response(),
         Err(e) => {
-            eprintln!("template {template}: {e:#}");
+            tracing::warn!("template {template}: {e:#}");
             (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
         }
     }
@@ -168,7 +169,7 @@ pub(crate) fn render(state: &AppState, template: &str, context: minijinja::Value
 
 /// The answer when the database fails: the cause goes to the log only.
 pub(crate) fn unavailable(e: mamori_store::StoreError) -> Response {
-    eprintln!("store: {e}");
+    tracing::warn!("store: {e}");
     (StatusCode::SERVICE_UNAVAILABLE, "the database is unavailable; please try again shortly").into_response()
 }
 
@@ -201,7 +202,7 @@ pub(crate) async fn questionnaire(
         .map_err(unavailable)?
         .ok_or_else(|| (StatusCode::NOT_FOUND, "no such campaign").into_response())?;
     let form = parse_form(&campaign.form_file_name, &bytes).ok_or_else(|| {
-        eprintln!("campaign {}: its stored form does not read", campaign.id);
+        tracing::warn!("campaign {}: its stored form does not read", campaign.id);
         (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
     })?;
     let q = Arc::new(respondent::Questionnaire::new(form));

@@ -149,17 +149,17 @@ pub fn start(state: Arc<AppState>, url: &str) -> Result<(), String> {
                 Ok(Some(mail)) => {
                     let outcome = send(&state, &transport, &mail).await;
                     if let Err(e) = &outcome {
-                        eprintln!("mail {} to participant {:?}: {e}", mail.id, mail.participant_id);
+                        tracing::warn!("mail {} to participant {:?}: {e}", mail.id, mail.participant_id);
                     }
                     if let Err(e) = state.store.finish_mail(&mail, outcome).await {
-                        eprintln!("mail {}: {e}", mail.id);
+                        tracing::warn!("mail {}: {e}", mail.id);
                     }
                 }
                 Ok(None) => {
                     let _ = tokio::time::timeout(Duration::from_secs(2), state.mail_waiting.notified()).await;
                 }
                 Err(e) => {
-                    eprintln!("mail queue: {e}");
+                    tracing::warn!("mail queue: {e}");
                     tokio::time::sleep(Duration::from_secs(5)).await;
                 }
             }

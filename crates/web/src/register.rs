@@ -207,7 +207,7 @@ async fn register(
                 after: format!("{company} / {}", r.license),
             };
             if let Err(e) = state.store.audit(&entry).await {
-                eprintln!("audit: {e}");
+                tracing::warn!("audit: {e}");
             }
             match state.store.participant(&id).await {
                 Ok(Some(p)) => p,

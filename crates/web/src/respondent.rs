@@ -731,7 +731,7 @@ fn submission_answers(ctx: &Context, working: &BTreeMap<String, String>) -> Answ
 
 /// The answer when a save or submission could not be stored: nothing was acknowledged.
 fn not_saved(state: &AppState, ctx: &Context, e: mamori_store::StoreError) -> Response {
-    eprintln!("store: {e}");
+    tracing::warn!("store: {e}");
     let w = ctx.words();
     message(state, &ctx.code, StatusCode::SERVICE_UNAVAILABLE, w.not_saved, w.not_saved_text)
 }
@@ -749,11 +749,11 @@ async fn submitted(state: &AppState, ctx: &Context, token: &str) -> Response {
         after: "submitted".into(),
     };
     if let Err(e) = state.store.audit(&entry).await {
-        eprintln!("audit: {e}");
+        tracing::warn!("audit: {e}");
     }
     // The receipt goes through the outbox: a slow mail server never holds up the page.
     if let Err(e) = crate::mailer::queue(state, &ctx.campaign, &ctx.participant, "receipt").await {
-        eprintln!("receipt for {}: {e}", ctx.participant.id);
+        tracing::warn!("receipt for {}: {e}", ctx.participant.id);
     }
     Redirect::to(&url(token, "/done", &ctx.code)).into_response()
 }

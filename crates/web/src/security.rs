@@ -3,7 +3,7 @@
 use axum::extract::{ConnectInfo, FromRequestParts, Request};
 use axum::http::{HeaderMap, HeaderValue, request::Parts};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use std::net::{IpAddr, SocketAddr};
 
 /// The policy for pages Mamori writes itself: no inline scripts or styles.
@@ -12,6 +12,47 @@ const STRICT_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 's
 /// The policy for the self-contained report and feedback documents (also saved as files):
 /// their styles are inline, and they carry no script at all.
 pub const DOCUMENT_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The longest a request may take before it is answered 503 (an upload's workbook reader has
+/// 35 s of its own).
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// One access-log line per request, with a request id (also sent as `X-Request-Id`) that every
+/// other line logged while serving it carries. The path logged is the route's template
+/// (`/r/{token}/p/{page}`), so a personal link, like any query string, password or answer, never
+/// reaches the log. A request still running after [`REQUEST_TIMEOUT`] is answered 503.
+pub async fn access_log(request: Request, next: Next) -> Response {
+    use tracing::Instrument;
+    let id = mamori_store::random_hex(8);
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "(no route)".to_string(), |p| p.as_str().to_string());
+    let started = std::time::Instant::now();
+    let span = tracing::info_span!("request", id = %id);
+    let outcome = tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).instrument(span.clone()).await;
+    let mut response = match outcome {
+        Ok(response) => response,
+        Err(_) => {
+            let _guard = span.enter();
+            tracing::warn!("timed out after {} s", REQUEST_TIMEOUT.as_secs());
+            (axum::http::StatusCode::SERVICE_UNAVAILABLE, "the server took too long; please try again").into_response()
+        }
+    };
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    tracing::info!(
+        target: "access",
+        id = %id,
+        method = %method,
+        route = %route,
+        status = response.status().as_u16(),
+        ms = started.elapsed().as_millis() as u64,
+    );
+    response
+}
 
 /// No framing, no sniffing, and no Referer: a personal link in a URL must not leak to another
 /// site. A handler may set a stricter or document-specific policy of its own.

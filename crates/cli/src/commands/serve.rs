@@ -70,6 +70,9 @@ pub fn run(args: Serve) -> ExitCode {
 
 async fn serve(args: Serve) -> Result<(), String> {
     let started = std::time::Instant::now();
+    // Structured log lines on standard error (the access log, warnings); standard output keeps
+    // the few lines a person or a script reads at start.
+    let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_ansi(false).try_init();
     let db = match (&args.db, args.demo) {
         (Some(db), _) => db.clone(),
         (None, true) => {

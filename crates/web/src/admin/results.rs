@@ -101,7 +101,7 @@ macro_rules! report_handler {
 }
 
 fn failed(e: String) -> Response {
-    eprintln!("report: {e}");
+    tracing::warn!("report: {e}");
     (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
 }
 
