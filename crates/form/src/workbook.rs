@@ -93,11 +93,17 @@ fn read_excel(file: &str, bytes: &[u8]) -> Result<Vec<Sheet>, Diagnostic> {
     }
 }
 
+/// The most cells read from one workbook (a questionnaire has hundreds; responses beyond this
+/// come as CSV, which is streamed): what a workbook reader hands back stays bounded, whatever
+/// a file inflates to.
+pub const MAX_CELLS: usize = 2_000_000;
+
 /// Reads an Excel workbook in this process. calamine trusts the sizes and links inside a file,
 /// so a hostile file can make it allocate without bound (and the process abort): programs that
 /// read files from others call [`crate::isolated::read_excel_in_child_processes`] first.
 pub fn read_excel_here(bytes: &[u8]) -> Result<Vec<Sheet>, String> {
     use calamine::Reader;
+    let mut total_cells = 0usize;
     // calamine parses untrusted binary formats; a damaged file must become an error for the
     // user, never a crash of the server that received the upload.
     let result = catch_unwind(AssertUnwindSafe(|| -> Result<Vec<Sheet>, String> {
@@ -113,6 +119,13 @@ pub fn read_excel_here(bytes: &[u8]) -> Result<Vec<Sheet>, String> {
                 let mut values: Vec<String> =
                     std::iter::repeat_n(String::new(), first_col as usize).chain(cells.iter().map(cell_text)).collect();
                 trim_trailing_empty(&mut values);
+                total_cells += values.len();
+                if total_cells > MAX_CELLS {
+                    return Err(format!(
+                        "has more than {MAX_CELLS} cells, more than Mamori reads from one workbook; \
+                         a questionnaire is far smaller — for many responses, save them as CSV"
+                    ));
+                }
                 if !values.is_empty() {
                     rows.push(Row { number: first_row as usize + i + 1, cells: values });
                 }
