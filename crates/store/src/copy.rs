@@ -114,37 +114,39 @@ impl Store {
     /// Writes every row of every table, from one consistent read; returns the rows written.
     pub async fn backup(&self, out: &mut impl Write) -> Result<u64> {
         let io = |e: std::io::Error| StoreError(format!("writing the backup: {e}"));
-        let mut conn = self.pool.acquire().await?;
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-        if !self.sqlite {
-            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY").execute(&mut *tx).await?;
-        }
-        let schema: i64 = sqlx::query("SELECT COALESCE(MAX(version), 0) AS v FROM schema_version")
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("v")?;
-        writeln!(out, "{}", serde_json::json!({ "mamori_backup": 1, "schema": schema })).map_err(io)?;
-        let mut written = 0;
-        for (table, columns) in TABLES {
-            let names: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
-            let rows = sqlx::query(&format!("SELECT {} FROM {table} ORDER BY 1", names.join(", ")))
-                .fetch_all(&mut *tx)
-                .await?;
-            for row in rows {
-                let mut values = Vec::with_capacity(columns.len());
-                for (name, kind) in columns.iter() {
-                    values.push(match kind {
-                        'I' => serde_json::json!(row.try_get::<Option<i64>, _>(*name)?),
-                        _ => serde_json::json!(row.try_get::<Option<String>, _>(*name)?),
-                    });
-                }
-                writeln!(out, "{}", serde_json::json!({ "t": table, "r": values })).map_err(io)?;
-                written += 1;
+        crate::on_own_connection(&self.pool, async |conn| {
+            let mut tx = sqlx::Connection::begin(conn).await?;
+            if !self.sqlite {
+                sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY").execute(&mut *tx).await?;
             }
-        }
-        tx.commit().await?;
-        out.flush().map_err(io)?;
-        Ok(written)
+            let schema: i64 = sqlx::query("SELECT COALESCE(MAX(version), 0) AS v FROM schema_version")
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("v")?;
+            writeln!(out, "{}", serde_json::json!({ "mamori_backup": 1, "schema": schema })).map_err(io)?;
+            let mut written = 0;
+            for (table, columns) in TABLES {
+                let names: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
+                let rows = sqlx::query(&format!("SELECT {} FROM {table} ORDER BY 1", names.join(", ")))
+                    .fetch_all(&mut *tx)
+                    .await?;
+                for row in rows {
+                    let mut values = Vec::with_capacity(columns.len());
+                    for (name, kind) in columns.iter() {
+                        values.push(match kind {
+                            'I' => serde_json::json!(row.try_get::<Option<i64>, _>(*name)?),
+                            _ => serde_json::json!(row.try_get::<Option<String>, _>(*name)?),
+                        });
+                    }
+                    writeln!(out, "{}", serde_json::json!({ "t": table, "r": values })).map_err(io)?;
+                    written += 1;
+                }
+            }
+            tx.commit().await?;
+            out.flush().map_err(io)?;
+            Ok(written)
+        })
+        .await
     }
 
     /// Reads a backup into this database, which must hold no campaign and no user yet (a new
@@ -169,9 +171,9 @@ impl Store {
                 ),
             ));
         }
-        let mut conn = self.pool.acquire().await?;
-        let outcome = async {
-            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        // A failed transaction's connection is closed, never pooled.
+        crate::on_own_connection(&self.pool, async |conn| {
+            let mut tx = sqlx::Connection::begin(conn).await?;
             for check in ["SELECT COUNT(*) AS n FROM campaigns", "SELECT COUNT(*) AS n FROM users"] {
                 let n: i64 = sqlx::query(check).fetch_one(&mut *tx).await?.try_get("n")?;
                 if n > 0 {
@@ -219,14 +221,9 @@ impl Store {
                 read += 1;
             }
             tx.commit().await?;
-            Ok::<u64, StoreError>(read)
-        }
-        .await;
-        if outcome.is_err() {
-            // A failed transaction's connection is never pooled again (writer.rs says why).
-            let _ = conn.close().await;
-        }
-        outcome
+            Ok(read)
+        })
+        .await
     }
 }
 

@@ -122,6 +122,22 @@ const MIGRATIONS: &[&str] = &[
     "UPDATE mails SET body = '' WHERE status IN ('sent', 'failed')",
 ];
 
+/// Runs `work` on a connection of its own and closes that connection, instead of giving it back
+/// to the pool, when `work` fails: after a failed transaction or commit (SQLITE_FULL above
+/// all) the driver's rollback can fail too and leave the connection believing it is still
+/// inside a transaction, so that later writes on it would be answered and never committed.
+pub(crate) async fn on_own_connection<T>(
+    pool: &AnyPool,
+    work: impl AsyncFnOnce(&mut sqlx::AnyConnection) -> Result<T>,
+) -> Result<T> {
+    let mut conn = pool.acquire().await?;
+    let outcome = work(&mut conn).await;
+    if outcome.is_err() {
+        let _ = conn.close().await;
+    }
+    outcome
+}
+
 pub fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
@@ -255,20 +271,16 @@ impl Store {
             return HealthStatus::Unreachable;
         }
         if self.health.failing() {
-            let probe = async {
-                let mut conn = self.pool.acquire().await?;
-                let outcome = sqlx::query(
+            let probe = on_own_connection(&self.pool, async |conn| {
+                sqlx::query(
                     "INSERT INTO rate_limits (key, window_start, hits) VALUES ('health-probe', $1, 0) \
                      ON CONFLICT (key) DO UPDATE SET window_start = excluded.window_start",
                 )
                 .bind(now())
-                .execute(&mut *conn)
-                .await;
-                if outcome.is_err() {
-                    let _ = conn.close().await;
-                }
-                outcome.map_err(StoreError::from)
-            };
+                .execute(conn)
+                .await?;
+                Ok(())
+            });
             let ok = probe.await.is_ok();
             self.health.record(ok);
             if !ok {

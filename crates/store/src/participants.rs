@@ -98,9 +98,9 @@ impl Store {
         participants: &[NewParticipant],
         source: &str,
     ) -> Result<Vec<String>> {
-        let mut conn = self.pool.acquire().await?;
-        let outcome = async {
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        // A failed transaction's connection is closed, never pooled.
+        crate::on_own_connection(&self.pool, async |conn| {
+        let mut tx = sqlx::Connection::begin(conn).await?;
         let mut ids = Vec::with_capacity(participants.len());
         for p in participants {
             let id = random_hex(8);
@@ -119,14 +119,9 @@ impl Store {
             ids.push(id);
         }
         tx.commit().await?;
-        Ok::<_, crate::StoreError>(ids)
-        }
-        .await;
-        // A failed transaction's connection is closed, never pooled (writer.rs says why).
-        if outcome.is_err() {
-            let _ = conn.close().await;
-        }
-        outcome
+        Ok(ids)
+        })
+        .await
     }
 
     /// The participant whose personal link this is.

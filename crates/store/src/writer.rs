@@ -63,28 +63,23 @@ impl Writer {
     }
 }
 
-/// Runs `writes` in one transaction on a connection of its own; on any failure the connection
-/// is closed instead of going back to the pool (see the module's comment).
+/// Runs `writes` in one transaction on a connection of its own, closed on any failure
+/// ([`crate::on_own_connection`]).
 pub(crate) async fn transaction(
     pool: &AnyPool,
     postgres: bool,
     writes: &[&Write],
 ) -> Result<Vec<Option<StoredResponse>>> {
-    let mut conn = pool.acquire().await?;
-    let outcome = async {
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    crate::on_own_connection(pool, async |conn| {
+        let mut tx = sqlx::Connection::begin(conn).await?;
         let mut written = Vec::with_capacity(writes.len());
         for write in writes {
             written.push(write.execute(&mut tx, postgres).await?);
         }
         tx.commit().await?;
-        Ok::<_, StoreError>(written)
-    }
-    .await;
-    if outcome.is_err() {
-        let _ = conn.close().await;
-    }
-    outcome
+        Ok(written)
+    })
+    .await
 }
 
 /// Writes a batch in one transaction; if that fails, each save alone, so that one bad save
