@@ -71,8 +71,16 @@ pub fn run(args: Serve) -> ExitCode {
 async fn serve(args: Serve) -> Result<(), String> {
     let started = std::time::Instant::now();
     // Structured log lines on standard error (the access log, warnings); standard output keeps
-    // the few lines a person or a script reads at start.
-    let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_ansi(false).try_init();
+    // the few lines a person or a script reads at start. A worker thread writes them, so that a
+    // request never waits on the terminal or pipe behind stderr; it blocks rather than drops
+    // lines when its queue is full, and the guard flushes what is queued when serve returns.
+    // 16,384 queued lines are seconds of the busiest load measured (BENCHMARKS.md); the
+    // default 128,000 would hold 5 MB of idle memory.
+    let (log_writer, _log_flush) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .buffered_lines_limit(16_384)
+        .finish(std::io::stderr());
+    let _ = tracing_subscriber::fmt().with_writer(log_writer).with_ansi(false).try_init();
     let db = match (&args.db, args.demo) {
         (Some(db), _) => db.clone(),
         (None, true) => {
