@@ -4,11 +4,12 @@ so that an abort, a signal or a runaway allocation shows as it would in producti
 
 - questionnaires: `mamori form check` on mutated .xlsx, .xls, .csv and .md files;
 - responses: `mamori report --responses` on mutated .csv and .xlsx response files;
-- participant lists go through the same workbook reader and CSV parser (their own checks are
-  unit- and page-tested).
+- participant lists: `mamori participants check` (the import page's own check) on mutated .csv
+  and .xlsx lists.
 
 Seeds: the shipped questionnaire (.xlsx and .md), pyxform's corpus in ../shared, the 441-row
-fixture, and fixtures/hostile/. Mutations: byte flips, truncation, duplicated or deleted
+fixture (as .csv and as an .xlsx made from it here), the 30-row participant list (.csv and
+.xlsx), and fixtures/hostile/ for each of the three readers. Mutations: byte flips, truncation, duplicated or deleted
 ranges, and for zip-based files entries rewritten after mutating their XML. Each case runs
 with a 60 s limit; the peak RSS of the process and its children is read from wait4.
 Prints cases run, how many ended by a signal (must be 0), the exit codes seen and the largest
@@ -17,6 +18,7 @@ peak memory; exits 1 on any signal or a peak over 512 MiB.
   bench/fuzz-readers.py [--cases N] [--seed S] [--bin target/debug/mamori]
 """
 import argparse
+import csv
 import io
 import os
 import random
@@ -28,16 +30,39 @@ import zipfile
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 LIMIT = 512 * 1024 * 1024
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+from make_hostile_files import HEAD, PARTS  # noqa: E402  (the minimal .xlsx parts)
 
 
-def seeds():
+def csv_to_xlsx(source, target):
+    """The rows of a CSV file as the one sheet of an .xlsx (inline strings), as Excel would save
+    them: a seed for the .xlsx paths of the response and participant readers."""
+    from xml.sax.saxutils import escape
+    sheet = [HEAD]
+    for r, row in enumerate(csv.reader(open(source, encoding="utf-8"))):
+        cells = "".join(f'<c t="inlineStr"><is><t>{escape(v)}</t></is></c>' for v in row)
+        sheet.append(f'<row r="{r + 1}">{cells}</row>')
+    sheet.append("</sheetData></worksheet>")
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
+        for part, text in PARTS.items():
+            z.writestr(part, text)
+        z.writestr("xl/worksheets/sheet1.xml", "".join(sheet))
+    return target
+
+
+def seeds(work):
     files = [
         ("form", os.path.join(ROOT, "questionnaires/mdcs-manufacturer-2024.xlsx")),
         ("form", os.path.join(ROOT, "questionnaires/mdcs-manufacturer-2024.md")),
         ("responses", os.path.join(ROOT, "fixtures/mdcs-2024-441.csv")),
+        ("responses", csv_to_xlsx(os.path.join(ROOT, "fixtures/mdcs-2024-441.csv"), os.path.join(work, "responses.xlsx"))),
+        ("participants", os.path.join(ROOT, "fixtures/participants-30.csv")),
+        ("participants",
+         csv_to_xlsx(os.path.join(ROOT, "fixtures/participants-30.csv"), os.path.join(work, "participants.xlsx"))),
     ]
     for name in sorted(os.listdir(os.path.join(ROOT, "fixtures/hostile"))):
-        files.append(("form", os.path.join(ROOT, "fixtures/hostile", name)))
+        for role in ("form", "responses", "participants"):
+            files.append((role, os.path.join(ROOT, "fixtures/hostile", name)))
     corpus = os.path.join(ROOT, "../shared/corpora/xlsform")
     if os.path.isdir(corpus):
         for name in sorted(os.listdir(corpus)):
@@ -106,8 +131,8 @@ def main():
     p.add_argument("--bin", default=os.path.join(ROOT, "target/debug/mamori"))
     a = p.parse_args()
     rng = random.Random(a.seed)
-    pool = seeds()
     work = tempfile.mkdtemp()
+    pool = seeds(work)
     codes, signals, peak, peak_case = {}, [], 0, None
     for case in range(a.cases):
         role, path = pool[case % len(pool)]
@@ -121,6 +146,8 @@ def main():
         del data
         if role == "form":
             command = [a.bin, "form", "check", target]
+        elif role == "participants":
+            command = [a.bin, "participants", "check", "--form", "questionnaires/mdcs-manufacturer-2024.xlsx", target]
         else:
             command = [a.bin, "report", "--form", "questionnaires/mdcs-manufacturer-2024.xlsx", "--responses", target,
                        "--format", "json", "-o", os.path.join(work, "out.json")]

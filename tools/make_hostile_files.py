@@ -5,7 +5,9 @@ there; this script says how they were made):
 - far-cell.xlsx: 1.4 KB, one cell at XFD1048576, so a dense reader asks for 17 billion cells;
 - bomb.xlsx: about 1 MB that inflates to 1 GiB of sheet XML (a zip bomb);
 - cyclic.xls: 1.5 KB, an OLE compound file whose Workbook stream's sector chain points to
-  itself.
+  itself;
+- many-cells.xlsx: 64 KB holding 2,100,000 small cells, just over what the workbook
+  reader hands back (mamori_form::workbook::MAX_CELLS).
 """
 import os
 import struct
@@ -45,6 +47,14 @@ def bomb(out):
     out.write(TAIL.encode())
 
 
+def many_cells(out):
+    out.write(HEAD.encode())
+    row = "<row>" + "<c><v>1</v></c>" * 1000 + "</row>"
+    for _ in range(2100):
+        out.write(row.encode())
+    out.write(TAIL.encode())
+
+
 def cyclic_xls():
     sector = 512
     end, free, fat_sector = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD
@@ -55,7 +65,10 @@ def cyclic_xls():
     fat = struct.pack("<IIII", fat_sector, end, 2, end) + struct.pack("<I", free) * 124  # sector 2 -> 2
     def entry(name, kind, start, size, child=free):
         n = (name + "\0").encode("utf-16-le")
-        return n + bytes(64 - len(n)) + struct.pack("<HBBIII", len(n), kind, 1, free, free, child) + bytes(36) + struct.pack("<IIQ", start, 0, size)
+        # 128 bytes: name, its length, type, colour, siblings, child, CLSID + state + times
+        # (36), then the starting sector at offset 116 and the stream size at 120.
+        e = n + bytes(64 - len(n)) + struct.pack("<HBBIII", len(n), kind, 1, free, free, child) + bytes(36)
+        return e + struct.pack("<IQ", start, size)
     directory = entry("Root Entry", 5, end, 0, child=1) + entry("Workbook", 2, 2, 1 << 30)
     directory += bytes(sector - len(directory))
     data = bytes(header) + fat + directory + b"\x09\x08" + bytes(sector - 2)
@@ -67,4 +80,5 @@ if __name__ == "__main__":
     os.makedirs(HERE, exist_ok=True)
     xlsx("far-cell.xlsx", far_cell)
     xlsx("bomb.xlsx", bomb)
+    xlsx("many-cells.xlsx", many_cells)
     cyclic_xls()

@@ -30,6 +30,9 @@ enum Command {
     /// Add a user of the survey office's pages (the password is read from standard input).
     #[command(subcommand)]
     User(commands::user::UserCommand),
+    /// Check a participant list offline, as the import page would.
+    #[command(subcommand)]
+    Participants(commands::participants::ParticipantsCommand),
     /// Synthetic responses for a questionnaire, driven by target shares (demo and test data).
     DemoData(commands::demo::DemoData),
     /// A consistent copy of a database (SQLite or PostgreSQL) as a file, also while it serves.
@@ -63,6 +66,7 @@ fn main() -> ExitCode {
         Command::Feedback(args) => commands::feedback::run(args),
         Command::Serve(args) => commands::serve::run(args),
         Command::User(command) => commands::user::run(command),
+        Command::Participants(command) => commands::participants::run(command),
         Command::Backup(args) => commands::database::backup(args),
         Command::Restore(args) => commands::database::restore(args),
         Command::MigrateDb(args) => commands::database::migrate(args),

@@ -18,8 +18,10 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-/// The most memory (heap and private mappings) one workbook may take to read.
-pub const MEMORY_BYTES: u64 = 512 * 1024 * 1024;
+/// The most memory (heap and private mappings) one workbook may take to read. A workbook at
+/// the cell cap (`workbook::MAX_CELLS`) needs about 180 MiB; 320 MiB of data plus the
+/// program's own pages keeps a hostile file's reader under 512 MiB resident.
+pub const MEMORY_BYTES: u64 = 320 * 1024 * 1024;
 /// The most time one workbook may take to read (CPU in the child, and wall clock).
 pub const SECONDS: u64 = 30;
 

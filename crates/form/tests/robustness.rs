@@ -257,3 +257,14 @@ fn number_conditions_are_made_only_where_numbers_decide() {
     assert!(!numeric.judge(-1.0, &["5"]));
     assert!(!numeric.judge(1.0, &[""]), "a blank answer is no number");
 }
+
+/// A workbook that inflates to more cells than Mamori reads (2,100,000 in 64 KB, made by
+/// tools/make_hostile_files.py) is refused with the reason, not read into memory whole.
+#[test]
+fn a_workbook_over_the_cell_cap_is_refused_with_the_reason() {
+    let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/hostile/many-cells.xlsx")).unwrap();
+    let error = mamori_form::workbook::read_excel_here(&bytes).unwrap_err();
+    assert!(error.contains(&format!("more than {} cells", mamori_form::workbook::MAX_CELLS)), "says why: {error}");
+    let outcome = read_bytes("many-cells.xlsx", &bytes);
+    assert!(outcome.form.is_none() && outcome.has_errors());
+}

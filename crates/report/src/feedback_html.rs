@@ -1,9 +1,11 @@
 //! A respondent's feedback as one self-contained HTML page: where it stands, and what to do next.
+//! The page is `templates/feedback.html`; every string in it is escaped by the template engine.
 
-use crate::html::{CSP_META, esc};
+use crate::templates::{self, Preamble, Shape};
 use mamori_analysis::feedback::{Feedback, PeerFigures, Standing};
-use std::fmt::Write;
+use serde_json::{Value, json};
 
+#[derive(serde::Serialize)]
 struct Words {
     lang: &'static str,
     heading: &'static str,
@@ -85,176 +87,119 @@ const EN: Words = Words {
     legend: "● you　| median of your licence class　■ its interquartile range (all respondents when the class is small)",
 };
 
-const STYLE: &str = r#"
-@page { size: A4; margin: 14mm 12mm; }
-body { font-family: "Noto Sans CJK JP", "IPAexGothic", "Hiragino Sans", "Yu Gothic", sans-serif; color: #1a1a1a; margin: 0 auto; max-width: 190mm; padding: 8mm 6mm; line-height: 1.6; font-size: 10.5pt; }
-h1 { font-size: 17pt; margin: 0 0 2mm; }
-h2 { font-size: 13.5pt; border-bottom: 2px solid #0072B2; padding-bottom: 1mm; margin-top: 8mm; }
-p.meta, p.note { color: #444; }
-p.note { font-size: 9pt; }
-table { border-collapse: collapse; width: 100%; margin: 2mm 0 3mm; font-size: 9.5pt; }
-th, td { border: 1px solid #bbb; padding: 1mm 1.5mm; text-align: left; vertical-align: top; }
-th { background: #eef3f8; }
-td.num { text-align: right; white-space: nowrap; }
-ol.gaps > li { margin-bottom: 4mm; break-inside: avoid; }
-.score { font-size: 20pt; font-weight: bold; color: #0072B2; }
-"#;
-
 fn pct(x: Option<f64>) -> String {
     x.map_or("—".into(), |v| format!("{:.0}", v * 100.0))
 }
 
-fn figures(h: &mut String, label: &str, f: &PeerFigures) {
-    let _ = write!(h, "<tr><th scope=\"row\">{}（n={}）</th>", esc(label), f.peer_n);
-    match &f.withheld {
-        Some(reason) => {
-            let _ = write!(h, "<td colspan=\"3\">{}</td>", esc(reason));
-        }
-        None => {
-            let _ = write!(
-                h,
-                "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}–{}</td>",
-                f.percentile.map_or("—".into(), |p| format!("{p:.0}%")),
-                pct(f.peer_median),
-                pct(f.peer_q1),
-                pct(f.peer_q3)
-            );
-        }
-    }
-    h.push_str("</tr>\n");
+fn figures(f: &PeerFigures) -> Value {
+    json!({
+        "peer_n": f.peer_n,
+        "withheld": f.withheld,
+        "percentile": f.percentile.map_or("—".into(), |p| format!("{p:.0}%")),
+        "median": pct(f.peer_median),
+        "q1": pct(f.peer_q1),
+        "q3": pct(f.peer_q3),
+    })
 }
 
 /// The respondent's score on a 0–100 scale, with the peers' quartiles as a box and their
 /// median as a line, when they may be shown.
-fn scale(h: &mut String, title: &str, s: &Standing) {
+fn scale(s: &Standing) -> Vec<Shape> {
     let f = if s.segment.withheld.is_none() { &s.segment } else { &s.all };
     let x = |v: f64| 20.0 + v * 400.0;
-    let _ = write!(
-        h,
-        "<svg role=\"img\" aria-label=\"{}\" viewBox=\"0 0 440 46\" width=\"100%\" xmlns=\"http://www.w3.org/2000/svg\">",
-        esc(title)
-    );
-    h.push_str("<line x1=\"20\" y1=\"24\" x2=\"420\" y2=\"24\" stroke=\"#999\"/>");
+    let mut shapes =
+        vec![Shape::new("line").attr("x1", 20).attr("y1", 24).attr("x2", 420).attr("y2", 24).attr("stroke", "#999")];
     for t in [0, 25, 50, 75, 100] {
-        let _ = write!(
-            h,
-            "<text x=\"{}\" y=\"44\" font-size=\"9\" text-anchor=\"middle\">{t}</text>",
-            x(f64::from(t) / 100.0)
+        shapes.push(
+            Shape::new("text")
+                .attr("x", x(f64::from(t) / 100.0))
+                .attr("y", 44)
+                .attr("font-size", 9)
+                .attr("text-anchor", "middle")
+                .text(&t.to_string()),
         );
     }
     if let (None, Some(q1), Some(q3), Some(m)) = (&f.withheld, f.peer_q1, f.peer_q3, f.peer_median) {
-        let _ = write!(
-            h,
-            "<rect x=\"{:.1}\" y=\"14\" width=\"{:.1}\" height=\"20\" fill=\"#56B4E9\" opacity=\"0.6\"/>",
-            x(q1),
-            (x(q3) - x(q1)).max(1.0)
+        shapes.push(
+            Shape::new("rect")
+                .attr("x", format!("{:.1}", x(q1)))
+                .attr("y", 14)
+                .attr("width", format!("{:.1}", (x(q3) - x(q1)).max(1.0)))
+                .attr("height", 20)
+                .attr("fill", "#56B4E9")
+                .attr("opacity", "0.6"),
         );
-        let _ = write!(
-            h,
-            "<line x1=\"{0:.1}\" y1=\"12\" x2=\"{0:.1}\" y2=\"36\" stroke=\"#0072B2\" stroke-width=\"2\"/>",
-            x(m)
+        let at = format!("{:.1}", x(m));
+        shapes.push(
+            Shape::new("line")
+                .attr("x1", &at)
+                .attr("y1", 12)
+                .attr("x2", &at)
+                .attr("y2", 36)
+                .attr("stroke", "#0072B2")
+                .attr("stroke-width", 2),
         );
     }
     if let Some(score) = s.score {
-        let _ = write!(h, "<circle cx=\"{:.1}\" cy=\"24\" r=\"7\" fill=\"#D55E00\"/>", x(score));
+        shapes.push(
+            Shape::new("circle")
+                .attr("cx", format!("{:.1}", x(score)))
+                .attr("cy", 24)
+                .attr("r", 7)
+                .attr("fill", "#D55E00"),
+        );
     }
-    h.push_str("</svg>\n");
+    shapes
 }
 
-pub fn render(f: &Feedback) -> String {
+pub fn render(f: &Feedback, top: &Preamble) -> String {
     let english = f.language.to_lowercase().contains("(en)") || f.language.to_lowercase().starts_with("en");
     let w = if english { &EN } else { &JA };
-    let mut h = String::new();
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n{CSP_META}\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{} — {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
-        w.lang,
-        w.heading,
-        esc(&f.title)
-    );
-    let _ = writeln!(h, "<h1>{}</h1>\n<p class=\"meta\">{}</p>", w.heading, esc(&f.title));
-    if let Some(s) = &f.segment {
-        let _ = writeln!(h, "<p class=\"meta\">{}: {}</p>", w.segment, esc(&s.label));
-    }
     let segment_label = f.segment.as_ref().map_or(w.segment, |s| s.label.as_str());
-
-    let _ = writeln!(h, "<h2>{}</h2>\n<p><span class=\"score\">{}</span> / 100</p>", w.overall, pct(f.overall.score));
-    scale(&mut h, w.overall, &f.overall);
-    let _ = writeln!(h, "<p class=\"note\">{}</p>", w.legend);
-    let _ = writeln!(
-        h,
-        "<table>\n<thead><tr><th scope=\"col\"></th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead>\n<tbody>",
-        w.percentile, w.median, w.quartiles
-    );
-    figures(&mut h, segment_label, &f.overall.segment);
-    figures(&mut h, w.all, &f.overall.all);
-    h.push_str("</tbody>\n</table>\n");
-    let _ = writeln!(h, "<p class=\"note\">{}</p>", w.how);
-
-    let _ = writeln!(h, "<h2>{}</h2>", w.gaps);
-    if f.gaps.is_empty() {
-        let _ = writeln!(h, "<p>{}</p>", w.no_gaps);
-    } else {
-        let _ = writeln!(
-            h,
-            "<p class=\"note\">{}</p>\n<ol class=\"gaps\">",
-            if f.gap_basis == "segment" { w.basis_segment } else { w.basis_all }
-        );
-        for gap in &f.gaps {
-            let _ = writeln!(h, "<li><strong>{}</strong>", esc(&gap.label));
-            let _ = writeln!(h, "<br>{}: {}", w.your_answer, esc(&gap.answer_label));
-            if let Some(p) = gap.peers_better {
-                let _ = writeln!(h, " · {}: {p:.0}%", w.peers_better);
-            }
-            if let Some(r) = &gap.reference {
-                let _ = writeln!(h, "<br>{}: {}", w.clauses, esc(r));
-            }
-            if let Some(g) = &gap.guidance {
-                let _ = writeln!(h, "<br>{}: {}", w.first_step, esc(g));
-            }
-            h.push_str("</li>\n");
-        }
-        h.push_str("</ol>\n");
-    }
-
-    let _ = writeln!(
-        h,
-        "<h2>{}</h2>\n<table>\n<thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}（{}）</th><th scope=\"col\">{}（{}）</th></tr></thead>\n<tbody>",
-        w.groups,
-        w.group,
-        w.your_score,
-        w.median,
-        esc(segment_label),
-        w.median,
-        w.all
-    );
-    for (name, s) in f.groups.iter() {
-        let label = f.group_labels.get(name).map_or(name, String::as_str);
-        let _ = writeln!(
-            h,
-            "<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-            esc(label),
-            pct(s.score),
-            pct(s.segment.peer_median),
-            pct(s.all.peer_median)
-        );
-    }
-    h.push_str("</tbody>\n</table>\n");
-
-    let _ = writeln!(
-        h,
-        "<h2>{}</h2>\n<table>\n<thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead>\n<tbody>",
-        w.items, w.item, w.your_answer, w.score
-    );
-    for item in &f.items {
-        let _ = writeln!(
-            h,
-            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
-            esc(&item.label),
-            esc(&item.answer_label),
-            pct(item.score)
-        );
-    }
-    h.push_str("</tbody>\n</table>\n</main>\n</body>\n</html>\n");
-    h
+    let gaps: Vec<Value> = f
+        .gaps
+        .iter()
+        .map(|gap| {
+            json!({
+                "label": gap.label,
+                "answer": gap.answer_label,
+                "peers_better": gap.peers_better.map(|p| format!("{p:.0}%")),
+                "reference": gap.reference,
+                "guidance": gap.guidance,
+            })
+        })
+        .collect();
+    let groups: Vec<Value> = f
+        .groups
+        .iter()
+        .map(|(name, s)| {
+            json!({
+                "label": f.group_labels.get(name).map_or(name, String::as_str),
+                "score": pct(s.score),
+                "segment": pct(s.segment.peer_median),
+                "all": pct(s.all.peer_median),
+            })
+        })
+        .collect();
+    let items: Vec<Value> = f
+        .items
+        .iter()
+        .map(|item| json!({ "label": item.label, "answer": item.answer_label, "score": pct(item.score) }))
+        .collect();
+    let context = json!({
+        "w": w,
+        "top": top,
+        "title": f.title,
+        "segment": f.segment.as_ref().map(|s| &s.label),
+        "segment_label": segment_label,
+        "score": pct(f.overall.score),
+        "scale": scale(&f.overall),
+        "figures_segment": figures(&f.overall.segment),
+        "figures_all": figures(&f.overall.all),
+        "basis": if f.gap_basis == "segment" { w.basis_segment } else { w.basis_all },
+        "gaps": gaps,
+        "groups": groups,
+        "items": items,
+    });
+    templates::render("feedback.html", context)
 }

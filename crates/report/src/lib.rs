@@ -5,14 +5,21 @@ mod feedback_html;
 pub mod html;
 mod pdf;
 mod rows;
+mod templates;
 pub mod words;
 pub mod xlsx;
 
 use mamori_analysis::Analysis;
+pub use templates::{Notice, Piece, Preamble};
 
 /// The analysis as one self-contained HTML page.
 pub fn html(analysis: &Analysis) -> String {
-    html::render(analysis)
+    html::render(analysis, &Preamble::default())
+}
+
+/// [`html`] with a line of links or a notice at the top, for a page that serves it.
+pub fn html_with(analysis: &Analysis, top: &Preamble) -> String {
+    html::render(analysis, top)
 }
 
 /// The analysis as pretty-printed JSON.
@@ -41,7 +48,12 @@ pub fn feedback_json(feedback: &mamori_analysis::Feedback) -> String {
 
 /// A respondent's feedback as one self-contained HTML page.
 pub fn feedback_html(feedback: &mamori_analysis::Feedback) -> String {
-    feedback_html::render(feedback)
+    feedback_html::render(feedback, &Preamble::default())
+}
+
+/// [`feedback_html`] with a line of links or a notice at the top, for a page that serves it.
+pub fn feedback_html_with(feedback: &mamori_analysis::Feedback, top: &Preamble) -> String {
+    feedback_html::render(feedback, top)
 }
 
 /// A respondent's feedback as a PDF.

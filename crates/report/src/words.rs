@@ -1,5 +1,6 @@
 //! The report's own words, in Japanese (the default) and English.
 
+#[derive(serde::Serialize)]
 pub struct Words {
     pub lang: &'static str,
     pub respondents: &'static str,

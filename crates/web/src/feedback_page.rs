@@ -8,6 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use mamori_analysis::{Feedback, FeedbackOptions, feedback};
+use mamori_report::{Piece, Preamble};
 use mamori_store::{Campaign, StoredResponse};
 
 /// Why there is no feedback to show.
@@ -52,9 +53,9 @@ pub async fn feedback_of(
     })
 }
 
-/// The feedback document with a line of links put at the top of its main part.
-pub fn document(f: &Feedback, links: &str) -> Response {
-    let html = mamori_report::feedback_html(f).replacen("<main>\n", &format!("<main>\n{links}\n"), 1);
+/// The feedback document with a line of links at the top of its main part.
+pub fn document(f: &Feedback, links: Vec<Piece>) -> Response {
+    let html = mamori_report::feedback_html_with(f, &Preamble { meta: links, notice: None });
     ([(header::CONTENT_SECURITY_POLICY, DOCUMENT_POLICY)], Html(html)).into_response()
 }
 
@@ -104,10 +105,12 @@ pub async fn respondent_html(
             } else {
                 ("PDFで保存", "en", "English", "回答の表示")
             };
-            let links = format!(
-                "<p class=\"meta\"><a href=\"/r/{token}/feedback.pdf?lang={code}\">{pdf_label}</a> ・ <a href=\"/r/{token}/review?lang={code}\">{answers}</a> ・ <a href=\"?lang={other}\" lang=\"{other}\" hreflang=\"{other}\">{other_name}</a></p>"
-            );
-            document(&f, &links)
+            let links = vec![
+                Piece::link(pdf_label, format!("/r/{token}/feedback.pdf?lang={code}")),
+                Piece::link(answers, format!("/r/{token}/review?lang={code}")),
+                Piece::link(other_name, format!("?lang={other}")).in_language(other),
+            ];
+            document(&f, links)
         }
         Err(r) => r,
     }

@@ -33,6 +33,14 @@ pub use mamori_store;
 pub use respondent::LINK_LIMIT;
 pub use routes::Route;
 
+/// Checks a participant list as the import page does, against the licence classes of the
+/// questionnaire's `segment` question (no participant exists yet): how many participants it
+/// holds, or every problem by row and column.
+pub fn check_participant_list(form: &Form, segment: &str, file_name: &str, bytes: &[u8]) -> Result<usize, Vec<String>> {
+    let licences = admin::import::Licences::from_question(form.question(segment));
+    admin::import::read(file_name, bytes, &licences, &[]).map(|list| list.len())
+}
+
 /// How the server reaches the outside world.
 #[derive(Debug, Clone, Default)]
 pub struct Config {
@@ -208,9 +216,4 @@ pub(crate) async fn questionnaire(
     let q = Arc::new(respondent::Questionnaire::new(form));
     state.forms.lock().expect("the form cache is never poisoned").insert(key, q.clone());
     Ok(q)
-}
-
-/// Escapes text for HTML written outside the templates.
-pub(crate) fn html_escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }

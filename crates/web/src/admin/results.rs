@@ -106,19 +106,18 @@ fn failed(e: String) -> Response {
 }
 
 report_handler!(page, |a, left_out, _stem| {
-    let mut html = mamori_report::html(&a);
-    if !left_out.is_empty() {
-        // The office sees which stored rows the results leave out, and why.
-        let items: String = left_out
-            .iter()
-            .map(|(id, why)| format!("<li>{}: {}</li>", crate::html_escape(id), crate::html_escape(why)))
-            .collect();
-        let notice = format!(
-            "<section class=\"notice\"><p>保存されている回答のうち {} 件は調査票の検査を通らないため、集計から除いています。</p><ul>{items}</ul></section>",
-            left_out.len()
-        );
-        html = html.replacen("<main>\n", &format!("<main>\n{notice}\n"), 1);
-    }
+    // The office sees which stored rows the results leave out, and why.
+    let top = mamori_report::Preamble {
+        meta: Vec::new(),
+        notice: (!left_out.is_empty()).then(|| mamori_report::Notice {
+            text: format!(
+                "保存されている回答のうち {} 件は調査票の検査を通らないため、集計から除いています。",
+                left_out.len()
+            ),
+            items: left_out.iter().map(|(id, why)| format!("{id}: {why}")).collect(),
+        }),
+    };
+    let html = mamori_report::html_with(&a, &top);
     ([(header::CONTENT_SECURITY_POLICY, DOCUMENT_POLICY)], Html(html)).into_response()
 });
 

@@ -8,6 +8,7 @@ use crate::{Shared, questionnaire, unavailable};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use mamori_report::Piece;
 use mamori_store::Role;
 use minijinja::context;
 use serde::Deserialize;
@@ -135,11 +136,11 @@ pub async fn feedback_preview(
     match feedback_of(&state, &campaign, &pid, own.as_ref(), code).await {
         Ok(f) => {
             let released = if campaign.settings.feedback_released { "公開中" } else { "未公開" };
-            let links = format!(
-                "<p class=\"meta\">事務局プレビュー（{released}）： {} ・ <a href=\"/admin/campaigns/{id}/responses/{pid}\">回答に戻る</a></p>",
-                crate::html_escape(&p.company)
-            );
-            document(&f, &links)
+            let links = vec![
+                Piece::text(format!("事務局プレビュー（{released}）： {}", p.company)),
+                Piece::link("回答に戻る", format!("/admin/campaigns/{id}/responses/{pid}")),
+            ];
+            document(&f, links)
         }
         Err(Missing::NoResponse) => staff.message(
             &state,
