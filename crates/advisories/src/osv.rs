@@ -1,0 +1,191 @@
+//! OSV records (<https://ossf.github.io/osv-schema/>), read leniently: real databases break the
+//! schema (AQUA-/UVI- ids, `severity: []`, `+00:00` dates, GIT-only ranges), so only what the
+//! hub needs is required, and whether a package version is affected is answered with the
+//! ecosystem's own order — or as undecidable, with the reason.
+
+use mamori_versions::{Decision, Scheme};
+use serde::Deserialize;
+use std::cmp::Ordering;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Record {
+    pub id: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub withdrawn: Option<String>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub severity: Vec<Severity>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub affected: Vec<Affected>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Severity {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub score: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Affected {
+    #[serde(default)]
+    pub package: Option<Package>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub ranges: Vec<Range>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub versions: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Package {
+    // Records of projects without an ecosystem (CURL-, PSF-) name only a purl or a repository.
+    #[serde(default)]
+    pub ecosystem: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub purl: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Range {
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub events: Vec<Event>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Event {
+    Introduced(String),
+    Fixed(String),
+    LastAffected(String),
+    Limit(String),
+}
+
+/// `null` read as the empty value (real records write `"versions": null`).
+fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// Reads one record; the error names the field that does not fit.
+pub fn read(bytes: &[u8]) -> Result<Record, String> {
+    serde_json::from_slice(bytes).map_err(|e| format!("line {}, column {}: {e}", e.line(), e.column()))
+}
+
+impl Record {
+    /// Whether `version` of package `name` in `ecosystem` (OSV's names: `crates.io`, `PyPI`,
+    /// `Go`, `Debian:11`, …) is affected. `Outside` when the record does not name the package.
+    pub fn affects(&self, ecosystem: &str, name: &str, version: &str) -> Decision {
+        if self.withdrawn.is_some() {
+            return Decision::Outside;
+        }
+        let Some(scheme) = Scheme::for_ecosystem(ecosystem) else {
+            return Decision::Undecidable("scheme_unknown");
+        };
+        let mut undecided = None;
+        for affected in &self.affected {
+            let Some(package) = &affected.package else { continue };
+            if !package.ecosystem.eq_ignore_ascii_case(ecosystem) || !same_name(ecosystem, &package.name, name) {
+                continue;
+            }
+            if affected.versions.iter().any(|v| v == version) {
+                return Decision::Inside("version_listed");
+            }
+            for range in &affected.ranges {
+                match range.kind.as_str() {
+                    "SEMVER" | "ECOSYSTEM" => match in_range(&scheme, &range.events, version) {
+                        Some(true) => return Decision::Inside("in_range"),
+                        Some(false) => {}
+                        None => undecided = Some("scheme_unknown"),
+                    },
+                    // Commit ranges need the repository's history: reported as not evaluated.
+                    _ => undecided = undecided.or(Some("git_range")),
+                }
+            }
+        }
+        undecided.map_or(Decision::Outside, Decision::Undecidable)
+    }
+
+    /// The first fixed version of `name` after `version`, where a range says one.
+    pub fn fixed_in(&self, ecosystem: &str, name: &str, version: &str) -> Option<String> {
+        let scheme = Scheme::for_ecosystem(ecosystem)?;
+        self.affected
+            .iter()
+            .filter(|a| a.package.as_ref().is_some_and(|p| same_name(ecosystem, &p.name, name)))
+            .flat_map(|a| &a.ranges)
+            .flat_map(|r| &r.events)
+            .filter_map(|e| match e {
+                Event::Fixed(v) if scheme.compare(v, version) == Some(Ordering::Greater) => Some(v.clone()),
+                _ => None,
+            })
+            .min_by(|a, b| scheme.compare(a, b).unwrap_or(Ordering::Equal))
+    }
+}
+
+/// OSV's evaluation: events in version order, `introduced` opens, `fixed` and `limit` close
+/// before, `last_affected` closes after. `None` when a version does not read in the scheme.
+fn in_range(scheme: &Scheme, events: &[Event], version: &str) -> Option<bool> {
+    let key = |e: &Event| -> String {
+        match e {
+            Event::Introduced(v) | Event::Fixed(v) | Event::LastAffected(v) | Event::Limit(v) => v.clone(),
+        }
+    };
+    let is_zero = |v: &str| v == "0";
+    let mut sorted: Vec<&Event> = events.iter().collect();
+    let mut unreadable = false;
+    sorted.sort_by(|a, b| {
+        let (a, b) = (key(a), key(b));
+        match (is_zero(&a), is_zero(&b)) {
+            (true, true) => Ordering::Equal,
+            (true, false) => Ordering::Less,
+            (false, true) => Ordering::Greater,
+            _ => scheme.compare(&a, &b).unwrap_or_else(|| {
+                unreadable = true;
+                Ordering::Equal
+            }),
+        }
+    });
+    if unreadable {
+        return None;
+    }
+    let mut affected = false;
+    for event in sorted {
+        match event {
+            Event::Introduced(v) => {
+                if is_zero(v) || scheme.compare(version, v)? != Ordering::Less {
+                    affected = true;
+                }
+            }
+            Event::Fixed(v) | Event::Limit(v) => {
+                if scheme.compare(version, v)? != Ordering::Less {
+                    affected = false;
+                }
+            }
+            Event::LastAffected(v) => {
+                if scheme.compare(version, v)? == Ordering::Greater {
+                    affected = false;
+                }
+            }
+        }
+    }
+    Some(affected)
+}
+
+/// Package names compare as the ecosystem does: PyPI per PEP 503, others exactly.
+fn same_name(ecosystem: &str, a: &str, b: &str) -> bool {
+    if ecosystem.eq_ignore_ascii_case("pypi") {
+        let norm = |s: &str| s.to_lowercase().replace(['_', '.'], "-");
+        norm(a) == norm(b)
+    } else {
+        a == b
+    }
+}
