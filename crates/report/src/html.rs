@@ -3,7 +3,7 @@
 //! figures formatted, the charts' geometry), and the template engine escapes every string, so
 //! no answer or label can inject markup.
 
-use crate::rows::{ChartRow, chart_rows, segment_label};
+use crate::rows::{self, ChartRow, chart_rows, segment_label};
 use crate::templates::{self, Preamble, Shape};
 use crate::words::{self, PALETTE, Words, count, ink_on, p_value, pct};
 use mamori_analysis::{Analysis, Item};
@@ -293,27 +293,5 @@ fn choice_rows(item: &Item, rows: &[ChartRow], w: &Words) -> Vec<Value> {
 }
 
 fn number_rows(analysis: &Analysis, item: &Item, w: &Words) -> Vec<Value> {
-    let line = |label: &str, n: Option<u64>, stats: Option<&mamori_analysis::NumberStats>| {
-        let f = |x: Option<f64>| x.map_or_else(|| w.suppressed.to_string(), words::number);
-        row(
-            label,
-            vec![
-                count(n, w),
-                f(stats.map(|s| s.sum)),
-                f(stats.map(|s| s.mean)),
-                f(stats.map(|s| s.q1)),
-                f(stats.map(|s| s.median)),
-                f(stats.map(|s| s.q3)),
-                f(stats.and_then(|s| s.min)),
-                f(stats.and_then(|s| s.max)),
-            ],
-        )
-    };
-    let mut rows = vec![line(w.overall, item.n, item.stats.as_ref())];
-    for (question, by) in item.by.iter() {
-        for (segment, cell) in by.iter().filter(|(_, c)| c.n != Some(0)) {
-            rows.push(line(segment_label(analysis, question, segment), cell.n, cell.stats.as_ref()));
-        }
-    }
-    rows
+    rows::number_rows(analysis, item, w).into_iter().map(|(label, cells)| row(&label, cells)).collect()
 }

@@ -76,11 +76,6 @@ impl Scheme {
             }
         }
     }
-
-    /// Whether `text` reads as a version of this scheme.
-    pub fn accepts(&self, text: &str) -> bool {
-        self.compare(text, text).is_some()
-    }
 }
 
 /// Semantic version, read leniently: `0.14` is `0.14.0`; a `v` prefix only for Go.

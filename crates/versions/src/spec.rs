@@ -247,15 +247,13 @@ impl Spec {
         let mut next = numbers.clone();
         *next.last_mut()? += 1;
         let hi = next.iter().map(u64::to_string).collect::<Vec<_>>().join(".");
-        let upper = Some(Bound { version: hi, inclusive: false });
+        let upper = Some(Bound { version: hi.clone(), inclusive: false });
         let (kind, interval) = match op {
             None => (Kind::Prefix, Interval { lo: Some(Bound { version: lo, inclusive: true }), hi: upper }),
             Some(Op::Le) => (Kind::Range, Interval { lo: None, hi: upper }),
             Some(Op::Lt) => (Kind::Range, Interval { lo: None, hi: Some(Bound { version: lo, inclusive: false }) }),
             Some(Op::Ge) => (Kind::Range, Interval { lo: Some(Bound { version: lo, inclusive: true }), hi: None }),
-            Some(Op::Gt) => {
-                (Kind::Range, Interval { lo: Some(Bound { version: hi_of(&next), inclusive: true }), hi: None })
-            }
+            Some(Op::Gt) => (Kind::Range, Interval { lo: Some(Bound { version: hi, inclusive: true }), hi: None }),
             _ => return None,
         };
         Some(Spec { intervals: vec![interval], ..Spec::new(raw, kind) })
@@ -328,10 +326,6 @@ impl Spec {
         }
         if unknown { Decision::Undecidable("scheme_unknown") } else { Decision::Outside }
     }
-}
-
-fn hi_of(next: &[u64]) -> String {
-    next.iter().map(u64::to_string).collect::<Vec<_>>().join(".")
 }
 
 /// `>= 6.0.0` → (Ge, "6.0.0"); `<=N` → (Le, "N"); `6.0` → None.

@@ -435,25 +435,11 @@ impl Doc {
                 );
             }
             "integer" | "decimal" => {
-                let f = |x: Option<f64>| x.map_or_else(|| w.suppressed.to_string(), words::number);
-                let mut rows = Vec::new();
-                let mut line = |label: &str, n: Option<u64>, s: Option<&mamori_analysis::NumberStats>| {
-                    rows.push(vec![
-                        label.to_string(),
-                        count(n, w),
-                        f(s.map(|s| s.sum)),
-                        f(s.map(|s| s.mean)),
-                        f(s.map(|s| s.q1)),
-                        f(s.map(|s| s.median)),
-                        f(s.map(|s| s.q3)),
-                    ]);
-                };
-                line(w.overall, item.n, item.stats.as_ref());
-                for (question, by) in item.by.iter() {
-                    for (segment, cell) in by.iter().filter(|(_, c)| c.n != Some(0)) {
-                        line(segment_label(analysis, question, segment), cell.n, cell.stats.as_ref());
-                    }
-                }
+                // The PDF's narrower table leaves out min and max.
+                let rows: Vec<Vec<String>> = crate::rows::number_rows(analysis, item, w)
+                    .into_iter()
+                    .map(|(label, cells)| std::iter::once(label).chain(cells.into_iter().take(6)).collect())
+                    .collect();
                 self.table(
                     &[0.34, 0.1, 0.12, 0.11, 0.11, 0.11, 0.11],
                     &[
