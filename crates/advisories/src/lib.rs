@@ -1,4 +1,13 @@
-//! Vulnerability advisories as the hub reads them. Pure code: records in, answers out.
-//! So far OSV (`osv`); CSAF and JVN follow (issue 16).
+//! Vulnerability advisories as the hub reads them: OSV records (`osv`), CSAF 2.0 documents
+//! (`csaf`, with the mandatory tests in `csaf_tests`), CVSS scores (`cvss`), loaded from
+//! files, directories and zip archives with their checksums checked (`sources`). Pure code:
+//! bytes in, records and located problems out; nothing here matches or stores.
 
+pub mod csaf;
+pub mod csaf_tests;
+pub mod cvss;
 pub mod osv;
+pub mod problem;
+pub mod sources;
+
+pub use problem::{Problem, Severity};

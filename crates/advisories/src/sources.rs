@@ -1,0 +1,230 @@
+//! Advisories from where they are kept: a file, a directory tree (a CSAF provider's, with
+//! `.sha256`/`.sha512` beside each document, or an OSV export) or a zip archive (OSV's
+//! `all.zip`). Every file is read or refused on its own with a located problem; one bad
+//! record never hides the others. Revisions of the same CSAF document collapse to the newest
+//! tracking version, the older ones kept for their difference.
+
+use crate::csaf::{self, Document};
+use crate::osv::{self, Record};
+use crate::problem::Problem;
+use sha2::{Digest, Sha256, Sha512};
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Largest file read: the biggest real CSAF documents (Red Hat's) are a few MB.
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
+
+/// A CSAF revision as read, with where it came from.
+#[derive(Debug, Clone)]
+pub struct CsafFile {
+    pub file: String,
+    pub document: Document,
+}
+
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// The newest revision of each document id, in id order.
+    pub csaf: Vec<CsafFile>,
+    /// Older revisions, each with the tracking version of the one that superseded it.
+    pub superseded: Vec<(CsafFile, String)>,
+    pub osv: Vec<Record>,
+    /// Warnings about what was read, and errors about what was not.
+    pub problems: Vec<Problem>,
+}
+
+/// The files under `path` (itself if a file), sorted so results do not depend on the order a
+/// file system lists them in.
+pub fn files_under(path: &Path) -> std::io::Result<Vec<PathBuf>> {
+    if path.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut out = Vec::new();
+    let mut stack = vec![path.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let entry = entry?;
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                stack.push(entry.path());
+            } else if kind.is_file() {
+                out.push(entry.path());
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(format!("is larger than {} MB", MAX_FILE_BYTES >> 20));
+    }
+    Ok(bytes)
+}
+
+/// Checks `bytes` against a `.sha256` or `.sha512` file beside `path` (the hash, optionally
+/// followed by the file name, as `sha512sum` writes it).
+fn check_digest(path: &Path, bytes: &[u8]) -> Option<Problem> {
+    for (ext, hex) in [("sha512", hex(&Sha512::digest(bytes))), ("sha256", hex(&Sha256::digest(bytes)))] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(format!(".{ext}"));
+        let Ok(text) = std::fs::read_to_string(PathBuf::from(&name)) else { continue };
+        let stated = text.split_whitespace().next().unwrap_or("").to_ascii_lowercase();
+        if stated != hex {
+            return Some(Problem::error(
+                "",
+                format!(
+                    "its {ext} digest does not match {}: the file was changed or damaged; it is not used",
+                    Path::new(&name).display()
+                ),
+            ));
+        }
+        return None;
+    }
+    None
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Loaded {
+    /// Reads CSAF documents from a file or directory tree (`.json` files; provider metadata,
+    /// ROLIE feeds and other JSON that is not a CSAF document are passed over).
+    pub fn add_csaf(&mut self, path: &Path) -> Result<(), String> {
+        let files = files_under(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let single = files.len() == 1 && path.is_file();
+        for file in files {
+            let name = file.display().to_string();
+            if !name.ends_with(".json") {
+                continue;
+            }
+            let bytes = match read_bounded(&file) {
+                Ok(b) => b,
+                Err(e) => {
+                    self.problems.push(Problem::error("", e).in_file(&name));
+                    continue;
+                }
+            };
+            if let Some(problem) = check_digest(&file, &bytes) {
+                self.problems.push(problem.in_file(&name));
+                continue;
+            }
+            let Ok(value) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+                self.problems.push(Problem::error("", "is not JSON").in_file(&name));
+                continue;
+            };
+            // In a tree, JSON that is not a CSAF document (provider-metadata.json, ROLIE
+            // feeds, aggregator lists) is part of the tree, not an error.
+            if value.pointer("/document/csaf_version").is_none() && !single {
+                continue;
+            }
+            match csaf::from_value(&value) {
+                Ok((document, warnings)) => {
+                    self.problems.extend(warnings.into_iter().map(|w| w.in_file(&name)));
+                    self.problems.extend(crate::csaf_tests::run(&value).into_iter().map(|w| w.in_file(&name)));
+                    self.csaf.push(CsafFile { file: name, document });
+                }
+                Err(errors) => self.problems.extend(errors.into_iter().map(|e| e.in_file(&name))),
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads OSV records from a file, a directory tree or a zip archive.
+    pub fn add_osv(&mut self, path: &Path) -> Result<(), String> {
+        let files = files_under(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        for file in files {
+            let name = file.display().to_string();
+            if name.ends_with(".zip") {
+                self.add_osv_zip(&file, &name);
+                continue;
+            }
+            if !name.ends_with(".json") {
+                continue;
+            }
+            match read_bounded(&file) {
+                Ok(bytes) => self.add_osv_bytes(&bytes, &name),
+                Err(e) => self.problems.push(Problem::error("", e).in_file(&name)),
+            }
+        }
+        Ok(())
+    }
+
+    fn add_osv_bytes(&mut self, bytes: &[u8], name: &str) {
+        match osv::read(bytes) {
+            Ok(record) => self.osv.push(record),
+            Err(e) => self.problems.push(Problem::error("", e).in_file(name)),
+        }
+    }
+
+    fn add_osv_zip(&mut self, file: &Path, name: &str) {
+        let archive = std::fs::File::open(file)
+            .map_err(|e| e.to_string())
+            .and_then(|f| zip::ZipArchive::new(f).map_err(|e| e.to_string()));
+        let mut archive = match archive {
+            Ok(a) => a,
+            Err(e) => {
+                return self.problems.push(Problem::error("", format!("is not a zip archive: {e}")).in_file(name));
+            }
+        };
+        for i in 0..archive.len() {
+            let mut entry = match archive.by_index(i) {
+                Ok(e) => e,
+                Err(e) => {
+                    self.problems.push(Problem::error(format!("entry {i}"), e.to_string()).in_file(name));
+                    continue;
+                }
+            };
+            let entry_name = entry.name().map(|n| n.into_owned()).unwrap_or_else(|_| format!("entry {i}"));
+            let inner = format!("{name}!{entry_name}");
+            if !entry_name.ends_with(".json") {
+                continue;
+            }
+            // The stated size can lie (a zip bomb); the read is bounded either way.
+            let mut bytes = Vec::new();
+            match (&mut entry).take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes) {
+                Ok(_) if bytes.len() as u64 <= MAX_FILE_BYTES => self.add_osv_bytes(&bytes, &inner),
+                Ok(_) => self.problems.push(Problem::error("", "is larger than 64 MB uncompressed").in_file(&inner)),
+                Err(e) => self.problems.push(Problem::error("", e.to_string()).in_file(&inner)),
+            }
+        }
+    }
+
+    /// Keeps the newest revision of each CSAF document (tracking version compared
+    /// numerically, never by date) and moves the others to `superseded`.
+    pub fn collapse_revisions(&mut self) {
+        let mut by_id: BTreeMap<String, Vec<CsafFile>> = BTreeMap::new();
+        for file in std::mem::take(&mut self.csaf) {
+            by_id.entry(file.document.id.clone()).or_default().push(file);
+        }
+        for (_, mut revisions) in by_id {
+            revisions.sort_by(|a, b| {
+                csaf::compare_versions(&b.document.version, &a.document.version).then_with(|| a.file.cmp(&b.file))
+            });
+            let mut revisions = revisions.into_iter();
+            let Some(newest) = revisions.next() else { continue };
+            for older in revisions {
+                if csaf::compare_versions(&older.document.version, &newest.document.version) == Ordering::Equal {
+                    self.problems.push(
+                        Problem::warning(
+                            "/document/tracking/version",
+                            format!(
+                                "{} has the same id and version as {}; the latter is used",
+                                older.file, newest.file
+                            ),
+                        )
+                        .in_file(&older.file),
+                    );
+                }
+                self.superseded.push((older, newest.document.version.clone()));
+            }
+            self.csaf.push(newest);
+        }
+    }
+}

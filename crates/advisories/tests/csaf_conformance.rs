@@ -1,0 +1,111 @@
+//! The OASIS validator test files: for each mandatory test this crate implements, every file
+//! the oracle (`testcases.json`) says fails it gets a problem with that test id, and every
+//! file it says passes gets none. The rest are listed as not implemented. Then every CSAF
+//! document in the corpus (ICSMA, revisions, OASIS examples, Red Hat) reads.
+
+use mamori_advisories::csaf_tests::{IMPLEMENTED, run};
+use mamori_advisories::sources::Loaded;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn corpus(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora/hub").join(rel)
+}
+
+#[test]
+fn every_oasis_test_file_gets_the_oracles_result_by_test_id() {
+    let data = corpus("csaf/oasis/test/validator/data");
+    let oracle: Value = serde_json::from_slice(&std::fs::read(data.join("testcases.json")).unwrap()).unwrap();
+    let (mut checked, mut not_implemented, mut wrong) = (0, Vec::new(), Vec::new());
+    for case in oracle["tests"].as_array().unwrap() {
+        let id = case["id"].as_str().unwrap();
+        if case["group"] != "mandatory" {
+            continue;
+        }
+        if !IMPLEMENTED.contains(&id) {
+            not_implemented.push(id.to_string());
+            continue;
+        }
+        for (key, expect_failure) in [("failures", true), ("valid", false)] {
+            for file in case[key].as_array().into_iter().flatten() {
+                let name = file["name"].as_str().unwrap();
+                let doc: Value = serde_json::from_slice(&std::fs::read(data.join(name)).unwrap()).unwrap();
+                let found: Vec<String> = run(&doc)
+                    .into_iter()
+                    .filter(|p| p.test.as_deref() == Some(id))
+                    .map(|p| format!("{} {}", p.pointer, p.message))
+                    .collect();
+                checked += 1;
+                if found.is_empty() == expect_failure {
+                    wrong.push(format!(
+                        "{id} {name}: expected {}, found {found:?}",
+                        if expect_failure { "a failure" } else { "none" }
+                    ));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{} of {checked} files disagree with the oracle:\n{}", wrong.len(), wrong.join("\n"));
+    assert!(checked >= 60, "only {checked} files checked");
+    eprintln!(
+        "{checked} files checked for {} tests; not implemented: {}",
+        IMPLEMENTED.len(),
+        not_implemented.join(" ")
+    );
+}
+
+#[test]
+fn every_csaf_document_of_the_corpus_reads() {
+    let mut loaded = Loaded::default();
+    for dir in ["csaf/icsma", "csaf/icsma-revisions", "csaf/oasis/examples/csaf", "csaf/vendor/redhat"] {
+        loaded.add_csaf(&corpus(dir)).unwrap();
+    }
+    let errors: Vec<_> = loaded.problems.iter().filter(|p| p.severity == mamori_advisories::Severity::Error).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    // 136 ICSMA + 7 older revisions + 19 OASIS examples + 4 Red Hat.
+    assert_eq!(loaded.csaf.len(), 166, "documents read");
+    let leaves: usize =
+        loaded.csaf.iter().filter(|f| f.document.id.starts_with("ICSMA")).map(|f| f.document.products.len()).sum();
+    assert!(leaves >= 586, "{leaves}");
+    // hub.md §3: 22 ICSMA files put vers:all/* under product_version.
+    let mut with_6_1_31: Vec<&str> = loaded
+        .problems
+        .iter()
+        .filter(|p| p.test.as_deref() == Some("6.1.31") && p.file.contains("/icsma/"))
+        .map(|p| p.file.as_str())
+        .collect();
+    with_6_1_31.dedup();
+    assert!(with_6_1_31.len() >= 22, "{}", with_6_1_31.len());
+    loaded.collapse_revisions();
+    let revised = loaded
+        .superseded
+        .iter()
+        .map(|(f, by)| format!("{} {} < {by}", f.document.id, f.document.version))
+        .collect::<Vec<_>>();
+    assert!(revised.contains(&"ICSMA-17-017-01 1.0.0 < 2".to_string()), "{revised:?}");
+    assert!(
+        revised.contains(&"ICSMA-21-187-01 1 < 3".to_string())
+            || revised.iter().any(|r| r.starts_with("ICSMA-21-187-01 1 <")),
+        "{revised:?}"
+    );
+}
+
+#[test]
+fn a_changed_file_fails_its_checksum_and_is_not_used() {
+    let dir = std::env::temp_dir().join(format!("mamori-digest-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let source = corpus("csaf/icsma/2021/icsma-21-343-01.json");
+    let mut bytes = std::fs::read(&source).unwrap();
+    std::fs::copy(source.with_extension("json.sha512"), dir.join("a.json.sha512")).unwrap();
+    std::fs::write(dir.join("a.json"), &bytes).unwrap();
+    let mut ok = Loaded::default();
+    ok.add_csaf(&dir).unwrap();
+    assert_eq!(ok.csaf.len(), 1, "{:?}", ok.problems);
+    bytes[100] ^= 1;
+    std::fs::write(dir.join("a.json"), &bytes).unwrap();
+    let mut changed = Loaded::default();
+    changed.add_csaf(&dir).unwrap();
+    assert!(changed.csaf.is_empty());
+    assert!(changed.problems[0].message.contains("sha512 digest does not match"), "{:?}", changed.problems);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
