@@ -20,6 +20,9 @@ pub struct Record {
     pub severity: Vec<Severity>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub affected: Vec<Affected>,
+    /// GHSA's `{"severity": "HIGH"}` when no vector is given.
+    #[serde(default)]
+    pub database_specific: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -113,6 +116,21 @@ impl Record {
             }
         }
         undecided.map_or(Decision::Outside, Decision::Undecidable)
+    }
+
+    /// The highest CVSS base score among the record's vectors, else the database's own rating.
+    pub fn rating(&self) -> Option<(crate::cvss::Rating, Option<crate::cvss::Score>)> {
+        let best = self
+            .severity
+            .iter()
+            .filter(|s| s.kind.starts_with("CVSS"))
+            .filter_map(|s| crate::cvss::score(&s.score))
+            .max_by(|a, b| a.base_score.partial_cmp(&b.base_score).unwrap_or(Ordering::Equal));
+        if let Some(score) = best {
+            return Some((score.rating, Some(score)));
+        }
+        let text = self.database_specific.as_ref()?.get("severity")?.as_str()?;
+        Some((crate::cvss::Rating::parse(text)?, None))
     }
 
     /// The first fixed version of `name` after `version`, where a range says one.

@@ -24,6 +24,10 @@ enum Command {
     /// One respondent's readiness scores against its peers, and the gaps to close first with
     /// the clauses that ask for them, as JSON, HTML or PDF.
     Feedback(commands::feedback::Feedback),
+    /// The device security hub's engine, offline: check advisories and SBOMs, scan an SBOM,
+    /// match a hospital's device inventory against advisories.
+    #[command(subcommand)]
+    Hub(commands::hub::HubCommand),
     /// Run the web application: the survey office's pages (/admin), respondents' pages by
     /// personal link, self-registration, mail.
     Serve(commands::serve::Serve),
@@ -65,6 +69,7 @@ fn main() -> ExitCode {
         Command::DemoData(args) => commands::demo::run(args),
         Command::Feedback(args) => commands::feedback::run(args),
         Command::Serve(args) => commands::serve::run(args),
+        Command::Hub(command) => commands::hub::run(command),
         Command::User(command) => commands::user::run(command),
         Command::Participants(command) => commands::participants::run(command),
         Command::Backup(args) => commands::database::backup(args),

@@ -167,6 +167,32 @@ fn trim_trailing_empty(values: &mut Vec<String>) {
     }
 }
 
+/// A plain table — the first sheet of an `.xlsx`, or a `.csv` in UTF-8 or Shift_JIS — as
+/// numbered rows without empty ones, the header first: the shape of participant lists and
+/// hospitals' device inventories. The error starts with the file name.
+pub fn read_table(file: &str, bytes: &[u8]) -> Result<Vec<Row>, String> {
+    let lower = file.to_lowercase();
+    if lower.ends_with(".xlsx") || lower.ends_with(".xls") {
+        let sheets = read_excel(file, bytes).map_err(|d| format!("{file}: {}", d.message))?;
+        let sheet = sheets.into_iter().next().ok_or_else(|| format!("{file}: has no sheet"))?;
+        return Ok(sheet.rows);
+    }
+    if !lower.ends_with(".csv") && !lower.ends_with(".txt") {
+        return Err(format!("{file}: is not a table: use .csv or .xlsx"));
+    }
+    let text = decode_text(file, bytes).map_err(|d| format!("{file}: {}", d.message))?;
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| format!("{file}: row {}: {e}", i + 1))?;
+        if record.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        rows.push(Row { number: i + 1, cells: record.iter().map(str::to_string).collect() });
+    }
+    Ok(rows)
+}
+
 /// Text of a CSV file: UTF-8 (with or without BOM), else Shift_JIS as Japanese Excel saves it.
 fn decode_text(file: &str, bytes: &[u8]) -> Result<String, Diagnostic> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);

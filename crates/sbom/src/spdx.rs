@@ -72,9 +72,10 @@ pub fn from_json(value: &Value) -> Result<(Sbom, Vec<Problem>), Vec<Problem>> {
     for r in value.get("relationships").and_then(Value::as_array).into_iter().flatten() {
         if r.get("relationshipType").and_then(Value::as_str) == Some("DESCRIBES")
             && r.get("spdxElementId").and_then(Value::as_str) == Some("SPDXRef-DOCUMENT")
-            && let Some(id) = r.get("relatedSpdxElement").and_then(Value::as_str) {
-                described.push(id.to_string());
-            }
+            && let Some(id) = r.get("relatedSpdxElement").and_then(Value::as_str)
+        {
+            described.push(id.to_string());
+        }
     }
     let subject =
         described.first().and_then(|id| components.iter().find(|c| c.bom_ref.as_deref() == Some(id))).cloned();

@@ -2,6 +2,7 @@ pub mod database;
 pub mod demo;
 pub mod feedback;
 pub mod form;
+pub mod hub;
 pub mod participants;
 pub mod report;
 pub mod serve;

@@ -3,7 +3,7 @@
 //! problem anywhere refuses the whole file, with every problem listed by row and column.
 
 use crate::register::plausible_email;
-use mamori_form::workbook::{self, Format};
+use mamori_form::workbook;
 use mamori_store::NewParticipant;
 use std::collections::BTreeMap;
 
@@ -62,36 +62,11 @@ pub fn read(
     existing: &[String],
 ) -> Result<Vec<NewParticipant>, Vec<String>> {
     let fail = |m: String| vec![format!("{file_name}: {m}")];
-    let lower = file_name.to_lowercase();
-    let rows: Vec<(usize, Vec<String>)> = if lower.ends_with(".xlsx") {
-        let wb = workbook::read(file_name, bytes, Format::Excel).map_err(|d| fail(d.message))?;
-        let sheet = wb.sheets.into_iter().next().ok_or_else(|| fail("has no sheet".into()))?;
-        sheet.rows.into_iter().map(|r| (r.number, r.cells)).collect()
-    } else if lower.ends_with(".csv") {
-        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        let text = match std::str::from_utf8(bytes) {
-            Ok(t) => t.to_string(),
-            Err(_) => {
-                let (text, _, bad) = encoding_rs::SHIFT_JIS.decode(bytes);
-                if bad {
-                    return Err(fail("is neither UTF-8 nor Shift_JIS text; save it as CSV UTF-8".into()));
-                }
-                text.into_owned()
-            }
-        };
-        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
-        let mut rows = Vec::new();
-        for (i, record) in reader.records().enumerate() {
-            let record = record.map_err(|e| fail(format!("row {}: {e}", i + 1)))?;
-            if record.iter().all(|c| c.trim().is_empty()) {
-                continue;
-            }
-            rows.push((i + 1, record.iter().map(str::to_string).collect()));
-        }
-        rows
-    } else {
-        return Err(fail("is not a participant list: use .csv or .xlsx".into()));
-    };
+    let rows: Vec<(usize, Vec<String>)> = workbook::read_table(file_name, bytes)
+        .map_err(|e| vec![e.replace("is not a table", "is not a participant list")])?
+        .into_iter()
+        .map(|r| (r.number, r.cells))
+        .collect();
     let Some(((_, header), body)) = rows.split_first() else {
         return Err(fail("is empty: the first row must name the columns (company, license, email, language)".into()));
     };

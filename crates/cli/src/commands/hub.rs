@@ -1,0 +1,554 @@
+//! `mamori hub check|scan|match`: the device security hub's engine, offline, for hospitals'
+//! security staff and manufacturers' CI. Output is stable: the same input gives the same
+//! bytes.
+
+use clap::{Args, Subcommand, ValueEnum};
+use mamori_advisories::sources::Loaded;
+use mamori_advisories::{Problem, Severity as ProblemSeverity};
+use mamori_matching::devices::{DeviceResult, match_devices};
+use mamori_matching::knowledge::Knowledge;
+use mamori_matching::names::Aliases;
+use mamori_matching::scan::{ScanFinding, scan};
+use mamori_matching::{Confidence, tables, vex};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Subcommand)]
+pub enum HubCommand {
+    /// Check advisories and SBOMs (CSAF 2.0, OSV, CycloneDX JSON/XML, SPDX JSON/tag-value;
+    /// files or directories). Exit 0 when every file is usable (warnings on stderr), 1 otherwise.
+    Check(Check),
+    /// Findings for an SBOM's components from OSV records and CSAF advisories, with VEX applied.
+    /// Exit 0; 1 when --fail-on is met; 2 when an input cannot be used.
+    Scan(Scan),
+    /// Which advisories concern a hospital's devices (inventory as .csv or .xlsx, Japanese or
+    /// English headers). Exit 0; 2 when an input cannot be used.
+    Match(Match),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ScanFormat {
+    Json,
+    Table,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum MatchFormat {
+    Json,
+    Csv,
+    Table,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FailOn {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+#[derive(Args)]
+pub struct Check {
+    #[arg(long, value_enum, default_value = "text")]
+    format: CheckFormat,
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct Scan {
+    /// The SBOM (CycloneDX JSON/XML or SPDX JSON/tag-value).
+    #[arg(long)]
+    sbom: PathBuf,
+    /// OSV records: a file, a directory or an ecosystem's all.zip (repeatable).
+    #[arg(long)]
+    osv: Vec<PathBuf>,
+    /// CSAF advisories: a file or a directory tree (repeatable).
+    #[arg(long)]
+    csaf: Vec<PathBuf>,
+    /// The manufacturer's VEX: CSAF VEX or CycloneDX VEX (repeatable).
+    #[arg(long)]
+    vex: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "table")]
+    format: ScanFormat,
+    /// Exit 1 when an exact or range finding with this severity or higher is affected.
+    #[arg(long, value_enum)]
+    fail_on: Option<FailOn>,
+}
+
+#[derive(Args)]
+pub struct Match {
+    /// The device inventory: manufacturer (製造販売業者), product (製品名) or model (型番),
+    /// version (ソフトウェアバージョン), serial, asset tag, location.
+    #[arg(long)]
+    inventory: PathBuf,
+    /// CSAF advisories: a file or a directory tree (repeatable).
+    #[arg(long, required = true)]
+    csaf: Vec<PathBuf>,
+    /// Release orders: manufacturer, product, version, one row per release, oldest first.
+    #[arg(long)]
+    releases: Option<PathBuf>,
+    /// Confirmed vendor aliases: alias, vendor, confirmed_by, why.
+    #[arg(long)]
+    aliases: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "table")]
+    format: MatchFormat,
+}
+
+pub fn run(command: HubCommand) -> ExitCode {
+    match command {
+        HubCommand::Check(args) => check(args),
+        HubCommand::Scan(args) => run_scan(args),
+        HubCommand::Match(args) => run_match(args),
+    }
+}
+
+fn print_problem(p: &Problem) {
+    let test = p.test.as_deref().map(|t| format!(" [{t}]")).unwrap_or_default();
+    let at = if p.pointer.is_empty() { String::new() } else { format!(" {}", p.pointer) };
+    let severity = match p.severity {
+        ProblemSeverity::Warning => "warning",
+        ProblemSeverity::Error => "error",
+    };
+    eprintln!("{}:{at}: {severity}{test}: {}", p.file, p.message);
+}
+
+fn to_json(value: &impl serde::Serialize) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec_pretty(value).expect("findings serialise");
+    bytes.push(b'\n');
+    bytes
+}
+
+/// What kind of document a file is, by content.
+fn check_one(path: &Path) -> (String, Vec<Problem>) {
+    let name = path.display().to_string();
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return ("unreadable".into(), vec![Problem::error("", e.to_string()).in_file(&name)]),
+    };
+    let located = |problems: Vec<Problem>| problems.into_iter().map(|p| p.in_file(&name)).collect::<Vec<_>>();
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_string();
+    let trimmed = head.trim_start_matches('\u{feff}').trim_start();
+    if trimmed.starts_with('{') {
+        let value: Value = match serde_json::from_slice(&bytes) {
+            Ok(v) => v,
+            Err(e) => {
+                return (
+                    "JSON".into(),
+                    vec![Problem::error(format!("line {}", e.line()), format!("not JSON: {e}")).in_file(&name)],
+                );
+            }
+        };
+        if value.pointer("/document/csaf_version").is_some() {
+            return match mamori_advisories::csaf::from_value(&value) {
+                Ok((_, mut warnings)) => {
+                    warnings.extend(mamori_advisories::csaf_tests::run(&value));
+                    ("CSAF".into(), located(warnings))
+                }
+                Err(errors) => ("CSAF".into(), located(errors)),
+            };
+        }
+        if value.get("bomFormat").is_some() || value.get("spdxVersion").is_some() {
+            return sbom_check(&bytes, &name);
+        }
+        if value.get("id").is_some() && (value.get("affected").is_some() || value.get("modified").is_some()) {
+            return match mamori_advisories::osv::read(&bytes) {
+                Ok(_) => ("OSV".into(), Vec::new()),
+                Err(e) => ("OSV".into(), vec![Problem::error("", e).in_file(&name)]),
+            };
+        }
+        return ("JSON".into(), vec![Problem::error("", "not a CSAF, OSV, CycloneDX or SPDX document").in_file(&name)]);
+    }
+    if trimmed.starts_with('<') && (head.contains("VULDEF") || head.contains("jvnrss") || head.contains("<rdf:RDF")) {
+        return ("JVN".into(), vec![Problem::error("", "JVN VULDEF/JVNRSS is not read yet").in_file(&name)]);
+    }
+    sbom_check(&bytes, &name)
+}
+
+fn sbom_check(bytes: &[u8], name: &str) -> (String, Vec<Problem>) {
+    match mamori_sbom::read(bytes) {
+        Ok((sbom, warnings)) => (
+            format!("{} {} {}", sbom.format.name, sbom.format.version, sbom.format.syntax),
+            warnings.into_iter().map(|p| p.in_file(name)).collect(),
+        ),
+        Err(errors) => ("SBOM".into(), errors.into_iter().map(|p| p.in_file(name)).collect()),
+    }
+}
+
+fn check(args: Check) -> ExitCode {
+    let mut files = Vec::new();
+    for path in &args.files {
+        match mamori_advisories::sources::files_under(path) {
+            Ok(list) if path.is_dir() => {
+                files.extend(list.into_iter().filter(|f| {
+                    matches!(f.extension().and_then(|e| e.to_str()), Some("json" | "xml" | "spdx" | "tag"))
+                }))
+            }
+            Ok(list) => files.extend(list),
+            Err(e) => {
+                eprintln!("{}: {e}", path.display());
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let mut report = Vec::new();
+    let mut all = Vec::new();
+    let mut unusable = 0;
+    for file in &files {
+        let (format, problems) = check_one(file);
+        let usable = !problems.iter().any(|p| p.severity == ProblemSeverity::Error);
+        unusable += usize::from(!usable);
+        report.push(json!({"file": file.display().to_string(), "format": format, "usable": usable}));
+        all.extend(problems);
+    }
+    match args.format {
+        CheckFormat::Json => {
+            let code = super::write_output(None, &to_json(&json!({"files": report, "problems": all})));
+            if code != ExitCode::SUCCESS {
+                return code;
+            }
+        }
+        CheckFormat::Text => {
+            for p in &all {
+                print_problem(p);
+            }
+            for r in &report {
+                let mark = if r["usable"] == true { "usable" } else { "NOT usable" };
+                println!("{}: {} — {mark}", r["file"].as_str().unwrap_or(""), r["format"].as_str().unwrap_or(""));
+            }
+        }
+    }
+    if unusable > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+}
+
+/// Loads advisories; problems with individual records go to stderr as a count (the `check`
+/// command lists them).
+fn load(osv: &[PathBuf], csaf: &[PathBuf]) -> Result<Loaded, String> {
+    let mut loaded = Loaded::default();
+    for path in osv {
+        loaded.add_osv(path)?;
+    }
+    for path in csaf {
+        loaded.add_csaf(path)?;
+    }
+    loaded.collapse_revisions();
+    let errors = loaded.problems.iter().filter(|p| p.severity == ProblemSeverity::Error).count();
+    let warnings = loaded.problems.len() - errors;
+    if errors > 0 || warnings > 0 {
+        eprintln!(
+            "advisories: {} CSAF document(s) ({} older revision(s) superseded), {} OSV record(s); {errors} file(s) not read, {warnings} warning(s) — `mamori hub check` lists them",
+            loaded.csaf.len(),
+            loaded.superseded.len(),
+            loaded.osv.len()
+        );
+        for p in loaded.problems.iter().filter(|p| p.severity == ProblemSeverity::Error) {
+            print_problem(p);
+        }
+    }
+    Ok(loaded)
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn input_error(message: &str) -> ExitCode {
+    eprintln!("{message}");
+    ExitCode::from(2)
+}
+
+fn run_scan(args: Scan) -> ExitCode {
+    if args.osv.is_empty() && args.csaf.is_empty() {
+        return input_error("give advisories to scan against: --osv PATH and/or --csaf PATH");
+    }
+    let sbom_name = args.sbom.display().to_string();
+    let bytes = match read_file(&args.sbom) {
+        Ok(b) => b,
+        Err(e) => return input_error(&e),
+    };
+    let (sbom, mut warnings) = match mamori_sbom::read(&bytes) {
+        Ok((sbom, w)) => (sbom, w.into_iter().map(|p| p.in_file(&sbom_name)).collect::<Vec<_>>()),
+        Err(errors) => {
+            for e in errors {
+                print_problem(&e.in_file(&sbom_name));
+            }
+            return input_error(&format!("{sbom_name}: not a usable SBOM; nothing was scanned"));
+        }
+    };
+    let loaded = match load(&args.osv, &args.csaf) {
+        Ok(l) => l,
+        Err(e) => return input_error(&e),
+    };
+    let knowledge = Knowledge::new(loaded, Aliases::default(), &[]);
+    let (mut findings, coverage) = scan(&knowledge, &sbom);
+    // The SBOM's own VEX, then each VEX file.
+    let (mut facts, problems) = vex::from_cyclonedx(&sbom.vex, "", &sbom_name, &sbom, true);
+    warnings.extend(problems);
+    for path in &args.vex {
+        let name = path.display().to_string();
+        let bytes = match read_file(path) {
+            Ok(b) => b,
+            Err(e) => return input_error(&e),
+        };
+        let value: Option<Value> = serde_json::from_slice(&bytes).ok();
+        if let Some(v) = value.as_ref().filter(|v| v.pointer("/document/csaf_version").is_some()) {
+            match mamori_advisories::csaf::from_value(v) {
+                Ok((doc, w)) => {
+                    warnings.extend(w.into_iter().map(|p| p.in_file(&name)));
+                    let (f, p) = vex::from_csaf(&doc, &name, &sbom);
+                    facts.extend(f);
+                    warnings.extend(p);
+                }
+                Err(errors) => {
+                    for e in errors {
+                        print_problem(&e.in_file(&name));
+                    }
+                    return input_error(&format!("{name}: not a usable CSAF VEX"));
+                }
+            }
+            continue;
+        }
+        match mamori_sbom::read(&bytes) {
+            Ok((doc, w)) => {
+                warnings.extend(w.into_iter().map(|p| p.in_file(&name)));
+                let issued =
+                    value.as_ref().and_then(|v| v.pointer("/metadata/timestamp")).and_then(Value::as_str).unwrap_or("");
+                let (f, p) = vex::from_cyclonedx(&doc.vex, issued, &name, &sbom, false);
+                facts.extend(f);
+                warnings.extend(p);
+            }
+            Err(errors) => {
+                for e in errors {
+                    print_problem(&e.in_file(&name));
+                }
+                return input_error(&format!("{name}: neither a CSAF VEX nor a CycloneDX VEX"));
+            }
+        }
+    }
+    vex::apply(&mut findings, &facts);
+    for w in &warnings {
+        print_problem(w);
+    }
+    let output = match args.format {
+        ScanFormat::Json => to_json(&json!({
+            "sbom": {
+                "file": sbom_name,
+                "format": sbom.format,
+                "subject": sbom.subject.as_ref().map(|s| json!({"name": s.name, "version": s.version, "supplier": s.supplier})),
+            },
+            "coverage": coverage,
+            "findings": findings,
+            "warnings": warnings,
+        })),
+        ScanFormat::Table => scan_table(&findings, &coverage).into_bytes(),
+    };
+    let code = super::write_output(None, &output);
+    if code != ExitCode::SUCCESS {
+        return code;
+    }
+    if let Some(threshold) = args.fail_on {
+        let hits = findings.iter().filter(|f| fails(f, threshold)).count();
+        if hits > 0 {
+            eprintln!("{hits} affected finding(s) at or above --fail-on");
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// Possible findings never fail a build (hub.md §5): they are for someone to confirm.
+fn fails(f: &ScanFinding, threshold: FailOn) -> bool {
+    use mamori_advisories::cvss::Rating;
+    let wanted = match threshold {
+        FailOn::Low => Rating::Low,
+        FailOn::Medium => Rating::Medium,
+        FailOn::High => Rating::High,
+        FailOn::Critical => Rating::Critical,
+    };
+    f.confidence != Confidence::Possible
+        && f.status == mamori_advisories::csaf::Status::Affected
+        && f.severity.as_ref().is_some_and(|s| s.rating >= wanted)
+}
+
+fn label<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+}
+
+fn scan_table(findings: &[ScanFinding], coverage: &mamori_matching::scan::Coverage) -> String {
+    let mut rows = vec![
+        ["component", "version", "advisory", "confidence", "status", "severity", "fixed in", "ids"]
+            .map(String::from)
+            .to_vec(),
+    ];
+    for f in findings {
+        rows.push(vec![
+            f.component.name.clone(),
+            f.component.version.clone().unwrap_or_default(),
+            f.advisory.clone(),
+            label(&f.confidence),
+            label(&f.status),
+            f.severity
+                .as_ref()
+                .map(|s| s.score.map_or(label(&s.rating), |n| format!("{} {n}", label(&s.rating))))
+                .unwrap_or_default(),
+            f.fixed_in.clone().unwrap_or_default(),
+            f.vulnerabilities.join(" "),
+        ]);
+    }
+    let mut out = aligned(&rows);
+    out.push_str(&format!(
+        "\n{} finding(s); {} component(s), {} checked against OSV, {} not checkable (no purl, or a type OSV does not cover)\n",
+        findings.len(),
+        coverage.components,
+        coverage.checked_against_osv,
+        coverage.not_checked
+    ));
+    out
+}
+
+fn aligned(rows: &[Vec<String>]) -> String {
+    let widths: Vec<usize> =
+        (0..rows[0].len()).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+    let mut out = String::new();
+    for r in rows {
+        let cells: Vec<String> =
+            r.iter().zip(&widths).map(|(cell, w)| format!("{cell}{}", " ".repeat(w - cell.chars().count()))).collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn run_match(args: Match) -> ExitCode {
+    let inventory_name = args.inventory.display().to_string();
+    let bytes = match read_file(&args.inventory) {
+        Ok(b) => b,
+        Err(e) => return input_error(&e),
+    };
+    let devices = match tables::read_inventory(&inventory_name, &bytes) {
+        Ok(d) => d,
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("{e}");
+            }
+            return input_error(&format!("{inventory_name}: nothing was matched; fix the problems above"));
+        }
+    };
+    let aliases = match &args.aliases {
+        Some(path) => match read_file(path)
+            .map_err(|e| vec![e])
+            .and_then(|b| tables::read_aliases(&path.display().to_string(), &b))
+        {
+            Ok(a) => a,
+            Err(errors) => return input_error(&errors.join("\n")),
+        },
+        None => Aliases::default(),
+    };
+    let releases = match &args.releases {
+        Some(path) => match read_file(path)
+            .map_err(|e| vec![e])
+            .and_then(|b| tables::read_releases(&path.display().to_string(), &b))
+        {
+            Ok(r) => r,
+            Err(errors) => return input_error(&errors.join("\n")),
+        },
+        None => Vec::new(),
+    };
+    let loaded = match load(&[], &args.csaf) {
+        Ok(l) => l,
+        Err(e) => return input_error(&e),
+    };
+    let knowledge = Knowledge::new(loaded, aliases, &releases);
+    let results = match_devices(&knowledge, &devices);
+    let output = match args.format {
+        MatchFormat::Json => to_json(&json!({"inventory": inventory_name, "devices": results})),
+        MatchFormat::Csv => match_csv(&results),
+        MatchFormat::Table => match_table(&results).into_bytes(),
+    };
+    super::write_output(None, &output)
+}
+
+fn match_csv(results: &[DeviceResult]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let header = [
+        "row",
+        "manufacturer",
+        "product",
+        "model",
+        "version",
+        "serial",
+        "asset_tag",
+        "location",
+        "advisory",
+        "revision",
+        "product_id",
+        "product_name",
+        "confidence",
+        "status",
+        "severity",
+        "vulnerabilities",
+        "reasons",
+    ];
+    w.write_record(header).expect("in memory");
+    for r in results {
+        for f in &r.findings {
+            let d = &r.device;
+            w.write_record([
+                d.row.to_string(),
+                d.manufacturer.clone(),
+                d.product.clone(),
+                d.model.clone(),
+                d.version.clone(),
+                d.serial.clone(),
+                d.asset_tag.clone(),
+                d.location.clone(),
+                f.advisory.clone(),
+                f.revision.clone(),
+                f.product_id.clone(),
+                f.product_name.clone(),
+                label(&f.confidence),
+                label(&f.status),
+                f.severity.as_ref().map(|s| label(&s.rating)).unwrap_or_default(),
+                f.vulnerabilities.join(" "),
+                f.reasons.join(" "),
+            ])
+            .expect("in memory");
+        }
+    }
+    w.into_inner().expect("in memory")
+}
+
+fn match_table(results: &[DeviceResult]) -> String {
+    let mut rows = vec![
+        ["row", "manufacturer", "product", "version", "advisory", "product", "confidence", "status", "ids"]
+            .map(String::from)
+            .to_vec(),
+    ];
+    let mut with = 0;
+    for r in results {
+        with += usize::from(!r.findings.is_empty());
+        for f in &r.findings {
+            rows.push(vec![
+                r.device.row.to_string(),
+                r.device.manufacturer.clone(),
+                if r.device.product.is_empty() { r.device.model.clone() } else { r.device.product.clone() },
+                r.device.version.clone(),
+                f.advisory.clone(),
+                f.product_id.clone(),
+                label(&f.confidence),
+                label(&f.status),
+                f.vulnerabilities.len().to_string() + " CVE/ids",
+            ]);
+        }
+    }
+    let mut out = aligned(&rows);
+    out.push_str(&format!("\n{} device(s), {with} with findings\n", results.len()));
+    out
+}

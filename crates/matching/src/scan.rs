@@ -1,0 +1,204 @@
+//! An SBOM's components against OSV records (by purl, in the ecosystem's version order) and
+//! CSAF products (by the purl of their identification helper). A component with a version
+//! the advisory covers is **exact**; one whose version cannot be decided is **possible**.
+
+use crate::knowledge::{Knowledge, osv_name_key};
+use crate::{Confidence, Severity};
+use mamori_advisories::csaf::Status;
+use mamori_sbom::{Component, Purl, Sbom};
+use mamori_versions::{Decision, Scheme};
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ComponentRef {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub purl: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bom_ref: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScanFinding {
+    pub component: ComponentRef,
+    pub advisory: String,
+    pub source: &'static str,
+    pub vulnerabilities: Vec<String>,
+    pub confidence: Confidence,
+    pub reasons: Vec<&'static str>,
+    pub status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fixed_in: Option<String>,
+    /// The manufacturer's statement that set the status, when one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vex: Option<crate::vex::VexNote>,
+}
+
+/// What the scan covered, so a clean result is not mistaken for a checked one.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Coverage {
+    pub components: usize,
+    /// Components with a purl OSV has an ecosystem for.
+    pub checked_against_osv: usize,
+    /// Components without a purl, or whose purl type OSV has no ecosystem for.
+    pub not_checked: usize,
+}
+
+pub fn scan(knowledge: &Knowledge, sbom: &Sbom) -> (Vec<ScanFinding>, Coverage) {
+    let mut findings = Vec::new();
+    let mut coverage = Coverage { components: sbom.components.len(), ..Coverage::default() };
+    for component in &sbom.components {
+        let reference = ComponentRef {
+            name: component.name.clone(),
+            version: component.version.clone(),
+            purl: component.purl.as_ref().map(|p| p.raw.clone()),
+            bom_ref: component.bom_ref.clone(),
+        };
+        let mut mine = Vec::new();
+        match component.purl.as_ref().and_then(Purl::osv) {
+            Some(package) => {
+                coverage.checked_against_osv += 1;
+                osv_findings(knowledge, component, &package, &reference, &mut mine);
+            }
+            None => coverage.not_checked += 1,
+        }
+        if let Some(purl) = &component.purl {
+            csaf_findings(knowledge, purl, &reference, &mut mine);
+        }
+        findings.extend(merge_aliases(mine));
+    }
+    findings.sort_by(|a, b| {
+        (&a.component.name, &a.component.version, &a.component.purl, a.confidence, &a.advisory).cmp(&(
+            &b.component.name,
+            &b.component.version,
+            &b.component.purl,
+            b.confidence,
+            &b.advisory,
+        ))
+    });
+    (findings, coverage)
+}
+
+fn osv_findings(
+    knowledge: &Knowledge,
+    component: &Component,
+    package: &mamori_sbom::OsvPackage,
+    reference: &ComponentRef,
+    out: &mut Vec<ScanFinding>,
+) {
+    let Some(records) = knowledge.osv_index.get(&osv_name_key(&package.ecosystem, &package.name)) else { return };
+    for &r in records {
+        let record = &knowledge.osv[r];
+        let decision = match package.version.as_deref().or(component.version.as_deref()) {
+            Some(version) => record.affects(&package.ecosystem, &package.name, version),
+            None if record.withdrawn.is_none() => Decision::Undecidable("no_version"),
+            None => Decision::Outside,
+        };
+        let (confidence, why) = match decision {
+            Decision::Outside => continue,
+            Decision::Inside(why) => (Confidence::Exact, why),
+            Decision::Undecidable(why) => (Confidence::Possible, why),
+        };
+        let mut vulnerabilities = vec![record.id.clone()];
+        vulnerabilities.extend(record.aliases.iter().filter(|a| **a != record.id).cloned());
+        let version = package.version.as_deref().unwrap_or("");
+        out.push(ScanFinding {
+            component: reference.clone(),
+            advisory: record.id.clone(),
+            source: "osv",
+            vulnerabilities,
+            confidence,
+            reasons: vec!["purl_equal", why],
+            status: Status::Affected,
+            severity: record.rating().map(|(rating, score)| Severity {
+                rating,
+                score: score.as_ref().map(|s| s.base_score),
+                vector: score.map(|s| s.vector),
+            }),
+            fixed_in: record.fixed_in(&package.ecosystem, &package.name, version),
+            vex: None,
+        });
+    }
+}
+
+/// CSAF products whose identification helper names the same package (Red Hat's advisories
+/// carry purls; ICSMA's do not).
+fn csaf_findings(knowledge: &Knowledge, purl: &Purl, reference: &ComponentRef, out: &mut Vec<ScanFinding>) {
+    let key = purl.package_key();
+    let scheme = Scheme::for_ecosystem(&purl.ty);
+    for &i in knowledge.csaf_by_purl.get(&key).map(Vec::as_slice).unwrap_or(&[]) {
+        let indexed = &knowledge.products[i];
+        let doc = knowledge.document(indexed);
+        let product = &doc.products[indexed.product];
+        let Some(theirs) = product.purl.as_deref().and_then(|p| Purl::parse(p).ok()) else { continue };
+        if theirs.package_key() != key {
+            continue;
+        }
+        let decision = match (&theirs.version, &purl.version, &product.version, &scheme) {
+            (Some(a), Some(b), _, Some(s)) => match s.compare(a, b) {
+                Some(std::cmp::Ordering::Equal) => Decision::Inside("version_listed"),
+                Some(_) => Decision::Outside,
+                None if a == b => Decision::Inside("version_listed"),
+                None => Decision::Undecidable("scheme_unknown"),
+            },
+            (_, version, Some(spec), Some(s)) => spec.decide(s, version.as_deref()),
+            (_, _, _, None) => Decision::Undecidable("scheme_unknown"),
+            _ => Decision::Undecidable("no_version_statement"),
+        };
+        let (confidence, why) = match decision {
+            Decision::Outside => continue,
+            Decision::Inside(why) => (Confidence::Exact, why),
+            Decision::Undecidable(why) => (Confidence::Possible, why),
+        };
+        for (v, status) in &indexed.statuses {
+            let vuln = &doc.vulnerabilities[*v];
+            let score = vuln.score_for(&product.id);
+            out.push(ScanFinding {
+                component: reference.clone(),
+                advisory: doc.id.clone(),
+                source: "csaf",
+                vulnerabilities: vuln.ids.clone(),
+                confidence,
+                reasons: vec!["purl_equal", why],
+                status: *status,
+                severity: score.map(|s| Severity {
+                    rating: s.rating,
+                    score: Some(s.base_score),
+                    vector: Some(s.vector.clone()),
+                }),
+                fixed_in: None,
+                vex: None,
+            });
+        }
+    }
+}
+
+/// One finding per vulnerability: records that are aliases of each other (a GHSA and a
+/// RUSTSEC for the same flaw) become one, with every id.
+fn merge_aliases(findings: Vec<ScanFinding>) -> Vec<ScanFinding> {
+    let mut out: Vec<ScanFinding> = Vec::new();
+    for f in findings {
+        let ids: BTreeSet<&String> = f.vulnerabilities.iter().collect();
+        if let Some(existing) =
+            out.iter_mut().find(|e| e.source == f.source && e.vulnerabilities.iter().any(|id| ids.contains(id)))
+        {
+            for id in &f.vulnerabilities {
+                if !existing.vulnerabilities.contains(id) {
+                    existing.vulnerabilities.push(id.clone());
+                }
+            }
+            if f.confidence < existing.confidence {
+                existing.confidence = f.confidence;
+                existing.reasons = f.reasons;
+            }
+            continue;
+        }
+        out.push(f);
+    }
+    out
+}
