@@ -144,15 +144,16 @@ fn read_rows(
             continue;
         }
         if let Some(field) = fields.iter().find(|f| f.headers.iter().any(|n| normalise_header(n) == h))
-            && let Some(first) = columns.insert(field.name, c) {
-                errors.push(format!(
-                    "{file}: row {}, column {}: a second {} column (the first is column {}); keep one",
-                    header.number,
-                    column_letter(c),
-                    field.name,
-                    column_letter(first)
-                ));
-            }
+            && let Some(first) = columns.insert(field.name, c)
+        {
+            errors.push(format!(
+                "{file}: row {}, column {}: a second {} column (the first is column {}); keep one",
+                header.number,
+                column_letter(c),
+                field.name,
+                column_letter(first)
+            ));
+        }
     }
     let mut missing: Vec<&str> = required.iter().copied().filter(|f| !columns.contains_key(f)).collect();
     if !one_of.is_empty() && !one_of.iter().any(|f| columns.contains_key(f)) {

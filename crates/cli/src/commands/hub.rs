@@ -10,6 +10,7 @@ use mamori_matching::knowledge::Knowledge;
 use mamori_matching::names::Aliases;
 use mamori_matching::scan::{ScanFinding, scan};
 use mamori_matching::{Confidence, tables, vex};
+use mamori_schemas::Schema;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -149,6 +150,7 @@ fn check_one(path: &Path) -> (String, Vec<Problem>) {
         if value.pointer("/document/csaf_version").is_some() {
             return match mamori_advisories::csaf::from_value(&value) {
                 Ok((_, mut warnings)) => {
+                    warnings.extend(schema_problems(Schema::Csaf20, &value));
                     warnings.extend(mamori_advisories::csaf_tests::run(&value));
                     ("CSAF".into(), located(warnings))
                 }
@@ -156,11 +158,21 @@ fn check_one(path: &Path) -> (String, Vec<Problem>) {
             };
         }
         if value.get("bomFormat").is_some() || value.get("spdxVersion").is_some() {
-            return sbom_check(&bytes, &name);
+            let (format, mut problems) = sbom_check(&bytes, &name);
+            let schema = match value.get("specVersion").and_then(Value::as_str) {
+                Some(v) => Schema::cyclonedx(v),
+                None => {
+                    (value.get("spdxVersion").and_then(Value::as_str) == Some("SPDX-2.3")).then_some(Schema::Spdx23)
+                }
+            };
+            if let Some(schema) = schema.filter(|_| !problems.iter().any(|p| p.severity == ProblemSeverity::Error)) {
+                problems.extend(located(schema_problems(schema, &value)));
+            }
+            return (format, problems);
         }
         if value.get("id").is_some() && (value.get("affected").is_some() || value.get("modified").is_some()) {
             return match mamori_advisories::osv::read(&bytes) {
-                Ok(_) => ("OSV".into(), Vec::new()),
+                Ok(_) => ("OSV".into(), located(schema_problems(Schema::Osv, &value))),
                 Err(e) => ("OSV".into(), vec![Problem::error("", e).in_file(&name)]),
             };
         }
@@ -170,6 +182,14 @@ fn check_one(path: &Path) -> (String, Vec<Problem>) {
         return ("JVN".into(), vec![Problem::error("", "JVN VULDEF/JVNRSS is not read yet").in_file(&name)]);
     }
     sbom_check(&bytes, &name)
+}
+
+/// Schema failures as warnings: the readers decide whether the document is usable.
+fn schema_problems(schema: Schema, value: &Value) -> Vec<Problem> {
+    mamori_schemas::validate(schema, value)
+        .into_iter()
+        .map(|(pointer, message)| Problem::warning(pointer, format!("schema: {message}")))
+        .collect()
 }
 
 fn sbom_check(bytes: &[u8], name: &str) -> (String, Vec<Problem>) {
