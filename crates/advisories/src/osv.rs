@@ -59,6 +59,9 @@ pub struct Range {
     pub kind: String,
     #[serde(default, deserialize_with = "null_as_default")]
     pub events: Vec<Event>,
+    /// Set by [`Record::sort_events`]: the events are in version order already.
+    #[serde(skip)]
+    pub sorted: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -105,7 +108,7 @@ impl Record {
             }
             for range in &affected.ranges {
                 match range.kind.as_str() {
-                    "SEMVER" | "ECOSYSTEM" => match in_range(&scheme, &range.events, version) {
+                    "SEMVER" | "ECOSYSTEM" => match in_range(&scheme, &range.events, range.sorted, version) {
                         Some(true) => return Decision::Inside("in_range"),
                         Some(false) => {}
                         None => undecided = Some("scheme_unknown"),
@@ -116,6 +119,26 @@ impl Record {
             }
         }
         undecided.map_or(Decision::Outside, Decision::Undecidable)
+    }
+
+    /// Puts every range's events in version order once, so that each later question skips
+    /// the sort (an index does this for every record it holds). Ranges whose versions do not
+    /// read in the ecosystem's scheme stay as they are and are sorted (and refused) per call.
+    pub fn sort_events(&mut self) {
+        for affected in &mut self.affected {
+            let Some(scheme) = affected.package.as_ref().and_then(|p| Scheme::for_ecosystem(&p.ecosystem)) else {
+                continue;
+            };
+            for range in &mut affected.ranges {
+                if matches!(range.kind.as_str(), "SEMVER" | "ECOSYSTEM") {
+                    let mut events = range.events.clone();
+                    if sort_events(&scheme, &mut events).is_some() {
+                        range.events = events;
+                        range.sorted = true;
+                    }
+                }
+            }
+        }
     }
 
     /// The highest CVSS base score among the record's vectors, else the database's own rating.
@@ -151,29 +174,11 @@ impl Record {
 
 /// OSV's evaluation: events in version order, `introduced` opens, `fixed` and `limit` close
 /// before, `last_affected` closes after. `None` when a version does not read in the scheme.
-fn in_range(scheme: &Scheme, events: &[Event], version: &str) -> Option<bool> {
-    let key = |e: &Event| -> String {
-        match e {
-            Event::Introduced(v) | Event::Fixed(v) | Event::LastAffected(v) | Event::Limit(v) => v.clone(),
-        }
-    };
+fn in_range(scheme: &Scheme, events: &[Event], already_sorted: bool, version: &str) -> Option<bool> {
     let is_zero = |v: &str| v == "0";
     let mut sorted: Vec<&Event> = events.iter().collect();
-    let mut unreadable = false;
-    sorted.sort_by(|a, b| {
-        let (a, b) = (key(a), key(b));
-        match (is_zero(&a), is_zero(&b)) {
-            (true, true) => Ordering::Equal,
-            (true, false) => Ordering::Less,
-            (false, true) => Ordering::Greater,
-            _ => scheme.compare(&a, &b).unwrap_or_else(|| {
-                unreadable = true;
-                Ordering::Equal
-            }),
-        }
-    });
-    if unreadable {
-        return None;
+    if !already_sorted {
+        sort_events(scheme, &mut sorted)?;
     }
     let mut affected = false;
     for event in sorted {
@@ -196,6 +201,30 @@ fn in_range(scheme: &Scheme, events: &[Event], version: &str) -> Option<bool> {
         }
     }
     Some(affected)
+}
+
+fn event_version(e: &Event) -> &str {
+    match e {
+        Event::Introduced(v) | Event::Fixed(v) | Event::LastAffected(v) | Event::Limit(v) => v,
+    }
+}
+
+/// Events in version order (`"0"` first); `None` when a version does not read in the scheme.
+fn sort_events<E: std::borrow::Borrow<Event>>(scheme: &Scheme, events: &mut [E]) -> Option<()> {
+    let mut unreadable = false;
+    events.sort_by(|a, b| {
+        let (a, b) = (event_version(a.borrow()), event_version(b.borrow()));
+        match (a == "0", b == "0") {
+            (true, true) => Ordering::Equal,
+            (true, false) => Ordering::Less,
+            (false, true) => Ordering::Greater,
+            _ => scheme.compare(a, b).unwrap_or_else(|| {
+                unreadable = true;
+                Ordering::Equal
+            }),
+        }
+    });
+    (!unreadable).then_some(())
 }
 
 /// Package names compare as the ecosystem does: PyPI per PEP 503, others exactly.

@@ -208,7 +208,7 @@ fn scenario_3_an_interval_written_with_a_pipe() {
         let f = &v["devices"][i]["findings"][0];
         assert!(f["reasons"].as_array().unwrap().iter().any(|r| r == "in_range"));
         assert_eq!(f["statement"]["version"], ">= 6.0.0 | <= 6.3.1");
-        assert_eq!(f["statement"]["vers"], "vers:intdot/>=6.0.0|<=6.3.1");
+        assert_eq!(f["vers"], "vers:intdot/>=6.0.0|<=6.3.1");
     }
     for i in 2..4 {
         assert!(found(&v, i).iter().all(|(a, _, _)| a != "ICSMA-21-343-01"), "{:?}", found(&v, i));

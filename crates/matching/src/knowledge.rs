@@ -20,6 +20,8 @@ pub struct IndexedProduct {
     pub words: Vec<String>,
     /// (vulnerability index, status) pairs for this product.
     pub statuses: Vec<(usize, Status)>,
+    /// What a device finding on this product says, one per status, built once.
+    pub findings: Vec<std::sync::Arc<crate::devices::FindingBody>>,
 }
 
 /// A distinct vendor name of the advisories and the products under it.
@@ -36,6 +38,8 @@ pub struct Knowledge {
     pub products: Vec<IndexedProduct>,
     pub vendors: Vec<AdvisoryVendor>,
     pub osv: Vec<Record>,
+    /// Each OSV record's severity, scored once.
+    pub osv_severity: Vec<Option<crate::Severity>>,
     /// (lowercased ecosystem, package name as compared) → OSV record indices.
     pub osv_index: HashMap<(String, String), Vec<usize>>,
     /// A CSAF product's purl without version (`pkg:rpm/redhat/openssl`) → indexed products.
@@ -83,17 +87,20 @@ impl Knowledge {
                     k.csaf_by_purl.entry(purl.package_key()).or_default().push(k.products.len());
                 }
                 k.vendors[vendor].products.push(k.products.len());
+                let findings = crate::devices::bodies_for(doc, product, &vendor_name, list);
                 k.products.push(IndexedProduct {
                     doc: d,
                     product: p,
                     vendor,
                     words: product_words(&name, &strip),
                     statuses: list.clone(),
+                    findings,
                 });
             }
             k.csaf.push(file);
         }
-        for (i, record) in loaded.osv.into_iter().enumerate() {
+        for (i, mut record) in loaded.osv.into_iter().enumerate() {
+            record.sort_events();
             let mut keys: Vec<(String, String)> = record
                 .affected
                 .iter()
@@ -106,6 +113,11 @@ impl Knowledge {
             for key in keys {
                 k.osv_index.entry(key).or_default().push(i);
             }
+            k.osv_severity.push(record.rating().map(|(rating, score)| crate::Severity {
+                rating,
+                score: score.as_ref().map(|s| s.base_score),
+                vector: score.map(|s| s.vector),
+            }));
             k.osv.push(record);
         }
         for (manufacturer, product, order) in releases {

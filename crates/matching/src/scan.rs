@@ -8,7 +8,6 @@ use mamori_advisories::csaf::Status;
 use mamori_sbom::{Component, Purl, Sbom};
 use mamori_versions::{Decision, Scheme};
 use serde::Serialize;
-use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ComponentRef {
@@ -70,17 +69,12 @@ pub fn scan(knowledge: &Knowledge, sbom: &Sbom) -> (Vec<ScanFinding>, Coverage) 
         if let Some(purl) = &component.purl {
             csaf_findings(knowledge, purl, &reference, &mut mine);
         }
-        findings.extend(merge_aliases(mine));
+        let mut mine = merge_aliases(mine);
+        // Components stay in the SBOM's order (stable for the same input); within one, the
+        // surest findings first.
+        mine.sort_by(|a, b| (a.confidence, &a.advisory).cmp(&(b.confidence, &b.advisory)));
+        findings.extend(mine);
     }
-    findings.sort_by(|a, b| {
-        (&a.component.name, &a.component.version, &a.component.purl, a.confidence, &a.advisory).cmp(&(
-            &b.component.name,
-            &b.component.version,
-            &b.component.purl,
-            b.confidence,
-            &b.advisory,
-        ))
-    });
     (findings, coverage)
 }
 
@@ -115,11 +109,7 @@ fn osv_findings(
             confidence,
             reasons: vec!["purl_equal", why],
             status: Status::Affected,
-            severity: record.rating().map(|(rating, score)| Severity {
-                rating,
-                score: score.as_ref().map(|s| s.base_score),
-                vector: score.map(|s| s.vector),
-            }),
+            severity: knowledge.osv_severity[r].clone(),
             fixed_in: record.fixed_in(&package.ecosystem, &package.name, version),
             vex: None,
         });
@@ -183,9 +173,9 @@ fn csaf_findings(knowledge: &Knowledge, purl: &Purl, reference: &ComponentRef, o
 fn merge_aliases(findings: Vec<ScanFinding>) -> Vec<ScanFinding> {
     let mut out: Vec<ScanFinding> = Vec::new();
     for f in findings {
-        let ids: BTreeSet<&String> = f.vulnerabilities.iter().collect();
-        if let Some(existing) =
-            out.iter_mut().find(|e| e.source == f.source && e.vulnerabilities.iter().any(|id| ids.contains(id)))
+        if let Some(existing) = out
+            .iter_mut()
+            .find(|e| e.source == f.source && e.vulnerabilities.iter().any(|id| f.vulnerabilities.contains(id)))
         {
             for id in &f.vulnerabilities {
                 if !existing.vulnerabilities.contains(id) {

@@ -488,14 +488,36 @@ fn run_match(args: Match) -> ExitCode {
     let knowledge = Knowledge::new(loaded, aliases, &releases);
     let results = match_devices(&knowledge, &devices);
     let output = match args.format {
-        MatchFormat::Json => to_json(&json!({"inventory": inventory_name, "devices": results})),
+        // Written straight from the results: devices share their findings (Arc), and a JSON
+        // value tree of 100,000 devices would copy them all.
+        MatchFormat::Json => {
+            #[derive(serde::Serialize)]
+            struct Output<'a> {
+                inventory: &'a str,
+                devices: &'a [DeviceResult<'a>],
+            }
+            let stdout = std::io::stdout().lock();
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout);
+            let written =
+                serde_json::to_writer_pretty(&mut out, &Output { inventory: &inventory_name, devices: &results })
+                    .map_err(|e| e.to_string())
+                    .and_then(|()| std::io::Write::write_all(&mut out, b"\n").map_err(|e| e.to_string()))
+                    .and_then(|()| std::io::Write::flush(&mut out).map_err(|e| e.to_string()));
+            return match written {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: standard output: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         MatchFormat::Csv => match_csv(&results),
         MatchFormat::Table => match_table(&results).into_bytes(),
     };
     super::write_output(None, &output)
 }
 
-fn match_csv(results: &[DeviceResult]) -> Vec<u8> {
+fn match_csv(results: &[DeviceResult<'_>]) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let header = [
         "row",
@@ -518,7 +540,7 @@ fn match_csv(results: &[DeviceResult]) -> Vec<u8> {
     ];
     w.write_record(header).expect("in memory");
     for r in results {
-        for f in &r.findings {
+        for f in r.findings.iter() {
             let d = &r.device;
             w.write_record([
                 d.row.to_string(),
@@ -529,14 +551,14 @@ fn match_csv(results: &[DeviceResult]) -> Vec<u8> {
                 d.serial.clone(),
                 d.asset_tag.clone(),
                 d.location.clone(),
-                f.advisory.clone(),
-                f.revision.clone(),
-                f.product_id.clone(),
-                f.product_name.clone(),
+                f.body.advisory.clone(),
+                f.body.revision.clone(),
+                f.body.product_id.clone(),
+                f.body.product_name.clone(),
                 label(&f.confidence),
-                label(&f.status),
-                f.severity.as_ref().map(|s| label(&s.rating)).unwrap_or_default(),
-                f.vulnerabilities.join(" "),
+                label(&f.body.status),
+                f.body.severity.as_ref().map(|s| label(&s.rating)).unwrap_or_default(),
+                f.body.vulnerabilities.join(" "),
                 f.reasons.join(" "),
             ])
             .expect("in memory");
@@ -545,7 +567,7 @@ fn match_csv(results: &[DeviceResult]) -> Vec<u8> {
     w.into_inner().expect("in memory")
 }
 
-fn match_table(results: &[DeviceResult]) -> String {
+fn match_table(results: &[DeviceResult<'_>]) -> String {
     let mut rows = vec![
         ["row", "manufacturer", "product", "version", "advisory", "product", "confidence", "status", "ids"]
             .map(String::from)
@@ -554,17 +576,17 @@ fn match_table(results: &[DeviceResult]) -> String {
     let mut with = 0;
     for r in results {
         with += usize::from(!r.findings.is_empty());
-        for f in &r.findings {
+        for f in r.findings.iter() {
             rows.push(vec![
                 r.device.row.to_string(),
                 r.device.manufacturer.clone(),
                 if r.device.product.is_empty() { r.device.model.clone() } else { r.device.product.clone() },
                 r.device.version.clone(),
-                f.advisory.clone(),
-                f.product_id.clone(),
+                f.body.advisory.clone(),
+                f.body.product_id.clone(),
                 label(&f.confidence),
-                label(&f.status),
-                f.vulnerabilities.len().to_string() + " CVE/ids",
+                label(&f.body.status),
+                f.body.vulnerabilities.len().to_string() + " CVE/ids",
             ]);
         }
     }
