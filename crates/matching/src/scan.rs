@@ -24,6 +24,10 @@ pub struct ComponentRef {
 pub struct ScanFinding {
     pub component: ComponentRef,
     pub advisory: String,
+    /// Other records of the same source that report the same vulnerability for this
+    /// component (a GHSA beside a GO- record), merged into this finding.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also_in: Vec<String>,
     pub source: &'static str,
     pub vulnerabilities: Vec<String>,
     pub confidence: Confidence,
@@ -104,6 +108,7 @@ fn osv_findings(
         out.push(ScanFinding {
             component: reference.clone(),
             advisory: record.id.clone(),
+            also_in: Vec::new(),
             source: "osv",
             vulnerabilities,
             confidence,
@@ -151,6 +156,7 @@ fn csaf_findings(knowledge: &Knowledge, purl: &Purl, reference: &ComponentRef, o
             out.push(ScanFinding {
                 component: reference.clone(),
                 advisory: doc.id.clone(),
+                also_in: Vec::new(),
                 source: "csaf",
                 vulnerabilities: vuln.ids.clone(),
                 confidence,
@@ -177,6 +183,9 @@ fn merge_aliases(findings: Vec<ScanFinding>) -> Vec<ScanFinding> {
             .iter_mut()
             .find(|e| e.source == f.source && e.vulnerabilities.iter().any(|id| f.vulnerabilities.contains(id)))
         {
+            if f.advisory != existing.advisory && !existing.also_in.contains(&f.advisory) {
+                existing.also_in.push(f.advisory.clone());
+            }
             for id in &f.vulnerabilities {
                 if !existing.vulnerabilities.contains(id) {
                     existing.vulnerabilities.push(id.clone());
