@@ -15,6 +15,8 @@ use std::cmp::Ordering;
 /// One advisory revision.
 #[derive(Debug, Clone, Serialize)]
 pub struct Document {
+    /// Where the advisory comes from: `csaf`, or `jvn` for JVN iPedia read into this shape.
+    pub source: String,
     /// `/document/tracking/id`.
     pub id: String,
     /// `/document/tracking/version`: the revision, compared numerically ([`compare_versions`]).
@@ -109,6 +111,11 @@ pub struct Remediation {
 }
 
 impl Document {
+    /// [`Document::source`] as the label findings carry.
+    pub fn source_label(&self) -> &'static str {
+        if self.source == "jvn" { "jvn" } else { "csaf" }
+    }
+
     pub fn product(&self, id: &str) -> Option<&Product> {
         self.products.iter().find(|p| p.id == id)
     }
@@ -166,6 +173,7 @@ pub fn from_value(value: &Value) -> Result<(Document, Vec<Problem>), Vec<Problem
         return Err(fatal);
     }
     let mut doc = Document {
+        source: "csaf".into(),
         id,
         version,
         title: text("/document/title").unwrap_or_default(),

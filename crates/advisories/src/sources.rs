@@ -136,6 +136,35 @@ impl Loaded {
         Ok(())
     }
 
+    /// Reads JVN iPedia documents (VULDEF detail, JVNRSS overview) from a file or a directory
+    /// tree of `.xml` files.
+    pub fn add_jvn(&mut self, path: &Path) -> Result<(), String> {
+        let files = files_under(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        for file in files {
+            let name = file.display().to_string();
+            if !name.ends_with(".xml") {
+                continue;
+            }
+            let bytes = match read_bounded(&file) {
+                Ok(b) => b,
+                Err(e) => {
+                    self.problems.push(Problem::error("", e).in_file(&name));
+                    continue;
+                }
+            };
+            match crate::jvn::read(&bytes) {
+                Ok((documents, warnings)) => {
+                    self.problems.extend(warnings.into_iter().map(|w| w.in_file(&name)));
+                    self.csaf.extend(documents.into_iter().map(|document| CsafFile { file: name.clone(), document }));
+                }
+                // In a tree, other MyJVN answers (vendor lists, statistics) are not advisories.
+                Err(_) if path.is_dir() => {}
+                Err(errors) => self.problems.extend(errors.into_iter().map(|e| e.in_file(&name))),
+            }
+        }
+        Ok(())
+    }
+
     /// Reads OSV records from a file, a directory tree or a zip archive.
     pub fn add_osv(&mut self, path: &Path) -> Result<(), String> {
         let files = files_under(path).map_err(|e| format!("{}: {e}", path.display()))?;

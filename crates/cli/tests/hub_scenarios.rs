@@ -392,3 +392,24 @@ fn check_says_which_files_are_unusable() {
     assert!(problems.iter().any(|p| p["file"].as_str().unwrap().ends_with("bad-purls.cdx.xml")
         && p["pointer"].as_str().unwrap().starts_with("line ")));
 }
+
+#[test]
+fn jvn_ipedia_documents_match_japanese_inventories() {
+    let jvn = corpus("jvn/myjvn-np/examples/hnd/getVulnDetailInfo_hnd_JVNDB-2022-000097.xml");
+    let out = mamori(&["hub", "check", "--format", "json", &jvn]);
+    assert_eq!(out.status.code(), Some(0));
+    // `v6 R4 およびそれ以前のバージョン` is `<= v6 R4`: without a release order, possible.
+    let v =
+        match_inventory("jvn", "一般財団法人日本建設情報総合センター,電子入札コアシステム,,v6 R3\n", &["--jvn", &jvn]);
+    let f = &v["devices"][0]["findings"][0];
+    assert_eq!(
+        (f["advisory"].as_str(), f["source"].as_str(), f["confidence"].as_str()),
+        (Some("JVNDB-2022-000097"), Some("jvn"), Some("possible"))
+    );
+    assert!(f["vulnerabilities"].as_array().unwrap().iter().any(|i| i == "CVE-2022-41993"));
+    // The malformed feed of the samples (an unquoted attribute) is refused with its line.
+    let bad =
+        mamori(&["hub", "check", "--format", "json", &corpus("jvn/myjvn-np/examples/hnd/dataFeed_jvndb_rss_hnd.xml")]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert_eq!(json(&bad)["problems"][0]["pointer"], "line 116");
+}

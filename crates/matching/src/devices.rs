@@ -263,7 +263,7 @@ pub fn bodies_for(
             Arc::new(FindingBody {
                 advisory: doc.id.clone(),
                 revision: doc.version.clone(),
-                source: "csaf",
+                source: doc.source_label(),
                 product_id: product.id.clone(),
                 product_name: product.name.clone(),
                 vulnerabilities: ids.into_iter().collect(),

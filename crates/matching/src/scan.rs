@@ -157,7 +157,7 @@ fn csaf_findings(knowledge: &Knowledge, purl: &Purl, reference: &ComponentRef, o
                 component: reference.clone(),
                 advisory: doc.id.clone(),
                 also_in: Vec::new(),
-                source: "csaf",
+                source: doc.source_label(),
                 vulnerabilities: vuln.ids.clone(),
                 confidence,
                 reasons: vec!["purl_equal", why],

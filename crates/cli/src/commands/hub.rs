@@ -74,6 +74,9 @@ pub struct Scan {
     /// CSAF advisories: a file or a directory tree (repeatable).
     #[arg(long)]
     csaf: Vec<PathBuf>,
+    /// JVN iPedia documents (MyJVN VULDEF or JVNRSS .xml): a file or a directory (repeatable).
+    #[arg(long)]
+    jvn: Vec<PathBuf>,
     /// The manufacturer's VEX: CSAF VEX or CycloneDX VEX (repeatable).
     #[arg(long)]
     vex: Vec<PathBuf>,
@@ -91,8 +94,11 @@ pub struct Match {
     #[arg(long)]
     inventory: PathBuf,
     /// CSAF advisories: a file or a directory tree (repeatable).
-    #[arg(long, required = true)]
+    #[arg(long)]
     csaf: Vec<PathBuf>,
+    /// JVN iPedia documents (MyJVN VULDEF or JVNRSS .xml): a file or a directory (repeatable).
+    #[arg(long)]
+    jvn: Vec<PathBuf>,
     /// Release orders: manufacturer, product, version, one row per release, oldest first.
     #[arg(long)]
     releases: Option<PathBuf>,
@@ -178,8 +184,19 @@ fn check_one(path: &Path) -> (String, Vec<Problem>) {
         }
         return ("JSON".into(), vec![Problem::error("", "not a CSAF, OSV, CycloneDX or SPDX document").in_file(&name)]);
     }
+    if trimmed.starts_with('<')
+        && head.contains("jvndb.jvn.jp/myjvn/Results")
+        && !head.contains("VULDEF")
+        && !head.contains("<rdf:RDF")
+    {
+        let message = "a MyJVN API result (a vendor, product or statistics list), not an advisory: check getVulnDetailInfo (VULDEF) or getVulnOverviewList (JVNRSS) answers";
+        return ("MyJVN".into(), vec![Problem::error("line 1", message).in_file(&name)]);
+    }
     if trimmed.starts_with('<') && (head.contains("VULDEF") || head.contains("jvnrss") || head.contains("<rdf:RDF")) {
-        return ("JVN".into(), vec![Problem::error("", "JVN VULDEF/JVNRSS is not read yet").in_file(&name)]);
+        return match mamori_advisories::jvn::read(&bytes) {
+            Ok((docs, warnings)) => (format!("JVN ({} advisories)", docs.len()), located(warnings)),
+            Err(errors) => ("JVN".into(), located(errors)),
+        };
     }
     sbom_check(&bytes, &name)
 }
@@ -250,13 +267,16 @@ fn check(args: Check) -> ExitCode {
 
 /// Loads advisories; problems with individual records go to stderr as a count (the `check`
 /// command lists them).
-fn load(osv: &[PathBuf], csaf: &[PathBuf]) -> Result<Loaded, String> {
+fn load(osv: &[PathBuf], csaf: &[PathBuf], jvn: &[PathBuf]) -> Result<Loaded, String> {
     let mut loaded = Loaded::default();
     for path in osv {
         loaded.add_osv(path)?;
     }
     for path in csaf {
         loaded.add_csaf(path)?;
+    }
+    for path in jvn {
+        loaded.add_jvn(path)?;
     }
     loaded.collapse_revisions();
     let errors = loaded.problems.iter().filter(|p| p.severity == ProblemSeverity::Error).count();
@@ -285,8 +305,8 @@ fn input_error(message: &str) -> ExitCode {
 }
 
 fn run_scan(args: Scan) -> ExitCode {
-    if args.osv.is_empty() && args.csaf.is_empty() {
-        return input_error("give advisories to scan against: --osv PATH and/or --csaf PATH");
+    if args.osv.is_empty() && args.csaf.is_empty() && args.jvn.is_empty() {
+        return input_error("give advisories to scan against: --osv PATH, --csaf PATH and/or --jvn PATH");
     }
     let sbom_name = args.sbom.display().to_string();
     let bytes = match read_file(&args.sbom) {
@@ -302,7 +322,7 @@ fn run_scan(args: Scan) -> ExitCode {
             return input_error(&format!("{sbom_name}: not a usable SBOM; nothing was scanned"));
         }
     };
-    let loaded = match load(&args.osv, &args.csaf) {
+    let loaded = match load(&args.osv, &args.csaf, &args.jvn) {
         Ok(l) => l,
         Err(e) => return input_error(&e),
     };
@@ -481,7 +501,10 @@ fn run_match(args: Match) -> ExitCode {
         },
         None => Vec::new(),
     };
-    let loaded = match load(&[], &args.csaf) {
+    if args.csaf.is_empty() && args.jvn.is_empty() {
+        return input_error("give advisories to match against: --csaf PATH and/or --jvn PATH");
+    }
+    let loaded = match load(&[], &args.csaf, &args.jvn) {
         Ok(l) => l,
         Err(e) => return input_error(&e),
     };
