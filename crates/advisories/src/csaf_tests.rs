@@ -374,7 +374,7 @@ fn revision_history(doc: &Value, out: &mut Vec<Problem>) {
 }
 
 /// An RFC 3339 date-time as seconds since 0000 (enough to order dates; no calendar crate).
-fn instant(date: &str) -> (i64, String) {
+pub(crate) fn instant(date: &str) -> (i64, String) {
     let b = date.as_bytes();
     let num = |r: std::ops::Range<usize>| -> i64 { date.get(r).and_then(|s| s.parse().ok()).unwrap_or(0) };
     if b.len() < 19 {

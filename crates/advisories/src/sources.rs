@@ -99,6 +99,7 @@ impl Loaded {
     pub fn add_csaf(&mut self, path: &Path) -> Result<(), String> {
         let files = files_under(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let single = files.len() == 1 && path.is_file();
+        self.check_provider_lists(&files);
         for file in files {
             let name = file.display().to_string();
             if !name.ends_with(".json") {
@@ -134,6 +135,73 @@ impl Loaded {
             }
         }
         Ok(())
+    }
+
+    /// A CSAF provider's tree lists its documents in `index.txt` (one path per line, relative
+    /// to the file) and `changes.csv` (`"path","date"`) in each distribution folder: a
+    /// listed document that is missing is an error, one present but unlisted a warning (a
+    /// mirror may be incomplete or hold strays; either way the reader should know).
+    fn check_provider_lists(&mut self, files: &[PathBuf]) {
+        let present: std::collections::BTreeSet<&PathBuf> = files.iter().collect();
+        for list in files.iter().filter(|f| f.file_name().is_some_and(|n| n == "index.txt" || n == "changes.csv")) {
+            let Some(dir) = list.parent() else { continue };
+            let name = list.display().to_string();
+            let Ok(text) = std::fs::read_to_string(list) else {
+                self.problems.push(Problem::error("", "is not UTF-8 text").in_file(&name));
+                continue;
+            };
+            let csv = name.ends_with(".csv");
+            let mut listed = std::collections::BTreeSet::new();
+            for (i, line) in text.lines().enumerate() {
+                let line = line.trim();
+                if line.is_empty() {
+                    continue;
+                }
+                let at = format!("line {}", i + 1);
+                let entry = if csv {
+                    let cells: Vec<&str> = line.split(',').map(|c| c.trim().trim_matches('"')).collect();
+                    if cells.len() != 2 || crate::csaf_tests::instant(cells[1]).0 == 0 {
+                        self.problems.push(
+                            Problem::warning(
+                                at.clone(),
+                                format!("{line:?} is not \"path\",\"date\" with an RFC 3339 date"),
+                            )
+                            .in_file(&name),
+                        );
+                    }
+                    cells[0].to_string()
+                } else {
+                    line.to_string()
+                };
+                if entry.contains("..") || entry.starts_with('/') {
+                    self.problems.push(
+                        Problem::error(at, format!("{entry:?} leaves the provider's folder; not followed"))
+                            .in_file(&name),
+                    );
+                    continue;
+                }
+                let target = dir.join(&entry);
+                if !present.contains(&target) {
+                    self.problems
+                        .push(Problem::error(at, format!("lists {entry}, which is not in the tree")).in_file(&name));
+                }
+                listed.insert(target);
+            }
+            if !csv {
+                for file in files.iter().filter(|f| f.starts_with(dir) && f.extension().is_some_and(|e| e == "json")) {
+                    let is_document = std::fs::read(file)
+                        .ok()
+                        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+                        .is_some_and(|v| v.pointer("/document/csaf_version").is_some());
+                    if is_document && !listed.contains(file) {
+                        self.problems.push(
+                            Problem::warning("", format!("is not listed in {name}; read all the same"))
+                                .in_file(&file.display().to_string()),
+                        );
+                    }
+                }
+            }
+        }
     }
 
     /// Reads JVN iPedia documents (VULDEF detail, JVNRSS overview) from a file or a directory

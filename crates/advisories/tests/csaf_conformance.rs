@@ -109,3 +109,49 @@ fn a_changed_file_fails_its_checksum_and_is_not_used() {
     assert!(changed.problems[0].message.contains("sha512 digest does not match"), "{:?}", changed.problems);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_providers_tree_is_read_through_its_index_and_its_faults_are_named() {
+    let tree = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/hub/provider");
+    let mut clean = Loaded::default();
+    clean.add_csaf(&tree).unwrap();
+    let ids: Vec<&str> = clean.csaf.iter().map(|f| f.document.id.as_str()).collect();
+    assert_eq!(ids, ["ICSMA-21-343-01", "ICSMA-24-200-01"]);
+    assert!(
+        clean.problems.iter().all(|p| p.severity == mamori_advisories::Severity::Warning && p.test.is_some()),
+        "{:#?}",
+        clean.problems
+    );
+
+    // A copy with one document gone, one stray, one changed, and a bad index line.
+    let dir = std::env::temp_dir().join(format!("mamori-provider-{}", std::process::id()));
+    let white = dir.join("white");
+    std::fs::create_dir_all(white.join("2021")).unwrap();
+    std::fs::create_dir_all(white.join("2024")).unwrap();
+    for f in ["index.txt", "changes.csv", "2024/icsma-24-200-01.json.sha512"] {
+        std::fs::copy(tree.join("white").join(f), white.join(f)).unwrap();
+    }
+    let mut changed = std::fs::read(tree.join("white/2024/icsma-24-200-01.json")).unwrap();
+    changed[200] ^= 1;
+    std::fs::write(white.join("2024/icsma-24-200-01.json"), changed).unwrap();
+    std::fs::copy(tree.join("white/2021/icsma-21-343-01.json"), white.join("2021/stray.json")).unwrap();
+    std::fs::write(white.join("index.txt"), "2021/icsma-21-343-01.json\n2024/icsma-24-200-01.json\n../../etc/passwd\n")
+        .unwrap();
+    let mut broken = Loaded::default();
+    broken.add_csaf(&dir).unwrap();
+    let said: Vec<String> = broken
+        .problems
+        .iter()
+        .filter(|p| p.test.is_none())
+        .map(|p| format!("{} {} {}", p.file.rsplit('/').next().unwrap(), p.pointer, p.message))
+        .collect();
+    let has = |needle: &str| said.iter().any(|s| s.contains(needle));
+    assert!(has("index.txt line 1 lists 2021/icsma-21-343-01.json, which is not in the tree"), "{said:#?}");
+    assert!(has("changes.csv line 2 lists 2021/icsma-21-343-01.json"), "{said:#?}");
+    assert!(has("index.txt line 3 \"../../etc/passwd\" leaves the provider's folder"), "{said:#?}");
+    assert!(has("icsma-24-200-01.json  its sha512 digest does not match"), "{said:#?}");
+    assert!(has("stray.json  is not listed in"), "{said:#?}");
+    // The stray is still read; the changed document is not.
+    assert_eq!(broken.csaf.len(), 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
