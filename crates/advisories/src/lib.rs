@@ -10,6 +10,7 @@ pub mod cvss;
 pub mod jvn;
 pub mod osv;
 pub mod problem;
+pub mod revisions;
 pub mod sources;
 
 pub use problem::{Problem, Severity};

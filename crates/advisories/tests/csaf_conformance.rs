@@ -155,3 +155,22 @@ fn a_providers_tree_is_read_through_its_index_and_its_faults_are_named() {
     assert_eq!(broken.csaf.len(), 1);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn the_difference_between_two_revisions_is_by_product_not_by_opaque_id() {
+    let read = |p: PathBuf| mamori_advisories::csaf::read(&std::fs::read(p).unwrap()).unwrap().0;
+    let v1_dir = corpus("csaf/icsma-revisions/icsma-24-200-01");
+    let v1_file = std::fs::read_dir(&v1_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "json"))
+        .unwrap();
+    let (v1, v2) = (read(v1_file), read(corpus("csaf/icsma/2024/icsma-24-200-01.json")));
+    let d = mamori_advisories::revisions::diff(&v1, &v2);
+    assert_eq!((d.from.as_str(), d.to.as_str()), ("1", "2"));
+    assert_eq!(d.vulnerabilities_removed.len(), 11, "{d:#?}");
+    assert!(d.vulnerabilities_added.is_empty());
+    // The same revision against itself: nothing.
+    let same = mamori_advisories::revisions::diff(&v2, &v2);
+    assert!(same.products.is_empty() && same.vulnerabilities_removed.is_empty());
+}

@@ -354,6 +354,11 @@ fn scenario_9_the_newest_revision_counts() {
     assert!(found(&v, 1).is_empty());
     let only_v1 = match_inventory("s9b", rows, &["--csaf", &v1]);
     assert_eq!(only_v1["devices"][0]["findings"][0]["vulnerabilities"].as_array().unwrap().len(), 13);
+    // The difference: 11 CVEs dropped from Vue PACS.
+    let diff = json(&mamori(&["hub", "diff", "--format", "json", &v1, &v2]));
+    assert_eq!(diff["vulnerabilities_removed"].as_array().unwrap().len(), 11);
+    assert_eq!(diff["products"][0]["product"], "Vue PACS");
+    assert_eq!(diff["products"][0]["removed"].as_array().unwrap().len(), 11);
 }
 
 #[test]

@@ -26,6 +26,20 @@ pub enum HubCommand {
     /// Which advisories concern a hospital's devices (inventory as .csv or .xlsx, Japanese or
     /// English headers). Exit 0; 2 when an input cannot be used.
     Match(Match),
+    /// What changed between two revisions of one CSAF advisory: vulnerabilities added and
+    /// removed, and per product (by vendor, name and version statement — product ids are
+    /// reassigned per revision) the statuses that changed.
+    Diff(Diff),
+}
+
+#[derive(Args)]
+pub struct Diff {
+    #[arg(long, value_enum, default_value = "text")]
+    format: CheckFormat,
+    /// The older revision.
+    old: PathBuf,
+    /// The newer revision.
+    new: PathBuf,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -114,6 +128,7 @@ pub fn run(command: HubCommand) -> ExitCode {
         HubCommand::Check(args) => check(args),
         HubCommand::Scan(args) => run_scan(args),
         HubCommand::Match(args) => run_match(args),
+        HubCommand::Diff(args) => run_diff(args),
     }
 }
 
@@ -616,4 +631,53 @@ fn match_table(results: &[DeviceResult<'_>]) -> String {
     let mut out = aligned(&rows);
     out.push_str(&format!("\n{} device(s), {with} with findings\n", results.len()));
     out
+}
+
+fn run_diff(args: Diff) -> ExitCode {
+    let mut docs = Vec::new();
+    for path in [&args.old, &args.new] {
+        let name = path.display().to_string();
+        let bytes = match read_file(path) {
+            Ok(b) => b,
+            Err(e) => return input_error(&e),
+        };
+        match mamori_advisories::csaf::read(&bytes) {
+            Ok((doc, _)) => docs.push(doc),
+            Err(errors) => {
+                for e in errors {
+                    print_problem(&e.in_file(&name));
+                }
+                return input_error(&format!("{name}: not a usable CSAF document"));
+            }
+        }
+    }
+    let (old, new) = (&docs[0], &docs[1]);
+    if old.id != new.id {
+        return input_error(&format!(
+            "{} and {} are different advisories; a diff compares two revisions of one",
+            old.id, new.id
+        ));
+    }
+    let d = mamori_advisories::revisions::diff(old, new);
+    let output = match args.format {
+        CheckFormat::Json => to_json(&d),
+        CheckFormat::Text => {
+            let mut out = format!("{} {} → {}\n", d.advisory, d.from, d.to);
+            for (sign, list) in [("+", &d.vulnerabilities_added), ("-", &d.vulnerabilities_removed)] {
+                for id in list.iter() {
+                    out.push_str(&format!("{sign} {id}\n"));
+                }
+            }
+            for p in &d.products {
+                out.push_str(&format!("{} / {} / {}\n", p.vendor, p.product, p.version));
+                for (sign, list) in [("+", &p.added), ("-", &p.removed)] {
+                    for (id, status) in list.iter() {
+                        out.push_str(&format!("  {sign} {id} {}\n", label(status)));
+                    }
+                }
+            }
+            out.into_bytes()
+        }
+    };
+    super::write_output(None, &output)
 }
