@@ -418,3 +418,42 @@ fn jvn_ipedia_documents_match_japanese_inventories() {
     assert_eq!(bad.status.code(), Some(1));
     assert_eq!(json(&bad)["problems"][0]["pointer"], "line 116");
 }
+
+#[test]
+fn a_device_row_with_a_purl_is_asked_of_osv() {
+    let dir = scratch("purl");
+    let inventory = write(
+        &dir,
+        "inventory.csv",
+        "manufacturer,product,version,purl\nExample Medical,X,2.1,pkg:cargo/openssl@0.8.3\nExample Medical,Y,1.0,pkg:pypi/\n",
+    );
+    let out =
+        mamori(&["hub", "match", "--format", "json", "--inventory", &inventory, "--osv", &corpus("osv/crates.io")]);
+    assert_eq!(out.status.code(), Some(2), "a broken purl refuses the file");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("row 3, column D (purl)"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let inventory = write(
+        &dir,
+        "inventory.csv",
+        "manufacturer,product,version,purl\nExample Medical,X,2.1,pkg:cargo/openssl@0.8.3\n",
+    );
+    let v = json(&mamori(&[
+        "hub",
+        "match",
+        "--format",
+        "json",
+        "--inventory",
+        &inventory,
+        "--osv",
+        &corpus("osv/crates.io"),
+    ]));
+    let f = v["devices"][0]["findings"].as_array().unwrap();
+    assert_eq!(f.len(), 8);
+    assert!(f.iter().all(|f| f["source"] == "osv" && f["confidence"] == "exact"));
+    assert!(
+        f.iter().any(|f| f["advisory"] == "RUSTSEC-2016-0001" && f["remediations"][0]["details"] == "fixed in 0.9.0")
+    );
+}

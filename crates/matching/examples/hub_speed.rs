@@ -105,6 +105,7 @@ fn main() {
             serial: format!("S{i:06}"),
             asset_tag: String::new(),
             location: String::new(),
+            purl: String::new(),
         });
         i += 1;
     }

@@ -69,6 +69,9 @@ pub struct DeviceResult<'d> {
     pub findings: Arc<Vec<DeviceFinding>>,
 }
 
+/// What a device's findings depend on: manufacturer, product, model, version, purl.
+type DeviceKey<'d> = (&'d str, &'d str, &'d str, &'d str, &'d str);
+
 /// The advisory vendors (by index) a device's vendor is the same as or similar to.
 type Related = Vec<(usize, VendorRelation)>;
 
@@ -92,11 +95,12 @@ struct Candidate<'k> {
 pub fn match_devices<'d>(knowledge: &Knowledge, devices: &'d [Device]) -> Vec<DeviceResult<'d>> {
     let mut vendors: HashMap<&str, (Vendor, Related)> = HashMap::new();
     let mut candidates: HashMap<(&str, &str, &str), Vec<Candidate<'_>>> = HashMap::new();
-    let mut memo: HashMap<(&str, &str, &str, &str), Arc<Vec<DeviceFinding>>> = HashMap::new();
+    let mut memo: HashMap<DeviceKey<'_>, Arc<Vec<DeviceFinding>>> = HashMap::new();
     devices
         .iter()
         .map(|d| {
-            let key = (d.manufacturer.as_str(), d.product.as_str(), d.model.as_str(), d.version.as_str());
+            let key =
+                (d.manufacturer.as_str(), d.product.as_str(), d.model.as_str(), d.version.as_str(), d.purl.as_str());
             let findings = match memo.get(&key) {
                 Some(found) => found.clone(),
                 None => {
@@ -115,7 +119,9 @@ pub fn match_devices<'d>(knowledge: &Knowledge, devices: &'d [Device]) -> Vec<De
                         });
                         candidates_for(knowledge, d, vendor, related)
                     });
-                    let found = Arc::new(decide(knowledge, candidates, &d.version));
+                    let mut found = decide(knowledge, candidates, &d.version);
+                    found.extend(package_findings(knowledge, d));
+                    let found = Arc::new(found);
                     memo.insert(key, found.clone());
                     found
                 }
@@ -276,6 +282,47 @@ pub fn bodies_for(
                 },
                 remediations: remedies.into_iter().collect(),
             })
+        })
+        .collect()
+}
+
+/// A device whose software the hospital gives as a purl is asked of OSV like an SBOM
+/// component; each finding is shaped like an advisory's, the fixed version as its remedy.
+fn package_findings(knowledge: &Knowledge, device: &Device) -> Vec<DeviceFinding> {
+    let Ok(purl) = mamori_sbom::Purl::parse(&device.purl) else { return Vec::new() };
+    let component = mamori_sbom::Component {
+        bom_ref: None,
+        name: purl.name.clone(),
+        version: purl.version.clone(),
+        cpe: None,
+        supplier: None,
+        pointer: String::new(),
+        purl: Some(purl),
+    };
+    let (findings, _) = crate::scan::component_findings(knowledge, &component);
+    findings
+        .into_iter()
+        .filter(|f| f.source == "osv")
+        .map(|f| DeviceFinding {
+            body: Arc::new(FindingBody {
+                advisory: f.advisory,
+                revision: String::new(),
+                source: "osv",
+                product_id: device.purl.clone(),
+                product_name: component.name.clone(),
+                vulnerabilities: f.vulnerabilities,
+                status: f.status,
+                severity: f.severity,
+                statement: Statement { vendor: String::new(), product: component.name.clone(), version: None },
+                remediations: f
+                    .fixed_in
+                    .map(|v| Remedy { category: "vendor_fix".into(), details: format!("fixed in {v}"), url: None })
+                    .into_iter()
+                    .collect(),
+            }),
+            confidence: f.confidence,
+            reasons: f.reasons,
+            vers: None,
         })
         .collect()
 }

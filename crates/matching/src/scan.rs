@@ -56,30 +56,38 @@ pub fn scan(knowledge: &Knowledge, sbom: &Sbom) -> (Vec<ScanFinding>, Coverage) 
     let mut findings = Vec::new();
     let mut coverage = Coverage { components: sbom.components.len(), ..Coverage::default() };
     for component in &sbom.components {
-        let reference = ComponentRef {
-            name: component.name.clone(),
-            version: component.version.clone(),
-            purl: component.purl.as_ref().map(|p| p.raw.clone()),
-            bom_ref: component.bom_ref.clone(),
-        };
-        let mut mine = Vec::new();
-        match component.purl.as_ref().and_then(Purl::osv) {
-            Some(package) => {
-                coverage.checked_against_osv += 1;
-                osv_findings(knowledge, component, &package, &reference, &mut mine);
-            }
-            None => coverage.not_checked += 1,
+        let (mine, checked) = component_findings(knowledge, component);
+        if checked {
+            coverage.checked_against_osv += 1;
+        } else {
+            coverage.not_checked += 1;
         }
-        if let Some(purl) = &component.purl {
-            csaf_findings(knowledge, purl, &reference, &mut mine);
-        }
-        let mut mine = merge_aliases(mine);
-        // Components stay in the SBOM's order (stable for the same input); within one, the
-        // surest findings first.
-        mine.sort_by(|a, b| (a.confidence, &a.advisory).cmp(&(b.confidence, &b.advisory)));
         findings.extend(mine);
     }
     (findings, coverage)
+}
+
+/// One component's findings, the surest first, and whether OSV could be asked about it.
+pub fn component_findings(knowledge: &Knowledge, component: &Component) -> (Vec<ScanFinding>, bool) {
+    let reference = ComponentRef {
+        name: component.name.clone(),
+        version: component.version.clone(),
+        purl: component.purl.as_ref().map(|p| p.raw.clone()),
+        bom_ref: component.bom_ref.clone(),
+    };
+    let mut mine = Vec::new();
+    let package = component.purl.as_ref().and_then(Purl::osv);
+    if let Some(package) = &package {
+        osv_findings(knowledge, component, package, &reference, &mut mine);
+    }
+    if let Some(purl) = &component.purl {
+        csaf_findings(knowledge, purl, &reference, &mut mine);
+    }
+    let mut mine = merge_aliases(mine);
+    // Components stay in the SBOM's order (stable for the same input); within one, the surest
+    // findings first.
+    mine.sort_by(|a, b| (a.confidence, &a.advisory).cmp(&(b.confidence, &b.advisory)));
+    (mine, package.is_some())
 }
 
 fn osv_findings(

@@ -30,6 +30,10 @@ pub struct Device {
     pub asset_tag: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub location: String,
+    /// The device's software as a package URL, when the hospital knows it: matched against
+    /// OSV like an SBOM component.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub purl: String,
 }
 
 struct Field {
@@ -76,6 +80,7 @@ const INVENTORY: &[Field] = &[
         name: "asset_tag", headers: &["assettag", "asset", "assetnumber", "資産番号", "管理番号", "備品番号"]
     },
     Field { name: "location", headers: &["location", "設置場所", "場所", "部署", "設置部署"] },
+    Field { name: "purl", headers: &["purl", "packageurl", "パッケージurl"] },
 ];
 
 const ALIASES: &[Field] = &[
@@ -189,6 +194,15 @@ fn read_rows(
             }
             values.insert(name, value);
         }
+        if let Some(purl) = values.get("purl").filter(|p| !p.is_empty()) {
+            if let Err(e) = mamori_sbom::Purl::parse(purl) {
+                errors.push(format!(
+                    "{file}: row {}, column {} (purl): {e}",
+                    row.number,
+                    column_letter(columns["purl"])
+                ));
+            }
+        }
         for name in required {
             if values.get(name).is_none_or(String::is_empty) {
                 errors.push(format!(
@@ -238,6 +252,7 @@ pub fn read_inventory(file: &str, bytes: &[u8]) -> Result<Vec<Device>, Vec<Strin
                 serial: take("serial"),
                 asset_tag: take("asset_tag"),
                 location: take("location"),
+                purl: take("purl"),
             }
         })
         .collect())

@@ -113,6 +113,9 @@ pub struct Match {
     /// JVN iPedia documents (MyJVN VULDEF or JVNRSS .xml): a file or a directory (repeatable).
     #[arg(long)]
     jvn: Vec<PathBuf>,
+    /// OSV records, for devices whose inventory row gives a purl (repeatable).
+    #[arg(long)]
+    osv: Vec<PathBuf>,
     /// Release orders: manufacturer, product, version, one row per release, oldest first.
     #[arg(long)]
     releases: Option<PathBuf>,
@@ -516,10 +519,10 @@ fn run_match(args: Match) -> ExitCode {
         },
         None => Vec::new(),
     };
-    if args.csaf.is_empty() && args.jvn.is_empty() {
-        return input_error("give advisories to match against: --csaf PATH and/or --jvn PATH");
+    if args.csaf.is_empty() && args.jvn.is_empty() && args.osv.is_empty() {
+        return input_error("give advisories to match against: --csaf PATH, --jvn PATH and/or --osv PATH");
     }
-    let loaded = match load(&[], &args.csaf, &args.jvn) {
+    let loaded = match load(&args.osv, &args.csaf, &args.jvn) {
         Ok(l) => l,
         Err(e) => return input_error(&e),
     };
