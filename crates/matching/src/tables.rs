@@ -194,14 +194,10 @@ fn read_rows(
             }
             values.insert(name, value);
         }
-        if let Some(purl) = values.get("purl").filter(|p| !p.is_empty()) {
-            if let Err(e) = mamori_sbom::Purl::parse(purl) {
-                errors.push(format!(
-                    "{file}: row {}, column {} (purl): {e}",
-                    row.number,
-                    column_letter(columns["purl"])
-                ));
-            }
+        if let Some(purl) = values.get("purl").filter(|p| !p.is_empty())
+            && let Err(e) = mamori_sbom::Purl::parse(purl)
+        {
+            errors.push(format!("{file}: row {}, column {} (purl): {e}", row.number, column_letter(columns["purl"])));
         }
         for name in required {
             if values.get(name).is_none_or(String::is_empty) {
