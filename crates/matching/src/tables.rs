@@ -322,6 +322,38 @@ mod tests {
     }
 
     #[test]
+    fn an_xlsx_inventory_from_excel_reads_and_is_checked_the_same() {
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let sheet = workbook.add_worksheet();
+        let rows = [
+            ["製造販売業者", "製品名", "型番", "ソフトウェアバージョン"],
+            ["Medtronic", "MiniMed 640G", "MMT-1711", ""],
+            ["", "MiniMed 640G", "", "1.0"],
+        ];
+        for (r, row) in rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                sheet.write_string(r as u32, c as u16, *cell).unwrap();
+            }
+        }
+        sheet.write_number(3, 0, 42.0).unwrap();
+        sheet.write_string(3, 1, "Pump").unwrap();
+        sheet.write_number(3, 3, 2.5).unwrap();
+        let bytes = workbook.save_to_buffer().unwrap();
+        let errors = read_inventory("inventory.xlsx", &bytes).unwrap_err();
+        assert_eq!(errors, ["inventory.xlsx: row 3, column A (manufacturer): empty; every row needs it"]);
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let sheet = workbook.add_worksheet();
+        for (r, row) in rows[..2].iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                sheet.write_string(r as u32, c as u16, *cell).unwrap();
+            }
+        }
+        sheet.write_number(1, 3, 2.5).unwrap();
+        let devices = read_inventory("inventory.xlsx", &workbook.save_to_buffer().unwrap()).unwrap();
+        assert_eq!((devices[0].model.as_str(), devices[0].version.as_str()), ("MMT-1711", "2.5"));
+    }
+
+    #[test]
     fn releases_keep_their_order() {
         let text = "manufacturer,product,version\nB. Braun Medical,Battery Pack SP with Wi-Fi,L79\nB. Braun Medical,Battery Pack SP with Wi-Fi,L80\n";
         let r = read_releases("r.csv", text.as_bytes()).unwrap();
