@@ -65,3 +65,38 @@ fn every_ecosystem_folder_reads() {
         assert!(!corpus(ecosystem).is_empty(), "{ecosystem}");
     }
 }
+
+#[test]
+fn an_ecosystems_all_zip_reads_like_its_directory_and_a_bomb_is_bounded() {
+    use std::io::Write;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora/hub/osv/crates.io");
+    let zip_path = std::env::temp_dir().join(format!("mamori-osv-{}.zip", std::process::id()));
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    names.sort();
+    for path in &names {
+        zip.start_file(path.file_name().unwrap().to_string_lossy(), options).unwrap();
+        zip.write_all(&std::fs::read(path).unwrap()).unwrap();
+    }
+    zip.start_file("broken.json", options).unwrap();
+    zip.write_all(b"{\"id\": ").unwrap();
+    zip.finish().unwrap();
+    let mut from_zip = mamori_advisories::sources::Loaded::default();
+    from_zip.add_osv(&zip_path).unwrap();
+    let mut from_dir = mamori_advisories::sources::Loaded::default();
+    from_dir.add_osv(&dir).unwrap();
+    assert_eq!(from_zip.osv.len(), from_dir.osv.len());
+    assert_eq!(from_zip.osv.len(), names.len());
+    assert_eq!(from_zip.problems.len(), 1);
+    assert!(from_zip.problems[0].file.ends_with(".zip!broken.json"), "{:?}", from_zip.problems);
+    std::fs::write(&zip_path, b"PK\x03\x04 not really").unwrap();
+    let mut bad = mamori_advisories::sources::Loaded::default();
+    bad.add_osv(&zip_path).unwrap();
+    assert!(bad.problems[0].message.contains("is not a zip archive"));
+    std::fs::remove_file(&zip_path).unwrap();
+}
