@@ -44,6 +44,8 @@ pub struct Knowledge {
     pub osv_index: HashMap<(String, String), Vec<usize>>,
     /// A CSAF product's purl without version (`pkg:rpm/redhat/openssl`) → indexed products.
     pub csaf_by_purl: HashMap<String, Vec<usize>>,
+    /// A CSAF product's cpe product part (`enterprise_linux`) → indexed products.
+    pub csaf_by_cpe_product: HashMap<String, Vec<usize>>,
     pub aliases: Aliases,
     /// (vendor keys, product words, order) of each registered release order.
     releases: Vec<(Vendor, Vec<String>, Scheme)>,
@@ -85,6 +87,9 @@ impl Knowledge {
                 let name = product.product_name.clone().unwrap_or_else(|| product.name.clone());
                 if let Some(purl) = product.purl.as_deref().and_then(|p| mamori_sbom::Purl::parse(p).ok()) {
                     k.csaf_by_purl.entry(purl.package_key()).or_default().push(k.products.len());
+                }
+                if let Some([_, _, Some(name), _]) = product.cpe.as_deref().and_then(crate::scan::cpe_parts) {
+                    k.csaf_by_cpe_product.entry(name).or_default().push(k.products.len());
                 }
                 k.vendors[vendor].products.push(k.products.len());
                 let findings = crate::devices::bodies_for(doc, product, &vendor_name, list);

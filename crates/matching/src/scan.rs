@@ -83,6 +83,10 @@ pub fn component_findings(knowledge: &Knowledge, component: &Component) -> (Vec<
     if let Some(purl) = &component.purl {
         csaf_findings(knowledge, purl, &reference, &mut mine);
     }
+    // The cpe only where the purl found nothing in CSAF: the same product named twice.
+    if let Some(cpe) = component.cpe.as_deref().filter(|_| !mine.iter().any(|f| f.source != "osv")) {
+        cpe_findings(knowledge, cpe, &reference, &mut mine);
+    }
     let mut mine = merge_aliases(mine);
     // Components stay in the SBOM's order (stable for the same input); within one, the surest
     // findings first.
@@ -158,27 +162,87 @@ fn csaf_findings(knowledge: &Knowledge, purl: &Purl, reference: &ComponentRef, o
             Decision::Inside(why) => (Confidence::Exact, why),
             Decision::Undecidable(why) => (Confidence::Possible, why),
         };
-        for (v, status) in &indexed.statuses {
-            let vuln = &doc.vulnerabilities[*v];
-            let score = vuln.score_for(&product.id);
-            out.push(ScanFinding {
-                component: reference.clone(),
-                advisory: doc.id.clone(),
-                also_in: Vec::new(),
-                source: doc.source_label(),
-                vulnerabilities: vuln.ids.clone(),
-                confidence,
-                reasons: vec!["purl_equal", why],
-                status: *status,
-                severity: score.map(|s| Severity {
-                    rating: s.rating,
-                    score: Some(s.base_score),
-                    vector: Some(s.vector.clone()),
-                }),
-                fixed_in: None,
-                vex: None,
-            });
+        push_statuses(knowledge, i, reference, confidence, vec!["purl_equal", why], out);
+    }
+}
+
+/// A finding per vulnerability status the advisory gives the product.
+fn push_statuses(
+    knowledge: &Knowledge,
+    product: usize,
+    reference: &ComponentRef,
+    confidence: Confidence,
+    reasons: Vec<&'static str>,
+    out: &mut Vec<ScanFinding>,
+) {
+    let indexed = &knowledge.products[product];
+    let doc = knowledge.document(indexed);
+    let product = &doc.products[indexed.product];
+    for (v, status) in &indexed.statuses {
+        let vuln = &doc.vulnerabilities[*v];
+        let score = vuln.score_for(&product.id);
+        out.push(ScanFinding {
+            component: reference.clone(),
+            advisory: doc.id.clone(),
+            also_in: Vec::new(),
+            source: doc.source_label(),
+            vulnerabilities: vuln.ids.clone(),
+            confidence,
+            reasons: reasons.clone(),
+            status: *status,
+            severity: score.map(|s| Severity {
+                rating: s.rating,
+                score: Some(s.base_score),
+                vector: Some(s.vector.clone()),
+            }),
+            fixed_in: None,
+            vex: None,
+        });
+    }
+}
+
+/// A CPE's part, vendor, product and version, from 2.3 (`cpe:2.3:a:v:p:1.0:…`) or 2.2
+/// (`cpe:/a:v:p:1.0`) form; `*`, `-` and empty parts are `None`.
+pub fn cpe_parts(cpe: &str) -> Option<[Option<String>; 4]> {
+    let rest = cpe.strip_prefix("cpe:2.3:").or_else(|| cpe.strip_prefix("cpe:/"))?;
+    let mut parts = rest.split(':').map(|p| {
+        let p = p.trim().to_lowercase();
+        (!p.is_empty() && p != "*" && p != "-").then_some(p)
+    });
+    Some([parts.next().flatten(), parts.next().flatten(), parts.next().flatten(), parts.next().flatten()])
+}
+
+/// CSAF products whose helper cpe names the same product: vendor and product equal and the
+/// version equal (or inside the product's version statement) is exact; a component cpe
+/// without a vendor (Yocto writes `cpe:2.3:a:*:python3-pyyaml:6.0`) is at most possible.
+fn cpe_findings(knowledge: &Knowledge, cpe: &str, reference: &ComponentRef, out: &mut Vec<ScanFinding>) {
+    let Some([_, vendor, Some(product_name), version]) = cpe_parts(cpe) else { return };
+    for &i in knowledge.csaf_by_cpe_product.get(&product_name).map(Vec::as_slice).unwrap_or(&[]) {
+        let indexed = &knowledge.products[i];
+        let product = &knowledge.document(indexed).products[indexed.product];
+        let Some([_, their_vendor, _, their_version]) = product.cpe.as_deref().and_then(cpe_parts) else { continue };
+        let vendor_known = vendor.is_some() && vendor == their_vendor;
+        if vendor.is_some() && their_vendor.is_some() && !vendor_known {
+            continue;
         }
+        let decision = match (&their_version, &version, &product.version) {
+            (Some(a), Some(b), _) => match Scheme::Intdot.compare(a, b) {
+                Some(std::cmp::Ordering::Equal) => Decision::Inside("version_listed"),
+                Some(_) => Decision::Outside,
+                None if a == b => Decision::Inside("version_listed"),
+                None => Decision::Undecidable("scheme_unknown"),
+            },
+            (_, v, Some(spec)) => spec.decide(&Scheme::Intdot, v.as_deref()),
+            (None, _, None) => Decision::Inside("all_versions"),
+            _ => Decision::Undecidable("no_version"),
+        };
+        let (confidence, why) = match decision {
+            Decision::Outside => continue,
+            Decision::Inside(why) if vendor_known => (Confidence::Exact, why),
+            Decision::Inside(why) | Decision::Undecidable(why) => (Confidence::Possible, why),
+        };
+        let first = if vendor_known { "cpe_equal" } else { "name_similar" };
+        push_statuses(knowledge, i, reference, confidence, vec![first, why], out);
     }
 }
 
