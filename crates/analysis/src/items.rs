@@ -682,8 +682,18 @@ pub(crate) fn indicators(
             let count: Vec<u64> = sums[1..].iter().map(|s| s.2).collect();
             let yes: Vec<u64> = sums[1..].iter().map(|s| s.0 as u64).collect();
             let no: Vec<u64> = count.iter().zip(&yes).map(|(c, y)| c.saturating_sub(*y)).collect();
-            let enough: Vec<bool> =
-                (0..seg.segments.len()).map(|k| seg.shown[k] && rules.one(count[k]).is_some()).collect();
+            // A segment the cell rule would withhold anyway counts as withheld before the
+            // residuals are checked: otherwise the residual check assumes it shown, passes, and
+            // a neighbour's figures give it away (a share of 0 of 3 in b, with the overall,
+            // gave a's 1 "no").
+            let enough: Vec<bool> = (0..seg.segments.len())
+                .map(|k| {
+                    seg.shown[k]
+                        && rules.one(count[k]).is_some()
+                        && (row.kind != ReportKind::Share
+                            || (rules.one(yes[k]).is_some() && rules.one(no[k]).is_some()))
+                })
+                .collect();
             let mut parts: Vec<(&[u64], u64)> = vec![(&count, all.2)];
             if row.kind == ReportKind::Share {
                 parts.push((&yes, all.0 as u64));

@@ -153,44 +153,66 @@ proptest! {
     fn no_withheld_count_can_be_worked_out(
         rows in proptest::collection::vec((0usize..3, 0usize..3, proptest::option::of(0u32..1000)), 3..13)
     ) {
-        let a = analysis(&rows);
-        let mut truth: Table = [[0; 3]; 3];
-        for (s, q, _) in &rows {
-            truth[*s][*q] += 1;
-        }
-        prop_assert!(consistent(&a, &truth), "the true table fits what is published");
-        // For each cell: the values it takes across every consistent table.
-        let mut seen: [[std::collections::BTreeSet<u64>; 3]; 3] = Default::default();
-        tables(rows.len() as u64, |t| {
-            if consistent(&a, t) {
-                for s in 0..3 {
-                    for c in 0..3 {
-                        seen[s][c].insert(t[s][c]);
-                    }
-                }
-            }
-        });
-        for s in 0..2 {
-            for c in 0..2 {
-                let v = truth[s][c];
-                if v > 0 && v < K && !published(&a, s, c) {
-                    prop_assert!(seen[s][c].len() > 1, "segment {s}, answer {c}: the withheld {v} is the only value that fits {rows:?}");
-                }
-            }
-        }
-        // Sums and means: the answered count the shown segments leave must not be a few.
-        let num = a.items.iter().find(|i| i.name == "num").unwrap();
-        if let Some(overall) = &num.stats {
-            let shown: u64 = num.by.get("seg").map_or(0, |b| b.iter().filter_map(|(_, c)| c.stats.as_ref().map(|s| s.n)).sum());
-            let rest = overall.n - shown;
-            // (With no segment shown, the rest is the overall, which has its own threshold.)
-            prop_assert!(shown == 0 || rest == 0 || rest >= K, "the number answers outside the shown segments are {rest} company(ies)");
-        }
-        // Segment sizes: everyone less the shown segments.
-        let sizes: u64 = a.segments.get("seg").map_or(0, |m| m.iter().filter_map(|(_, n)| *n).sum());
-        let rest = a.n - sizes;
-        prop_assert!(sizes == 0 || rest == 0 || rest >= K, "respondents outside the shown segments: {rest}");
+        attack(&rows)?;
     }
+}
+
+/// Everything the attacker tries on one data set; an error says what it found.
+fn attack(rows: &[(usize, usize, Option<u32>)]) -> Result<(), TestCaseError> {
+    let a = analysis(rows);
+    let mut truth: Table = [[0; 3]; 3];
+    for (s, q, _) in rows {
+        truth[*s][*q] += 1;
+    }
+    prop_assert!(consistent(&a, &truth), "the true table fits what is published");
+    // For each cell: the values it takes across every consistent table.
+    let mut seen: [[std::collections::BTreeSet<u64>; 3]; 3] = Default::default();
+    tables(rows.len() as u64, |t| {
+        if consistent(&a, t) {
+            for s in 0..3 {
+                for c in 0..3 {
+                    seen[s][c].insert(t[s][c]);
+                }
+            }
+        }
+    });
+    for s in 0..2 {
+        for c in 0..2 {
+            let v = truth[s][c];
+            if v > 0 && v < K && !published(&a, s, c) {
+                prop_assert!(
+                    seen[s][c].len() > 1,
+                    "segment {s}, answer {c}: the withheld {v} is the only value that fits {rows:?}"
+                );
+            }
+        }
+    }
+    // Sums and means: the answered count the shown segments leave must not be a few.
+    let num = a.items.iter().find(|i| i.name == "num").unwrap();
+    if let Some(overall) = &num.stats {
+        let shown: u64 =
+            num.by.get("seg").map_or(0, |b| b.iter().filter_map(|(_, c)| c.stats.as_ref().map(|s| s.n)).sum());
+        let rest = overall.n - shown;
+        // (With no segment shown, the rest is the overall, which has its own threshold.)
+        prop_assert!(
+            shown == 0 || rest == 0 || rest >= K,
+            "the number answers outside the shown segments are {rest} company(ies)"
+        );
+    }
+    // Segment sizes: everyone less the shown segments.
+    let sizes: u64 = a.segments.get("seg").map_or(0, |m| m.iter().filter_map(|(_, n)| *n).sum());
+    let rest = a.n - sizes;
+    prop_assert!(sizes == 0 || rest == 0 || rest >= K, "respondents outside the shown segments: {rest}");
+    Ok(())
+}
+
+#[test]
+fn a_share_by_segment_does_not_give_away_the_other_segments_withheld_cell() {
+    // Found by the property test in CI (2026-12-06): segment a answered x 3, y 1; b y 3. The
+    // item table withheld both rows, but the share indicator showed b's 0 of 3, and with the
+    // overall 3 x and 4 y that left a's y at 1.
+    let rows = [(0, 1, None), (1, 1, None), (0, 0, None), (0, 0, None), (1, 1, None), (1, 1, None), (0, 0, None)];
+    attack(&rows).unwrap();
 }
 
 #[test]
