@@ -56,6 +56,40 @@ fn score(vector: Option<String>, at: String, problems: &mut Vec<Problem>) -> Opt
     }
 }
 
+/// One JVN advisory as a CSAF-shaped document: one vulnerability (its JVNDB id first, then
+/// CVE and JVN ids) that affects every product listed.
+#[allow(clippy::too_many_arguments)]
+fn document(
+    id: String,
+    version: String,
+    title: Option<String>,
+    date: Option<String>,
+    products: Vec<Product>,
+    ids: Vec<String>,
+    scores: Vec<ProductScore>,
+    remediations: Vec<Remediation>,
+) -> Document {
+    Document {
+        source: "jvn".into(),
+        version,
+        title: title.clone().unwrap_or_default(),
+        publisher: "JVN iPedia".into(),
+        current_release_date: date.unwrap_or_default(),
+        vulnerabilities: vec![Vulnerability {
+            ids,
+            title,
+            statuses: products.iter().map(|p| (p.id.clone(), Status::Affected)).collect(),
+            scores,
+            remediations,
+            justifications: Vec::new(),
+        }],
+        products,
+        groups: Vec::new(),
+        relationships: Vec::new(),
+        id,
+    }
+}
+
 fn vuldef(xml: &roxmltree::Document, root: Node) -> (Vec<Document>, Vec<Problem>) {
     let mut docs = Vec::new();
     let mut problems = Vec::new();
@@ -122,25 +156,8 @@ fn vuldef(xml: &roxmltree::Document, root: Node) -> (Vec<Document>, Vec<Problem>
             })
             .collect();
         let history = child(data, "History").map(|h| children(h, "HistoryItem").count()).unwrap_or(0);
-        docs.push(Document {
-            source: "jvn".into(),
-            version: history.max(1).to_string(),
-            title: text(child(data, "Title")).unwrap_or_default(),
-            publisher: "JVN iPedia".into(),
-            current_release_date: text(child(data, "DateLastUpdated")).unwrap_or_default(),
-            vulnerabilities: vec![Vulnerability {
-                ids,
-                title: text(child(data, "Title")),
-                statuses: product_ids.iter().map(|p| (p.clone(), Status::Affected)).collect(),
-                scores,
-                remediations,
-                justifications: Vec::new(),
-            }],
-            products,
-            groups: Vec::new(),
-            relationships: Vec::new(),
-            id,
-        });
+        let (title, date) = (text(child(data, "Title")), text(child(data, "DateLastUpdated")));
+        docs.push(document(id, history.max(1).to_string(), title, date, products, ids, scores, remediations));
     }
     (docs, problems)
 }
@@ -179,27 +196,8 @@ fn jvnrss(xml: &roxmltree::Document, root: Node) -> (Vec<Document>, Vec<Problem>
         let scores = children(item, "cvss")
             .filter_map(|c| score(c.attribute("vector").map(str::to_string), line(xml, c), &mut problems))
             .collect();
-        docs.push(Document {
-            source: "jvn".into(),
-            version: "1".into(),
-            title: text(child(item, "title")).unwrap_or_default(),
-            publisher: "JVN iPedia".into(),
-            current_release_date: text(child(item, "modified"))
-                .or_else(|| text(child(item, "date")))
-                .unwrap_or_default(),
-            vulnerabilities: vec![Vulnerability {
-                ids,
-                title: text(child(item, "title")),
-                statuses: products.iter().map(|p| (p.id.clone(), Status::Affected)).collect(),
-                scores,
-                remediations: Vec::new(),
-                justifications: Vec::new(),
-            }],
-            products,
-            groups: Vec::new(),
-            relationships: Vec::new(),
-            id,
-        });
+        let date = text(child(item, "modified")).or_else(|| text(child(item, "date")));
+        docs.push(document(id, "1".into(), text(child(item, "title")), date, products, ids, scores, Vec::new()));
     }
     (docs, problems)
 }

@@ -105,13 +105,7 @@ impl Loaded {
             if !name.ends_with(".json") {
                 continue;
             }
-            let bytes = match read_bounded(&file) {
-                Ok(b) => b,
-                Err(e) => {
-                    self.problems.push(Problem::error("", e).in_file(&name));
-                    continue;
-                }
-            };
+            let Some(bytes) = self.read_or_note(&file, &name) else { continue };
             if let Some(problem) = check_digest(&file, &bytes) {
                 self.problems.push(problem.in_file(&name));
                 continue;
@@ -135,6 +129,11 @@ impl Loaded {
             }
         }
         Ok(())
+    }
+
+    /// The file's bytes, or `None` with the reason noted as an error about that file.
+    fn read_or_note(&mut self, file: &Path, name: &str) -> Option<Vec<u8>> {
+        read_bounded(file).map_err(|e| self.problems.push(Problem::error("", e).in_file(name))).ok()
     }
 
     /// A CSAF provider's tree lists its documents in `index.txt` (one path per line, relative
@@ -213,13 +212,7 @@ impl Loaded {
             if !name.ends_with(".xml") {
                 continue;
             }
-            let bytes = match read_bounded(&file) {
-                Ok(b) => b,
-                Err(e) => {
-                    self.problems.push(Problem::error("", e).in_file(&name));
-                    continue;
-                }
-            };
+            let Some(bytes) = self.read_or_note(&file, &name) else { continue };
             match crate::jvn::read(&bytes) {
                 Ok((documents, warnings)) => {
                     self.problems.extend(warnings.into_iter().map(|w| w.in_file(&name)));
