@@ -25,6 +25,8 @@ pub struct CsafFile {
 
 #[derive(Debug, Default)]
 pub struct Loaded {
+    /// OpenPGP keys the CSAF documents must be signed with; none: signatures are not checked.
+    pub keys: Vec<pgp::composed::SignedPublicKey>,
     /// The newest revision of each document id, in id order.
     pub csaf: Vec<CsafFile>,
     /// Older revisions, each with the tracking version of the one that superseded it.
@@ -94,6 +96,42 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 impl Loaded {
+    /// Adds an armored OpenPGP public key (a provider's, from its provider-metadata); from
+    /// then on every CSAF document must carry a detached `.asc` signature by one of the keys.
+    pub fn add_key(&mut self, armored: &str) -> Result<(), String> {
+        use pgp::composed::Deserializable;
+        let (key, _) = pgp::composed::SignedPublicKey::from_string(armored)
+            .map_err(|e| format!("not an OpenPGP public key: {e}"))?;
+        key.verify_bindings().map_err(|e| format!("the key's self-signatures do not verify: {e}"))?;
+        self.keys.push(key);
+        Ok(())
+    }
+
+    /// With keys given: the document's `.asc` must be a signature by one of them (its primary
+    /// key or a subkey). `None` when it is.
+    fn check_signature(&self, path: &Path, bytes: &[u8]) -> Option<Problem> {
+        use pgp::composed::Deserializable;
+        if self.keys.is_empty() {
+            return None;
+        }
+        let mut name = path.as_os_str().to_owned();
+        name.push(".asc");
+        let Ok(armored) = std::fs::read_to_string(PathBuf::from(&name)) else {
+            return Some(Problem::error("", "has no .asc signature beside it, and keys were given; it is not used"));
+        };
+        let Ok((signature, _)) = pgp::composed::DetachedSignature::from_string(&armored) else {
+            return Some(Problem::error(
+                "",
+                format!("{} is not an OpenPGP signature; the document is not used", Path::new(&name).display()),
+            ));
+        };
+        let verified = self.keys.iter().any(|key| {
+            signature.verify(key, bytes).is_ok()
+                || key.public_subkeys.iter().any(|sub| signature.verify(sub, bytes).is_ok())
+        });
+        (!verified).then(|| Problem::error("", "its .asc signature does not verify with the given key(s): changed, or signed by someone else; it is not used"))
+    }
+
     /// Reads CSAF documents from a file or directory tree (`.json` files; provider metadata,
     /// ROLIE feeds and other JSON that is not a CSAF document are passed over).
     pub fn add_csaf(&mut self, path: &Path) -> Result<(), String> {
@@ -117,6 +155,10 @@ impl Loaded {
             // In a tree, JSON that is not a CSAF document (provider-metadata.json, ROLIE
             // feeds, aggregator lists) is part of the tree, not an error.
             if value.pointer("/document/csaf_version").is_none() && !single {
+                continue;
+            }
+            if let Some(problem) = self.check_signature(&file, &bytes) {
+                self.problems.push(problem.in_file(&name));
                 continue;
             }
             match csaf::from_value(&value) {

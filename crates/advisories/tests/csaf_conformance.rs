@@ -174,3 +174,45 @@ fn the_difference_between_two_revisions_is_by_product_not_by_opaque_id() {
     let same = mamori_advisories::revisions::diff(&v2, &v2);
     assert!(same.products.is_empty() && same.vulnerabilities_removed.is_empty());
 }
+
+#[test]
+fn with_a_providers_key_only_documents_it_signed_are_used() {
+    let tree = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/hub/provider");
+    let key = |name: &str| std::fs::read_to_string(tree.join(name)).unwrap();
+    let mut signed = Loaded::default();
+    signed.add_key(&key("provider-key.asc")).unwrap();
+    signed.add_csaf(&tree).unwrap();
+    assert_eq!(signed.csaf.len(), 2, "{:#?}", signed.problems);
+    // Someone else's key: neither document is used, each says why.
+    let mut other = Loaded::default();
+    other.add_key(&key("other-key.asc")).unwrap();
+    other.add_csaf(&tree).unwrap();
+    assert!(other.csaf.is_empty());
+    let refused: Vec<&str> = other
+        .problems
+        .iter()
+        .filter(|p| p.message.contains("does not verify with the given key"))
+        .map(|p| p.file.as_str())
+        .collect();
+    assert_eq!(refused.len(), 2, "{:#?}", other.problems);
+    // An ICSMA advisory signed by CISA (no CISA key here) is refused under our key; without a
+    // key, signatures are not checked.
+    let mut cisa = Loaded::default();
+    cisa.add_key(&key("provider-key.asc")).unwrap();
+    cisa.add_csaf(&corpus("csaf/icsma/2021/icsma-21-343-01.json")).unwrap();
+    assert!(cisa.csaf.is_empty());
+    // A document without .asc is refused when keys are given.
+    let dir = std::env::temp_dir().join(format!("mamori-unsigned-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(tree.join("white/2021/icsma-21-343-01.json"), dir.join("a.json")).unwrap();
+    let mut unsigned = Loaded::default();
+    unsigned.add_key(&key("provider-key.asc")).unwrap();
+    unsigned.add_csaf(&dir).unwrap();
+    assert!(
+        unsigned.csaf.is_empty() && unsigned.problems[0].message.contains("has no .asc signature"),
+        "{:#?}",
+        unsigned.problems
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(Loaded::default().add_key("not a key").unwrap_err().contains("not an OpenPGP public key"));
+}

@@ -457,3 +457,18 @@ fn a_device_row_with_a_purl_is_asked_of_osv() {
         f.iter().any(|f| f["advisory"] == "RUSTSEC-2016-0001" && f["remediations"][0]["details"] == "fixed in 0.9.0")
     );
 }
+
+#[test]
+fn with_a_key_only_signed_advisories_are_matched() {
+    let tree = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/hub/provider");
+    let (tree_s, key, other) = (
+        tree.display().to_string(),
+        tree.join("provider-key.asc").display().to_string(),
+        tree.join("other-key.asc").display().to_string(),
+    );
+    let row = "Philips,Vue PACS,,12.2.8.0\n";
+    let signed = match_inventory("key", row, &["--csaf", &tree_s, "--key", &key]);
+    assert_eq!(found(&signed, 0), [t("ICSMA-24-200-01", "CSAFPID-0001", "range")]);
+    let refused = match_inventory("other-key", row, &["--csaf", &tree_s, "--key", &other]);
+    assert!(found(&refused, 0).is_empty());
+}

@@ -91,6 +91,10 @@ pub struct Scan {
     /// JVN iPedia documents (MyJVN VULDEF or JVNRSS .xml): a file or a directory (repeatable).
     #[arg(long)]
     jvn: Vec<PathBuf>,
+    /// A CSAF provider's OpenPGP public key (armored); with it, every CSAF document must
+    /// carry a detached .asc signature by one of the given keys (repeatable).
+    #[arg(long)]
+    key: Vec<PathBuf>,
     /// The manufacturer's VEX: CSAF VEX or CycloneDX VEX (repeatable).
     #[arg(long)]
     vex: Vec<PathBuf>,
@@ -113,6 +117,10 @@ pub struct Match {
     /// JVN iPedia documents (MyJVN VULDEF or JVNRSS .xml): a file or a directory (repeatable).
     #[arg(long)]
     jvn: Vec<PathBuf>,
+    /// A CSAF provider's OpenPGP public key (armored); with it, every CSAF document must
+    /// carry a detached .asc signature by one of the given keys (repeatable).
+    #[arg(long)]
+    key: Vec<PathBuf>,
     /// OSV records, for devices whose inventory row gives a purl (repeatable).
     #[arg(long)]
     osv: Vec<PathBuf>,
@@ -285,8 +293,12 @@ fn check(args: Check) -> ExitCode {
 
 /// Loads advisories; problems with individual records go to stderr as a count (the `check`
 /// command lists them).
-fn load(osv: &[PathBuf], csaf: &[PathBuf], jvn: &[PathBuf]) -> Result<Loaded, String> {
+fn load(osv: &[PathBuf], csaf: &[PathBuf], jvn: &[PathBuf], keys: &[PathBuf]) -> Result<Loaded, String> {
     let mut loaded = Loaded::default();
+    for path in keys {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        loaded.add_key(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
     for path in osv {
         loaded.add_osv(path)?;
     }
@@ -340,7 +352,7 @@ fn run_scan(args: Scan) -> ExitCode {
             return input_error(&format!("{sbom_name}: not a usable SBOM; nothing was scanned"));
         }
     };
-    let loaded = match load(&args.osv, &args.csaf, &args.jvn) {
+    let loaded = match load(&args.osv, &args.csaf, &args.jvn, &args.key) {
         Ok(l) => l,
         Err(e) => return input_error(&e),
     };
@@ -522,7 +534,7 @@ fn run_match(args: Match) -> ExitCode {
     if args.csaf.is_empty() && args.jvn.is_empty() && args.osv.is_empty() {
         return input_error("give advisories to match against: --csaf PATH, --jvn PATH and/or --osv PATH");
     }
-    let loaded = match load(&args.osv, &args.csaf, &args.jvn) {
+    let loaded = match load(&args.osv, &args.csaf, &args.jvn, &args.key) {
         Ok(l) => l,
         Err(e) => return input_error(&e),
     };
