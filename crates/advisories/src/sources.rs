@@ -13,6 +13,9 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+/// A provider's `index.txt`: its folder, its name, and the documents it lists.
+type Index = (PathBuf, String, std::collections::BTreeSet<PathBuf>);
+
 /// Largest file read: the biggest real CSAF documents (Red Hat's) are a few MB.
 pub const MAX_FILE_BYTES: u64 = 64 << 20;
 
@@ -137,7 +140,7 @@ impl Loaded {
     pub fn add_csaf(&mut self, path: &Path) -> Result<(), String> {
         let files = files_under(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let single = files.len() == 1 && path.is_file();
-        self.check_provider_lists(&files);
+        let indexes = self.check_provider_lists(&files);
         for file in files {
             let name = file.display().to_string();
             if !name.ends_with(".json") {
@@ -165,6 +168,14 @@ impl Loaded {
                 Ok((document, warnings)) => {
                     self.problems.extend(warnings.into_iter().map(|w| w.in_file(&name)));
                     self.problems.extend(crate::csaf_tests::run(&value).into_iter().map(|w| w.in_file(&name)));
+                    // A document in a folder with an index.txt that does not list it.
+                    if let Some((_, index, _)) =
+                        indexes.iter().find(|(dir, _, listed)| file.starts_with(dir) && !listed.contains(&file))
+                    {
+                        self.problems.push(
+                            Problem::warning("", format!("is not listed in {index}; read all the same")).in_file(&name),
+                        );
+                    }
                     self.csaf.push(CsafFile { file: name, document });
                 }
                 Err(errors) => self.problems.extend(errors.into_iter().map(|e| e.in_file(&name))),
@@ -181,8 +192,10 @@ impl Loaded {
     /// A CSAF provider's tree lists its documents in `index.txt` (one path per line, relative
     /// to the file) and `changes.csv` (`"path","date"`) in each distribution folder: a
     /// listed document that is missing is an error, one present but unlisted a warning (a
-    /// mirror may be incomplete or hold strays; either way the reader should know).
-    fn check_provider_lists(&mut self, files: &[PathBuf]) {
+    /// mirror may be incomplete or hold strays; either way the reader should know). Returns the
+    /// indexes, so that documents read later can be checked against them without a second read.
+    fn check_provider_lists(&mut self, files: &[PathBuf]) -> Vec<Index> {
+        let mut indexes = Vec::new();
         let present: std::collections::BTreeSet<&PathBuf> = files.iter().collect();
         for list in files.iter().filter(|f| f.file_name().is_some_and(|n| n == "index.txt" || n == "changes.csv")) {
             let Some(dir) = list.parent() else { continue };
@@ -229,20 +242,10 @@ impl Loaded {
                 listed.insert(target);
             }
             if !csv {
-                for file in files.iter().filter(|f| f.starts_with(dir) && f.extension().is_some_and(|e| e == "json")) {
-                    let is_document = std::fs::read(file)
-                        .ok()
-                        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-                        .is_some_and(|v| v.pointer("/document/csaf_version").is_some());
-                    if is_document && !listed.contains(file) {
-                        self.problems.push(
-                            Problem::warning("", format!("is not listed in {name}; read all the same"))
-                                .in_file(&file.display().to_string()),
-                        );
-                    }
-                }
+                indexes.push((dir.to_path_buf(), name.clone(), listed));
             }
         }
+        indexes
     }
 
     /// Reads JVN iPedia documents (VULDEF detail, JVNRSS overview) from a file or a directory

@@ -4,6 +4,7 @@
 //! named by row and column.
 
 use crate::names::Aliases;
+use mamori_form::diagnostic::column_letter;
 use mamori_form::workbook::{Row, read_table};
 use std::collections::BTreeMap;
 
@@ -106,16 +107,6 @@ fn normalise_header(h: &str) -> String {
         .collect::<String>()
         .to_lowercase()
         .replace([' ', '_', '-', '.', '\u{3000}'], "")
-}
-
-fn column_letter(index: usize) -> String {
-    let mut n = index + 1;
-    let mut out = String::new();
-    while n > 0 {
-        out.insert(0, (b'A' + ((n - 1) % 26) as u8) as char);
-        n = (n - 1) / 26;
-    }
-    out
 }
 
 /// A row's cells by field name.
