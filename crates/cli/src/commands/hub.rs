@@ -77,12 +77,11 @@ pub struct Check {
     files: Vec<PathBuf>,
 }
 
+/// Where the advisories come from, the same for `scan` and `match`.
 #[derive(Args)]
-pub struct Scan {
-    /// The SBOM (CycloneDX JSON/XML or SPDX JSON/tag-value).
-    #[arg(long)]
-    sbom: PathBuf,
-    /// OSV records: a file, a directory or an ecosystem's all.zip (repeatable).
+pub struct Advisories {
+    /// OSV records: a file, a directory or an ecosystem's all.zip (repeatable). For `match`,
+    /// used for devices whose inventory row gives a purl.
     #[arg(long)]
     osv: Vec<PathBuf>,
     /// CSAF advisories: a file or a directory tree (repeatable).
@@ -95,6 +94,21 @@ pub struct Scan {
     /// carry a detached .asc signature by one of the given keys (repeatable).
     #[arg(long)]
     key: Vec<PathBuf>,
+}
+
+impl Advisories {
+    fn is_empty(&self) -> bool {
+        self.osv.is_empty() && self.csaf.is_empty() && self.jvn.is_empty()
+    }
+}
+
+#[derive(Args)]
+pub struct Scan {
+    /// The SBOM (CycloneDX JSON/XML or SPDX JSON/tag-value).
+    #[arg(long)]
+    sbom: PathBuf,
+    #[command(flatten)]
+    advisories: Advisories,
     /// The manufacturer's VEX: CSAF VEX or CycloneDX VEX (repeatable).
     #[arg(long)]
     vex: Vec<PathBuf>,
@@ -111,19 +125,8 @@ pub struct Match {
     /// version (ソフトウェアバージョン), serial, asset tag, location.
     #[arg(long)]
     inventory: PathBuf,
-    /// CSAF advisories: a file or a directory tree (repeatable).
-    #[arg(long)]
-    csaf: Vec<PathBuf>,
-    /// JVN iPedia documents (MyJVN VULDEF or JVNRSS .xml): a file or a directory (repeatable).
-    #[arg(long)]
-    jvn: Vec<PathBuf>,
-    /// A CSAF provider's OpenPGP public key (armored); with it, every CSAF document must
-    /// carry a detached .asc signature by one of the given keys (repeatable).
-    #[arg(long)]
-    key: Vec<PathBuf>,
-    /// OSV records, for devices whose inventory row gives a purl (repeatable).
-    #[arg(long)]
-    osv: Vec<PathBuf>,
+    #[command(flatten)]
+    advisories: Advisories,
     /// Release orders: manufacturer, product, version, one row per release, oldest first.
     #[arg(long)]
     releases: Option<PathBuf>,
@@ -293,9 +296,10 @@ fn check(args: Check) -> ExitCode {
 
 /// Loads advisories; problems with individual records go to stderr as a count (the `check`
 /// command lists them).
-fn load(osv: &[PathBuf], csaf: &[PathBuf], jvn: &[PathBuf], keys: &[PathBuf]) -> Result<Loaded, String> {
+fn load(sources: &Advisories) -> Result<Loaded, String> {
+    let Advisories { osv, csaf, jvn, key } = sources;
     let mut loaded = Loaded::default();
-    for path in keys {
+    for path in key {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         loaded.add_key(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     }
@@ -335,7 +339,7 @@ fn input_error(message: &str) -> ExitCode {
 }
 
 fn run_scan(args: Scan) -> ExitCode {
-    if args.osv.is_empty() && args.csaf.is_empty() && args.jvn.is_empty() {
+    if args.advisories.is_empty() {
         return input_error("give advisories to scan against: --osv PATH, --csaf PATH and/or --jvn PATH");
     }
     let sbom_name = args.sbom.display().to_string();
@@ -352,7 +356,7 @@ fn run_scan(args: Scan) -> ExitCode {
             return input_error(&format!("{sbom_name}: not a usable SBOM; nothing was scanned"));
         }
     };
-    let loaded = match load(&args.osv, &args.csaf, &args.jvn, &args.key) {
+    let loaded = match load(&args.advisories) {
         Ok(l) => l,
         Err(e) => return input_error(&e),
     };
@@ -531,10 +535,10 @@ fn run_match(args: Match) -> ExitCode {
         },
         None => Vec::new(),
     };
-    if args.csaf.is_empty() && args.jvn.is_empty() && args.osv.is_empty() {
+    if args.advisories.is_empty() {
         return input_error("give advisories to match against: --csaf PATH, --jvn PATH and/or --osv PATH");
     }
-    let loaded = match load(&args.osv, &args.csaf, &args.jvn, &args.key) {
+    let loaded = match load(&args.advisories) {
         Ok(l) => l,
         Err(e) => return input_error(&e),
     };
