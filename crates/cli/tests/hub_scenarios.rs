@@ -472,3 +472,19 @@ fn with_a_key_only_signed_advisories_are_matched() {
     let refused = match_inventory("other-key", row, &["--csaf", &tree_s, "--key", &other]);
     assert!(found(&refused, 0).is_empty());
 }
+
+#[test]
+fn an_endless_file_is_refused_not_read_into_memory() {
+    let dir = scratch("huge");
+    let path = dir.join("huge.json");
+    // Sparse: 65 MiB of nothing on disk, over the 64 MiB a document may have.
+    std::fs::File::create(&path).unwrap().set_len(65 << 20).unwrap();
+    let path = path.display().to_string();
+    let out = mamori(&["hub", "check", "--format", "json", &path]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(json(&out)["problems"][0]["message"].as_str().unwrap().contains("larger than 64 MB"));
+    let scan = mamori(&["hub", "scan", "--sbom", &path, "--osv", &corpus("osv/crates.io")]);
+    assert_eq!(scan.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&scan.stderr).contains("larger than 64 MB"));
+    std::fs::remove_file(&path).unwrap();
+}

@@ -165,9 +165,9 @@ fn to_json(value: &impl serde::Serialize) -> Vec<u8> {
 /// What kind of document a file is, by content.
 fn check_one(path: &Path) -> (String, Vec<Problem>) {
     let name = path.display().to_string();
-    let bytes = match std::fs::read(path) {
+    let bytes = match mamori_advisories::sources::read_bounded(path) {
         Ok(b) => b,
-        Err(e) => return ("unreadable".into(), vec![Problem::error("", e.to_string()).in_file(&name)]),
+        Err(e) => return ("unreadable".into(), vec![Problem::error("", e).in_file(&name)]),
     };
     let located = |problems: Vec<Problem>| problems.into_iter().map(|p| p.in_file(&name)).collect::<Vec<_>>();
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_string();
@@ -330,7 +330,7 @@ fn load(sources: &Advisories) -> Result<Loaded, String> {
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>, String> {
-    std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
+    mamori_advisories::sources::read_bounded(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn input_error(message: &str) -> ExitCode {
