@@ -488,3 +488,50 @@ fn an_endless_file_is_refused_not_read_into_memory() {
     assert!(String::from_utf8_lossy(&scan.stderr).contains("larger than 64 MB"));
     std::fs::remove_file(&path).unwrap();
 }
+
+#[test]
+fn xml_documents_are_checked_against_their_bundled_xsd() {
+    let dir = scratch("xsd");
+    let original = std::fs::read_to_string(corpus("sbom/cyclonedx/osv-scanner-fixtures/alpine.cdx.xml")).unwrap();
+    let at = original.find("type=\"library\"").unwrap();
+    let line = original[..at].matches('\n').count() + 1;
+    let sbom = write(&dir, "alpine.cdx.xml", &original.replacen("type=\"library\"", "type=\"lib\"", 1));
+    let vuldef =
+        std::fs::read_to_string(corpus("jvn/myjvn-np/examples/hnd/getVulnDetailInfo_hnd_JVNDB-2022-000097.xml"))
+            .unwrap()
+            .replacen("<DateFirstPublished>", "<DateFirstPublished>2022 年", 1);
+    let jvn = write(&dir, "vuldef.xml", &vuldef);
+    let out = mamori(&["hub", "check", "--format", "json", &sbom, &jvn]);
+    // Schema failures are warnings: both documents are still read and used.
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v = json(&out);
+    let problems = v["problems"].as_array().unwrap();
+    let sbom_problem = problems.iter().find(|p| p["file"].as_str().unwrap().ends_with("alpine.cdx.xml")).unwrap();
+    assert_eq!(sbom_problem["pointer"], format!("line {line}"));
+    assert_eq!(sbom_problem["severity"], "warning");
+    assert!(
+        sbom_problem["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("schema: <component> attribute type: \"lib\" is not one of")
+    );
+    let jvn_problem = problems.iter().find(|p| p["file"].as_str().unwrap().ends_with("vuldef.xml")).unwrap();
+    assert!(jvn_problem["message"].as_str().unwrap().contains("is not a date and time"), "{jvn_problem}");
+    // The untouched examples have no schema warnings.
+    let clean = mamori(&[
+        "hub",
+        "check",
+        "--format",
+        "json",
+        &corpus("sbom/cyclonedx/osv-scanner-fixtures/alpine.cdx.xml"),
+        &corpus("jvn/myjvn-np/examples/hnd/getVulnDetailInfo_hnd_JVNDB-2022-000097.xml"),
+    ]);
+    let clean = json(&clean);
+    let schema_warnings: Vec<_> = clean["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["message"].as_str().unwrap().starts_with("schema:"))
+        .collect();
+    assert!(schema_warnings.is_empty(), "{schema_warnings:?}");
+}

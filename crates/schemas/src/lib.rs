@@ -3,6 +3,11 @@
 //! and `jsf-0.82.schema.json` — is answered from them, never from the network (hub.md §3).
 //! A schema failure is reported, with the JSON pointer, and left to the caller to weigh: real
 //! advisories fail schemas and are still usable.
+//!
+//! XML documents — CycloneDX XML, JVN's VULDEF and JVNRSS — are checked the same way against
+//! their XML Schemas, bundled too, by the `xsd` module; failures are located by line.
+
+pub mod xsd;
 
 use serde_json::Value;
 use std::sync::OnceLock;
@@ -111,6 +116,107 @@ pub fn validate(schema: Schema, document: &Value) -> Vec<(String, String)> {
     }
 }
 
+/// The XML Schemas bundled, by file name (what an `xs:import`'s `schemaLocation` ends with).
+const XML_FILES: &[(&str, &str)] = &[
+    ("bom-1.1.SNAPSHOT.xsd", include_str!("../bundled/cyclonedx/bom-1.1.SNAPSHOT.xsd")),
+    ("bom-1.2.SNAPSHOT.xsd", include_str!("../bundled/cyclonedx/bom-1.2.SNAPSHOT.xsd")),
+    ("bom-1.3.SNAPSHOT.xsd", include_str!("../bundled/cyclonedx/bom-1.3.SNAPSHOT.xsd")),
+    ("bom-1.4.SNAPSHOT.xsd", include_str!("../bundled/cyclonedx/bom-1.4.SNAPSHOT.xsd")),
+    ("bom-1.5.SNAPSHOT.xsd", include_str!("../bundled/cyclonedx/bom-1.5.SNAPSHOT.xsd")),
+    ("bom-1.6.SNAPSHOT.xsd", include_str!("../bundled/cyclonedx/bom-1.6.SNAPSHOT.xsd")),
+    ("spdx.SNAPSHOT.xsd", include_str!("../bundled/cyclonedx/spdx.SNAPSHOT.xsd")),
+    ("vuldef_3.1.xsd", include_str!("../bundled/jvn/vuldef_3.1.xsd")),
+    ("vuldef_3.2.xsd", include_str!("../bundled/jvn/vuldef_3.2.xsd")),
+    ("jvnrss_3.2.xsd", include_str!("../bundled/jvn/jvnrss_3.2.xsd")),
+    ("jvnrss_rdf_3.2.xsd", include_str!("../bundled/jvn/jvnrss_rdf_3.2.xsd")),
+    ("jvnrss_dc.xsd", include_str!("../bundled/jvn/jvnrss_dc.xsd")),
+    ("jvnrss_dcterms.xsd", include_str!("../bundled/jvn/jvnrss_dcterms.xsd")),
+    ("mod_sec_3.0.xsd", include_str!("../bundled/jvn/mod_sec_3.0.xsd")),
+    ("data_marking.xsd", include_str!("../bundled/jvn/data_marking.xsd")),
+    ("tlp_marking.xsd", include_str!("../bundled/jvn/tlp_marking.xsd")),
+    ("status_3.3.xsd", include_str!("../bundled/jvn/status_3.3.xsd")),
+    ("xml.xsd", include_str!("../bundled/jvn/xml.xsd")),
+];
+
+/// Which XML Schema a document is checked against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum XmlSchema {
+    /// CycloneDX by minor version: 1 to 6.
+    CycloneDx(u8),
+    /// JVN's VULDEF 3.1 or 3.2 (one namespace; the root's `version` tells them apart).
+    Vuldef31,
+    Vuldef32,
+    /// JVNRSS 3.2 (RSS 1.0 with JVN's `sec:` module).
+    JvnRss32,
+}
+
+impl XmlSchema {
+    fn file(self) -> Option<&'static str> {
+        Some(match self {
+            XmlSchema::CycloneDx(1) => "bom-1.1.SNAPSHOT.xsd",
+            XmlSchema::CycloneDx(2) => "bom-1.2.SNAPSHOT.xsd",
+            XmlSchema::CycloneDx(3) => "bom-1.3.SNAPSHOT.xsd",
+            XmlSchema::CycloneDx(4) => "bom-1.4.SNAPSHOT.xsd",
+            XmlSchema::CycloneDx(5) => "bom-1.5.SNAPSHOT.xsd",
+            XmlSchema::CycloneDx(6) => "bom-1.6.SNAPSHOT.xsd",
+            XmlSchema::CycloneDx(_) => return None,
+            XmlSchema::Vuldef31 => "vuldef_3.1.xsd",
+            XmlSchema::Vuldef32 => "vuldef_3.2.xsd",
+            XmlSchema::JvnRss32 => "jvnrss_3.2.xsd",
+        })
+    }
+
+    /// The schema for a document, by its root element's namespace (and VULDEF's `version`).
+    pub fn detect(doc: &roxmltree::Document) -> Option<XmlSchema> {
+        let root = doc.root_element();
+        let ns = root.tag_name().namespace()?;
+        if let Some(minor) = ns.strip_prefix("http://cyclonedx.org/schema/bom/1.") {
+            let schema = XmlSchema::CycloneDx(minor.parse().ok()?);
+            return schema.file().map(|_| schema);
+        }
+        match (ns, root.tag_name().name()) {
+            ("http://jvn.jp/vuldef/", "VULDEF-Document") => {
+                Some(if root.attribute("version") == Some("3.1") { XmlSchema::Vuldef31 } else { XmlSchema::Vuldef32 })
+            }
+            ("http://www.w3.org/1999/02/22-rdf-syntax-ns#", "RDF") => Some(XmlSchema::JvnRss32),
+            _ => None,
+        }
+    }
+}
+
+fn xml_set(schema: XmlSchema) -> Option<&'static Result<xsd::SchemaSet, String>> {
+    static CELLS: [OnceLock<Result<xsd::SchemaSet, String>>; 9] = [const { OnceLock::new() }; 9];
+    let index = match schema {
+        XmlSchema::CycloneDx(m @ 1..=6) => m as usize - 1,
+        XmlSchema::CycloneDx(_) => return None,
+        XmlSchema::Vuldef31 => 6,
+        XmlSchema::Vuldef32 => 7,
+        XmlSchema::JvnRss32 => 8,
+    };
+    let file = schema.file()?;
+    Some(CELLS[index].get_or_init(|| xsd::SchemaSet::load(XML_FILES, file)))
+}
+
+/// Checks an XML document; each failure as ("line N", message). Empty when valid.
+pub fn validate_xml(schema: XmlSchema, doc: &roxmltree::Document) -> Vec<(String, String)> {
+    match xml_set(schema) {
+        Some(Ok(set)) => set.validate(doc, MAX_REPORTED),
+        Some(Err(e)) => vec![(String::new(), format!("the bundled schema does not load: {e}"))],
+        None => vec![(String::new(), format!("no bundled schema for {schema:?}"))],
+    }
+}
+
+/// Checks XML bytes against the schema their root element names, if one is bundled. Nothing
+/// is reported for what is not well-formed UTF-8 XML: the readers refuse that with the reason.
+pub fn validate_xml_text(bytes: &[u8]) -> Vec<(String, String)> {
+    let Ok(text) = std::str::from_utf8(bytes) else { return Vec::new() };
+    let Ok(doc) = roxmltree::Document::parse(text.trim_start_matches('\u{feff}')) else { return Vec::new() };
+    match XmlSchema::detect(&doc) {
+        Some(schema) => validate_xml(schema, &doc),
+        None => Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,6 +237,21 @@ mod tests {
         }
         assert_eq!(Schema::cyclonedx("1.5"), Some(Schema::CycloneDx(5)));
         assert_eq!(Schema::cyclonedx("1.9"), None);
+    }
+
+    #[test]
+    fn every_bundled_xml_schema_loads_with_all_its_imports() {
+        for schema in [
+            XmlSchema::CycloneDx(1),
+            XmlSchema::CycloneDx(4),
+            XmlSchema::CycloneDx(6),
+            XmlSchema::Vuldef31,
+            XmlSchema::Vuldef32,
+            XmlSchema::JvnRss32,
+        ] {
+            let set = xml_set(schema).unwrap().as_ref().unwrap_or_else(|e| panic!("{schema:?}: {e}"));
+            assert!(set.missing.is_empty(), "{schema:?} imports what is not bundled: {:?}", set.missing);
+        }
     }
 
     #[test]

@@ -223,11 +223,26 @@ fn check_one(path: &Path) -> (String, Vec<Problem>) {
     }
     if trimmed.starts_with('<') && (head.contains("VULDEF") || head.contains("jvnrss") || head.contains("<rdf:RDF")) {
         return match mamori_advisories::jvn::read(&bytes) {
-            Ok((docs, warnings)) => (format!("JVN ({} advisories)", docs.len()), located(warnings)),
+            Ok((docs, mut warnings)) => {
+                warnings.extend(xml_schema_problems(&bytes));
+                (format!("JVN ({} advisories)", docs.len()), located(warnings))
+            }
             Err(errors) => ("JVN".into(), located(errors)),
         };
     }
-    sbom_check(&bytes, &name)
+    let (format, mut problems) = sbom_check(&bytes, &name);
+    if trimmed.starts_with('<') && !problems.iter().any(|p| p.severity == ProblemSeverity::Error) {
+        problems.extend(located(xml_schema_problems(&bytes)));
+    }
+    (format, problems)
+}
+
+/// XML Schema failures as warnings, like the JSON schemas' (the readers decide usability).
+fn xml_schema_problems(bytes: &[u8]) -> Vec<Problem> {
+    mamori_schemas::validate_xml_text(bytes)
+        .into_iter()
+        .map(|(line, message)| Problem::warning(line, format!("schema: {message}")))
+        .collect()
 }
 
 /// Schema failures as warnings: the readers decide whether the document is usable.
