@@ -24,6 +24,9 @@ enum Command {
     /// One respondent's readiness scores against its peers, and the gaps to close first with
     /// the clauses that ask for them, as JSON, HTML or PDF.
     Feedback(commands::feedback::Feedback),
+    /// The responses for SPSS (.sav, .zsav, syntax), Stata (.dta) or R (CSV and script), with
+    /// every variable label, value label and missing code, and a codebook.
+    Export(commands::export::Export),
     /// The device security hub's engine, offline: check advisories and SBOMs, scan an SBOM,
     /// match a hospital's device inventory against advisories.
     #[command(subcommand)]
@@ -68,6 +71,7 @@ fn main() -> ExitCode {
         Command::Report(args) => commands::report::run(args),
         Command::DemoData(args) => commands::demo::run(args),
         Command::Feedback(args) => commands::feedback::run(args),
+        Command::Export(args) => commands::export::run(args),
         Command::Serve(args) => commands::serve::run(args),
         Command::Hub(command) => commands::hub::run(command),
         Command::User(command) => commands::user::run(command),

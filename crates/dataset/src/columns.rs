@@ -159,6 +159,8 @@ pub struct Responses {
     pub rows: Vec<usize>,
     /// The `_id` column where the file has one.
     pub ids: Option<TextColumn>,
+    /// Metadata columns kept on request (`_submitted_at`, `_status`), by name, in file order.
+    pub meta: Vec<(String, TextColumn)>,
 }
 
 impl Responses {
@@ -177,6 +179,7 @@ impl Responses {
             columns: form.questions.iter().enumerate().map(column).collect(),
             rows: Vec::new(),
             ids: with_ids.then(TextColumn::default),
+            meta: Vec::new(),
         }
     }
 
@@ -205,6 +208,9 @@ impl Responses {
         if let Some(ids) = &mut self.ids {
             ids.reserve(rows, more(ids.data.len()));
         }
+        for (_, column) in &mut self.meta {
+            column.reserve(rows, more(column.data.len()));
+        }
     }
 
     /// Keeps the first `len` responses.
@@ -216,6 +222,9 @@ impl Responses {
         if let Some(ids) = &mut self.ids {
             ids.truncate(len);
         }
+        for (_, column) in &mut self.meta {
+            column.truncate(len);
+        }
     }
 
     /// Appends `other`, read from later rows of the same file.
@@ -225,6 +234,9 @@ impl Responses {
         }
         self.rows.extend(other.rows);
         if let (Some(a), Some(b)) = (&mut self.ids, other.ids) {
+            a.append(b);
+        }
+        for ((_, a), (_, b)) in self.meta.iter_mut().zip(other.meta) {
             a.append(b);
         }
     }

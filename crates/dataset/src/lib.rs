@@ -3,13 +3,14 @@
 
 mod columns;
 mod csvtext;
+pub mod export;
 mod read;
 mod stream;
 mod synth;
 mod write;
 
 pub use columns::{Column, MAX_MULTI_CHOICES, Responses, TextColumn};
-pub use read::{InputError, Loaded, ReadOptions, read_responses};
+pub use read::{InputError, Loaded, METADATA, ReadOptions, read_responses};
 pub use stream::read_responses_file;
 pub use synth::generate as generate_demo_responses;
 pub use write::{formula_safe, write_csv};

@@ -2,7 +2,7 @@
 //! Shift_JIS from Japanese Excel) and `.xlsx`. Every value is checked by the form engine's
 //! `RowChecker`; large CSV files are split at record boundaries and checked on every core.
 
-use crate::columns::{Column, MAX_MULTI_CHOICES, Responses};
+use crate::columns::{Column, MAX_MULTI_CHOICES, Responses, TextColumn};
 use mamori_form::answers::{RowChecker, RowError};
 use mamori_form::text::trim;
 use mamori_form::workbook::{self, Format};
@@ -50,7 +50,13 @@ pub struct ReadOptions {
     /// was given ([`Column::Answered`](crate::Column::Answered)): a report that only counts
     /// them need not hold a million company names.
     pub presence_only: Vec<usize>,
+    /// Keep the metadata columns [`METADATA`] where the file has them (exports carry them).
+    pub keep_metadata: bool,
 }
+
+/// The metadata columns kept with [`ReadOptions::keep_metadata`], as Kobo and Mamori write
+/// them; other `_` columns are still ignored.
+pub const METADATA: [&str; 2] = ["_submitted_at", "_status"];
 
 impl Default for ReadOptions {
     fn default() -> Self {
@@ -61,6 +67,7 @@ impl Default for ReadOptions {
             threads: 0,
             block: 0,
             presence_only: Vec::new(),
+            keep_metadata: false,
         }
     }
 }
@@ -93,7 +100,7 @@ pub fn read_responses(
         for r in rows {
             let mut values = vec![Cow::Borrowed(""); form.questions.len()];
             let id = importer.gather(r.cells.iter().map(|c| Cow::Borrowed(c.as_str())), &mut values);
-            run.row(r.number, &mut values, &id);
+            run.row(r.number, &mut values, &id, &r.cells);
         }
         let part = run.part;
         return importer.finish(vec![part]);
@@ -287,6 +294,8 @@ impl<'a> Batch<'a> {
 enum Target {
     Question(usize),
     Id,
+    /// A kept metadata column: its place in `Responses::meta`.
+    Meta(usize),
     Ignored,
 }
 
@@ -306,6 +315,8 @@ pub(crate) struct Importer<'f> {
     rest_position: Vec<Option<usize>>,
     /// The file column holding `_id`, if there is one.
     id_column: Option<usize>,
+    /// The kept metadata columns: name and file column, in file order.
+    meta_columns: Vec<(String, usize)>,
     skip_invalid: bool,
     /// For each question, whether only the presence of its answers is kept.
     presence_only: Vec<bool>,
@@ -475,12 +486,15 @@ impl<'i, 'f> Run<'i, 'f> {
             if let (Some(ids), Some(c)) = (&mut self.part.responses.ids, imp.id_column) {
                 ids.push(trim(&batch.cells[r * batch.width + c]));
             }
+            for ((_, column), (_, c)) in self.part.responses.meta.iter_mut().zip(&imp.meta_columns) {
+                column.push(trim(&batch.cells[r * batch.width + c]));
+            }
         }
     }
 
     /// Checks one row's answers (`values`, by question, as [`Importer::gather`] left them) and
     /// stores them if they are valid (Excel sheets, which are small, are checked row by row).
-    fn row(&mut self, row: usize, values: &mut [Cow<'_, str>], id: &str) {
+    fn row(&mut self, row: usize, values: &mut [Cow<'_, str>], id: &str, cells: &[String]) {
         let imp = self.importer;
         self.part.records = self.part.records.max(row);
         imp.checker.check_coded(values, &mut self.codes, &mut self.row_errors, &mut self.dropped);
@@ -500,6 +514,9 @@ impl<'i, 'f> Run<'i, 'f> {
         self.part.responses.rows.push(row);
         if let Some(ids) = &mut self.part.responses.ids {
             ids.push(id);
+        }
+        for ((_, column), (_, c)) in self.part.responses.meta.iter_mut().zip(&imp.meta_columns) {
+            column.push(trim(cells.get(*c).map_or("", String::as_str)));
         }
     }
 }
@@ -542,6 +559,12 @@ impl<'f> Importer<'f> {
                 Target::Ignored
             } else if name == "_id" {
                 Target::Id
+            } else if options.keep_metadata
+                && METADATA.contains(&name.as_str())
+                // A repeated column: the first is kept.
+                && !header[..c].contains(name)
+            {
+                Target::Meta(targets.iter().filter(|t| matches!(t, Target::Meta(_))).count())
             } else if name.starts_with('_') {
                 Target::Ignored // metadata columns such as _submitted_at, as Kobo exports them
             } else {
@@ -602,6 +625,12 @@ impl<'f> Importer<'f> {
         Ok(Importer {
             rest_position: (0..form.questions.len()).map(|q| rest.iter().position(|&r| r == q)).collect(),
             id_column: targets.iter().position(|t| *t == Target::Id),
+            meta_columns: targets
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| matches!(t, Target::Meta(_)))
+                .map(|(c, _)| (header[c].clone(), c))
+                .collect(),
             form,
             file: file.into(),
             header: header.to_vec(),
@@ -619,7 +648,9 @@ impl<'f> Importer<'f> {
 
     /// Responses with no rows yet, in the columns this import fills.
     fn empty_responses(&self) -> Responses {
-        Responses::for_import(self.form, self.id_column.is_some(), &self.presence_only)
+        let mut responses = Responses::for_import(self.form, self.id_column.is_some(), &self.presence_only);
+        responses.meta = self.meta_columns.iter().map(|(name, _)| (name.clone(), TextColumn::default())).collect();
+        responses
     }
 
     /// The located error for a problem with an answer (`given`, as the file has it).

@@ -1,5 +1,6 @@
 pub mod database;
 pub mod demo;
+pub mod export;
 pub mod feedback;
 pub mod form;
 pub mod hub;
