@@ -293,9 +293,13 @@ impl<'r> Layout<'r> {
             };
             variables.push(text_variable(name, label, Source::Meta(k), width));
         }
-        let legal = names::unique(variables.iter().map(|v| v.name.as_str()), target);
-        for (v, name) in variables.iter_mut().zip(legal) {
-            v.name = name;
+        // Names as written (questions, metadata) are served before the dummies' made-up ones,
+        // so a question `x_other` keeps its name beside the dummy of `x`'s choice `other`.
+        let mut order: Vec<usize> = (0..variables.len()).collect();
+        order.sort_by_key(|&i| matches!(variables[i].source, Source::Dummy { .. }));
+        let legal = names::unique(order.iter().map(|&i| variables[i].name.as_str()), target);
+        for (&i, name) in order.iter().zip(legal) {
+            variables[i].name = name;
         }
         let set_names = names::unique(sets.iter().map(|(n, _, _)| n.as_str()), target);
         let sets = sets

@@ -56,30 +56,35 @@ pub fn write_r_script<W: Write>(layout: &Layout, csv_name: &str, mut w: W) -> io
     )?;
     writeln!(w, "# Numeric variables are haven::labelled_spss: missing codes (not asked, not answered) are")?;
     writeln!(w, "# in na_values, so haven::zap_missing() or is.na() treat them as missing.")?;
+    writeln!(w, "# The result is the data frame `responses`.")?;
     writeln!(w, "library(haven)")?;
-    writeln!(w, "local({{")?;
-    writeln!(w, "  here <- tryCatch(dirname(sys.frame(1)$ofile), error = function(e) \".\")")?;
-    writeln!(w, "  if (is.null(here) || !nzchar(here)) here <- \".\"")?;
+    writeln!(w, "mamori_here <- local({{")?;
+    writeln!(w, "  f <- tryCatch(sys.frame(1)$ofile, error = function(e) NULL)")?;
+    writeln!(w, "  if (is.null(f)) {{")?;
+    writeln!(w, "    a <- grep(\"^--file=\", commandArgs(FALSE), value = TRUE)")?;
+    writeln!(w, "    if (length(a) > 0) f <- sub(\"^--file=\", \"\", a[1])")?;
+    writeln!(w, "  }}")?;
+    writeln!(w, "  if (is.null(f)) \".\" else dirname(f)")?;
+    writeln!(w, "}})")?;
     let classes: Vec<&str> =
         layout.variables.iter().map(|v| if v.is_text() { "\"character\"" } else { "\"numeric\"" }).collect();
     writeln!(
         w,
-        "  d <- utils::read.csv(file.path(here, {}), fileEncoding = \"UTF-8\", encoding = \"UTF-8\", check.names = FALSE,\n    na.strings = character(0), colClasses = c({}))",
+        "responses <- utils::read.csv(file.path(mamori_here, {}), fileEncoding = \"UTF-8\", encoding = \"UTF-8\",\n  check.names = FALSE, na.strings = character(0), colClasses = c({}))",
         r_string(csv_name),
         classes.join(", ")
     )?;
     for v in &layout.variables {
         write_r_variable(v, &mut w)?;
     }
-    writeln!(w, "  data <<- d")?;
-    writeln!(w, "}})")?;
+    writeln!(w, "rm(mamori_here)")?;
     Ok(())
 }
 
 fn write_r_variable(v: &Variable, w: &mut impl Write) -> io::Result<()> {
-    let column = format!("d[[{}]]", r_string(&v.name));
+    let column = format!("responses[[{}]]", r_string(&v.name));
     if v.is_text() {
-        return writeln!(w, "  attr({column}, \"label\") <- {}", r_string(&v.label));
+        return writeln!(w, "attr({column}, \"label\") <- {}", r_string(&v.label));
     }
     let labels: Vec<String> = v.value_labels.iter().map(|(x, l)| format!("{} = {}", r_string(l), number(*x))).collect();
     let na = v
@@ -88,7 +93,7 @@ fn write_r_variable(v: &Variable, w: &mut impl Write) -> io::Result<()> {
         .unwrap_or_else(|| "NULL".into());
     writeln!(
         w,
-        "  {column} <- labelled_spss({column}, labels = c({}), na_values = {na}, label = {})",
+        "{column} <- labelled_spss({column}, labels = c({}), na_values = {na}, label = {})",
         labels.join(", "),
         r_string(&v.label)
     )

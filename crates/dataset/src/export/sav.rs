@@ -24,7 +24,9 @@ const BIAS: f64 = 100.0;
 const ZBLOCK: usize = 0x3ff000;
 
 /// How a variable is laid out in the case: numbers take one 8-byte unit; a string of up to
-/// 255 bytes one segment; a longer one several (each but the last 255 wide, holding 252).
+/// 255 bytes one segment; a longer one `ceil(width / 252)` segments, each but the last 255
+/// wide and holding 255 bytes of the value (as PSPP writes them; readers join the segments'
+/// bytes, so a character may straddle two).
 struct Segment {
     short_name: String,
     /// String width of this segment (0 = numeric).
@@ -47,7 +49,7 @@ fn segments_of(v: &Variable) -> Vec<(usize, usize, usize)> {
         .map(|k| {
             let last = k == n - 1;
             let seg_width = if last { width - 252 * (n - 1) } else { 255 };
-            (seg_width, 252 * k, if last { seg_width } else { 252 })
+            (seg_width, 255 * k, if last { seg_width } else { 255 })
         })
         .collect()
 }
