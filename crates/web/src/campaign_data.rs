@@ -45,6 +45,47 @@ fn csv_of(form: &Form, responses: &[(String, AnswerMap)], safe: bool) -> String 
     String::from_utf8(writer.into_inner().expect("writing to memory")).expect("CSV of UTF-8 text is UTF-8")
 }
 
+/// The valid responses for the statistics exports: checked columns with `_id`,
+/// `_submitted_at` (Japanese time, ISO 8601) and `_status` kept. A stored row the form rejects
+/// is left out, as on the results page.
+pub fn export_columns(
+    form: &Form,
+    responses: &[(String, AnswerMap)],
+    submitted_at: &std::collections::HashMap<String, i64>,
+) -> Result<Responses, String> {
+    let questions = exported_questions(form);
+    let mut writer = csv::WriterBuilder::new().from_writer(Vec::new());
+    let mut header = vec!["_id"];
+    header.extend(questions.iter().map(|q| q.name.as_str()));
+    header.extend(["_submitted_at", "_status"]);
+    writer.write_record(&header).map_err(|e| e.to_string())?;
+    for (id, response) in responses {
+        let mut record = vec![id.clone()];
+        record.extend(questions.iter().map(|q| response.get(&q.name).cloned().unwrap_or_default()));
+        record.push(submitted_at.get(id).map(|&t| iso_jst(t)).unwrap_or_default());
+        record.push("submitted".into());
+        writer.write_record(&record).map_err(|e| e.to_string())?;
+    }
+    let csv = writer.into_inner().map_err(|e| e.to_string())?;
+    let options = ReadOptions {
+        language: form.default_language.clone(),
+        skip_invalid: true,
+        keep_metadata: true,
+        ..ReadOptions::default()
+    };
+    read_responses(form, "campaign.csv", &csv, &options)
+        .map(|loaded| loaded.responses)
+        .map_err(|errors| errors.iter().take(5).map(ToString::to_string).collect::<Vec<_>>().join("; "))
+}
+
+/// Unix seconds as `2024-10-31T14:05:09+09:00`.
+fn iso_jst(unix: i64) -> String {
+    let local = unix + 9 * 3600;
+    let date = mamori_form::dates::format_date(local.div_euclid(86_400));
+    let s = local.rem_euclid(86_400);
+    format!("{date}T{:02}:{:02}:{:02}+09:00", s / 3600, s / 60 % 60, s % 60)
+}
+
 /// Text cells of a CSV file for people (codebook, audit log), neutralised against formulas.
 pub fn safe_cells<'a>(cells: impl IntoIterator<Item = &'a str>) -> Vec<std::borrow::Cow<'a, str>> {
     cells.into_iter().map(|c| formula_safe(c, false)).collect()

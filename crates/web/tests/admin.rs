@@ -11,7 +11,7 @@ use common::*;
 use mamori_store::{Role, Store};
 
 fn fill(path: &str, campaign: &str, participant: &str, user: &str) -> String {
-    path.replace("{id}", campaign).replace("{pid}", participant).replace("{uid}", user)
+    path.replace("{id}", campaign).replace("{pid}", participant).replace("{uid}", user).replace("{format}", "sav")
 }
 
 #[tokio::test]
@@ -599,12 +599,39 @@ async fn monitoring_review_results_exports_and_the_audit_log_on(backend: Backend
     assert!(xlsx.1.starts_with(b"PK"));
     let codebook = get_as(&s.app, &format!("/admin/campaigns/{c}/codebook.csv"), &analyst).await;
     assert!(codebook.body.contains("license_type,,,,mah3,第三種医療機器製造販売業許可"), "{}", &codebook.body[..400]);
+    // Files for statistics packages, linked from the campaign page, 11 responses each; the
+    // reviewer may not take them.
+    for (path, magic) in [
+        ("export/sav", &b"$FL2"[..]),
+        ("export/zsav", b"$FL3"),
+        ("export/dta", b"<stata_dta>"),
+        ("export/r.zip", b"PK"),
+        ("export/sps.zip", b"PK"),
+    ] {
+        assert!(
+            page.body.replace("&#x2f;", "/").contains(&format!("/admin/campaigns/{c}/{path}\"")),
+            "a link to {path}"
+        );
+        let (status, bytes) = send_raw(&s.app, &format!("/admin/campaigns/{c}/{path}"), &analyst).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(bytes.starts_with(magic), "{path}");
+        let (status, _) = send_raw(&s.app, &format!("/admin/campaigns/{c}/{path}"), &reviewer).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "a reviewer and {path}");
+    }
+    let (_, sav) = send_raw(&s.app, &format!("/admin/campaigns/{c}/export/sav"), &analyst).await;
+    assert_eq!(i32::from_le_bytes(sav[80..84].try_into().unwrap()), 11, "the header counts the 11 valid responses");
+    assert!(!sav.windows(ids[0].len()).any(|w| w == ids[0].as_bytes()), "the invalid response is left out");
+    let (_, english) = send_raw(&s.app, &format!("/admin/campaigns/{c}/export/dta?lang=en"), &analyst).await;
+    assert!(english.windows(b"Not answered".len()).any(|w| w == b"Not answered"), "English labels on request");
+    let (status, _) = send_raw(&s.app, &format!("/admin/campaigns/{c}/export/exe"), &analyst).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     // The audit log: the review with before and after, shown and exported.
     let audit = get_as(&s.app, &format!("/admin/audit?campaign={c}"), &admin).await;
     assert!(audit.body.contains("response.review") && audit.body.contains("invalid 重複回答（同一企業）"));
     let exported = get_as(&s.app, "/admin/audit.csv", &admin).await;
     assert!(exported.body.lines().any(|l| l.contains("response.review") && l.contains("invalid 重複回答（同一企業）")));
     assert!(exported.body.lines().any(|l| l.contains("export.csv")), "exports are audited too");
+    assert!(exported.body.lines().any(|l| l.contains("export.sav") && l.contains("11 responses")));
 }
 
 /// A GET with the body as bytes (for PDF and XLSX).

@@ -110,8 +110,11 @@ pub fn run(args: Export) -> ExitCode {
         Format::Dta => write_file(out, |w| export::write_dta(&layout, w)),
         Format::R => write_file(&csv_path, |w| export::write_coded_csv(&layout, w))
             .and_then(|()| write_file(out, |w| export::write_r_script(&layout, &csv_name, w))),
-        Format::Sps => write_file(&csv_path, |w| export::write_coded_csv(&layout, w))
-            .and_then(|()| write_file(out, |w| export::write_sps(&layout, &csv_name, w))),
+        Format::Sps => {
+            let marks = export::LineBreakMarks::for_layout(&layout);
+            write_file(&csv_path, |w| export::write_sps_csv(&layout, w, marks.as_ref()))
+                .and_then(|()| write_file(out, |w| export::write_sps(&layout, &csv_name, marks.as_ref(), w)))
+        }
     }
     .and_then(|()| write_file(&beside("-codebook.csv"), |w| export::write_codebook(&layout, w)));
     match result {

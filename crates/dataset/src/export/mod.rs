@@ -23,7 +23,7 @@ mod sav;
 
 pub use codebook::write_codebook;
 pub use dta::write_dta;
-pub use rscript::{write_csv as write_coded_csv, write_r_script, write_sps};
+pub use rscript::{LineBreakMarks, write_csv as write_coded_csv, write_r_script, write_sps, write_sps_csv};
 pub use sav::{Compression, write_sav};
 
 use crate::columns::{Column, Responses};

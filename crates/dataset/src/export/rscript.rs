@@ -7,6 +7,42 @@ use std::io::{self, Write};
 /// The responses as coded values: numbers with their missing codes, text as it is. UTF-8
 /// without a BOM (R's and SPSS's readers take the encoding from the script).
 pub fn write_csv<W: Write>(layout: &Layout, w: W) -> io::Result<()> {
+    write_csv_marking(layout, w, None)
+}
+
+/// Marks standing for line breaks in the CSV that SPSS syntax reads: neither SPSS's nor PSPP's
+/// `GET DATA` takes a quoted field across lines, so the syntax puts them back with `REPLACE`.
+/// Each mark is one that no answer contains.
+pub struct LineBreakMarks {
+    pub lf: String,
+    pub cr: String,
+}
+
+impl LineBreakMarks {
+    /// Marks for the layout's text, or `None` when no answer has a line break.
+    pub fn for_layout(layout: &Layout) -> Option<LineBreakMarks> {
+        let texts = || {
+            layout
+                .variables
+                .iter()
+                .filter(|v| v.is_text())
+                .flat_map(move |v| (0..layout.rows).map(move |i| layout.text(v, i)))
+        };
+        if !texts().any(|t| t.contains(['\n', '\r'])) {
+            return None;
+        }
+        let free = |base: &str| {
+            let mut mark = base.to_string();
+            while texts().any(|t| t.contains(mark.as_str())) {
+                mark.push_str(base);
+            }
+            mark
+        };
+        Some(LineBreakMarks { lf: free("\u{23CE}"), cr: free("\u{240D}") })
+    }
+}
+
+fn write_csv_marking<W: Write>(layout: &Layout, w: W, marks: Option<&LineBreakMarks>) -> io::Result<()> {
     let mut out = csv::Writer::from_writer(w);
     out.write_record(layout.variables.iter().map(|v| v.name.as_str()))?;
     let mut record: Vec<String> = Vec::with_capacity(layout.variables.len());
@@ -14,7 +50,11 @@ pub fn write_csv<W: Write>(layout: &Layout, w: W) -> io::Result<()> {
         record.clear();
         for v in &layout.variables {
             if v.is_text() {
-                record.push(layout.text(v, i).to_string());
+                let text = layout.text(v, i);
+                record.push(match marks {
+                    Some(m) => text.replace('\n', &m.lf).replace('\r', &m.cr),
+                    None => text.to_string(),
+                });
             } else {
                 record.push(number(layout.coded(v, i)));
             }
@@ -22,6 +62,11 @@ pub fn write_csv<W: Write>(layout: &Layout, w: W) -> io::Result<()> {
         out.write_record(&record)?;
     }
     out.flush()
+}
+
+/// The CSV for [`write_sps`]: line breaks in text replaced by `marks` (see [`LineBreakMarks`]).
+pub fn write_sps_csv<W: Write>(layout: &Layout, w: W, marks: Option<&LineBreakMarks>) -> io::Result<()> {
+    write_csv_marking(layout, w, marks)
 }
 
 fn number(x: f64) -> String {
@@ -105,7 +150,12 @@ fn sps_string(text: &str) -> String {
 }
 
 /// SPSS syntax that reads `csv_name` and applies names, labels, missing codes and sets.
-pub fn write_sps<W: Write>(layout: &Layout, csv_name: &str, mut w: W) -> io::Result<()> {
+pub fn write_sps<W: Write>(
+    layout: &Layout,
+    csv_name: &str,
+    marks: Option<&LineBreakMarks>,
+    mut w: W,
+) -> io::Result<()> {
     writeln!(w, "* Encoding: UTF-8.")?;
     writeln!(w, "* {} — written by Mamori.", layout.label.replace('\n', " "))?;
     writeln!(w, "GET DATA /TYPE=TXT /FILE={} /ENCODING='UTF8'", sps_string(csv_name))?;
@@ -113,7 +163,20 @@ pub fn write_sps<W: Write>(layout: &Layout, csv_name: &str, mut w: W) -> io::Res
     writeln!(w, "  /VARIABLES=")?;
     for v in &layout.variables {
         let format = if v.is_text() {
-            format!("A{}", v.width.max(1))
+            // The marked text is longer than the answer when it had line breaks.
+            let width = match marks {
+                Some(m) => (0..layout.rows)
+                    .map(|i| {
+                        let t = layout.text(v, i);
+                        t.len()
+                            + t.matches('\n').count() * (m.lf.len() - 1)
+                            + t.matches('\r').count() * (m.cr.len() - 1)
+                    })
+                    .max()
+                    .unwrap_or(1),
+                None => v.width,
+            };
+            format!("A{}", width.max(1))
         } else {
             format!("F{}.{}", 8 + u32::from(v.decimals), v.decimals)
         };
@@ -145,6 +208,18 @@ pub fn write_sps<W: Write>(layout: &Layout, csv_name: &str, mut w: W) -> io::Res
             sps_string(super::labels::cut_bytes(&set.label, 255)),
             names.join(" ")
         )?;
+    }
+    if let Some(m) = marks {
+        writeln!(w, "* Line breaks in answers were written as {} (LF) and {} (CR) in the CSV.", m.lf, m.cr)?;
+        for v in layout.variables.iter().filter(|v| v.is_text()) {
+            writeln!(
+                w,
+                "COMPUTE {0} = REPLACE(REPLACE({0}, {1}, X'0A'), {2}, X'0D').",
+                v.name,
+                sps_string(&m.lf),
+                sps_string(&m.cr)
+            )?;
+        }
     }
     writeln!(w, "EXECUTE.")
 }

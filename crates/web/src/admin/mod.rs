@@ -45,6 +45,7 @@ pub fn routes(table: &mut Table) {
     table.get("/admin/campaigns/{id}/export.csv", results::export_csv);
     table.get("/admin/campaigns/{id}/export.xlsx", results::export_xlsx);
     table.get("/admin/campaigns/{id}/codebook.csv", results::codebook);
+    table.get("/admin/campaigns/{id}/export/{format}", results::export_stats);
     table.get("/admin/users", users::list);
     table.post("/admin/users", users::create);
     table.post("/admin/users/{uid}", users::update);

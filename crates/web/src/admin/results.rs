@@ -203,6 +203,90 @@ pub async fn export_xlsx(State(state): State<Shared>, staff: Staff, Path(id): Pa
     )
 }
 
+#[derive(Deserialize, Default)]
+pub struct ExportQuery {
+    /// `en` for English labels.
+    lang: Option<String>,
+}
+
+/// The valid responses for a statistics package: `sav`, `zsav` (SPSS), `dta` (Stata), or
+/// `r.zip` / `sps.zip` (a CSV with an R script or SPSS syntax, and the codebook). Labels in
+/// Japanese unless `?lang=en`. Audited like the other exports.
+pub async fn export_stats(
+    State(state): State<Shared>,
+    staff: Staff,
+    Path((id, format)): Path<(String, String)>,
+    Query(query): Query<ExportQuery>,
+) -> Response {
+    use mamori_dataset::export::{self, Compression, Language, Layout, Target};
+    let loaded = match load(&state, &staff, &id).await {
+        Ok(l) => l,
+        Err(r) => return r,
+    };
+    let target = match format.as_str() {
+        "sav" | "zsav" => Target::Spss,
+        "dta" => Target::Stata,
+        "r.zip" | "sps.zip" => Target::R,
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    let stored = match state.store.responses_of(&id).await {
+        Ok(s) => s,
+        Err(e) => return unavailable(e),
+    };
+    let submitted_at = stored.into_iter().filter_map(|(pid, r)| r.submitted_at.map(|t| (pid, t))).collect();
+    let form = loaded.form();
+    let responses = match campaign_data::export_columns(form, &loaded.responses, &submitted_at) {
+        Ok(r) => r,
+        Err(e) => return failed(e),
+    };
+    let code = if query.lang.as_deref() == Some("en") { "en" } else { "ja" };
+    let layout = Layout::new(form, &responses, target, Language::pick(form, code));
+    let stem = &loaded.file_stem;
+    let mut bytes = Vec::new();
+    let written = match format.as_str() {
+        "sav" => export::write_sav(&layout, Compression::Bytecode, &mut bytes),
+        "zsav" => export::write_sav(&layout, Compression::Zlib, &mut bytes),
+        "dta" => export::write_dta(&layout, &mut bytes),
+        script => stats_zip(&layout, stem, script == "r.zip", &mut bytes),
+    };
+    if let Err(e) = written {
+        return failed(e.to_string());
+    }
+    staff.audit(&state, &format!("export.{format}"), &id, stem, "", &format!("{} responses", layout.rows)).await;
+    let content_type = match format.as_str() {
+        "dta" => "application/x-stata-dta",
+        "sav" | "zsav" => "application/x-spss-sav",
+        _ => "application/zip",
+    };
+    download(content_type, &format!("{stem}-responses.{format}"), bytes)
+}
+
+/// A zip of the coded CSV, the R script or SPSS syntax reading it, and the codebook.
+fn stats_zip(layout: &mamori_dataset::export::Layout, stem: &str, r: bool, out: &mut Vec<u8>) -> std::io::Result<()> {
+    use mamori_dataset::export;
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let csv_name = format!("{stem}.csv");
+    let marks = if r { None } else { export::LineBreakMarks::for_layout(layout) };
+    zip.start_file(&csv_name, options)?;
+    if r {
+        export::write_coded_csv(layout, &mut zip)?;
+    } else {
+        export::write_sps_csv(layout, &mut zip, marks.as_ref())?;
+    }
+    zip.start_file(format!("{stem}.{}", if r { "R" } else { "sps" }), options)?;
+    if r {
+        export::write_r_script(layout, &csv_name, &mut zip)?;
+    } else {
+        export::write_sps(layout, &csv_name, marks.as_ref(), &mut zip)?;
+    }
+    zip.start_file(format!("{stem}-codebook.csv"), options)?;
+    export::write_codebook(layout, &mut zip)?;
+    let cursor = zip.finish().map_err(std::io::Error::other)?;
+    out.write_all(&cursor.into_inner())
+}
+
 /// The codebook: every variable of the export with its labels, and every value with its.
 pub async fn codebook(State(state): State<Shared>, staff: Staff, Path(id): Path<String>) -> Response {
     if let Err(r) = staff.allow(&state, &[Role::Analyst]) {
