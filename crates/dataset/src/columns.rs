@@ -9,7 +9,71 @@ use std::borrow::Cow;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TextColumn {
     data: String,
-    ends: Vec<usize>,
+    ends: Ends,
+}
+
+/// The end of each value in the buffer: 4 bytes each while the buffer is under 4 GiB (a
+/// million answers then cost 4 MB less per text column), 8 bytes each beyond.
+#[derive(Debug, Clone)]
+enum Ends {
+    Narrow(Vec<u32>),
+    Wide(Vec<usize>),
+}
+
+impl Default for Ends {
+    fn default() -> Self {
+        Ends::Narrow(Vec::new())
+    }
+}
+
+impl PartialEq for Ends {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && (0..self.len()).all(|i| self.get(i) == other.get(i))
+    }
+}
+
+impl Ends {
+    fn len(&self) -> usize {
+        match self {
+            Ends::Narrow(v) => v.len(),
+            Ends::Wide(v) => v.len(),
+        }
+    }
+
+    fn get(&self, i: usize) -> usize {
+        match self {
+            Ends::Narrow(v) => v[i] as usize,
+            Ends::Wide(v) => v[i],
+        }
+    }
+
+    fn push(&mut self, end: usize) {
+        match self {
+            Ends::Narrow(v) => match u32::try_from(end) {
+                Ok(e) => v.push(e),
+                Err(_) => {
+                    let mut wide: Vec<usize> = v.iter().map(|&e| e as usize).collect();
+                    wide.push(end);
+                    *self = Ends::Wide(wide);
+                }
+            },
+            Ends::Wide(v) => v.push(end),
+        }
+    }
+
+    fn truncate(&mut self, len: usize) {
+        match self {
+            Ends::Narrow(v) => v.truncate(len),
+            Ends::Wide(v) => v.truncate(len),
+        }
+    }
+
+    fn reserve(&mut self, n: usize) {
+        match self {
+            Ends::Narrow(v) => v.reserve(n),
+            Ends::Wide(v) => v.reserve(n),
+        }
+    }
 }
 
 impl TextColumn {
@@ -19,8 +83,8 @@ impl TextColumn {
     }
 
     pub fn get(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.data[start..self.ends[i]]
+        let start = if i == 0 { 0 } else { self.ends.get(i - 1) };
+        &self.data[start..self.ends.get(i)]
     }
 
     pub fn len(&self) -> usize {
@@ -29,18 +93,18 @@ impl TextColumn {
 
     /// The values in order.
     pub fn iter(&self) -> impl Iterator<Item = &str> {
-        let starts = std::iter::once(0).chain(self.ends.iter().copied());
-        starts.zip(&self.ends).map(|(start, &end)| &self.data[start..end])
+        (0..self.len()).map(|i| self.get(i))
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.ends.len() == 0
     }
 
     /// Keeps the first `len` values.
     pub fn truncate(&mut self, len: usize) {
         self.ends.truncate(len);
-        self.data.truncate(self.ends.last().copied().unwrap_or(0));
+        let end = if len == 0 || self.ends.len() == 0 { 0 } else { self.ends.get(self.ends.len() - 1) };
+        self.data.truncate(end);
     }
 
     fn reserve(&mut self, values: usize, bytes: usize) {
@@ -51,7 +115,10 @@ impl TextColumn {
     fn append(&mut self, other: TextColumn) {
         let offset = self.data.len();
         self.data.push_str(&other.data);
-        self.ends.extend(other.ends.into_iter().map(|e| e + offset));
+        self.ends.reserve(other.len());
+        for i in 0..other.len() {
+            self.ends.push(other.ends.get(i) + offset);
+        }
     }
 }
 
@@ -268,5 +335,28 @@ impl Responses {
             // The text itself was not kept: only that there was one.
             Column::Answered(given) => Cow::Borrowed(if given[i] { "(answered)" } else { "" }),
         }
+    }
+}
+
+#[cfg(test)]
+mod ends_tests {
+    use super::Ends;
+
+    #[test]
+    fn ends_widen_past_four_gibibytes_and_keep_every_value() {
+        let mut ends = Ends::default();
+        ends.push(10);
+        ends.push(u32::MAX as usize);
+        assert!(matches!(ends, Ends::Narrow(_)));
+        ends.push(5_000_000_000);
+        assert!(matches!(ends, Ends::Wide(_)));
+        assert_eq!((0..3).map(|i| ends.get(i)).collect::<Vec<_>>(), [10, u32::MAX as usize, 5_000_000_000]);
+        let mut narrow = Ends::default();
+        for e in [10, u32::MAX as usize, 5_000_000_000] {
+            narrow.push(e);
+        }
+        assert_eq!(narrow, ends, "equal whatever the width");
+        ends.truncate(1);
+        assert_eq!(ends.len(), 1);
     }
 }

@@ -6,7 +6,7 @@
 use super::labels::cut_bytes;
 use super::{Layout, Measure, Variable};
 use std::collections::HashSet;
-use std::io::{self, Write};
+use std::io::{self, Seek, SeekFrom, Write};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compression {
@@ -117,8 +117,10 @@ impl<W: Write> Out<W> {
     }
 }
 
-/// Writes the layout as a system file.
-pub fn write_sav<W: Write>(layout: &Layout, compression: Compression, w: W) -> io::Result<()> {
+/// Writes the layout as a system file. The `.zsav` header names where its index lies, after
+/// the data: it is written last, by seeking back (so nothing but one block is held).
+pub fn write_sav<W: Write + Seek>(layout: &Layout, compression: Compression, mut w: W) -> io::Result<()> {
+    let base = w.stream_position()?;
     let mut out = Out { w, written: 0 };
     let vars = &layout.variables;
     let shorts = short_names(vars.len(), |i| vars[i].name.clone());
@@ -302,29 +304,31 @@ pub fn write_sav<W: Write>(layout: &Layout, compression: Compression, w: W) -> i
         }
         Compression::Zlib => {
             let header_at = out.written;
-            let mut blocks = ZBlocks::new(header_at);
-            {
+            out.bytes(&[0; 24])?;
+            let index = {
+                let mut blocks = ZBlocks::new(&mut out, header_at);
                 let mut data = Bytecode::new(&mut blocks);
                 cases(layout, &segments, &mut data)?;
                 data.finish()?;
-            }
-            let (compressed, index) = blocks.finish()?;
-            let trailer_at = header_at + 24 + compressed.len() as u64;
-            let trailer_len = 24 + 24 * index.len() as u64;
-            for v in [header_at, trailer_at, trailer_len] {
-                out.bytes(&(v as i64).to_le_bytes())?;
-            }
-            out.bytes(&compressed)?;
+                blocks.finish()?
+            };
+            let trailer_at = out.written;
             out.bytes(&(-(BIAS as i64)).to_le_bytes())?;
             out.bytes(&0i64.to_le_bytes())?;
             out.i32(ZBLOCK as i32)?;
             out.i32(index.len() as i32)?;
-            for b in index {
+            for b in &index {
                 out.bytes(&(b.0 as i64).to_le_bytes())?;
                 out.bytes(&(b.1 as i64).to_le_bytes())?;
                 out.i32(b.2 as i32)?;
                 out.i32(b.3 as i32)?;
             }
+            let end = out.written;
+            out.w.seek(SeekFrom::Start(base + header_at))?;
+            for v in [header_at, trailer_at, end - trailer_at] {
+                out.w.write_all(&(v as i64).to_le_bytes())?;
+            }
+            out.w.seek(SeekFrom::Start(base + end))?;
         }
     }
     out.w.flush()
@@ -419,48 +423,39 @@ impl<W: Write> Bytecode<W> {
 type BlockEntry = (u64, u64, usize, usize);
 
 /// The `.zsav` data: the bytecode stream cut into blocks of [`ZBLOCK`] bytes, each
-/// compressed with zlib; the index records each block's offsets and sizes.
-struct ZBlocks {
+/// compressed with zlib and written at once; the index records each block's offsets and sizes.
+struct ZBlocks<'o, W: Write> {
+    out: &'o mut Out<W>,
     pending: Vec<u8>,
-    compressed: Vec<u8>,
     index: Vec<BlockEntry>,
-    header_at: u64,
     uncompressed_at: u64,
 }
 
-impl ZBlocks {
-    fn new(header_at: u64) -> Self {
-        ZBlocks {
-            pending: Vec::new(),
-            compressed: Vec::new(),
-            index: Vec::new(),
-            header_at,
-            uncompressed_at: header_at,
-        }
+impl<'o, W: Write> ZBlocks<'o, W> {
+    fn new(out: &'o mut Out<W>, header_at: u64) -> Self {
+        ZBlocks { out, pending: Vec::with_capacity(ZBLOCK), index: Vec::new(), uncompressed_at: header_at }
     }
 
     fn compress_block(&mut self, n: usize) -> io::Result<()> {
-        let block: Vec<u8> = self.pending.drain(..n).collect();
-        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
-        z.write_all(&block)?;
+        let mut z = flate2::write::ZlibEncoder::new(Vec::with_capacity(n / 4), flate2::Compression::fast());
+        z.write_all(&self.pending[..n])?;
         let packed = z.finish()?;
-        let compressed_at = self.header_at + 24 + self.compressed.len() as u64;
-        self.index.push((self.uncompressed_at, compressed_at, block.len(), packed.len()));
-        self.uncompressed_at += block.len() as u64;
-        self.compressed.extend_from_slice(&packed);
-        Ok(())
+        self.pending.drain(..n);
+        self.index.push((self.uncompressed_at, self.out.written, n, packed.len()));
+        self.uncompressed_at += n as u64;
+        self.out.bytes(&packed)
     }
 
-    fn finish(mut self) -> io::Result<(Vec<u8>, Vec<BlockEntry>)> {
+    fn finish(mut self) -> io::Result<Vec<BlockEntry>> {
         while !self.pending.is_empty() {
             let n = self.pending.len().min(ZBLOCK);
             self.compress_block(n)?;
         }
-        Ok((self.compressed, self.index))
+        Ok(self.index)
     }
 }
 
-impl Write for ZBlocks {
+impl<W: Write> Write for ZBlocks<'_, W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.pending.extend_from_slice(buf);
         while self.pending.len() >= ZBLOCK {

@@ -244,8 +244,8 @@ pub async fn export_stats(
     let stem = &loaded.file_stem;
     let mut bytes = Vec::new();
     let written = match format.as_str() {
-        "sav" => export::write_sav(&layout, Compression::Bytecode, &mut bytes),
-        "zsav" => export::write_sav(&layout, Compression::Zlib, &mut bytes),
+        "sav" => export::write_sav(&layout, Compression::Bytecode, std::io::Cursor::new(&mut bytes)),
+        "zsav" => export::write_sav(&layout, Compression::Zlib, std::io::Cursor::new(&mut bytes)),
         "dta" => export::write_dta(&layout, &mut bytes),
         script => stats_zip(&layout, stem, script == "r.zip", &mut bytes),
     };
