@@ -254,6 +254,23 @@ impl Responses {
         self.rows.len()
     }
 
+    /// No responses, in columns of the same kinds, with `_id` and metadata columns if these have them.
+    pub fn empty_like(&self) -> Responses {
+        let column = |c: &Column| match c {
+            Column::Choice(_) => Column::Choice(Vec::new()),
+            Column::Multi(_) => Column::Multi(Vec::new()),
+            Column::Number(_) => Column::Number(Vec::new()),
+            Column::Text(_) => Column::Text(TextColumn::default()),
+            Column::Answered(_) => Column::Answered(Vec::new()),
+        };
+        Responses {
+            columns: self.columns.iter().map(column).collect(),
+            rows: Vec::new(),
+            ids: self.ids.as_ref().map(|_| TextColumn::default()),
+            meta: self.meta.iter().map(|(name, _)| (name.clone(), TextColumn::default())).collect(),
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
     }

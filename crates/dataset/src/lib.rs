@@ -11,6 +11,6 @@ mod write;
 
 pub use columns::{Column, MAX_MULTI_CHOICES, Responses, TextColumn};
 pub use read::{InputError, Loaded, METADATA, ReadOptions, read_responses};
-pub use stream::read_responses_file;
+pub use stream::{for_each_part, read_responses_file};
 pub use synth::generate as generate_demo_responses;
 pub use write::{formula_safe, write_csv};

@@ -693,8 +693,10 @@ impl<'f> Importer<'f> {
 }
 
 /// Joins the parts of a file in file order: row numbers made absolute, columns appended.
-pub(crate) struct Joiner<'i, 'f> {
+pub(crate) struct Joiner<'i, 'f, 'e> {
     importer: &'i Importer<'f>,
+    /// When set, each part's responses go here, in file order, instead of into one table.
+    pub(crate) each: Option<&'e mut dyn FnMut(Responses)>,
     responses: Option<Responses>,
     errors: Vec<InputError>,
     skipped_rows: usize,
@@ -706,9 +708,17 @@ pub(crate) struct Joiner<'i, 'f> {
     pub(crate) expected_bytes: Option<u64>,
 }
 
-impl<'i, 'f> Joiner<'i, 'f> {
+impl<'i, 'f, 'e> Joiner<'i, 'f, 'e> {
     pub(crate) fn new(importer: &'i Importer<'f>) -> Self {
-        Joiner { importer, responses: None, errors: Vec::new(), skipped_rows: 0, offset: 1, expected_bytes: None }
+        Joiner {
+            importer,
+            each: None,
+            responses: None,
+            errors: Vec::new(),
+            skipped_rows: 0,
+            offset: 1,
+            expected_bytes: None,
+        }
     }
 
     pub(crate) fn add(&mut self, mut part: Part) {
@@ -722,6 +732,10 @@ impl<'i, 'f> Joiner<'i, 'f> {
         self.offset += part.records;
         self.skipped_rows += part.skipped_rows;
         self.errors.append(&mut part.errors);
+        if let Some(each) = &mut self.each {
+            each(part.responses);
+            return;
+        }
         // The first part's columns become the table; later parts are appended to them.
         match &mut self.responses {
             None => {

@@ -35,11 +35,73 @@ pub fn read_responses_file(
     }
     let file = std::fs::File::open(path).map_err(cannot_read)?;
     let len = file.metadata().ok().map(|m| m.len());
-    match stream_csv(form, &name, file, len, options).map_err(cannot_read)? {
+    match stream_csv(form, &name, file, len, options, None).map_err(cannot_read)? {
         Some(result) => result,
         // Not UTF-8 (Shift_JIS from Japanese Excel, or not text at all): the whole-file path
         // decodes it or says what is wrong.
         None => whole(),
+    }
+}
+
+/// Reads and checks a responses file as [`read_responses_file`] does, handing the valid
+/// responses to `each` a part at a time, in file order, instead of holding them all: a part
+/// is a block of about 1 MiB of a UTF-8 CSV file (other files are one part). The result holds
+/// no responses, only the problems; with problems and without `skip_invalid`, parts may have
+/// gone to `each` before the error is known — a caller that writes them throws its output away.
+pub fn for_each_part(
+    form: &mamori_form::Form,
+    path: &Path,
+    options: &ReadOptions,
+    each: &mut dyn FnMut(crate::Responses),
+) -> Result<Loaded, Vec<InputError>> {
+    let name = path.display().to_string();
+    let cannot_read = |e: std::io::Error| {
+        vec![InputError { file: name.clone(), row: None, column: None, message: format!("cannot be read: {e}") }]
+    };
+    let whole = |each: &mut dyn FnMut(crate::Responses)| {
+        let mut loaded = read_responses_file(form, path, options)?;
+        let shape = loaded.responses.empty_like();
+        each(std::mem::replace(&mut loaded.responses, shape));
+        Ok(loaded)
+    };
+    // Streamed only when the whole file is UTF-8: a Shift_JIS file found out half-way would
+    // otherwise hand its first parts over twice.
+    if !name.to_lowercase().ends_with(".csv") || !utf8_file(path).map_err(cannot_read)? {
+        return whole(each);
+    }
+    let file = std::fs::File::open(path).map_err(cannot_read)?;
+    match stream_csv(form, &name, file, None, options, Some(each)).map_err(cannot_read)? {
+        Some(result) => result,
+        None => Err(vec![InputError {
+            file: name.clone(),
+            row: None,
+            column: None,
+            message: "changed while it was read".into(),
+        }]),
+    }
+}
+
+/// Whether a file is UTF-8 throughout (read a block at a time).
+fn utf8_file(path: &Path) -> std::io::Result<bool> {
+    let mut file = std::fs::File::open(path)?;
+    let mut buffer = vec![0u8; DEFAULT_BLOCK];
+    let mut carried = 0;
+    loop {
+        let n = file.read(&mut buffer[carried..])?;
+        let filled = carried + n;
+        if n == 0 {
+            return Ok(carried == 0);
+        }
+        match simdutf8::compat::from_utf8(&buffer[..filled]) {
+            Ok(_) => carried = 0,
+            // A character cut by the block's end: carried over to the next.
+            Err(e) if e.error_len().is_none() => {
+                let valid = e.valid_up_to();
+                buffer.copy_within(valid..filled, 0);
+                carried = filled - valid;
+            }
+            Err(_) => return Ok(false),
+        }
     }
 }
 
@@ -56,6 +118,7 @@ fn stream_csv(
     mut file: impl Read + Send,
     len: Option<u64>,
     options: &ReadOptions,
+    each: Option<&mut dyn FnMut(crate::Responses)>,
 ) -> std::io::Result<Option<Result<Loaded, Vec<InputError>>>> {
     let block_size = if options.block == 0 { DEFAULT_BLOCK } else { options.block };
     let file_error = |message: String| vec![InputError { file: name.into(), row: None, column: None, message }];
@@ -94,7 +157,10 @@ fn stream_csv(
     // Shared by the checking threads only: should they all stop (a bug making one panic), the
     // queue and the buffers' way back close, and the reader stops instead of waiting forever.
     let work_rx = Arc::new(Mutex::new(work_rx));
-    let (done_tx, done_rx) = mpsc::channel::<(usize, Part)>();
+    // Bounded too: when parts are handed on (`for_each_part`) the consumer may be slower than
+    // the checking, and checked parts must not pile up. The receiving loop below never stops
+    // receiving while it waits for a part, so a full queue cannot stall the part it waits for.
+    let (done_tx, done_rx) = mpsc::sync_channel::<(usize, Part)>(threads * 2);
     let outcome = std::thread::scope(|s| {
         let not_utf8_seen = &not_utf8;
         let reader = s.spawn(move || read_blocks(file, first, block_size, &free_rx, work_tx, not_utf8_seen));
@@ -127,6 +193,7 @@ fn stream_csv(
         // Join the blocks in file order as they come back.
         let mut joiner = Joiner::new(&importer);
         joiner.expected_bytes = len;
+        joiner.each = each;
         let mut waiting = BTreeMap::new();
         let mut next = 0;
         for (seq, part) in done_rx {

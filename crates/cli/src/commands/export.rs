@@ -2,9 +2,13 @@
 //! and a codebook beside them.
 
 use clap::{Args, ValueEnum};
-use mamori_dataset::export::{self, Compression, Language, Layout, Target};
+use mamori_dataset::ReadOptions;
+use mamori_dataset::export::{
+    self, Compression, CsvWriter, Dictionary, DtaWriter, Language, Layout, SavWriter, Target,
+};
+use mamori_form::Form;
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -66,26 +70,6 @@ fn write_file(path: &Path, write: impl FnOnce(&mut BufWriter<File>) -> std::io::
 
 pub fn run(args: Export) -> ExitCode {
     let Some(form) = super::load_form(&args.form) else { return ExitCode::FAILURE };
-    let options = mamori_dataset::ReadOptions {
-        skip_invalid: args.skip_invalid,
-        language: "English (en)".into(),
-        keep_metadata: true,
-        ..Default::default()
-    };
-    let name = args.responses.display().to_string();
-    let loaded = match mamori_dataset::read_responses_file(&form, &args.responses, &options) {
-        Ok(l) => l,
-        Err(errors) => {
-            for e in &errors {
-                eprintln!("{e}");
-            }
-            eprintln!("{name}: {} problem(s); nothing was written", errors.len());
-            return ExitCode::FAILURE;
-        }
-    };
-    for e in &loaded.skipped {
-        eprintln!("{e}");
-    }
     let code = match args.lang.as_str() {
         "ja" | "en" => args.lang.as_str(),
         other => {
@@ -98,34 +82,36 @@ pub fn run(args: Export) -> ExitCode {
         Format::Dta => Target::Stata,
         Format::R | Format::Sps => Target::R,
     };
-    let layout = Layout::new(&form, &loaded.responses, target, Language::pick(&form, code));
-    let out = &args.output;
-    let stem = out.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "export".into());
-    let beside = |suffix: &str| out.with_file_name(format!("{stem}{suffix}"));
-    let csv_path = beside(".csv");
-    let csv_name = csv_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let result = match args.format {
-        Format::Sav => write_file(out, |w| export::write_sav(&layout, Compression::Bytecode, w)),
-        Format::Zsav => write_file(out, |w| export::write_sav(&layout, Compression::Zlib, w)),
-        Format::Dta => write_file(out, |w| export::write_dta(&layout, w)),
-        Format::R => write_file(&csv_path, |w| export::write_coded_csv(&layout, w))
-            .and_then(|()| write_file(out, |w| export::write_r_script(&layout, &csv_name, w))),
-        Format::Sps => {
-            let marks = export::LineBreakMarks::for_layout(&layout);
-            write_file(&csv_path, |w| export::write_sps_csv(&layout, w, marks.as_ref()))
-                .and_then(|()| write_file(out, |w| export::write_sps(&layout, &csv_name, marks.as_ref(), w)))
+    let options = mamori_dataset::ReadOptions {
+        skip_invalid: args.skip_invalid,
+        language: "English (en)".into(),
+        keep_metadata: true,
+        ..Default::default()
+    };
+    // First pass: the dictionary (widths, codes) from every part; nothing is kept.
+    let language = Language::pick(&form, code);
+    let mut dict: Option<Dictionary> = None;
+    let scanned = mamori_dataset::for_each_part(&form, &args.responses, &options, &mut |part| {
+        dict.get_or_insert_with(|| Dictionary::new(&form, &part, target, language.clone())).observe(&part);
+    });
+    let loaded = match scanned {
+        Ok(l) => l,
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("{e}");
+            }
+            eprintln!("{}: {} problem(s); nothing was written", args.responses.display(), errors.len());
+            return ExitCode::FAILURE;
         }
+    };
+    for e in &loaded.skipped {
+        eprintln!("{e}");
     }
-    .and_then(|()| write_file(&beside("-codebook.csv"), |w| export::write_codebook(&layout, w)));
-    match result {
+    let mut dict = dict.unwrap_or_else(|| Dictionary::new(&form, &loaded.responses, target, language));
+    dict.finish();
+    match write_all(&args, &form, &dict, &options) {
         Ok(()) => {
-            let _ = writeln!(
-                std::io::stderr(),
-                "{}: {} responses, {} variables",
-                out.display(),
-                layout.rows,
-                layout.variables.len()
-            );
+            eprintln!("{}: {} responses, {} variables", args.output.display(), dict.rows, dict.variables.len());
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -133,4 +119,62 @@ pub fn run(args: Export) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Second pass (and a third for Stata's long strings): the parts again, into the files.
+fn write_all(args: &Export, form: &Form, dict: &Dictionary, options: &ReadOptions) -> Result<(), String> {
+    let out = &args.output;
+    let stem = out.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "export".into());
+    let beside = |suffix: &str| out.with_file_name(format!("{stem}{suffix}"));
+    let csv_path = beside(".csv");
+    let csv_name = csv_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    // Each part through `write`; an I/O error stops the writing and is reported.
+    let parts = |write: &mut dyn FnMut(&Layout) -> std::io::Result<()>| -> std::io::Result<()> {
+        let mut failed = None;
+        let read = mamori_dataset::for_each_part(form, &args.responses, options, &mut |part| {
+            if failed.is_none() {
+                failed = write(&Layout::new(dict, form, &part)).err();
+            }
+        });
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        match read {
+            Ok(loaded) if loaded.skipped_rows == 0 || options.skip_invalid => Ok(()),
+            _ => Err(std::io::Error::other("the responses file changed while it was exported")),
+        }
+    };
+    match args.format {
+        Format::Sav | Format::Zsav => {
+            let compression = if args.format == Format::Sav { Compression::Bytecode } else { Compression::Zlib };
+            write_file(out, |w| {
+                let mut sav = SavWriter::new(dict, compression, w)?;
+                parts(&mut |part| sav.write(part))?;
+                sav.finish()
+            })?
+        }
+        Format::Dta => write_file(out, |w| {
+            let mut dta = DtaWriter::new(dict, w)?;
+            parts(&mut |part| dta.write(part))?;
+            dta.start_long_texts()?;
+            if dta.has_long_texts() {
+                parts(&mut |part| dta.write_long_texts(part))?;
+            }
+            dta.finish()
+        })?,
+        Format::R | Format::Sps => {
+            let sps = args.format == Format::Sps;
+            write_file(&csv_path, |w| {
+                let mut csv = CsvWriter::new(dict, w, sps)?;
+                parts(&mut |part| csv.write(part))?;
+                csv.finish()
+            })?;
+            if sps {
+                write_file(out, |w| export::write_sps(dict, &csv_name, w))?;
+            } else {
+                write_file(out, |w| export::write_r_script(dict, &csv_name, w))?;
+            }
+        }
+    }
+    write_file(&beside("-codebook.csv"), |w| export::write_codebook(dict, w))
 }

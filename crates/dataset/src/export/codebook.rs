@@ -1,11 +1,11 @@
 //! The codebook beside every export: each variable with the question (or choice) it comes
 //! from, its full label, and each code with its full label — what the formats' limits cut.
 
-use super::Layout;
+use super::Dictionary;
 use std::io::{self, Write};
 
 /// UTF-8 CSV with a BOM (so that Excel opens the Japanese intact).
-pub fn write_codebook<W: Write>(layout: &Layout, mut w: W) -> io::Result<()> {
+pub fn write_codebook<W: Write>(layout: &Dictionary, mut w: W) -> io::Result<()> {
     w.write_all(b"\xEF\xBB\xBF")?;
     let mut out = csv::Writer::from_writer(w);
     let header = if layout.language.japanese {

@@ -2,10 +2,12 @@
 //! Stata (`.dta` format 118) and R (a CSV and a script), each with every variable label,
 //! value label and missing code in place, in the language chosen.
 //!
-//! One [`Layout`] decides what every format holds — variable names legal for the target, full
-//! labels, codes, missing codes, multiple-response sets — and the writers only encode it, so
-//! the formats agree with each other and with the codebook. Writers stream to any
-//! [`std::io::Write`]: nothing but the layout is held besides the responses themselves.
+//! One [`Dictionary`] decides what every format holds — variable names legal for the target,
+//! full labels, codes, missing codes, text widths, multiple-response sets — and the writers
+//! only encode it, so the formats agree with each other and with the codebook. The dictionary
+//! is learnt from the responses part by part ([`Dictionary::observe`]); the writers then take
+//! the responses part by part again ([`Layout`]: one part's rows), so an export of a file
+//! holds one part of it at a time, whatever its size.
 //!
 //! Missing values: a question that the questionnaire's logic did not ask this respondent is
 //! "not asked"; one asked and left empty is "not answered". Numeric variables carry them as
@@ -22,9 +24,9 @@ mod rscript;
 mod sav;
 
 pub use codebook::write_codebook;
-pub use dta::write_dta;
-pub use rscript::{LineBreakMarks, write_csv as write_coded_csv, write_r_script, write_sps, write_sps_csv};
-pub use sav::{Compression, write_sav};
+pub use dta::DtaWriter;
+pub use rscript::{CsvWriter, write_r_script, write_sps};
+pub use sav::{Compression, SavWriter};
 
 use crate::columns::{Column, Responses};
 use mamori_form::{Form, GroupKind, QuestionType};
@@ -136,26 +138,59 @@ pub struct MultiSet {
     /// Legal for the target, without SPSS's `$`.
     pub name: String,
     pub label: String,
-    /// Indexes into [`Layout::variables`].
+    /// Indexes into [`Dictionary::variables`].
     pub variables: Vec<usize>,
 }
 
-/// Everything a file holds, decided once for all formats of a target.
-pub struct Layout<'r> {
+/// Marks standing for line breaks in the CSV that SPSS syntax reads: neither SPSS's nor PSPP's
+/// `GET DATA` takes a quoted field across lines, so the syntax puts them back with `REPLACE`.
+/// Each mark is longer than any run of its character in the answers, so none is mistaken.
+#[derive(Debug, Clone)]
+pub struct LineBreakMarks {
+    pub lf: String,
+    pub cr: String,
+}
+
+/// Everything a file holds but the rows, decided once for all formats of a target.
+pub struct Dictionary {
     pub variables: Vec<Variable>,
     pub sets: Vec<MultiSet>,
+    /// Responses observed.
     pub rows: usize,
     /// The file's label: the form's title.
     pub label: String,
     pub language: Language,
-    responses: &'r Responses,
-    /// Per question: whether each response was asked it (`None`: asked of everyone).
-    asked: Vec<Option<Vec<bool>>>,
+    /// Line-break marks for SPSS syntax, when an answer has a line break.
+    pub marks: Option<LineBreakMarks>,
+    /// Per variable: the widest value once line breaks are marked (SPSS syntax's widths).
+    pub marked_widths: Vec<usize>,
+    /// Per text variable: the bytes of its non-empty values and how many there are (a Stata
+    /// `strL` variable stores each of them after the data).
+    pub text_totals: Vec<(u64, u64)>,
+    observed: Observed,
+}
+
+/// What the parts seen so far say about each variable.
+#[derive(Default)]
+struct Observed {
+    /// Per variable: whether a value equals each missing-code candidate pair.
+    collisions: Vec<[bool; 3]>,
+    decimals: Vec<u8>,
+    /// The longest run of each mark character in any answer.
+    lf_run: usize,
+    cr_run: usize,
+    line_breaks: bool,
+    marked_extra: Vec<usize>,
 }
 
 /// The codes used unless a question's own values collide with them.
 const NOT_ASKED: f64 = -98.0;
 const NOT_ANSWERED: f64 = -99.0;
+const CANDIDATES: [(f64, f64); 3] = [(NOT_ASKED, NOT_ANSWERED), (-99998.0, -99999.0), (-99_999_998.0, -99_999_999.0)];
+/// Text longer than this is a `strL` in Stata.
+pub const STATA_MAX_STR: usize = 2045;
+const LF_MARK: char = '\u{23CE}';
+const CR_MARK: char = '\u{240D}';
 
 fn missing_labels(language: &Language) -> (&'static str, &'static str) {
     if language.japanese {
@@ -165,58 +200,53 @@ fn missing_labels(language: &Language) -> (&'static str, &'static str) {
     }
 }
 
-/// Missing codes that no value of the variable uses: −98/−99, else −99998/−99999, else
-/// −99999998/−99999999.
-fn missing_codes(values: impl Iterator<Item = f64> + Clone) -> Missing {
-    const CANDIDATES: [(f64, f64); 3] =
-        [(NOT_ASKED, NOT_ANSWERED), (-99998.0, -99999.0), (-99_999_998.0, -99_999_999.0)];
-    let free = |&(a, b): &(f64, f64)| !values.clone().any(|v| v == a || v == b);
-    let (not_asked, not_answered) = CANDIDATES.iter().copied().find(free).unwrap_or(CANDIDATES[2]);
-    Missing { not_asked, not_answered }
+fn longest_run(text: &str, c: char) -> usize {
+    let mut best = 0;
+    let mut run = 0;
+    for x in text.chars() {
+        run = if x == c { run + 1 } else { 0 };
+        best = best.max(run);
+    }
+    best
 }
 
-impl<'r> Layout<'r> {
-    pub fn new(form: &Form, responses: &'r Responses, target: Target, language: Language) -> Layout<'r> {
+impl Dictionary {
+    /// The variables of `form` for responses shaped like `shape` (whether they carry `_id`
+    /// and which metadata columns); widths, missing codes and decimals are learnt by
+    /// [`observe`](Self::observe) and settled by [`finish`](Self::finish).
+    pub fn new(form: &Form, shape: &Responses, target: Target, language: Language) -> Dictionary {
         let text = |t: &mamori_form::model::Translated| form.text(t, &language.form_language).unwrap_or("").to_string();
-        let (asked_label, answered_label) = missing_labels(&language);
         let in_repeat =
             |q: &mamori_form::Question| q.group_indices.iter().any(|&g| form.groups[g].kind == GroupKind::Repeat);
         let mut variables = Vec::new();
         let mut sets: Vec<(String, String, Vec<usize>)> = Vec::new();
-        if responses.ids.is_some() {
-            let width = responses.ids.as_ref().map_or(1, |ids| ids.iter().map(str::len).max().unwrap_or(1).max(1));
+        if shape.ids.is_some() {
             let label = if language.japanese { "回答者ID" } else { "Respondent ID" };
-            variables.push(text_variable("_id", label, Source::Id, width));
+            variables.push(text_variable("_id", label, Source::Id));
         }
         for (q, question) in form.questions.iter().enumerate() {
             if question.kind == QuestionType::Note || in_repeat(question) {
                 continue;
             }
-            let label = text(&question.label);
-            let label = if label.is_empty() { question.name.clone() } else { label };
-            match (&responses.columns[q], question.kind) {
+            let label = nonempty(text(&question.label), &question.name);
+            match (&shape.columns[q], question.kind) {
                 (Column::Choice(_), _) => {
                     let numeric: Option<Vec<f64>> =
                         question.choices.iter().map(|c| c.name.trim().parse::<i32>().ok().map(f64::from)).collect();
-                    let choice_codes =
-                        numeric.unwrap_or_else(|| (1..=question.choices.len()).map(|k| k as f64).collect());
-                    let missing = missing_codes(choice_codes.iter().copied());
-                    let mut value_labels: Vec<(f64, String)> = question
+                    let codes = numeric.unwrap_or_else(|| (1..=question.choices.len()).map(|k| k as f64).collect());
+                    let value_labels = question
                         .choices
                         .iter()
-                        .zip(&choice_codes)
+                        .zip(&codes)
                         .map(|(c, &code)| (code, nonempty(text(&c.label), &c.name)))
                         .collect();
-                    value_labels.push((missing.not_asked, asked_label.into()));
-                    value_labels.push((missing.not_answered, answered_label.into()));
-                    value_labels.sort_by(|a, b| a.0.total_cmp(&b.0));
                     variables.push(Variable {
                         name: question.name.clone(),
                         source_name: question.name.clone(),
                         label,
-                        source: Source::Choice { q, codes: choice_codes },
+                        source: Source::Choice { q, codes },
                         value_labels,
-                        missing: Some(missing),
+                        missing: None,
                         width: 0,
                         decimals: 0,
                         measure: Measure::Nominal,
@@ -225,7 +255,6 @@ impl<'r> Layout<'r> {
                 (Column::Multi(_), _) => {
                     let (yes, no) =
                         if language.japanese { ("選択", "非選択") } else { ("Selected", "Not selected") };
-                    let missing = Missing { not_asked: NOT_ASKED, not_answered: NOT_ANSWERED };
                     let mut members = Vec::new();
                     for (k, choice) in question.choices.iter().enumerate() {
                         members.push(variables.len());
@@ -235,13 +264,8 @@ impl<'r> Layout<'r> {
                             source_name: format!("{}/{}", question.name, choice.name),
                             label: format!("{label}: {choice_label}"),
                             source: Source::Dummy { q, bit: k as u32 },
-                            value_labels: vec![
-                                (missing.not_answered, answered_label.into()),
-                                (missing.not_asked, asked_label.into()),
-                                (0.0, no.into()),
-                                (1.0, yes.into()),
-                            ],
-                            missing: Some(missing),
+                            value_labels: vec![(0.0, no.into()), (1.0, yes.into())],
+                            missing: None,
                             width: 0,
                             decimals: 0,
                             measure: Measure::Nominal,
@@ -249,49 +273,30 @@ impl<'r> Layout<'r> {
                     }
                     sets.push((question.name.clone(), label, members));
                 }
-                (Column::Number(values), kind) => {
-                    let missing = missing_codes(values.iter().copied().filter(|v| !v.is_nan()));
-                    let decimals = if kind == QuestionType::Integer {
-                        0
-                    } else {
-                        values.iter().filter(|v| !v.is_nan()).map(|&v| decimals_of(v)).max().unwrap_or(0)
-                    };
-                    let mut value_labels = vec![
-                        (missing.not_answered, answered_label.to_string()),
-                        (missing.not_asked, asked_label.into()),
-                    ];
-                    value_labels.sort_by(|a, b| a.0.total_cmp(&b.0));
-                    variables.push(Variable {
-                        name: question.name.clone(),
-                        source_name: question.name.clone(),
-                        label,
-                        source: Source::Number { q },
-                        value_labels,
-                        missing: Some(missing),
-                        width: 0,
-                        decimals,
-                        measure: Measure::Scale,
-                    });
-                }
-                (Column::Text(values), _) => {
-                    let width = values.iter().map(str::len).max().unwrap_or(1).max(1);
-                    let mut v = text_variable(&question.name, &label, Source::Text { q }, width);
-                    v.source_name = question.name.clone();
-                    variables.push(v);
-                }
+                (Column::Number(_), _) => variables.push(Variable {
+                    name: question.name.clone(),
+                    source_name: question.name.clone(),
+                    label,
+                    source: Source::Number { q },
+                    value_labels: Vec::new(),
+                    missing: None,
+                    width: 0,
+                    decimals: 0,
+                    measure: Measure::Scale,
+                }),
+                (Column::Text(_), _) => variables.push(text_variable(&question.name, &label, Source::Text { q })),
                 // Presence only: the text was not kept, so there is nothing to export.
                 (Column::Answered(_), _) => {}
             }
         }
-        for (k, (name, column)) in responses.meta.iter().enumerate() {
-            let width = column.iter().map(str::len).max().unwrap_or(1).max(1);
+        for (k, (name, _)) in shape.meta.iter().enumerate() {
             let label = match (name.as_str(), language.japanese) {
                 ("_submitted_at", true) => "回答日時",
                 ("_submitted_at", false) => "Submitted at",
                 ("_status", true) => "回答の状態",
                 _ => "Status",
             };
-            variables.push(text_variable(name, label, Source::Meta(k), width));
+            variables.push(text_variable(name, label, Source::Meta(k)));
         }
         // Names as written (questions, metadata) are served before the dummies' made-up ones,
         // so a question `x_other` keeps its name beside the dummy of `x`'s choice `other`.
@@ -307,19 +312,144 @@ impl<'r> Layout<'r> {
             .zip(set_names)
             .map(|((_, label, variables), name)| MultiSet { name, label, variables })
             .collect();
-        Layout {
-            asked: relevance::asked(form, responses),
+        let n = variables.len();
+        Dictionary {
             variables,
             sets,
-            rows: responses.len(),
+            rows: 0,
             label: form.title.clone(),
             language,
-            responses,
+            marks: None,
+            marked_widths: vec![0; n],
+            text_totals: vec![(0, 0); n],
+            observed: Observed {
+                collisions: vec![[false; 3]; n],
+                decimals: vec![0; n],
+                marked_extra: vec![0; n],
+                ..Observed::default()
+            },
         }
     }
 
+    /// Learns from one part of the responses: text widths, the values that missing codes must
+    /// avoid, decimals, line breaks.
+    pub fn observe(&mut self, part: &Responses) {
+        let mut widths = Vec::with_capacity(self.variables.len());
+        let obs = &mut self.observed;
+        for (j, v) in self.variables.iter().enumerate() {
+            if v.is_text() {
+                let mut width = v.width;
+                let mut marked = self.marked_widths[j];
+                for i in 0..part.len() {
+                    let t = text_value(part, &v.source, i);
+                    width = width.max(t.len());
+                    if t.contains(['\n', '\r']) {
+                        obs.line_breaks = true;
+                    }
+                    if t.contains([LF_MARK, CR_MARK]) {
+                        obs.lf_run = obs.lf_run.max(longest_run(t, LF_MARK));
+                        obs.cr_run = obs.cr_run.max(longest_run(t, CR_MARK));
+                    }
+                    // Each line break grows by its mark; the mark's length is settled at the
+                    // end, so count the breaks and the bytes apart.
+                    let breaks = t.bytes().filter(|&b| b == b'\n' || b == b'\r').count();
+                    obs.marked_extra[j] = obs.marked_extra[j].max(breaks);
+                    marked = marked.max(t.len());
+                    if !t.is_empty() {
+                        self.text_totals[j].0 += t.len() as u64;
+                        self.text_totals[j].1 += 1;
+                    }
+                }
+                widths.push((width, marked));
+                continue;
+            }
+            widths.push((0, 0));
+            if let Source::Number { q } = v.source
+                && let Column::Number(values) = &part.columns[q]
+            {
+                for &x in values.iter().filter(|x| !x.is_nan()) {
+                    for (k, &(a, b)) in CANDIDATES.iter().enumerate() {
+                        obs.collisions[j][k] |= x == a || x == b;
+                    }
+                    obs.decimals[j] = obs.decimals[j].max(decimals_of(x));
+                }
+            }
+            if let Source::Choice { codes, .. } = &v.source {
+                for &x in codes {
+                    for (k, &(a, b)) in CANDIDATES.iter().enumerate() {
+                        obs.collisions[j][k] |= x == a || x == b;
+                    }
+                }
+            }
+        }
+        for (j, (width, marked)) in widths.into_iter().enumerate() {
+            if self.variables[j].is_text() {
+                self.variables[j].width = self.variables[j].width.max(width);
+                self.marked_widths[j] = marked;
+            }
+        }
+        self.rows += part.len();
+    }
+
+    /// Settles what needs every part: missing codes and their labels, decimals, widths,
+    /// line-break marks.
+    pub fn finish(&mut self) {
+        let (asked_label, answered_label) = missing_labels(&self.language);
+        let obs = &self.observed;
+        let marks = obs.line_breaks.then(|| LineBreakMarks {
+            lf: LF_MARK.to_string().repeat(obs.lf_run + 1),
+            cr: CR_MARK.to_string().repeat(obs.cr_run + 1),
+        });
+        for (j, v) in self.variables.iter_mut().enumerate() {
+            if v.is_text() {
+                v.width = v.width.max(1);
+                let grow = marks.as_ref().map_or(0, |m| m.lf.len().max(m.cr.len()) - 1);
+                self.marked_widths[j] = (self.marked_widths[j] + obs.marked_extra[j] * grow).max(1);
+                continue;
+            }
+            let k = (0..CANDIDATES.len()).find(|&k| !obs.collisions[j][k]).unwrap_or(CANDIDATES.len() - 1);
+            let (not_asked, not_answered) = CANDIDATES[k];
+            v.missing = Some(Missing { not_asked, not_answered });
+            if matches!(v.source, Source::Number { .. }) {
+                v.decimals = obs.decimals[j];
+            }
+            v.value_labels.retain(|(x, _)| *x != not_asked && *x != not_answered);
+            v.value_labels.push((not_asked, asked_label.into()));
+            v.value_labels.push((not_answered, answered_label.into()));
+            v.value_labels.sort_by(|a, b| a.0.total_cmp(&b.0));
+        }
+        self.marks = marks;
+    }
+
+    /// A dictionary learnt from all the responses at once, settled.
+    pub fn of(form: &Form, responses: &Responses, target: Target, language: Language) -> Dictionary {
+        let mut dict = Dictionary::new(form, responses, target, language);
+        dict.observe(responses);
+        dict.finish();
+        dict
+    }
+}
+
+/// One part of the responses, read through a settled dictionary.
+pub struct Layout<'d, 'r> {
+    pub dict: &'d Dictionary,
+    responses: &'r Responses,
+    /// Per question: whether each response was asked it (`None`: asked of everyone).
+    asked: Vec<Option<Vec<bool>>>,
+}
+
+impl<'d, 'r> Layout<'d, 'r> {
+    pub fn new(dict: &'d Dictionary, form: &Form, responses: &'r Responses) -> Layout<'d, 'r> {
+        Layout { dict, responses, asked: relevance::asked(form, responses) }
+    }
+
+    /// Responses in this part.
+    pub fn rows(&self) -> usize {
+        self.responses.len()
+    }
+
     fn was_asked(&self, q: usize, i: usize) -> bool {
-        self.asked[q].as_ref().is_none_or(|a| a[i])
+        self.asked.get(q).and_then(Option::as_ref).is_none_or(|a| a[i])
     }
 
     /// A numeric variable's cell for response `i`.
@@ -358,15 +488,19 @@ impl<'r> Layout<'r> {
 
     /// A text variable's value for response `i` ("" when not asked or not answered).
     pub fn text(&self, v: &Variable, i: usize) -> &'r str {
-        match &v.source {
-            Source::Id => self.responses.ids.as_ref().map_or("", |ids| ids.get(i)),
-            Source::Meta(k) => self.responses.meta[*k].1.get(i),
-            Source::Text { q } => match &self.responses.columns[*q] {
-                Column::Text(t) => t.get(i),
-                _ => "",
-            },
+        text_value(self.responses, &v.source, i)
+    }
+}
+
+fn text_value<'r>(responses: &'r Responses, source: &Source, i: usize) -> &'r str {
+    match source {
+        Source::Id => responses.ids.as_ref().map_or("", |ids| ids.get(i)),
+        Source::Meta(k) => responses.meta.get(*k).map_or("", |(_, c)| c.get(i)),
+        Source::Text { q } => match &responses.columns[*q] {
+            Column::Text(t) => t.get(i),
             _ => "",
-        }
+        },
+        _ => "",
     }
 }
 
@@ -374,7 +508,7 @@ fn nonempty(label: String, fallback: &str) -> String {
     if label.is_empty() { fallback.to_string() } else { label }
 }
 
-fn text_variable(name: &str, label: &str, source: Source, width: usize) -> Variable {
+fn text_variable(name: &str, label: &str, source: Source) -> Variable {
     Variable {
         name: name.to_string(),
         source_name: name.to_string(),
@@ -382,7 +516,7 @@ fn text_variable(name: &str, label: &str, source: Source, width: usize) -> Varia
         source,
         value_labels: Vec::new(),
         missing: None,
-        width,
+        width: 0,
         decimals: 0,
         measure: Measure::Nominal,
     }

@@ -1,72 +1,49 @@
 //! The coded CSV that R and SPSS syntax read, the R script that applies the labels and
 //! missing codes (`haven::labelled_spss`), and the SPSS syntax (`.sps`) that does the same.
 
-use super::{Layout, Variable};
+use super::{Dictionary, Layout, LineBreakMarks, Variable};
 use std::io::{self, Write};
 
-/// The responses as coded values: numbers with their missing codes, text as it is. UTF-8
-/// without a BOM (R's and SPSS's readers take the encoding from the script).
-pub fn write_csv<W: Write>(layout: &Layout, w: W) -> io::Result<()> {
-    write_csv_marking(layout, w, None)
+/// The coded CSV that R and SPSS syntax read, part by part: numbers with their missing
+/// codes, text as it is — or, for SPSS syntax, with line breaks marked (see
+/// [`LineBreakMarks`]). UTF-8 without a BOM (the scripts name the encoding).
+pub struct CsvWriter<W: Write> {
+    out: csv::Writer<W>,
+    marks: Option<LineBreakMarks>,
+    record: Vec<String>,
 }
 
-/// Marks standing for line breaks in the CSV that SPSS syntax reads: neither SPSS's nor PSPP's
-/// `GET DATA` takes a quoted field across lines, so the syntax puts them back with `REPLACE`.
-/// Each mark is one that no answer contains.
-pub struct LineBreakMarks {
-    pub lf: String,
-    pub cr: String,
-}
-
-impl LineBreakMarks {
-    /// Marks for the layout's text, or `None` when no answer has a line break.
-    pub fn for_layout(layout: &Layout) -> Option<LineBreakMarks> {
-        let texts = || {
-            layout
-                .variables
-                .iter()
-                .filter(|v| v.is_text())
-                .flat_map(move |v| (0..layout.rows).map(move |i| layout.text(v, i)))
-        };
-        if !texts().any(|t| t.contains(['\n', '\r'])) {
-            return None;
-        }
-        let free = |base: &str| {
-            let mut mark = base.to_string();
-            while texts().any(|t| t.contains(mark.as_str())) {
-                mark.push_str(base);
-            }
-            mark
-        };
-        Some(LineBreakMarks { lf: free("\u{23CE}"), cr: free("\u{240D}") })
+impl<W: Write> CsvWriter<W> {
+    /// `for_sps`: mark line breaks as the dictionary says, for SPSS syntax.
+    pub fn new(dict: &Dictionary, w: W, for_sps: bool) -> io::Result<Self> {
+        let mut out = csv::Writer::from_writer(w);
+        out.write_record(dict.variables.iter().map(|v| v.name.as_str()))?;
+        let marks = if for_sps { dict.marks.clone() } else { None };
+        Ok(CsvWriter { out, marks, record: Vec::with_capacity(dict.variables.len()) })
     }
-}
 
-fn write_csv_marking<W: Write>(layout: &Layout, w: W, marks: Option<&LineBreakMarks>) -> io::Result<()> {
-    let mut out = csv::Writer::from_writer(w);
-    out.write_record(layout.variables.iter().map(|v| v.name.as_str()))?;
-    let mut record: Vec<String> = Vec::with_capacity(layout.variables.len());
-    for i in 0..layout.rows {
-        record.clear();
-        for v in &layout.variables {
-            if v.is_text() {
-                let text = layout.text(v, i);
-                record.push(match marks {
-                    Some(m) => text.replace('\n', &m.lf).replace('\r', &m.cr),
-                    None => text.to_string(),
-                });
-            } else {
-                record.push(number(layout.coded(v, i)));
+    pub fn write(&mut self, part: &Layout) -> io::Result<()> {
+        for i in 0..part.rows() {
+            self.record.clear();
+            for v in &part.dict.variables {
+                if v.is_text() {
+                    let text = part.text(v, i);
+                    self.record.push(match &self.marks {
+                        Some(m) => text.replace('\n', &m.lf).replace('\r', &m.cr),
+                        None => text.to_string(),
+                    });
+                } else {
+                    self.record.push(number(part.coded(v, i)));
+                }
             }
+            self.out.write_record(&self.record)?;
         }
-        out.write_record(&record)?;
+        Ok(())
     }
-    out.flush()
-}
 
-/// The CSV for [`write_sps`]: line breaks in text replaced by `marks` (see [`LineBreakMarks`]).
-pub fn write_sps_csv<W: Write>(layout: &Layout, w: W, marks: Option<&LineBreakMarks>) -> io::Result<()> {
-    write_csv_marking(layout, w, marks)
+    pub fn finish(mut self) -> io::Result<()> {
+        self.out.flush()
+    }
 }
 
 fn number(x: f64) -> String {
@@ -93,7 +70,7 @@ fn r_string(text: &str) -> String {
 
 /// An R script that reads `csv_name` (beside it) into `data` with every label and missing
 /// code: numeric variables as `haven::labelled_spss`, text with its label.
-pub fn write_r_script<W: Write>(layout: &Layout, csv_name: &str, mut w: W) -> io::Result<()> {
+pub fn write_r_script<W: Write>(layout: &Dictionary, csv_name: &str, mut w: W) -> io::Result<()> {
     writeln!(
         w,
         "# {} — written by Mamori. Reads {csv_name} with its labels and missing codes.",
@@ -150,33 +127,17 @@ fn sps_string(text: &str) -> String {
 }
 
 /// SPSS syntax that reads `csv_name` and applies names, labels, missing codes and sets.
-pub fn write_sps<W: Write>(
-    layout: &Layout,
-    csv_name: &str,
-    marks: Option<&LineBreakMarks>,
-    mut w: W,
-) -> io::Result<()> {
+pub fn write_sps<W: Write>(layout: &Dictionary, csv_name: &str, mut w: W) -> io::Result<()> {
+    let marks = layout.marks.as_ref();
     writeln!(w, "* Encoding: UTF-8.")?;
     writeln!(w, "* {} — written by Mamori.", layout.label.replace('\n', " "))?;
     writeln!(w, "GET DATA /TYPE=TXT /FILE={} /ENCODING='UTF8'", sps_string(csv_name))?;
     writeln!(w, "  /ARRANGEMENT=DELIMITED /DELCASE=LINE /FIRSTCASE=2 /DELIMITERS=\",\" /QUALIFIER='\"'")?;
     writeln!(w, "  /VARIABLES=")?;
-    for v in &layout.variables {
+    for (j, v) in layout.variables.iter().enumerate() {
         let format = if v.is_text() {
             // The marked text is longer than the answer when it had line breaks.
-            let width = match marks {
-                Some(m) => (0..layout.rows)
-                    .map(|i| {
-                        let t = layout.text(v, i);
-                        t.len()
-                            + t.matches('\n').count() * (m.lf.len() - 1)
-                            + t.matches('\r').count() * (m.cr.len() - 1)
-                    })
-                    .max()
-                    .unwrap_or(1),
-                None => v.width,
-            };
-            format!("A{}", width.max(1))
+            format!("A{}", if marks.is_some() { layout.marked_widths[j] } else { v.width }.max(1))
         } else {
             format!("F{}.{}", 8 + u32::from(v.decimals), v.decimals)
         };

@@ -4,7 +4,7 @@
 //! labels, user-missing codes, multiple-response sets, display parameters.
 
 use super::labels::cut_bytes;
-use super::{Layout, Measure, Variable};
+use super::{Dictionary, Layout, Measure, Variable};
 use std::collections::HashSet;
 use std::io::{self, Seek, SeekFrom, Write};
 
@@ -117,12 +117,111 @@ impl<W: Write> Out<W> {
     }
 }
 
-/// Writes the layout as a system file. The `.zsav` header names where its index lies, after
-/// the data: it is written last, by seeking back (so nothing but one block is held).
-pub fn write_sav<W: Write + Seek>(layout: &Layout, compression: Compression, mut w: W) -> io::Result<()> {
-    let base = w.stream_position()?;
-    let mut out = Out { w, written: 0 };
-    let vars = &layout.variables;
+/// Writes a system file part by part: [`new`](Self::new) writes the dictionary, [`write`]
+/// (Self::write) each part's cases, [`finish`](Self::finish) the end. The `.zsav` header names
+/// where its index lies, after the data: it is written last, by seeking back, so nothing but
+/// one block is held.
+pub struct SavWriter<W: Write + Seek> {
+    out: Out<W>,
+    base: u64,
+    compression: Compression,
+    segments: Vec<Vec<Segment>>,
+    data: Bytecode<Vec<u8>>,
+    /// `.zsav`: where the zlib header is, the blocks written so far, and the uncompressed
+    /// offset of the next.
+    header_at: u64,
+    blocks: Vec<BlockEntry>,
+    uncompressed_at: u64,
+}
+
+impl<W: Write + Seek> SavWriter<W> {
+    pub fn new(dict: &Dictionary, compression: Compression, mut w: W) -> io::Result<Self> {
+        let base = w.stream_position()?;
+        let mut out = Out { w, written: 0 };
+        let segments = write_dictionary(dict, compression, &mut out)?;
+        let header_at = out.written;
+        if compression == Compression::Zlib {
+            out.bytes(&[0; 24])?;
+        }
+        Ok(SavWriter {
+            out,
+            base,
+            compression,
+            segments,
+            data: Bytecode::new(Vec::with_capacity(ZBLOCK)),
+            header_at,
+            blocks: Vec::new(),
+            uncompressed_at: header_at,
+        })
+    }
+
+    /// Writes one part's cases.
+    pub fn write(&mut self, part: &Layout) -> io::Result<()> {
+        cases(part, &self.segments, &mut self.data)?;
+        self.drain(false)
+    }
+
+    /// Moves the encoded cases out: as they are for `.sav`, in full zlib blocks for `.zsav`
+    /// (and the remainder too when `all`).
+    fn drain(&mut self, all: bool) -> io::Result<()> {
+        match self.compression {
+            Compression::Bytecode => {
+                self.out.bytes(&self.data.w)?;
+                self.data.w.clear();
+            }
+            Compression::Zlib => {
+                let mut at = 0;
+                while self.data.w.len() - at >= ZBLOCK || (all && at < self.data.w.len()) {
+                    let n = (self.data.w.len() - at).min(ZBLOCK);
+                    let mut z = flate2::write::ZlibEncoder::new(Vec::with_capacity(n / 4), flate2::Compression::fast());
+                    z.write_all(&self.data.w[at..at + n])?;
+                    let packed = z.finish()?;
+                    self.blocks.push((self.uncompressed_at, self.out.written, n, packed.len()));
+                    self.uncompressed_at += n as u64;
+                    self.out.bytes(&packed)?;
+                    at += n;
+                }
+                self.data.w.drain(..at);
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the file: the last cases, and for `.zsav` the index and its header.
+    pub fn finish(mut self) -> io::Result<()> {
+        self.data.end_block()?;
+        self.drain(true)?;
+        if self.compression == Compression::Zlib {
+            let out = &mut self.out;
+            let trailer_at = out.written;
+            out.bytes(&(-(BIAS as i64)).to_le_bytes())?;
+            out.bytes(&0i64.to_le_bytes())?;
+            out.i32(ZBLOCK as i32)?;
+            out.i32(self.blocks.len() as i32)?;
+            for b in &self.blocks {
+                out.bytes(&(b.0 as i64).to_le_bytes())?;
+                out.bytes(&(b.1 as i64).to_le_bytes())?;
+                out.i32(b.2 as i32)?;
+                out.i32(b.3 as i32)?;
+            }
+            let end = out.written;
+            out.w.seek(SeekFrom::Start(self.base + self.header_at))?;
+            for v in [self.header_at, trailer_at, end - trailer_at] {
+                out.w.write_all(&(v as i64).to_le_bytes())?;
+            }
+            out.w.seek(SeekFrom::Start(self.base + end))?;
+        }
+        self.out.w.flush()
+    }
+}
+
+/// The file header and dictionary records; returns each variable's segments.
+fn write_dictionary<W: Write>(
+    dict: &Dictionary,
+    compression: Compression,
+    out: &mut Out<W>,
+) -> io::Result<Vec<Vec<Segment>>> {
+    let vars = &dict.variables;
     let shorts = short_names(vars.len(), |i| vars[i].name.clone());
     // Every segment with its short name; a long string's later segments are named after it.
     let mut segments: Vec<Vec<Segment>> = Vec::with_capacity(vars.len());
@@ -157,12 +256,12 @@ pub fn write_sav<W: Write + Seek>(layout: &Layout, compression: Compression, mut
     out.i32(i32::try_from(case_units).map_err(|_| invalid("too many variables for SPSS"))?)?;
     out.i32(if compression == Compression::Zlib { 2 } else { 1 })?;
     out.i32(0)?;
-    out.i32(i32::try_from(layout.rows).unwrap_or(-1))?;
+    out.i32(i32::try_from(dict.rows).unwrap_or(-1))?;
     out.f64(BIAS)?;
     // A fixed creation stamp keeps the output byte-identical for the same input.
     out.padded(b"01 Jan 24", 9)?;
     out.padded(b"00:00:00", 8)?;
-    out.padded(cut_bytes(&layout.label, 64).as_bytes(), 64)?;
+    out.padded(cut_bytes(&dict.label, 64).as_bytes(), 64)?;
     out.bytes(&[0; 3])?;
 
     // Variable records; `position` is each variable's first unit, 1-based, for value labels.
@@ -247,9 +346,9 @@ pub fn write_sav<W: Write + Seek>(layout: &Layout, compression: Compression, mut
     out.extension(4, 8, &floats)?;
 
     // Multiple-response sets (dichotomies counting 1), by long names.
-    if !layout.sets.is_empty() {
+    if !dict.sets.is_empty() {
         let mut text = Vec::new();
-        for set in &layout.sets {
+        for set in &dict.sets {
             let label = cut_bytes(&set.label, VARIABLE_LABEL);
             // `$name=D` + the counted value (length, space, value) + the label (length, space, text).
             text.extend_from_slice(format!("${}=D1 1 {} {}", set.name, label.len(), label).as_bytes());
@@ -296,53 +395,18 @@ pub fn write_sav<W: Write + Seek>(layout: &Layout, compression: Compression, mut
     out.i32(999)?;
     out.i32(0)?;
 
-    match compression {
-        Compression::Bytecode => {
-            let mut data = Bytecode::new(&mut out.w);
-            cases(layout, &segments, &mut data)?;
-            data.finish()?;
-        }
-        Compression::Zlib => {
-            let header_at = out.written;
-            out.bytes(&[0; 24])?;
-            let index = {
-                let mut blocks = ZBlocks::new(&mut out, header_at);
-                let mut data = Bytecode::new(&mut blocks);
-                cases(layout, &segments, &mut data)?;
-                data.finish()?;
-                blocks.finish()?
-            };
-            let trailer_at = out.written;
-            out.bytes(&(-(BIAS as i64)).to_le_bytes())?;
-            out.bytes(&0i64.to_le_bytes())?;
-            out.i32(ZBLOCK as i32)?;
-            out.i32(index.len() as i32)?;
-            for b in &index {
-                out.bytes(&(b.0 as i64).to_le_bytes())?;
-                out.bytes(&(b.1 as i64).to_le_bytes())?;
-                out.i32(b.2 as i32)?;
-                out.i32(b.3 as i32)?;
-            }
-            let end = out.written;
-            out.w.seek(SeekFrom::Start(base + header_at))?;
-            for v in [header_at, trailer_at, end - trailer_at] {
-                out.w.write_all(&(v as i64).to_le_bytes())?;
-            }
-            out.w.seek(SeekFrom::Start(base + end))?;
-        }
-    }
-    out.w.flush()
+    Ok(segments)
 }
 
 fn invalid(message: &str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, message.to_string())
 }
 
-/// Every case, unit by unit, into the bytecode stream.
+/// Every case of a part, unit by unit, into the bytecode stream.
 fn cases(layout: &Layout, segments: &[Vec<Segment>], data: &mut Bytecode<impl Write>) -> io::Result<()> {
     let mut chunk = [b' '; 8];
-    for i in 0..layout.rows {
-        for (v, segs) in layout.variables.iter().zip(segments) {
+    for i in 0..layout.rows() {
+        for (v, segs) in layout.dict.variables.iter().zip(segments) {
             if !v.is_text() {
                 data.number(layout.coded(v, i))?;
                 continue;
@@ -411,60 +475,14 @@ impl<W: Write> Bytecode<W> {
         if chunk == b"        " { self.push(254, None) } else { self.push(253, Some(chunk)) }
     }
 
-    fn finish(mut self) -> io::Result<()> {
+    /// Completes a partly filled block of commands (with 0, "nothing"), at the end of the data.
+    fn end_block(&mut self) -> io::Result<()> {
         if self.n > 0 {
             self.flush_block()?;
         }
-        self.w.flush()
+        Ok(())
     }
 }
 
 /// A `.zsav` block: uncompressed offset, compressed offset, uncompressed size, compressed size.
 type BlockEntry = (u64, u64, usize, usize);
-
-/// The `.zsav` data: the bytecode stream cut into blocks of [`ZBLOCK`] bytes, each
-/// compressed with zlib and written at once; the index records each block's offsets and sizes.
-struct ZBlocks<'o, W: Write> {
-    out: &'o mut Out<W>,
-    pending: Vec<u8>,
-    index: Vec<BlockEntry>,
-    uncompressed_at: u64,
-}
-
-impl<'o, W: Write> ZBlocks<'o, W> {
-    fn new(out: &'o mut Out<W>, header_at: u64) -> Self {
-        ZBlocks { out, pending: Vec::with_capacity(ZBLOCK), index: Vec::new(), uncompressed_at: header_at }
-    }
-
-    fn compress_block(&mut self, n: usize) -> io::Result<()> {
-        let mut z = flate2::write::ZlibEncoder::new(Vec::with_capacity(n / 4), flate2::Compression::fast());
-        z.write_all(&self.pending[..n])?;
-        let packed = z.finish()?;
-        self.pending.drain(..n);
-        self.index.push((self.uncompressed_at, self.out.written, n, packed.len()));
-        self.uncompressed_at += n as u64;
-        self.out.bytes(&packed)
-    }
-
-    fn finish(mut self) -> io::Result<Vec<BlockEntry>> {
-        while !self.pending.is_empty() {
-            let n = self.pending.len().min(ZBLOCK);
-            self.compress_block(n)?;
-        }
-        Ok(self.index)
-    }
-}
-
-impl<W: Write> Write for ZBlocks<'_, W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.pending.extend_from_slice(buf);
-        while self.pending.len() >= ZBLOCK {
-            self.compress_block(ZBLOCK)?;
-        }
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}

@@ -218,7 +218,7 @@ pub async fn export_stats(
     Path((id, format)): Path<(String, String)>,
     Query(query): Query<ExportQuery>,
 ) -> Response {
-    use mamori_dataset::export::{self, Compression, Language, Layout, Target};
+    use mamori_dataset::export::{Compression, Dictionary, DtaWriter, Language, Layout, SavWriter, Target};
     let loaded = match load(&state, &staff, &id).await {
         Ok(l) => l,
         Err(r) => return r,
@@ -240,19 +240,29 @@ pub async fn export_stats(
         Err(e) => return failed(e),
     };
     let code = if query.lang.as_deref() == Some("en") { "en" } else { "ja" };
-    let layout = Layout::new(form, &responses, target, Language::pick(form, code));
+    // A campaign's responses are held already: one part.
+    let dict = Dictionary::of(form, &responses, target, Language::pick(form, code));
+    let layout = Layout::new(&dict, form, &responses);
     let stem = &loaded.file_stem;
     let mut bytes = Vec::new();
     let written = match format.as_str() {
-        "sav" => export::write_sav(&layout, Compression::Bytecode, std::io::Cursor::new(&mut bytes)),
-        "zsav" => export::write_sav(&layout, Compression::Zlib, std::io::Cursor::new(&mut bytes)),
-        "dta" => export::write_dta(&layout, &mut bytes),
+        "sav" | "zsav" => {
+            let compression = if format == "sav" { Compression::Bytecode } else { Compression::Zlib };
+            SavWriter::new(&dict, compression, std::io::Cursor::new(&mut bytes))
+                .and_then(|mut w| w.write(&layout).and_then(|()| w.finish()))
+        }
+        "dta" => DtaWriter::new(&dict, &mut bytes).and_then(|mut w| {
+            w.write(&layout)?;
+            w.start_long_texts()?;
+            w.write_long_texts(&layout)?;
+            w.finish()
+        }),
         script => stats_zip(&layout, stem, script == "r.zip", &mut bytes),
     };
     if let Err(e) = written {
         return failed(e.to_string());
     }
-    staff.audit(&state, &format!("export.{format}"), &id, stem, "", &format!("{} responses", layout.rows)).await;
+    staff.audit(&state, &format!("export.{format}"), &id, stem, "", &format!("{} responses", dict.rows)).await;
     let content_type = match format.as_str() {
         "dta" => "application/x-stata-dta",
         "sav" | "zsav" => "application/x-spss-sav",
@@ -263,26 +273,24 @@ pub async fn export_stats(
 
 /// A zip of the coded CSV, the R script or SPSS syntax reading it, and the codebook.
 fn stats_zip(layout: &mamori_dataset::export::Layout, stem: &str, r: bool, out: &mut Vec<u8>) -> std::io::Result<()> {
-    use mamori_dataset::export;
+    use mamori_dataset::export::{self, CsvWriter};
     use std::io::Write;
+    let dict = layout.dict;
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
     let csv_name = format!("{stem}.csv");
-    let marks = if r { None } else { export::LineBreakMarks::for_layout(layout) };
     zip.start_file(&csv_name, options)?;
-    if r {
-        export::write_coded_csv(layout, &mut zip)?;
-    } else {
-        export::write_sps_csv(layout, &mut zip, marks.as_ref())?;
-    }
+    let mut csv = CsvWriter::new(dict, &mut zip, !r)?;
+    csv.write(layout)?;
+    csv.finish()?;
     zip.start_file(format!("{stem}.{}", if r { "R" } else { "sps" }), options)?;
     if r {
-        export::write_r_script(layout, &csv_name, &mut zip)?;
+        export::write_r_script(dict, &csv_name, &mut zip)?;
     } else {
-        export::write_sps(layout, &csv_name, marks.as_ref(), &mut zip)?;
+        export::write_sps(dict, &csv_name, &mut zip)?;
     }
     zip.start_file(format!("{stem}-codebook.csv"), options)?;
-    export::write_codebook(layout, &mut zip)?;
+    export::write_codebook(dict, &mut zip)?;
     let cursor = zip.finish().map_err(std::io::Error::other)?;
     out.write_all(&cursor.into_inner())
 }
