@@ -558,3 +558,80 @@ fn long_japanese_labels_long_text_and_colliding_names_round_trip() {
         &stata,
     );
 }
+
+fn mamori_export(form: &Path, responses: &Path, format: &str, out: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_mamori"))
+        .args(["export", "--form"])
+        .arg(form)
+        .arg("--responses")
+        .arg(responses)
+        .args(["--format", format, "-o"])
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_bad_row_or_an_unwritable_place_writes_nothing_and_says_where() {
+    let dir = scratch("refused");
+    let form = root().join("questionnaires/mdcs-manufacturer-2024.xlsx");
+    // One invalid answer in row 5: nothing is written, and the message names row and column.
+    let mut text = std::fs::read_to_string(root().join("fixtures/mdcs-2024-441.csv")).unwrap();
+    let line = text.lines().nth(4).unwrap().to_string();
+    text = text.replacen(
+        &line,
+        &line.replacen(",mah1,", ",mah9,", 1).replacen(",mah2,", ",mah9,", 1).replacen(",other,", ",mah9,", 1),
+        1,
+    );
+    let bad = dir.join("bad.csv");
+    std::fs::write(&bad, &text).unwrap();
+    for format in ["sav", "dta", "r"] {
+        let out = dir.join(format!("out.{format}"));
+        let r = mamori_export(&form, &bad, format, &out);
+        assert_eq!(r.status.code(), Some(1), "{format}");
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert!(err.contains("bad.csv:5:license_type: 'mah9'"), "{err}");
+        assert!(err.contains("nothing was written"), "{err}");
+        let left: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(left, [std::ffi::OsString::from("bad.csv")], "{format}: nothing written beside it");
+    }
+    // A place that cannot be written to: an error naming it, no partial file anywhere.
+    std::fs::write(dir.join("not-a-dir"), "x").unwrap();
+    let good = root().join("fixtures/mdcs-2024-441.csv");
+    let r = mamori_export(&form, &good, "sav", &dir.join("not-a-dir/out.sav"));
+    assert_eq!(r.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("not-a-dir/out.sav: error: cannot be written"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn two_exports_to_one_file_at_once_leave_one_whole_file() {
+    let dir = scratch("race");
+    let form = root().join("questionnaires/mdcs-manufacturer-2024.xlsx");
+    let responses = root().join("fixtures/mdcs-2024-441.csv");
+    let out = dir.join("same.sav");
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_mamori"))
+                .args(["export", "--form"])
+                .arg(&form)
+                .arg("--responses")
+                .arg(&responses)
+                .args(["--format", "sav", "-o"])
+                .arg(&out)
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    let got = dump_python("pyreadstat-sav", &out);
+    assert_eq!(got["rows"].as_array().unwrap().len(), 441);
+    let names: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut names = names;
+    names.sort();
+    assert_eq!(names, ["same-codebook.csv", "same.sav"], "no temporary file is left behind");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -17,7 +17,12 @@ pub fn write_codebook<W: Write>(layout: &Dictionary, mut w: W) -> io::Result<()>
     let safe = |s: &str| crate::formula_safe(s, false).into_owned();
     for v in &layout.variables {
         let kind = if v.is_text() { format!("text({})", v.width) } else { "numeric".to_string() };
-        let missing = v.missing.map(|m| format!("{} {}", m.not_asked, m.not_answered)).unwrap_or_default();
+        let missing = match (v.missing, layout.language.japanese) {
+            (Some(m), _) => format!("{} {}", m.not_asked, m.not_answered),
+            // Text has no missing codes: an empty value is either.
+            (None, true) => "空欄＝非該当または無回答".to_string(),
+            (None, false) => "empty = not asked or not answered".to_string(),
+        };
         out.write_record([
             v.name.clone(),
             safe(&v.source_name),
