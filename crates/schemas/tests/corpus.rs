@@ -12,11 +12,15 @@ fn corpus(rel: &str) -> PathBuf {
 }
 
 fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    files_ending(dir, "json", out);
+}
+
+fn files_ending(dir: &Path, extension: &str, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         if path.is_dir() {
-            json_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "json") {
+            files_ending(&path, extension, out);
+        } else if path.extension().is_some_and(|e| e == extension) {
             out.push(path);
         }
     }
@@ -95,7 +99,7 @@ fn xml_results(dirs: &[&str]) -> Vec<(String, Vec<(String, String)>)> {
     let mut files = Vec::new();
     for dir in dirs {
         let mut all = Vec::new();
-        xml_files(&corpus(dir), &mut all);
+        files_ending(&corpus(dir), "xml", &mut all);
         files.extend(all);
     }
     files.sort();
@@ -108,17 +112,6 @@ fn xml_results(dirs: &[&str]) -> Vec<(String, Vec<(String, String)>)> {
             Some((f.file_name().unwrap().to_string_lossy().into_owned(), mamori_schemas::validate_xml(schema, &doc)))
         })
         .collect()
-}
-
-fn xml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            xml_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "xml") {
-            out.push(path);
-        }
-    }
 }
 
 #[test]
