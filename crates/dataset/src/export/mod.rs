@@ -162,7 +162,7 @@ pub struct Dictionary {
     pub language: Language,
     /// Line-break marks for SPSS syntax, when an answer has a line break.
     pub marks: Option<LineBreakMarks>,
-    /// Per variable: the widest value once line breaks are marked (SPSS syntax's widths).
+    /// Per variable: room for its widest value once line breaks are marked (SPSS syntax's widths).
     pub marked_widths: Vec<usize>,
     /// Per text variable: the bytes of its non-empty values and how many there are (a Stata
     /// `strL` variable stores each of them after the data).
@@ -334,58 +334,45 @@ impl Dictionary {
     /// Learns from one part of the responses: text widths, the values that missing codes must
     /// avoid, decimals, line breaks.
     pub fn observe(&mut self, part: &Responses) {
-        let mut widths = Vec::with_capacity(self.variables.len());
         let obs = &mut self.observed;
-        for (j, v) in self.variables.iter().enumerate() {
+        for (j, v) in self.variables.iter_mut().enumerate() {
             if v.is_text() {
-                let mut width = v.width;
-                let mut marked = self.marked_widths[j];
                 for i in 0..part.len() {
                     let t = text_value(part, &v.source, i);
-                    width = width.max(t.len());
+                    v.width = v.width.max(t.len());
                     if t.contains(['\n', '\r']) {
                         obs.line_breaks = true;
+                        // Each break grows by its mark, whose length is settled at the end.
+                        let breaks = t.bytes().filter(|&b| b == b'\n' || b == b'\r').count();
+                        obs.marked_extra[j] = obs.marked_extra[j].max(breaks);
                     }
                     if t.contains([LF_MARK, CR_MARK]) {
                         obs.lf_run = obs.lf_run.max(longest_run(t, LF_MARK));
                         obs.cr_run = obs.cr_run.max(longest_run(t, CR_MARK));
                     }
-                    // Each line break grows by its mark; the mark's length is settled at the
-                    // end, so count the breaks and the bytes apart.
-                    let breaks = t.bytes().filter(|&b| b == b'\n' || b == b'\r').count();
-                    obs.marked_extra[j] = obs.marked_extra[j].max(breaks);
-                    marked = marked.max(t.len());
                     if !t.is_empty() {
                         self.text_totals[j].0 += t.len() as u64;
                         self.text_totals[j].1 += 1;
                     }
                 }
-                widths.push((width, marked));
                 continue;
             }
-            widths.push((0, 0));
-            if let Source::Number { q } = v.source
-                && let Column::Number(values) = &part.columns[q]
-            {
-                for &x in values.iter().filter(|x| !x.is_nan()) {
-                    for (k, &(a, b)) in CANDIDATES.iter().enumerate() {
-                        obs.collisions[j][k] |= x == a || x == b;
-                    }
-                    obs.decimals[j] = obs.decimals[j].max(decimals_of(x));
+            let mut collide = |x: f64| {
+                for (k, &(a, b)) in CANDIDATES.iter().enumerate() {
+                    obs.collisions[j][k] |= x == a || x == b;
                 }
-            }
-            if let Source::Choice { codes, .. } = &v.source {
-                for &x in codes {
-                    for (k, &(a, b)) in CANDIDATES.iter().enumerate() {
-                        obs.collisions[j][k] |= x == a || x == b;
+            };
+            match &v.source {
+                Source::Number { q } => {
+                    if let Column::Number(values) = &part.columns[*q] {
+                        for &x in values.iter().filter(|x| !x.is_nan()) {
+                            collide(x);
+                            obs.decimals[j] = obs.decimals[j].max(decimals_of(x));
+                        }
                     }
                 }
-            }
-        }
-        for (j, (width, marked)) in widths.into_iter().enumerate() {
-            if self.variables[j].is_text() {
-                self.variables[j].width = self.variables[j].width.max(width);
-                self.marked_widths[j] = marked;
+                Source::Choice { codes, .. } => codes.iter().for_each(|&x| collide(x)),
+                _ => {}
             }
         }
         self.rows += part.len();
@@ -403,8 +390,10 @@ impl Dictionary {
         for (j, v) in self.variables.iter_mut().enumerate() {
             if v.is_text() {
                 v.width = v.width.max(1);
+                // The widest value plus the most breaks in one value, each grown by its mark:
+                // at least the widest marked value.
                 let grow = marks.as_ref().map_or(0, |m| m.lf.len().max(m.cr.len()) - 1);
-                self.marked_widths[j] = (self.marked_widths[j] + obs.marked_extra[j] * grow).max(1);
+                self.marked_widths[j] = v.width + obs.marked_extra[j] * grow;
                 continue;
             }
             let k = (0..CANDIDATES.len()).find(|&k| !obs.collisions[j][k]).unwrap_or(CANDIDATES.len() - 1);
