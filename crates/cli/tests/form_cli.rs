@@ -78,3 +78,66 @@ fn every_command_explains_itself() {
     let help = String::from_utf8(mamori(&["form", "check", "--help"]).stdout).unwrap();
     assert!(help.contains("FILE:SHEET:ROW:COLUMN"), "{help}");
 }
+
+/// The 2024 questionnaire's Markdown with a `previous_name` column added to the survey sheet:
+/// `sbom_current` renamed with `previous`, `network_diagram` dropped, `sbom_plan` added.
+fn next_wave(previous: &str) -> String {
+    let md = std::fs::read_to_string(root().join("questionnaires/mdcs-manufacturer-2024.md")).unwrap();
+    let mut out = String::new();
+    let mut in_survey = false;
+    for line in md.lines() {
+        if line.starts_with("| survey |") {
+            in_survey = true;
+        } else if line.starts_with("| choices |") {
+            in_survey = false;
+        }
+        if in_survey && line.starts_with("| | type |") {
+            out.push_str(&format!("{line} previous_name |\n"));
+        } else if in_survey && line.contains("| network_diagram |") {
+            continue;
+        } else if in_survey && line.contains("| sbom_current |") {
+            out.push_str(&format!("{} {previous} |\n", line.replace("| sbom_current |", "| sbom_products |")));
+            let added = line.replace("| sbom_current |", "| sbom_plan |");
+            out.push_str(&format!("{added}  |\n"));
+        } else if in_survey && line.starts_with("| | ") {
+            out.push_str(&format!("{line}  |\n"));
+        } else if line.contains("network_diagram") {
+            continue; // its rows on the report and codebook sheets go with it
+        } else {
+            out.push_str(&line.replace("sbom_current", "sbom_products"));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+#[test]
+fn diff_says_what_continues_what_is_new_and_what_was_dropped() {
+    let dir = std::env::temp_dir().join(format!("mamori-form-diff-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let new = dir.join("2025.md");
+    std::fs::write(&new, next_wave("sbom_current")).unwrap();
+    let out = mamori(&["form", "diff", FORM_2024, new.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.lines().any(|l| l == "= sbom_products (was sbom_current)"), "{text}");
+    assert!(text.lines().any(|l| l == "+ sbom_plan (new)"), "{text}");
+    assert!(text.lines().any(|l| l == "- network_diagram (dropped)"), "{text}");
+    let json = mamori(&["form", "diff", FORM_2024, new.to_str().unwrap(), "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["mapped"].as_array().unwrap().len(), 26, "27 items, one dropped");
+    assert_eq!(v["dropped"], serde_json::json!(["network_diagram"]));
+    // A previous_name that names nothing: exit 1, the cell located.
+    std::fs::write(&new, next_wave("sbom_currnet")).unwrap();
+    let out = mamori(&["form", "diff", FORM_2024, new.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let row = next_wave("x").lines().position(|l| l.contains("| sbom_products |")).unwrap() + 1;
+    assert!(
+        err.contains(&format!(
+            "2025.md:survey:{row}:P: error: previous_name 'sbom_currnet' is not a question of the previous version"
+        )),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -7,6 +7,7 @@ pub mod answers;
 mod checks;
 pub mod dates;
 pub mod diagnostic;
+pub mod diff;
 pub mod expr;
 pub mod fasthash;
 mod headers;

@@ -144,6 +144,17 @@ pub struct Question {
     /// Breaks ties in the gap plan (our `weight` column): heavier items first.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub weight: Option<f64>,
+    /// The item's name in the previous version of the questionnaire, when it was renamed
+    /// (our `previous_name` column; waves compare the item across the rename).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_name: Option<String>,
+    /// A note on comparing this item with the previous version (our `comparability` column);
+    /// one beginning with `no` marks the item not comparable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comparability: Option<String>,
+    /// Where `previous_name` is written, for messages.
+    #[serde(skip)]
+    pub previous_at: Option<crate::diagnostic::Location>,
     /// Columns the reader does not interpret, by lower-case header.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub extra: BTreeMap<String, String>,
@@ -183,6 +194,13 @@ pub struct Choice {
     pub label: Translated,
     /// Readiness credit of this answer (our `score` column): 完了 1, 準備中 0.5, 未着手 0.
     pub score: Option<f64>,
+    /// The codes of the previous version this choice stands for (our `previous` column,
+    /// separated by spaces: several merge into this one). Empty: the same name, if any.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub previous: Vec<String>,
+    /// Where this choice is written (its row; the `previous` cell when there is one).
+    #[serde(skip)]
+    pub at: Option<crate::diagnostic::Location>,
     /// Other columns (used by `choice_filter`), by lower-case header.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub extra: BTreeMap<String, String>,

@@ -217,6 +217,8 @@ const SURVEY_KEYS: &[&str] = &[
     "appearance",
     "reference",
     "repeat_count",
+    "previous_name",
+    "comparability",
 ];
 
 impl<'a> Reader<'a> {
@@ -306,11 +308,15 @@ impl<'a> Reader<'a> {
             };
             let label = cells.translated("label");
             self.sites.choice_rows.push((list.to_string(), name.to_string(), cells.location_at(None), label.clone()));
+            let previous: Vec<String> = cells.get("previous").split_whitespace().map(str::to_string).collect();
+            let at = if previous.is_empty() { cells.location_at(None) } else { cells.location("previous") };
             lists.entry(list.to_string()).or_default().push(Choice {
                 name: name.to_string(),
                 label,
                 score,
-                extra: cells.extra(&["list_name", "name", "score"]),
+                previous,
+                at: Some(at),
+                extra: cells.extra(&["list_name", "name", "score", "previous"]),
             });
         }
         self.sites.choice_columns = columns.0.iter().map(|c| c.key.clone()).collect();
@@ -443,7 +449,14 @@ impl<'a> Reader<'a> {
                     }
                     if or_other && !choices.iter().any(|c| c.name == "other") {
                         let label = BTreeMap::from([(language_key(None, default_language), "Other".to_string())]);
-                        choices.push(Choice { name: "other".into(), label, score: None, extra: BTreeMap::new() });
+                        choices.push(Choice {
+                            name: "other".into(),
+                            label,
+                            score: None,
+                            previous: Vec::new(),
+                            at: None,
+                            extra: BTreeMap::new(),
+                        });
                     }
                     if let Some(mut q) = self.question(&cells, kind, Some(list), path.clone(), group_indices.clone()) {
                         q.choices = choices;
@@ -585,6 +598,9 @@ impl<'a> Reader<'a> {
             reference: Some(cells.get("reference").to_string()).filter(|s| !s.is_empty()),
             guidance,
             weight,
+            previous_name: Some(cells.get("previous_name").to_string()).filter(|s| !s.is_empty()),
+            comparability: Some(cells.get("comparability").to_string()).filter(|s| !s.is_empty()),
+            previous_at: Some(cells.location("previous_name")),
             extra: cells.extra(SURVEY_KEYS),
             row: cells.row.number,
             group_indices,
@@ -687,6 +703,9 @@ fn specify_other(select: &Question, row: usize) -> Question {
         reference: None,
         guidance: Translated::new(),
         weight: None,
+        previous_name: None,
+        comparability: None,
+        previous_at: None,
         extra: BTreeMap::new(),
         row,
         group_indices: select.group_indices.clone(),

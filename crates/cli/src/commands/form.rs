@@ -26,6 +26,26 @@ pub enum FormCommand {
         #[arg(long, value_enum, default_value_t = ShowFormat::Json)]
         format: ShowFormat,
     },
+    /// Compare two versions of a questionnaire for waves: which item of NEW continues which
+    /// item of OLD (the same name, or NEW's `previous_name`), how choices map (the same name,
+    /// or the `previous` codes on NEW's choices sheet), what changed, what is new, what was
+    /// dropped. Exits 1, every problem located, when a mapping cannot hold.
+    Diff {
+        /// The previous version.
+        old: PathBuf,
+        /// The new version, whose `previous_name` and `previous` columns state the mapping.
+        new: PathBuf,
+        #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+        format: DiffFormat,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum DiffFormat {
+    /// One line per item, for people.
+    Text,
+    /// `mapped`, `added`, `dropped`, `errors`.
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -38,6 +58,51 @@ pub fn run(command: FormCommand) -> ExitCode {
     match command {
         FormCommand::Check { files } => check(&files),
         FormCommand::Show { file, format: ShowFormat::Json } => show(&file),
+        FormCommand::Diff { old, new, format } => diff(&old, &new, format),
+    }
+}
+
+fn diff(old_path: &Path, new_path: &Path, format: DiffFormat) -> ExitCode {
+    let (Some(old), Some(new)) = (super::load_form(old_path), super::load_form(new_path)) else {
+        return ExitCode::FAILURE;
+    };
+    let d = mamori_form::diff::diff(&old, &new, &new_path.display().to_string());
+    for e in &d.errors {
+        eprintln!("{e}");
+    }
+    match format {
+        DiffFormat::Json => println!("{}", serde_json::to_string_pretty(&d).expect("the diff serialises")),
+        DiffFormat::Text => {
+            for m in &d.mapped {
+                let name = if m.name == m.previous_name {
+                    m.name.clone()
+                } else {
+                    format!("{} (was {})", m.name, m.previous_name)
+                };
+                let mark = if !m.comparable {
+                    "≠"
+                } else if m.changes.is_empty() {
+                    "="
+                } else {
+                    "~"
+                };
+                let changes = if m.changes.is_empty() { String::new() } else { format!(": {}", m.changes.join("; ")) };
+                let note = m.note.as_deref().map(|n| format!(" [{n}]")).unwrap_or_default();
+                println!("{mark} {name}{changes}{note}");
+            }
+            for a in &d.added {
+                println!("+ {a} (new)");
+            }
+            for o in &d.dropped {
+                println!("- {o} (dropped)");
+            }
+        }
+    }
+    if d.errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("{}: {} mapping(s) cannot hold; fix them and compare again", new_path.display(), d.errors.len());
+        ExitCode::FAILURE
     }
 }
 
