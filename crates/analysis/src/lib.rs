@@ -2,6 +2,7 @@
 //! tests of independence, lagging groups, findings in words, and disclosure control.
 //! Pure: the same code serves the CLI on a file and the web pages on the database.
 
+pub mod change;
 mod disclosure;
 pub mod feedback;
 mod findings;

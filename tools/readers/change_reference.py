@@ -1,0 +1,40 @@
+#!/usr/bin/env python3
+"""Reference values for crates/analysis/src/change/tests.rs, computed with SciPy and
+statsmodels (Debian: python3-scipy, python3-statsmodels). Rerun after changing a case and
+paste the printed values into the tests.
+"""
+import numpy as np
+from scipy import stats
+from statsmodels.stats.contingency_tables import SquareTable, mcnemar
+from statsmodels.stats.proportion import confint_proportions_2indep
+
+print("# newcombe: statsmodels confint_proportions_2indep(k2, n2, k1, n1, method='newcomb')")
+for k1, n1, k2, n2 in [(150, 200, 180, 200), (331, 441, 397, 441), (3, 20, 9, 22), (0, 15, 4, 15), (10, 10, 7, 12)]:
+    lo, hi = confint_proportions_2indep(k2, n2, k1, n1, method="newcomb", compare="diff")
+    print(f"({k1}, {n1}, {k2}, {n2}, {k2 / n2 - k1 / n1!r}, {lo!r}, {hi!r}),")
+
+print("# mcnemar exact: statsmodels mcnemar([[a, b], [c, d]], exact=True).pvalue")
+for b, c in [(5, 15), (0, 7), (12, 12), (30, 55), (1, 0)]:
+    print(f"({b}, {c}, {mcnemar([[40, b], [c, 60]], exact=True).pvalue!r}),")
+
+print("# stuart_maxwell / bowker: statsmodels SquareTable(t).homogeneity('stuart_maxwell') / .symmetry('bowker')")
+tables = [
+    [[20, 10, 5], [3, 30, 7], [2, 4, 19]],
+    [[50, 12, 3, 1], [4, 40, 10, 2], [1, 6, 35, 9], [0, 1, 5, 20]],
+    [[10, 3], [8, 12]],
+]
+for t in tables:
+    st = SquareTable(np.array(t), shift_zeros=False)
+    h = st.homogeneity("stuart_maxwell")
+    s = st.symmetry("bowker")
+    print(f"({t}, ({h.statistic!r}, {h.df!r}, {h.pvalue!r}), ({s.statistic!r}, {s.df!r}, {s.pvalue!r})),")
+
+print("# wilcoxon: scipy.stats.wilcoxon(d, zero_method='wilcox', correction=False, method='approx')")
+cases = [
+    [0.5, 0.25, 0.0, 0.5, -0.25, 0.75, 0.5, 0.0, 0.25, 0.5, -0.5, 0.25, 1.0, 0.5],
+    [1, 2, 3, -1, 2, 2, 4, -3, 1, 1, 5, 2, -2, 3, 1, 0, 2],
+    [-0.1, -0.2, 0.05, -0.3, -0.15, -0.25, 0.1, -0.05, -0.2, -0.1],
+]
+for d in cases:
+    r = stats.wilcoxon(d, zero_method="wilcox", correction=False, method="approx")
+    print(f"({d}, {r.statistic!r}, {r.pvalue!r}),")
