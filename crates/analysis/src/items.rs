@@ -158,7 +158,7 @@ fn select_one(item: &mut Item, codes: &[u16], names: &[&str], segs: &[Segmentati
 
 /// Chi-square test of independence, or Fisher's exact test where an expected count is below
 /// 5 (exact for 2×2, Monte Carlo for larger tables). `None` for a table smaller than 2×2.
-fn independence(table: &stats::Table, key: &str, samples: u32) -> Option<Test> {
+pub(crate) fn independence(table: &stats::Table, key: &str, samples: u32) -> Option<Test> {
     let table = stats::trim(table);
     if table.len() < 2 || table[0].len() < 2 {
         return None;

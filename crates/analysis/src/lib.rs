@@ -10,6 +10,7 @@ mod items;
 mod lagging;
 pub mod model;
 pub mod stats;
+pub mod trend;
 
 pub use feedback::{Feedback, FeedbackOptions, feedback};
 use mamori_dataset::Responses;

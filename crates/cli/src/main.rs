@@ -27,6 +27,10 @@ enum Command {
     /// The responses for SPSS (.sav, .zsav, syntax), Stata (.dta) or R (CSV and script), with
     /// every variable label, value label and missing code, and a codebook.
     Export(commands::export::Export),
+    /// This wave against the previous one, item by item: counts and shares of both waves, the
+    /// change with Newcombe's interval, a test of change, and the panel of organisations that
+    /// answered both (first part of survey waves; JSON).
+    Trend(commands::trend::Trend),
     /// The device security hub's engine, offline: check advisories and SBOMs, scan an SBOM,
     /// match a hospital's device inventory against advisories.
     #[command(subcommand)]
@@ -72,6 +76,7 @@ fn main() -> ExitCode {
         Command::DemoData(args) => commands::demo::run(args),
         Command::Feedback(args) => commands::feedback::run(args),
         Command::Export(args) => commands::export::run(args),
+        Command::Trend(args) => commands::trend::run(args),
         Command::Serve(args) => commands::serve::run(args),
         Command::Hub(command) => commands::hub::run(command),
         Command::User(command) => commands::user::run(command),

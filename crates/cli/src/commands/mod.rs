@@ -7,6 +7,7 @@ pub mod hub;
 pub mod participants;
 pub mod report;
 pub mod serve;
+pub mod trend;
 pub mod user;
 
 use mamori_form::Form;

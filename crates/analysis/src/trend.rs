@@ -1,0 +1,335 @@
+//! This wave against the previous one (issue 14), item by item as `mamori_form::diff` maps
+//! them: each wave's counts and shares on the new version's choices (old codes merged as the
+//! mapping says), the change in percentage points with Newcombe's interval, a test of change,
+//! and the panel — organisations that answered both waves, matched by `_id`.
+//!
+//! Overlapping samples: the two waves share respondents, so a test comparing all of wave 1
+//! with all of wave 2 would treat paired answers as independent. The test of change therefore
+//! uses the **independent parts** only (respondents in one wave but not the other: chi-square
+//! homogeneity, Fisher where an expected count is below 5) and the **panel** is tested
+//! separately with paired tests (McNemar, Stuart–Maxwell); the shares and the change shown are
+//! those of each whole wave. Holm's correction runs across every test of change.
+//!
+//! Covered so far: select_one and select_multiple items (each choice of a select_multiple as a
+//! chosen/not-chosen item). Numbers, indicators and scores, segments, disclosure control and
+//! the findings in words are still to come.
+
+use crate::change::{mcnemar_exact, newcombe, stuart_maxwell};
+use crate::items::independence;
+use crate::stats::{Table, holm};
+use mamori_dataset::{Column, Responses};
+use mamori_form::diff::FormDiff;
+use mamori_form::{Form, QuestionType};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Trend {
+    pub items: Vec<ItemTrend>,
+    /// Mapped items that cannot be compared (a split, or `comparability: no…`).
+    pub not_comparable: Vec<String>,
+    /// Items in one wave only.
+    pub only_in: OnlyIn,
+    /// Organisations (by `_id`) that answered both waves.
+    pub panel_n: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OnlyIn {
+    pub previous: Vec<String>,
+    pub current: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WaveCounts {
+    pub n: u64,
+    pub counts: BTreeMap<String, u64>,
+    pub percent: BTreeMap<String, f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Change {
+    /// Percentage points, current − previous.
+    pub points: f64,
+    pub ci95: [f64; 2],
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChangeTest {
+    pub method: String,
+    pub statistic: f64,
+    pub p: f64,
+    pub p_holm: f64,
+    /// Respondents in one wave only, on which the test runs.
+    pub n_independent: [u64; 2],
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Panel {
+    pub n: u64,
+    pub method: String,
+    pub p: f64,
+    /// With scored choices (完了 1, 準備中 0.5, …): organisations whose answer scores higher,
+    /// the same, lower than in the previous wave.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub improved: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unchanged: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worse: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemTrend {
+    /// The item's name, `question/choice` for a choice of a select_multiple.
+    pub name: String,
+    pub previous_name: String,
+    pub comparable: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    pub previous: WaveCounts,
+    pub current: WaveCounts,
+    pub change: BTreeMap<String, Change>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test: Option<ChangeTest>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub panel: Option<Panel>,
+}
+
+/// One wave: its form and checked responses (with `_id` for the panel).
+pub struct Wave<'a> {
+    pub form: &'a Form,
+    pub responses: &'a Responses,
+}
+
+/// Each response's category on the new version's choices, `None` for no answer (or an old
+/// answer the mapping drops).
+fn categories(w: &Wave, q: usize, to_new: &[Option<usize>]) -> Vec<Option<usize>> {
+    match &w.responses.columns[q] {
+        Column::Choice(codes) => codes.iter().map(|&c| if c == 0 { None } else { to_new[c as usize - 1] }).collect(),
+        _ => vec![None; w.responses.len()],
+    }
+}
+
+/// Compares two waves along `diff` (from `mamori_form::diff::diff(previous.form, current.form)`).
+pub fn trend(previous: &Wave, current: &Wave, diff: &FormDiff, monte_carlo_samples: u32) -> Trend {
+    let index = |f: &Form, name: &str| f.questions.iter().position(|q| q.name == name);
+    let ids = |w: &Wave| -> HashMap<String, usize> {
+        w.responses
+            .ids
+            .as_ref()
+            .map(|ids| ids.iter().enumerate().map(|(i, id)| (id.to_string(), i)).collect())
+            .unwrap_or_default()
+    };
+    let (old_ids, new_ids) = (ids(previous), ids(current));
+    // The panel: (previous row, current row) for every `_id` in both waves, in current order.
+    let mut panel: Vec<(usize, usize)> =
+        new_ids.iter().filter_map(|(id, &j)| old_ids.get(id).map(|&i| (i, j))).collect();
+    panel.sort_by_key(|&(_, j)| j);
+    let in_panel_old: Vec<bool> = flags(previous.responses.len(), panel.iter().map(|p| p.0));
+    let in_panel_new: Vec<bool> = flags(current.responses.len(), panel.iter().map(|p| p.1));
+
+    let mut items = Vec::new();
+    let mut not_comparable = Vec::new();
+    for m in &diff.mapped {
+        if !m.comparable {
+            not_comparable.push(m.name.clone());
+            continue;
+        }
+        let (Some(qn), Some(qo)) = (index(current.form, &m.name), index(previous.form, &m.previous_name)) else {
+            continue;
+        };
+        let (new_q, old_q) = (&current.form.questions[qn], &previous.form.questions[qo]);
+        let choice_names: Vec<String> = new_q.choices.iter().map(|c| c.name.clone()).collect();
+        // Old choice position → new choice position, as the mapping says.
+        let to_new: Vec<Option<usize>> =
+            old_q.choices.iter().map(|oc| m.choices.iter().position(|(_, olds)| olds.contains(&oc.name))).collect();
+        match new_q.kind {
+            QuestionType::SelectOne => {
+                let old_cat = categories(previous, qo, &to_new);
+                let new_cat = categories(current, qn, &(0..choice_names.len()).map(Some).collect::<Vec<_>>());
+                let scores: Option<Vec<f64>> = new_q.choices.iter().map(|c| c.score).collect();
+                items.push(item_trend(
+                    m,
+                    m.name.clone(),
+                    &choice_names,
+                    (&old_cat, &new_cat),
+                    (&in_panel_old, &in_panel_new),
+                    &panel,
+                    scores.as_deref(),
+                    monte_carlo_samples,
+                ));
+            }
+            QuestionType::SelectMultiple => {
+                // Each new choice as its own item: chosen or not, among those who answered.
+                let (Column::Multi(old_bits), Column::Multi(new_bits)) =
+                    (&previous.responses.columns[qo], &current.responses.columns[qn])
+                else {
+                    continue;
+                };
+                for (k, (choice, olds)) in m.choices.iter().enumerate() {
+                    if olds.is_empty() {
+                        continue; // a new choice: nothing to compare with
+                    }
+                    let old_mask: u64 = old_q
+                        .choices
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, c)| olds.contains(&c.name))
+                        .fold(0, |mask, (b, _)| mask | (1 << b));
+                    let old_cat: Vec<Option<usize>> =
+                        old_bits.iter().map(|&b| (b != 0).then_some(usize::from(b & old_mask != 0))).collect();
+                    let new_cat: Vec<Option<usize>> =
+                        new_bits.iter().map(|&b| (b != 0).then_some(usize::from(b & (1 << k) != 0))).collect();
+                    let labels = ["not_chosen".to_string(), "chosen".to_string()];
+                    let mut it = item_trend(
+                        m,
+                        format!("{}/{choice}", m.name),
+                        &labels,
+                        (&old_cat, &new_cat),
+                        (&in_panel_old, &in_panel_new),
+                        &panel,
+                        Some(&[0.0, 1.0]),
+                        monte_carlo_samples,
+                    );
+                    it.previous_name = format!("{}/{}", m.previous_name, olds.join("+"));
+                    items.push(it);
+                }
+            }
+            _ => {}
+        }
+    }
+    // Holm across every test of change in the report.
+    let ps: Vec<f64> = items.iter().filter_map(|i| i.test.as_ref().map(|t| t.p)).collect();
+    let adjusted = holm(&ps);
+    for (t, p) in items.iter_mut().filter_map(|i| i.test.as_mut()).zip(adjusted) {
+        t.p_holm = p;
+    }
+    Trend {
+        items,
+        not_comparable,
+        only_in: OnlyIn { previous: diff.dropped.clone(), current: diff.added.clone() },
+        panel_n: panel.len(),
+    }
+}
+
+fn flags(n: usize, set: impl Iterator<Item = usize>) -> Vec<bool> {
+    let mut out = vec![false; n];
+    set.for_each(|i| out[i] = true);
+    out
+}
+
+fn wave_counts(names: &[String], cats: &[Option<usize>]) -> (WaveCounts, Vec<u64>) {
+    let mut counts = vec![0u64; names.len()];
+    for c in cats.iter().flatten() {
+        counts[*c] += 1;
+    }
+    let n: u64 = counts.iter().sum();
+    let percent = names
+        .iter()
+        .zip(&counts)
+        .map(|(name, &c)| (name.clone(), if n == 0 { 0.0 } else { 100.0 * c as f64 / n as f64 }))
+        .collect();
+    let by_name = names.iter().cloned().zip(counts.iter().copied()).collect();
+    (WaveCounts { n, counts: by_name, percent }, counts)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn item_trend(
+    m: &mamori_form::diff::MappedItem,
+    name: String,
+    names: &[String],
+    (old_cat, new_cat): (&[Option<usize>], &[Option<usize>]),
+    (in_panel_old, in_panel_new): (&[bool], &[bool]),
+    panel: &[(usize, usize)],
+    scores: Option<&[f64]>,
+    samples: u32,
+) -> ItemTrend {
+    let (previous, old_counts) = wave_counts(names, old_cat);
+    let (current, new_counts) = wave_counts(names, new_cat);
+    let change = names
+        .iter()
+        .enumerate()
+        .filter(|_| previous.n > 0 && current.n > 0)
+        .map(|(k, choice)| {
+            let (d, lo, hi) = newcombe(old_counts[k], previous.n, new_counts[k], current.n);
+            (choice.clone(), Change { points: 100.0 * d, ci95: [100.0 * lo, 100.0 * hi] })
+        })
+        .collect();
+    // The independent parts: respondents of one wave only.
+    let independent = |cats: &[Option<usize>], in_panel: &[bool]| {
+        let mut row = vec![0u64; names.len()];
+        for (c, &p) in cats.iter().zip(in_panel) {
+            if let (Some(c), false) = (c, p) {
+                row[*c] += 1;
+            }
+        }
+        row
+    };
+    let table: Table = vec![independent(old_cat, in_panel_old), independent(new_cat, in_panel_new)];
+    let n_independent = [table[0].iter().sum(), table[1].iter().sum()];
+    let test = independence(&table, &name, samples).map(|t| ChangeTest {
+        method: t.method,
+        statistic: t.statistic,
+        p: t.p,
+        p_holm: t.p,
+        n_independent,
+    });
+    // The panel: previous × current categories of those who answered both times.
+    let k = names.len();
+    let mut square = vec![vec![0u64; k]; k];
+    let mut moves = (0u64, 0u64, 0u64);
+    for &(i, j) in panel {
+        if let (Some(a), Some(b)) = (old_cat[i], new_cat[j]) {
+            square[a][b] += 1;
+            if let Some(s) = scores {
+                match s[b].total_cmp(&s[a]) {
+                    std::cmp::Ordering::Greater => moves.0 += 1,
+                    std::cmp::Ordering::Equal => moves.1 += 1,
+                    std::cmp::Ordering::Less => moves.2 += 1,
+                }
+            }
+        }
+    }
+    let n_panel: u64 = square.iter().flatten().sum();
+    // Categories nobody in the panel chose in either wave carry nothing (and would make the
+    // Stuart–Maxwell covariance singular).
+    let used: Vec<usize> = (0..k).filter(|&c| (0..k).any(|o| square[c][o] + square[o][c] > 0)).collect();
+    let square: Table = used.iter().map(|&a| used.iter().map(|&b| square[a][b]).collect()).collect();
+    let moved = square.iter().enumerate().any(|(a, row)| row.iter().enumerate().any(|(b, &x)| a != b && x > 0));
+    let panel = (n_panel > 0).then(|| {
+        let (method, p) = if !moved {
+            ("no_change".to_string(), 1.0)
+        } else if square.len() == 2 {
+            ("mcnemar_exact".to_string(), mcnemar_exact(square[0][1], square[1][0]))
+        } else {
+            match stuart_maxwell(&square) {
+                Some(t) => ("stuart_maxwell".to_string(), t.p),
+                None => ("stuart_maxwell_singular".to_string(), f64::NAN),
+            }
+        };
+        let scored = scores.is_some();
+        Panel {
+            n: n_panel,
+            method,
+            p,
+            improved: scored.then_some(moves.0),
+            unchanged: scored.then_some(moves.1),
+            worse: scored.then_some(moves.2),
+        }
+    });
+    ItemTrend {
+        name,
+        previous_name: m.previous_name.clone(),
+        comparable: m.comparable,
+        note: m.note.clone(),
+        previous,
+        current,
+        change,
+        test,
+        panel,
+    }
+}
+
+#[cfg(test)]
+mod tests;

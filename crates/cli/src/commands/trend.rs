@@ -1,0 +1,65 @@
+//! `mamori trend`: this wave against the previous one, item by item (issue 14; JSON so far).
+
+use clap::{Args, ValueEnum};
+use mamori_analysis::trend::{Wave, trend};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Args)]
+pub struct Trend {
+    /// The current questionnaire (XLSForm), whose `previous_name` and `previous` columns map
+    /// it to the previous version (see `mamori form diff`).
+    #[arg(long)]
+    form: PathBuf,
+    /// The current wave's responses (CSV or XLSX, with `_id` for the panel).
+    #[arg(long)]
+    responses: PathBuf,
+    /// The previous questionnaire.
+    #[arg(long)]
+    previous_form: PathBuf,
+    /// The previous wave's responses.
+    #[arg(long)]
+    previous_responses: PathBuf,
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    format: Format,
+    /// Where to write; standard output when left out.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Format {
+    /// Per item: both waves' counts and shares, the change with its interval, the test of
+    /// change on the independent parts, the panel's paired test.
+    Json,
+}
+
+pub fn run(args: Trend) -> ExitCode {
+    let (Some(new_form), Some(old_form)) = (super::load_form(&args.form), super::load_form(&args.previous_form)) else {
+        return ExitCode::FAILURE;
+    };
+    let d = mamori_form::diff::diff(&old_form, &new_form, &args.form.display().to_string());
+    if !d.errors.is_empty() {
+        for e in &d.errors {
+            eprintln!("{e}");
+        }
+        eprintln!(
+            "{}: the mapping to the previous version cannot hold; `mamori form diff` lists it",
+            args.form.display()
+        );
+        return ExitCode::FAILURE;
+    }
+    let Some(new) = super::load_responses(&new_form, &args.responses, false) else { return ExitCode::FAILURE };
+    let Some(old) = super::load_responses(&old_form, &args.previous_responses, false) else { return ExitCode::FAILURE };
+    let t = trend(
+        &Wave { form: &old_form, responses: &old.responses },
+        &Wave { form: &new_form, responses: &new.responses },
+        &d,
+        10_000,
+    );
+    let mut bytes = serde_json::to_vec_pretty(&t).expect("the trend serialises");
+    bytes.push(b'\n');
+    match args.format {
+        Format::Json => super::write_output(args.output.as_deref(), &bytes),
+    }
+}
