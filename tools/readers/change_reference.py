@@ -38,3 +38,13 @@ cases = [
 for d in cases:
     r = stats.wilcoxon(d, zero_method="wilcox", correction=False, method="approx")
     print(f"({d}, {r.statistic!r}, {r.pvalue!r}),")
+
+print("# mann_whitney: scipy.stats.mannwhitneyu(x, y, use_continuity=False, alternative='two-sided', method='asymptotic')")
+pairs = [
+    ([0.5, 0.75, 0.25, 1.0, 0.5, 0.5, 0.0, 0.75], [0.75, 1.0, 1.0, 0.5, 0.75, 1.0, 0.25]),
+    ([3, 5, 1, 8, 2, 2, 9, 4, 4, 6], [7, 8, 12, 5, 9, 10, 6, 11, 4]),
+    ([1, 1, 1, 2, 2, 3], [1, 2, 2, 3, 3, 3, 3]),
+]
+for x, y in pairs:
+    r = stats.mannwhitneyu(x, y, use_continuity=False, alternative="two-sided", method="asymptotic")
+    print(f"({x}, {y}, {r.statistic!r}, {r.pvalue!r}),")

@@ -1,7 +1,8 @@
 //! Statistics of change between two survey waves (issue 14): the difference of two
 //! proportions with Newcombe's interval, and the tests for the panel — the same organisations
 //! answering both waves — McNemar (two categories), Stuart–Maxwell (marginal homogeneity) and
-//! Bowker (symmetry) for more, and Wilcoxon's signed-rank test for scores.
+//! Bowker (symmetry) for more, Wilcoxon's signed-rank test for scores, and for the
+//! respondents of one wave only Mann–Whitney's U.
 //!
 //! Each follows the reference implementation named on it, whose values the tests reproduce
 //! (`tools/readers/change_reference.py` prints them with SciPy and statsmodels).
@@ -119,6 +120,41 @@ pub fn wilcoxon_signed_rank(differences: &[f64]) -> Option<Test> {
     }
     let z = (statistic - mean) / variance.sqrt();
     Some(Test { statistic, dof: f64::NAN, p: chi_square_sf(z * z, 1.0) })
+}
+
+/// The Mann–Whitney U test of two independent samples: average ranks for ties, the normal
+/// approximation with the tie correction and no continuity correction — SciPy's
+/// `mannwhitneyu(x, y, use_continuity=False, alternative="two-sided", method="asymptotic")`.
+/// The statistic is U of `x`, as SciPy's. `None` for an empty sample or all values equal.
+pub fn mann_whitney(x: &[f64], y: &[f64]) -> Option<Test> {
+    let (n1, n2) = (x.len(), y.len());
+    if n1 == 0 || n2 == 0 {
+        return None;
+    }
+    let mut all: Vec<(f64, bool)> = x.iter().map(|&v| (v, true)).chain(y.iter().map(|&v| (v, false))).collect();
+    all.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let n = all.len();
+    let (mut rank_sum_x, mut ties) = (0.0, 0.0);
+    let mut i = 0;
+    while i < n {
+        let mut j = i;
+        while j + 1 < n && all[j + 1].0 == all[i].0 {
+            j += 1;
+        }
+        let rank = (i + j) as f64 / 2.0 + 1.0;
+        rank_sum_x += rank * all[i..=j].iter().filter(|(_, from_x)| *from_x).count() as f64;
+        let t = (j - i + 1) as f64;
+        ties += t * t * t - t;
+        i = j + 1;
+    }
+    let (a, b, nf) = (n1 as f64, n2 as f64, n as f64);
+    let u = rank_sum_x - a * (a + 1.0) / 2.0;
+    let variance = a * b / 12.0 * ((nf + 1.0) - ties / (nf * (nf - 1.0)));
+    if variance <= 0.0 {
+        return None;
+    }
+    let z = (u - a * b / 2.0) / variance.sqrt();
+    Some(Test { statistic: u, dof: f64::NAN, p: chi_square_sf(z * z, 1.0) })
 }
 
 /// Solves `a x = b` by Gaussian elimination with partial pivoting; `None` when singular.

@@ -10,11 +10,15 @@
 //! separately with paired tests (McNemar, Stuart–Maxwell); the shares and the change shown are
 //! those of each whole wave. Holm's correction runs across every test of change.
 //!
-//! Covered so far: select_one and select_multiple items (each choice of a select_multiple as a
-//! chosen/not-chosen item). Numbers, indicators and scores, segments, disclosure control and
-//! the findings in words are still to come.
+//! Numbers (integer and decimal items) and the readiness score (each respondent's mean credit
+//! over the scored items, by each wave's own form) compare the same way with rank tests:
+//! Mann–Whitney on the independent parts, Wilcoxon's signed rank on the panel.
+//!
+//! Covered so far: select_one, select_multiple (each choice as chosen/not chosen), numbers,
+//! the score. Indicators, segments, disclosure control and the findings in words are still to
+//! come.
 
-use crate::change::{mcnemar_exact, newcombe, stuart_maxwell};
+use crate::change::{mann_whitney, mcnemar_exact, newcombe, stuart_maxwell, wilcoxon_signed_rank};
 use crate::items::independence;
 use crate::stats::{Table, holm};
 use mamori_dataset::{Column, Responses};
@@ -26,6 +30,11 @@ use std::collections::{BTreeMap, HashMap};
 #[derive(Debug, Clone, Serialize)]
 pub struct Trend {
     pub items: Vec<ItemTrend>,
+    /// Mapped integer and decimal items.
+    pub numbers: Vec<NumberTrend>,
+    /// The readiness score (mean credit over scored items), when both forms score items.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<NumberTrend>,
     /// Mapped items that cannot be compared (a split, or `comparability: no…`).
     pub not_comparable: Vec<String>,
     /// Items in one wave only.
@@ -92,6 +101,28 @@ pub struct ItemTrend {
     pub change: BTreeMap<String, Change>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub test: Option<ChangeTest>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub panel: Option<Panel>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub n: u64,
+    pub mean: f64,
+    pub median: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NumberTrend {
+    pub name: String,
+    pub previous_name: String,
+    pub previous: Summary,
+    pub current: Summary,
+    /// current − previous.
+    pub change_mean: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test: Option<ChangeTest>,
+    /// `improved` / `worse`: organisations whose value rose / fell.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub panel: Option<Panel>,
 }
@@ -199,17 +230,134 @@ pub fn trend(previous: &Wave, current: &Wave, diff: &FormDiff, monte_carlo_sampl
             _ => {}
         }
     }
+    let mut numbers = Vec::new();
+    for m in diff.mapped.iter().filter(|m| m.comparable) {
+        let (Some(qn), Some(qo)) = (index(current.form, &m.name), index(previous.form, &m.previous_name)) else {
+            continue;
+        };
+        if let (Column::Number(old_v), Column::Number(new_v)) =
+            (&previous.responses.columns[qo], &current.responses.columns[qn])
+        {
+            let values = |v: &[f64]| v.iter().map(|x| (!x.is_nan()).then_some(*x)).collect::<Vec<_>>();
+            numbers.push(number_trend(
+                &m.name,
+                &m.previous_name,
+                (&values(old_v), &values(new_v)),
+                (&in_panel_old, &in_panel_new),
+                &panel,
+            ));
+        }
+    }
+    let mut score = match (scores(previous), scores(current)) {
+        (Some(old_s), Some(new_s)) => {
+            Some(number_trend("score", "score", (&old_s, &new_s), (&in_panel_old, &in_panel_new), &panel))
+        }
+        _ => None,
+    };
     // Holm across every test of change in the report.
-    let ps: Vec<f64> = items.iter().filter_map(|i| i.test.as_ref().map(|t| t.p)).collect();
-    let adjusted = holm(&ps);
-    for (t, p) in items.iter_mut().filter_map(|i| i.test.as_mut()).zip(adjusted) {
+    let tests = items
+        .iter_mut()
+        .filter_map(|i| i.test.as_mut())
+        .chain(numbers.iter_mut().filter_map(|n| n.test.as_mut()))
+        .chain(score.iter_mut().filter_map(|s| s.test.as_mut()));
+    let tests: Vec<&mut ChangeTest> = tests.collect();
+    let adjusted = holm(&tests.iter().map(|t| t.p).collect::<Vec<_>>());
+    for (t, p) in tests.into_iter().zip(adjusted) {
         t.p_holm = p;
     }
     Trend {
         items,
+        numbers,
+        score,
         not_comparable,
         only_in: OnlyIn { previous: diff.dropped.clone(), current: diff.added.clone() },
         panel_n: panel.len(),
+    }
+}
+
+/// Each respondent's readiness score: the mean credit of its answers to the scored select_one
+/// items (those whose every choice has a score); `None` for one who answered none of them, and
+/// for a form without scored items.
+fn scores(w: &Wave) -> Option<Vec<Option<f64>>> {
+    let scored: Vec<(usize, Vec<f64>)> = w
+        .form
+        .questions
+        .iter()
+        .enumerate()
+        .filter(|(_, q)| q.kind == QuestionType::SelectOne && !q.choices.is_empty())
+        .filter_map(|(i, q)| Some((i, q.choices.iter().map(|c| c.score).collect::<Option<Vec<f64>>>()?)))
+        .collect();
+    if scored.is_empty() {
+        return None;
+    }
+    Some(
+        (0..w.responses.len())
+            .map(|r| {
+                let credits: Vec<f64> = scored
+                    .iter()
+                    .filter_map(|(q, s)| match &w.responses.columns[*q] {
+                        Column::Choice(c) if c[r] > 0 => Some(s[c[r] as usize - 1]),
+                        _ => None,
+                    })
+                    .collect();
+                (!credits.is_empty()).then(|| credits.iter().sum::<f64>() / credits.len() as f64)
+            })
+            .collect(),
+    )
+}
+
+fn summary(values: impl Iterator<Item = f64>) -> Summary {
+    let mut v: Vec<f64> = values.collect();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    let mean = if n == 0 { f64::NAN } else { v.iter().sum::<f64>() / n as f64 };
+    Summary { n: n as u64, mean, median: crate::stats::quantile(&v, 0.5) }
+}
+
+fn number_trend(
+    name: &str,
+    previous_name: &str,
+    (old_v, new_v): (&[Option<f64>], &[Option<f64>]),
+    (in_panel_old, in_panel_new): (&[bool], &[bool]),
+    panel: &[(usize, usize)],
+) -> NumberTrend {
+    let previous = summary(old_v.iter().flatten().copied());
+    let current = summary(new_v.iter().flatten().copied());
+    let independent = |v: &[Option<f64>], in_panel: &[bool]| -> Vec<f64> {
+        v.iter().zip(in_panel).filter(|(_, p)| !**p).filter_map(|(x, _)| *x).collect()
+    };
+    let (x, y) = (independent(old_v, in_panel_old), independent(new_v, in_panel_new));
+    let test = mann_whitney(&x, &y).map(|t| ChangeTest {
+        method: "mann_whitney".into(),
+        statistic: t.statistic,
+        p: t.p,
+        p_holm: t.p,
+        n_independent: [x.len() as u64, y.len() as u64],
+    });
+    let differences: Vec<f64> = panel.iter().filter_map(|&(i, j)| Some(new_v[j]? - old_v[i]?)).collect();
+    let panel = (!differences.is_empty()).then(|| {
+        let count = |f: fn(&f64) -> bool| differences.iter().filter(|d| f(d)).count() as u64;
+        let (method, p) = match wilcoxon_signed_rank(&differences) {
+            Some(t) => ("wilcoxon_signed_rank".to_string(), t.p),
+            None => ("no_change".to_string(), 1.0),
+        };
+        Panel {
+            n: differences.len() as u64,
+            method,
+            p,
+            improved: Some(count(|d| *d > 0.0)),
+            unchanged: Some(count(|d| *d == 0.0)),
+            worse: Some(count(|d| *d < 0.0)),
+        }
+    });
+    NumberTrend {
+        name: name.to_string(),
+        previous_name: previous_name.to_string(),
+        change_mean: current.mean - previous.mean,
+        previous,
+        current,
+        test,
+        panel,
     }
 }
 

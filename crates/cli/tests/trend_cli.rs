@@ -35,6 +35,10 @@ fn a_wave_against_itself_is_a_full_panel_with_no_change() {
             assert_eq!(change["points"], 0.0, "{} {choice}", item["name"]);
         }
     }
+    let numbers = v["numbers"].as_array().unwrap();
+    assert_eq!(numbers.len(), 2, "products_total and products_done");
+    assert!(numbers.iter().all(|n| n["panel"]["method"] == "no_change" && n["change_mean"] == 0.0));
+    assert_eq!(v["score"]["panel"]["unchanged"], 441);
     let sbom = items.iter().find(|i| i["name"] == "sbom_current").unwrap();
     assert_eq!(sbom["previous"]["counts"], sbom["current"]["counts"]);
 }

@@ -86,3 +86,30 @@ fn wilcoxon_matches_scipy() {
     }
     assert_eq!(wilcoxon_signed_rank(&[0.0, 0.0]), None, "no change at all");
 }
+
+#[test]
+fn mann_whitney_matches_scipy() {
+    // scipy.stats.mannwhitneyu(x, y, use_continuity=False, alternative="two-sided", method="asymptotic").
+    let cases: [(Vec<f64>, Vec<f64>, f64, f64); 3] = [
+        (
+            vec![0.5, 0.75, 0.25, 1.0, 0.5, 0.5, 0.0, 0.75],
+            vec![0.75, 1.0, 1.0, 0.5, 0.75, 1.0, 0.25],
+            16.5,
+            0.17090352023079747,
+        ),
+        (
+            vec![3., 5., 1., 8., 2., 2., 9., 4., 4., 6.],
+            vec![7., 8., 12., 5., 9., 10., 6., 11., 4.],
+            15.0,
+            0.013924065545598925,
+        ),
+        (vec![1., 1., 1., 2., 2., 3.], vec![1., 2., 2., 3., 3., 3., 3.], 10.5, 0.11185764773256178),
+    ];
+    for (x, y, u, p) in cases {
+        let t = mann_whitney(&x, &y).unwrap();
+        close(t.statistic, u, "U");
+        close(t.p, p, "Mann–Whitney p");
+    }
+    assert_eq!(mann_whitney(&[1.0], &[]), None);
+    assert_eq!(mann_whitney(&[2.0, 2.0], &[2.0]), None, "all equal");
+}

@@ -128,6 +128,16 @@ fn two_waves_with_a_two_thirds_panel() {
     let bp = b.panel.as_ref().unwrap();
     assert_eq!((bp.improved, bp.worse), (Some(40), Some(0)));
     assert!((bp.p - 2.0 * 0.5f64.powi(40)).abs() < 1e-20);
+    // The readiness score: wave 1 has sbom and policy scored (policy none = 0): o1–o20 0.5,
+    // o21–o40 0.25, o41–o60 0; wave 2: o1–o40 1.0, n1–n10 1.0, n11–n20 0.5.
+    let score = t.score.as_ref().unwrap();
+    assert_eq!((score.previous.n, score.current.n), (60, 60));
+    assert!((score.previous.mean - 0.25).abs() < 1e-12 && (score.current.mean - (50.0 + 5.0) / 60.0).abs() < 1e-12);
+    let sp = score.panel.as_ref().unwrap();
+    assert_eq!((sp.n, sp.improved, sp.unchanged, sp.worse), (40, Some(40), Some(0), Some(0)));
+    assert_eq!(sp.method, "wilcoxon_signed_rank");
+    let st = score.test.as_ref().unwrap();
+    assert_eq!((st.method.as_str(), st.n_independent), ("mann_whitney", [20, 20]));
     // Holm across the report's tests: never below the raw p.
     assert!(t.items.iter().filter_map(|i| i.test.as_ref()).all(|t| t.p_holm >= t.p));
 }
