@@ -56,6 +56,13 @@ pub struct WaveCounts {
     pub percent: BTreeMap<String, f64>,
 }
 
+/// The same figures for each wave.
+#[derive(Debug, Clone, Serialize)]
+pub struct Waves<T> {
+    pub previous: T,
+    pub current: T,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Change {
     /// Percentage points, current − previous.
@@ -96,8 +103,7 @@ pub struct ItemTrend {
     pub comparable: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
-    pub previous: WaveCounts,
-    pub current: WaveCounts,
+    pub waves: Waves<WaveCounts>,
     pub change: BTreeMap<String, Change>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub test: Option<ChangeTest>,
@@ -116,8 +122,7 @@ pub struct Summary {
 pub struct NumberTrend {
     pub name: String,
     pub previous_name: String,
-    pub previous: Summary,
-    pub current: Summary,
+    pub waves: Waves<Summary>,
     /// current − previous.
     pub change_mean: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -354,8 +359,7 @@ fn number_trend(
         name: name.to_string(),
         previous_name: previous_name.to_string(),
         change_mean: current.mean - previous.mean,
-        previous,
-        current,
+        waves: Waves { previous, current },
         test,
         panel,
     }
@@ -471,8 +475,7 @@ fn item_trend(
         previous_name: m.previous_name.clone(),
         comparable: m.comparable,
         note: m.note.clone(),
-        previous,
-        current,
+        waves: Waves { previous, current },
         change,
         test,
         panel,

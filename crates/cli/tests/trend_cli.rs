@@ -40,5 +40,5 @@ fn a_wave_against_itself_is_a_full_panel_with_no_change() {
     assert!(numbers.iter().all(|n| n["panel"]["method"] == "no_change" && n["change_mean"] == 0.0));
     assert_eq!(v["score"]["panel"]["unchanged"], 441);
     let sbom = items.iter().find(|i| i["name"] == "sbom_current").unwrap();
-    assert_eq!(sbom["previous"]["counts"], sbom["current"]["counts"]);
+    assert_eq!(sbom["waves"]["previous"]["counts"], sbom["waves"]["current"]["counts"]);
 }

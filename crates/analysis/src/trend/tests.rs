@@ -97,11 +97,21 @@ fn two_waves_with_a_two_thirds_panel() {
     let sbom = t.items.iter().find(|i| i.name == "sbom_products").unwrap();
     assert_eq!(sbom.previous_name, "sbom");
     assert_eq!(
-        (sbom.previous.n, sbom.previous.counts["done"], sbom.previous.counts["prep"], sbom.previous.counts["none"]),
+        (
+            sbom.waves.previous.n,
+            sbom.waves.previous.counts["done"],
+            sbom.waves.previous.counts["prep"],
+            sbom.waves.previous.counts["none"]
+        ),
         (60, 20, 20, 20)
     );
     assert_eq!(
-        (sbom.current.n, sbom.current.counts["done"], sbom.current.counts["prep"], sbom.current.counts["none"]),
+        (
+            sbom.waves.current.n,
+            sbom.waves.current.counts["done"],
+            sbom.waves.current.counts["prep"],
+            sbom.waves.current.counts["none"]
+        ),
         (60, 50, 0, 10)
     );
     assert!((sbom.change["done"].points - 50.0).abs() < 1e-9);
@@ -121,18 +131,21 @@ fn two_waves_with_a_two_thirds_panel() {
 
     // Each choice of the select_multiple: A from 60/60 to 40/60, B from 0/60 to 60/60.
     let a = t.items.iter().find(|i| i.name == "tools/a").unwrap();
-    assert_eq!((a.previous.counts["chosen"], a.current.counts["chosen"]), (60, 40));
+    assert_eq!((a.waves.previous.counts["chosen"], a.waves.current.counts["chosen"]), (60, 40));
     assert_eq!(a.panel.as_ref().unwrap().method, "no_change", "the panel kept tool A");
     let b = t.items.iter().find(|i| i.name == "tools/b").unwrap();
-    assert_eq!((b.previous.counts["chosen"], b.current.counts["chosen"]), (0, 60));
+    assert_eq!((b.waves.previous.counts["chosen"], b.waves.current.counts["chosen"]), (0, 60));
     let bp = b.panel.as_ref().unwrap();
     assert_eq!((bp.improved, bp.worse), (Some(40), Some(0)));
     assert!((bp.p - 2.0 * 0.5f64.powi(40)).abs() < 1e-20);
     // The readiness score: wave 1 has sbom and policy scored (policy none = 0): o1–o20 0.5,
     // o21–o40 0.25, o41–o60 0; wave 2: o1–o40 1.0, n1–n10 1.0, n11–n20 0.5.
     let score = t.score.as_ref().unwrap();
-    assert_eq!((score.previous.n, score.current.n), (60, 60));
-    assert!((score.previous.mean - 0.25).abs() < 1e-12 && (score.current.mean - (50.0 + 5.0) / 60.0).abs() < 1e-12);
+    assert_eq!((score.waves.previous.n, score.waves.current.n), (60, 60));
+    assert!(
+        (score.waves.previous.mean - 0.25).abs() < 1e-12
+            && (score.waves.current.mean - (50.0 + 5.0) / 60.0).abs() < 1e-12
+    );
     let sp = score.panel.as_ref().unwrap();
     assert_eq!((sp.n, sp.improved, sp.unchanged, sp.worse), (40, Some(40), Some(0), Some(0)));
     assert_eq!(sp.method, "wilcoxon_signed_rank");
