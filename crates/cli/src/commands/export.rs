@@ -68,6 +68,13 @@ fn write_file(path: &Path, write: impl FnOnce(&mut BufWriter<File>) -> std::io::
     })
 }
 
+/// A file's size and modification time, to tell that it did not change between the passes.
+type Stamp = Option<(u64, Option<std::time::SystemTime>)>;
+
+fn stamp(path: &Path) -> Stamp {
+    std::fs::metadata(path).ok().map(|m| (m.len(), m.modified().ok()))
+}
+
 pub fn run(args: Export) -> ExitCode {
     let Some(form) = super::load_form(&args.form) else { return ExitCode::FAILURE };
     let code = match args.lang.as_str() {
@@ -88,6 +95,7 @@ pub fn run(args: Export) -> ExitCode {
         keep_metadata: true,
         ..Default::default()
     };
+    let learnt = stamp(&args.responses);
     // First pass: the dictionary (widths, codes) from every part; nothing is kept.
     let language = Language::pick(&form, code);
     let mut dict: Option<Dictionary> = None;
@@ -109,7 +117,7 @@ pub fn run(args: Export) -> ExitCode {
     }
     let mut dict = dict.unwrap_or_else(|| Dictionary::new(&form, &loaded.responses, target, language));
     dict.finish();
-    match write_all(&args, &form, &dict, &options) {
+    match write_all(&args, &form, &dict, &options, &learnt) {
         Ok(()) => {
             eprintln!("{}: {} responses, {} variables", args.output.display(), dict.rows, dict.variables.len());
             ExitCode::SUCCESS
@@ -122,16 +130,28 @@ pub fn run(args: Export) -> ExitCode {
 }
 
 /// Second pass (and a third for Stata's long strings): the parts again, into the files.
-fn write_all(args: &Export, form: &Form, dict: &Dictionary, options: &ReadOptions) -> Result<(), String> {
+fn write_all(
+    args: &Export,
+    form: &Form,
+    dict: &Dictionary,
+    options: &ReadOptions,
+    learnt: &Stamp,
+) -> Result<(), String> {
     let out = &args.output;
     let stem = out.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "export".into());
     let beside = |suffix: &str| out.with_file_name(format!("{stem}{suffix}"));
     let csv_path = beside(".csv");
     let csv_name = csv_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     // Each part through `write`; an I/O error stops the writing and is reported.
+    // The file is read again for the data: it must be the file the dictionary was learnt
+    // from (same size and time, the same number of responses), or widths and counts in the
+    // header would not hold.
+    let changed = || std::io::Error::other("the responses file changed while it was exported; export it again");
     let parts = |write: &mut dyn FnMut(&Layout) -> std::io::Result<()>| -> std::io::Result<()> {
         let mut failed = None;
+        let mut rows = 0;
         let read = mamori_dataset::for_each_part(form, &args.responses, options, &mut |part| {
+            rows += part.len();
             if failed.is_none() {
                 failed = write(&Layout::new(dict, form, &part)).err();
             }
@@ -140,8 +160,8 @@ fn write_all(args: &Export, form: &Form, dict: &Dictionary, options: &ReadOption
             return Err(e);
         }
         match read {
-            Ok(loaded) if loaded.skipped_rows == 0 || options.skip_invalid => Ok(()),
-            _ => Err(std::io::Error::other("the responses file changed while it was exported")),
+            Ok(_) if rows == dict.rows && stamp(&args.responses) == *learnt => Ok(()),
+            _ => Err(changed()),
         }
     };
     match args.format {
