@@ -109,6 +109,10 @@ pub struct ItemTrend {
     pub test: Option<ChangeTest>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub panel: Option<Panel>,
+    /// The same within each segment (segment question → its choice → figures); a respondent
+    /// belongs to the segment it gave in that wave, a panel member to its current one.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub by: BTreeMap<String, BTreeMap<String, ItemTrend>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -147,8 +151,27 @@ fn categories(w: &Wave, q: usize, to_new: &[Option<usize>]) -> Vec<Option<usize>
     }
 }
 
-/// Compares two waves along `diff` (from `mamori_form::diff::diff(previous.form, current.form)`).
-pub fn trend(previous: &Wave, current: &Wave, diff: &FormDiff, monte_carlo_samples: u32) -> Trend {
+/// A segment question of both waves: its name, its (new) choices, each response's segment.
+struct Segmentation {
+    name: String,
+    values: Vec<String>,
+    old: Vec<Option<usize>>,
+    new: Vec<Option<usize>>,
+}
+
+/// The default segments: the `segment` rows of the current form's report sheet.
+pub fn default_segments(form: &Form) -> Vec<String> {
+    form.report
+        .iter()
+        .filter(|r| r.kind == mamori_form::model::ReportKind::Segment)
+        .filter_map(|r| r.question.clone())
+        .collect()
+}
+
+/// Compares two waves along `diff` (from `mamori_form::diff::diff(previous.form, current.form)`),
+/// overall and within the segments of the select_one questions named in `by` (current names;
+/// a segment question must be mapped and comparable, others are skipped).
+pub fn trend(previous: &Wave, current: &Wave, diff: &FormDiff, by: &[String], monte_carlo_samples: u32) -> Trend {
     let index = |f: &Form, name: &str| f.questions.iter().position(|q| q.name == name);
     let ids = |w: &Wave| -> HashMap<String, usize> {
         w.responses
@@ -165,6 +188,28 @@ pub fn trend(previous: &Wave, current: &Wave, diff: &FormDiff, monte_carlo_sampl
     let in_panel_old: Vec<bool> = flags(previous.responses.len(), panel.iter().map(|p| p.0));
     let in_panel_new: Vec<bool> = flags(current.responses.len(), panel.iter().map(|p| p.1));
 
+    let to_new_of = |m: &mamori_form::diff::MappedItem, old_q: &mamori_form::Question| -> Vec<Option<usize>> {
+        old_q.choices.iter().map(|oc| m.choices.iter().position(|(_, olds)| olds.contains(&oc.name))).collect()
+    };
+    let segmentations: Vec<Segmentation> = by
+        .iter()
+        .filter_map(|name| {
+            let m = diff.mapped.iter().find(|m| &m.name == name && m.comparable)?;
+            let (qn, qo) = (index(current.form, &m.name)?, index(previous.form, &m.previous_name)?);
+            let new_q = &current.form.questions[qn];
+            if new_q.kind != QuestionType::SelectOne {
+                return None;
+            }
+            let values: Vec<String> = new_q.choices.iter().map(|c| c.name.clone()).collect();
+            let identity: Vec<Option<usize>> = (0..values.len()).map(Some).collect();
+            Some(Segmentation {
+                name: name.clone(),
+                old: categories(previous, qo, &to_new_of(m, &previous.form.questions[qo])),
+                new: categories(current, qn, &identity),
+                values,
+            })
+        })
+        .collect();
     let mut items = Vec::new();
     let mut not_comparable = Vec::new();
     for m in &diff.mapped {
@@ -178,23 +223,46 @@ pub fn trend(previous: &Wave, current: &Wave, diff: &FormDiff, monte_carlo_sampl
         let (new_q, old_q) = (&current.form.questions[qn], &previous.form.questions[qo]);
         let choice_names: Vec<String> = new_q.choices.iter().map(|c| c.name.clone()).collect();
         // Old choice position → new choice position, as the mapping says.
-        let to_new: Vec<Option<usize>> =
-            old_q.choices.iter().map(|oc| m.choices.iter().position(|(_, olds)| olds.contains(&oc.name))).collect();
+        let to_new = to_new_of(m, old_q);
         match new_q.kind {
             QuestionType::SelectOne => {
                 let old_cat = categories(previous, qo, &to_new);
                 let new_cat = categories(current, qn, &(0..choice_names.len()).map(Some).collect::<Vec<_>>());
                 let scores: Option<Vec<f64>> = new_q.choices.iter().map(|c| c.score).collect();
-                items.push(item_trend(
-                    m,
-                    m.name.clone(),
-                    &choice_names,
-                    (&old_cat, &new_cat),
-                    (&in_panel_old, &in_panel_new),
-                    &panel,
-                    scores.as_deref(),
-                    monte_carlo_samples,
-                ));
+                let figures =
+                    |old_cat: &[Option<usize>], new_cat: &[Option<usize>], panel: &[(usize, usize)], key: String| {
+                        item_trend(
+                            m,
+                            key,
+                            &choice_names,
+                            (old_cat, new_cat),
+                            (&in_panel_old, &in_panel_new),
+                            panel,
+                            scores.as_deref(),
+                            monte_carlo_samples,
+                        )
+                    };
+                let mut it = figures(&old_cat, &new_cat, &panel, m.name.clone());
+                for s in segmentations.iter().filter(|s| s.name != m.name) {
+                    let mut within = BTreeMap::new();
+                    for (v, value) in s.values.iter().enumerate() {
+                        let only = |cats: &[Option<usize>], seg: &[Option<usize>]| -> Vec<Option<usize>> {
+                            cats.iter().zip(seg).map(|(c, g)| if *g == Some(v) { *c } else { None }).collect()
+                        };
+                        let pairs: Vec<(usize, usize)> =
+                            panel.iter().copied().filter(|&(_, j)| s.new[j] == Some(v)).collect();
+                        let mut seg = figures(
+                            &only(&old_cat, &s.old),
+                            &only(&new_cat, &s.new),
+                            &pairs,
+                            format!("{}×{}={value}", m.name, s.name),
+                        );
+                        seg.name = m.name.clone();
+                        within.insert(value.clone(), seg);
+                    }
+                    it.by.insert(s.name.clone(), within);
+                }
+                items.push(it);
             }
             QuestionType::SelectMultiple => {
                 // Each new choice as its own item: chosen or not, among those who answered.
@@ -262,7 +330,10 @@ pub fn trend(previous: &Wave, current: &Wave, diff: &FormDiff, monte_carlo_sampl
     // Holm across every test of change in the report.
     let tests = items
         .iter_mut()
-        .filter_map(|i| i.test.as_mut())
+        .flat_map(|i| {
+            let segment_tests = i.by.values_mut().flat_map(|v| v.values_mut()).filter_map(|s| s.test.as_mut());
+            i.test.as_mut().into_iter().chain(segment_tests)
+        })
         .chain(numbers.iter_mut().filter_map(|n| n.test.as_mut()))
         .chain(score.iter_mut().filter_map(|s| s.test.as_mut()));
     let tests: Vec<&mut ChangeTest> = tests.collect();
@@ -479,6 +550,7 @@ fn item_trend(
         change,
         test,
         panel,
+        by: BTreeMap::new(),
     }
 }
 

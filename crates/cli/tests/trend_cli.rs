@@ -41,4 +41,8 @@ fn a_wave_against_itself_is_a_full_panel_with_no_change() {
     assert_eq!(v["score"]["panel"]["unchanged"], 441);
     let sbom = items.iter().find(|i| i["name"] == "sbom_current").unwrap();
     assert_eq!(sbom["waves"]["previous"]["counts"], sbom["waves"]["current"]["counts"]);
+    // By the report sheet's segment (licence class) unless --by says otherwise.
+    let by_licence = sbom["by"]["license_type"].as_object().unwrap();
+    let n: u64 = by_licence.values().map(|s| s["waves"]["current"]["n"].as_u64().unwrap()).sum();
+    assert_eq!(n, sbom["waves"]["current"]["n"].as_u64().unwrap(), "the segments partition the wave");
 }

@@ -24,7 +24,9 @@ fn form(survey: &[[&str; 5]], choices: &[[&str; 4]]) -> Form {
     outcome.form.unwrap()
 }
 
-const CHOICES: [[&str; 4]; 6] = [
+const CHOICES: [[&str; 4]; 8] = [
+    ["size", "big", "Big", ""],
+    ["size", "small", "Small", ""],
     ["status", "done", "Done", "1"],
     ["status", "prep", "In preparation", "0.5"],
     ["status", "none", "Not started", "0"],
@@ -43,6 +45,7 @@ fn responses(form: &Form, header: &str, rows: impl Iterator<Item = String>) -> m
 fn two_waves_with_a_two_thirds_panel() {
     let old_form = form(
         &[
+            ["select_one size", "size", "Size", "", ""],
             ["select_one status", "sbom", "SBOM", "", ""],
             ["select_multiple tools", "tools", "Tools", "", ""],
             ["select_one status", "policy", "Policy", "", ""],
@@ -52,6 +55,7 @@ fn two_waves_with_a_two_thirds_panel() {
     );
     let new_form = form(
         &[
+            ["select_one size", "size", "Size", "", ""],
             ["select_one status", "sbom_products", "SBOM for products", "sbom", ""],
             ["select_multiple tools", "tools", "Tools", "", ""],
             ["select_one status", "policy", "Policy", "", "no: the question now asks about a written policy"],
@@ -60,10 +64,12 @@ fn two_waves_with_a_two_thirds_panel() {
         &CHOICES,
     );
     // Wave 1: o1–o60. SBOM: o1–o20 done, o21–o40 prep, o41–o60 none. Everyone uses tool A.
+    // Size: o1–o30 big, the rest small.
     let old = responses(
         &old_form,
-        "_id,sbom,tools,policy,dropped_later",
+        "_id,size,sbom,tools,policy,dropped_later",
         (1..=60).map(|i| {
+            let size = if i <= 30 { "big" } else { "small" };
             let sbom = if i <= 20 {
                 "done"
             } else if i <= 40 {
@@ -71,22 +77,31 @@ fn two_waves_with_a_two_thirds_panel() {
             } else {
                 "none"
             };
-            format!("o{i},{sbom},a,none,x")
+            format!("o{i},{size},{sbom},a,none,x")
         }),
     );
     // Wave 2: o1–o40 again (all done now; tools A and B), and n1–n20 (half done, half none;
     // tool B only).
+    // Size as before for o1–o40; n1–n20 small.
     let new = responses(
         &new_form,
-        "_id,sbom_products,tools,policy,brand_new",
-        (1..=40).map(|i| format!("o{i},done,a b,done,y")).chain((1..=20).map(|i| {
-            let sbom = if i <= 10 { "done" } else { "none" };
-            format!("n{i},{sbom},b,done,y")
-        })),
+        "_id,size,sbom_products,tools,policy,brand_new",
+        (1..=40).map(|i| format!("o{i},{},done,a b,done,y", if i <= 30 { "big" } else { "small" })).chain(
+            (1..=20).map(|i| {
+                let sbom = if i <= 10 { "done" } else { "none" };
+                format!("n{i},small,{sbom},b,done,y")
+            }),
+        ),
     );
     let d = diff(&old_form, &new_form, "wave.md");
     assert!(d.errors.is_empty(), "{:?}", d.errors);
-    let t = trend(&Wave { form: &old_form, responses: &old }, &Wave { form: &new_form, responses: &new }, &d, 2000);
+    let t = trend(
+        &Wave { form: &old_form, responses: &old },
+        &Wave { form: &new_form, responses: &new },
+        &d,
+        &["size".to_string()],
+        2000,
+    );
     assert_eq!(t.panel_n, 40, "o1–o40 matched by _id");
     assert_eq!(t.not_comparable, ["policy"]);
     assert_eq!(
@@ -129,6 +144,24 @@ fn two_waves_with_a_two_thirds_panel() {
     assert_eq!(panel.method, "mcnemar_exact", "only done and prep occur in the panel");
     assert!((panel.p - 2.0 * 0.5f64.powi(20)).abs() < 1e-15);
 
+    // By size. Big: wave 1 o1–o30 (done 20, prep 10), wave 2 o1–o30 (done 30); the panel's
+    // ten prep → done. Small: wave 1 o31–o60 (prep 10, none 20), wave 2 o31–o40 and n1–n20
+    // (done 20, none 10).
+    let big = &sbom.by["size"]["big"];
+    assert_eq!(
+        (big.waves.previous.n, big.waves.previous.counts["done"], big.waves.previous.counts["prep"]),
+        (30, 20, 10)
+    );
+    assert_eq!((big.waves.current.n, big.waves.current.counts["done"]), (30, 30));
+    let bp = big.panel.as_ref().unwrap();
+    assert_eq!((bp.n, bp.improved, bp.unchanged), (30, Some(10), Some(20)));
+    assert!(big.test.is_none(), "no big organisation answered one wave only");
+    let small = &sbom.by["size"]["small"];
+    assert_eq!((small.waves.previous.counts["prep"], small.waves.previous.counts["none"]), (10, 20));
+    assert_eq!((small.waves.current.counts["done"], small.waves.current.counts["none"]), (20, 10));
+    assert_eq!(small.panel.as_ref().unwrap().improved, Some(10));
+    assert_eq!(small.test.as_ref().unwrap().n_independent, [20, 20]);
+    assert!(!t.items.iter().find(|i| i.name == "size").unwrap().by.contains_key("size"), "not by itself");
     // Each choice of the select_multiple: A from 60/60 to 40/60, B from 0/60 to 60/60.
     let a = t.items.iter().find(|i| i.name == "tools/a").unwrap();
     assert_eq!((a.waves.previous.counts["chosen"], a.waves.current.counts["chosen"]), (60, 40));

@@ -20,6 +20,10 @@ pub struct Trend {
     /// The previous wave's responses.
     #[arg(long)]
     previous_responses: PathBuf,
+    /// Break the comparison down by this select_one question (repeatable). Default: the
+    /// `segment` rows of the form's report sheet.
+    #[arg(long = "by", value_name = "QUESTION")]
+    by: Vec<String>,
     #[arg(long, value_enum, default_value_t = Format::Json)]
     format: Format,
     /// Where to write; standard output when left out.
@@ -51,10 +55,12 @@ pub fn run(args: Trend) -> ExitCode {
     }
     let Some(new) = super::load_responses(&new_form, &args.responses, false) else { return ExitCode::FAILURE };
     let Some(old) = super::load_responses(&old_form, &args.previous_responses, false) else { return ExitCode::FAILURE };
+    let by = if args.by.is_empty() { mamori_analysis::trend::default_segments(&new_form) } else { args.by.clone() };
     let t = trend(
         &Wave { form: &old_form, responses: &old.responses },
         &Wave { form: &new_form, responses: &new.responses },
         &d,
+        &by,
         10_000,
     );
     let mut bytes = serde_json::to_vec_pretty(&t).expect("the trend serialises");
