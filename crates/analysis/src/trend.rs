@@ -41,6 +41,8 @@ pub struct Trend {
     pub only_in: OnlyIn,
     /// Organisations (by `_id`) that answered both waves.
     pub panel_n: usize,
+    /// The significant changes in words ([`in_words`]; empty until the caller fills it).
+    pub findings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -348,6 +350,7 @@ pub fn trend(previous: &Wave, current: &Wave, diff: &FormDiff, by: &[String], mo
         not_comparable,
         only_in: OnlyIn { previous: diff.dropped.clone(), current: diff.added.clone() },
         panel_n: panel.len(),
+        findings: Vec::new(),
     }
 }
 
@@ -434,6 +437,78 @@ fn number_trend(
         test,
         panel,
     }
+}
+
+/// `p < 0.001`, or the value to three places.
+fn p_text(p: f64) -> String {
+    if p < 0.001 { "p < 0.001".into() } else { format!("p = {p:.3}") }
+}
+
+/// The changes in words, one sentence per scored select_one item whose change is significant
+/// after Holm's correction (the test of change) or in the panel (its paired test, p < 0.05):
+/// the share of the credited answers (score above 0, e.g. 完了＋準備中) before and after, e.g.
+/// 「製造販売中の製品に関するSBOMの作成（完了＋準備中）は前回75.0%から90.0%に増加（+15.0ポイント、
+/// Holm補正後 p < 0.001）」. `language` is a form language (for labels); `japanese` picks the
+/// sentence's language.
+pub fn in_words(result: &Trend, form: &Form, language: &str, japanese: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    for item in &result.items {
+        let Some(q) = form.questions.iter().find(|q| q.name == item.name && q.kind == QuestionType::SelectOne) else {
+            continue;
+        };
+        let credited: Vec<&mamori_form::model::Choice> =
+            q.choices.iter().filter(|c| c.score.is_some_and(|s| s > 0.0)).collect();
+        if credited.is_empty() || credited.len() == q.choices.len() {
+            continue;
+        }
+        let share = |w: &WaveCounts| {
+            let k: u64 = credited.iter().map(|c| w.counts.get(&c.name).copied().unwrap_or(0)).sum();
+            (k, if w.n == 0 { f64::NAN } else { 100.0 * k as f64 / w.n as f64 })
+        };
+        let ((_, before), (_, after)) = (share(&item.waves.previous), share(&item.waves.current));
+        let significant_test = item.test.as_ref().filter(|t| t.p_holm < 0.05);
+        let significant_panel = item.panel.as_ref().filter(|p| p.p < 0.05);
+        if significant_test.is_none() && significant_panel.is_none() || !before.is_finite() || !after.is_finite() {
+            continue;
+        }
+        let label = form.text(&q.label, language).unwrap_or(&q.name);
+        let names: Vec<&str> = credited.iter().map(|c| form.text(&c.label, language).unwrap_or(&c.name)).collect();
+        let points = after - before;
+        let mut evidence = Vec::new();
+        if let Some(t) = significant_test {
+            evidence.push(if japanese {
+                format!("Holm補正後 {}", p_text(t.p_holm))
+            } else {
+                format!("Holm-adjusted {}", p_text(t.p_holm))
+            });
+        }
+        if let Some(p) = significant_panel {
+            evidence.push(match (japanese, p.improved, p.worse) {
+                (true, Some(up), Some(down)) => format!("両年度回答の{}社で改善{up}・悪化{down}、{}", p.n, p_text(p.p)),
+                (true, _, _) => format!("両年度回答の{}社、{}", p.n, p_text(p.p)),
+                (false, Some(up), Some(down)) => {
+                    format!("panel of {}: {up} improved, {down} worse, {}", p.n, p_text(p.p))
+                }
+                (false, _, _) => format!("panel of {}, {}", p.n, p_text(p.p)),
+            });
+        }
+        out.push(if japanese {
+            let direction = if points > 0.0 { "増加" } else { "減少" };
+            format!(
+                "{label}（{}）は前回{before:.1}%から{after:.1}%に{direction}（{points:+.1}ポイント、{}）",
+                names.join("＋"),
+                evidence.join("、")
+            )
+        } else {
+            let direction = if points > 0.0 { "rose" } else { "fell" };
+            format!(
+                "{label} ({}) {direction} from {before:.1}% to {after:.1}% ({points:+.1} points; {})",
+                names.join(" + "),
+                evidence.join("; ")
+            )
+        });
+    }
+    out
 }
 
 fn flags(n: usize, set: impl Iterator<Item = usize>) -> Vec<bool> {

@@ -26,6 +26,7 @@ fn a_wave_against_itself_is_a_full_panel_with_no_change() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["panel_n"], 441);
+    assert_eq!(v["findings"], serde_json::json!([]), "no change, nothing to say");
     let items = v["items"].as_array().unwrap();
     assert!(items.len() > 20, "every select_one and each choice of the select_multiple");
     for item in items {

@@ -184,6 +184,17 @@ fn two_waves_with_a_two_thirds_panel() {
     assert_eq!(sp.method, "wilcoxon_signed_rank");
     let st = score.test.as_ref().unwrap();
     assert_eq!((st.method.as_str(), st.n_independent), ("mann_whitney", [20, 20]));
+    // In words: SBOM (done + prep) from 40/60 to 50/60, significant both ways; policy is not
+    // comparable and tools is no select_one, so one sentence.
+    let words = super::in_words(&t, &new_form, "default", true);
+    assert_eq!(
+        words,
+        [
+            "SBOM for products（Done＋In preparation）は前回66.7%から83.3%に増加（+16.7ポイント、Holm補正後 p < 0.001、両年度回答の40社で改善20・悪化0、p < 0.001）"
+        ]
+    );
+    let english = super::in_words(&t, &new_form, "default", false);
+    assert!(english[0].starts_with("SBOM for products (Done + In preparation) rose from 66.7% to 83.3% (+16.7 points; Holm-adjusted p < 0.001; panel of 40: 20 improved, 0 worse, p < 0.001)"), "{english:?}");
     // Holm across the report's tests: never below the raw p.
     assert!(t.items.iter().filter_map(|i| i.test.as_ref()).all(|t| t.p_holm >= t.p));
 }

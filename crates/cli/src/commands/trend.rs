@@ -24,6 +24,9 @@ pub struct Trend {
     /// `segment` rows of the form's report sheet.
     #[arg(long = "by", value_name = "QUESTION")]
     by: Vec<String>,
+    /// Language of the findings in words: ja or en.
+    #[arg(long, default_value = "ja")]
+    lang: String,
     #[arg(long, value_enum, default_value_t = Format::Json)]
     format: Format,
     /// Where to write; standard output when left out.
@@ -56,13 +59,15 @@ pub fn run(args: Trend) -> ExitCode {
     let Some(new) = super::load_responses(&new_form, &args.responses, false) else { return ExitCode::FAILURE };
     let Some(old) = super::load_responses(&old_form, &args.previous_responses, false) else { return ExitCode::FAILURE };
     let by = if args.by.is_empty() { mamori_analysis::trend::default_segments(&new_form) } else { args.by.clone() };
-    let t = trend(
+    let mut t = trend(
         &Wave { form: &old_form, responses: &old.responses },
         &Wave { form: &new_form, responses: &new.responses },
         &d,
         &by,
         10_000,
     );
+    let language = super::form_language(&new_form, &args.lang);
+    t.findings = mamori_analysis::trend::in_words(&t, &new_form, &language, args.lang != "en");
     let mut bytes = serde_json::to_vec_pretty(&t).expect("the trend serialises");
     bytes.push(b'\n');
     match args.format {
