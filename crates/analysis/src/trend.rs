@@ -159,6 +159,33 @@ struct Segmentation {
     values: Vec<String>,
     old: Vec<Option<usize>>,
     new: Vec<Option<usize>>,
+    /// The panel's pairs by their current segment.
+    panel: Vec<Vec<(usize, usize)>>,
+}
+
+/// One wave's categories for an item, all rows or those of one segment (a view: a million
+/// rows are not copied per segment).
+#[derive(Clone, Copy)]
+struct Rows<'a> {
+    cats: &'a [Option<usize>],
+    segment: Option<(&'a [Option<usize>], usize)>,
+}
+
+impl<'a> Rows<'a> {
+    fn all(cats: &'a [Option<usize>]) -> Self {
+        Rows { cats, segment: None }
+    }
+
+    fn get(&self, i: usize) -> Option<usize> {
+        match self.segment {
+            Some((seg, v)) if seg[i] != Some(v) => None,
+            _ => self.cats[i],
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = Option<usize>> + '_ {
+        (0..self.cats.len()).map(|i| self.get(i))
+    }
 }
 
 /// The default segments: the `segment` rows of the current form's report sheet.
@@ -175,14 +202,7 @@ pub fn default_segments(form: &Form) -> Vec<String> {
 /// a segment question must be mapped and comparable, others are skipped).
 pub fn trend(previous: &Wave, current: &Wave, diff: &FormDiff, by: &[String], monte_carlo_samples: u32) -> Trend {
     let index = |f: &Form, name: &str| f.questions.iter().position(|q| q.name == name);
-    let ids = |w: &Wave| -> HashMap<String, usize> {
-        w.responses
-            .ids
-            .as_ref()
-            .map(|ids| ids.iter().enumerate().map(|(i, id)| (id.to_string(), i)).collect())
-            .unwrap_or_default()
-    };
-    let (old_ids, new_ids) = (ids(previous), ids(current));
+    let (old_ids, new_ids) = (id_index(previous), id_index(current));
     // The panel: (previous row, current row) for every `_id` in both waves, in current order.
     let mut panel: Vec<(usize, usize)> =
         new_ids.iter().filter_map(|(id, &j)| old_ids.get(id).map(|&i| (i, j))).collect();
@@ -204,11 +224,19 @@ pub fn trend(previous: &Wave, current: &Wave, diff: &FormDiff, by: &[String], mo
             }
             let values: Vec<String> = new_q.choices.iter().map(|c| c.name.clone()).collect();
             let identity: Vec<Option<usize>> = (0..values.len()).map(Some).collect();
+            let new = categories(current, qn, &identity);
+            let mut by_value = vec![Vec::new(); values.len()];
+            for &(i, j) in &panel {
+                if let Some(v) = new[j] {
+                    by_value[v].push((i, j));
+                }
+            }
             Some(Segmentation {
                 name: name.clone(),
                 old: categories(previous, qo, &to_new_of(m, &previous.form.questions[qo])),
-                new: categories(current, qn, &identity),
+                new,
                 values,
+                panel: by_value,
             })
         })
         .collect();
@@ -231,32 +259,26 @@ pub fn trend(previous: &Wave, current: &Wave, diff: &FormDiff, by: &[String], mo
                 let old_cat = categories(previous, qo, &to_new);
                 let new_cat = categories(current, qn, &(0..choice_names.len()).map(Some).collect::<Vec<_>>());
                 let scores: Option<Vec<f64>> = new_q.choices.iter().map(|c| c.score).collect();
-                let figures =
-                    |old_cat: &[Option<usize>], new_cat: &[Option<usize>], panel: &[(usize, usize)], key: String| {
-                        item_trend(
-                            m,
-                            key,
-                            &choice_names,
-                            (old_cat, new_cat),
-                            (&in_panel_old, &in_panel_new),
-                            panel,
-                            scores.as_deref(),
-                            monte_carlo_samples,
-                        )
-                    };
-                let mut it = figures(&old_cat, &new_cat, &panel, m.name.clone());
+                let figures = |old_rows: Rows, new_rows: Rows, panel: &[(usize, usize)], key: String| {
+                    item_trend(
+                        m,
+                        key,
+                        &choice_names,
+                        (old_rows, new_rows),
+                        (&in_panel_old, &in_panel_new),
+                        panel,
+                        scores.as_deref(),
+                        monte_carlo_samples,
+                    )
+                };
+                let mut it = figures(Rows::all(&old_cat), Rows::all(&new_cat), &panel, m.name.clone());
                 for s in segmentations.iter().filter(|s| s.name != m.name) {
                     let mut within = BTreeMap::new();
                     for (v, value) in s.values.iter().enumerate() {
-                        let only = |cats: &[Option<usize>], seg: &[Option<usize>]| -> Vec<Option<usize>> {
-                            cats.iter().zip(seg).map(|(c, g)| if *g == Some(v) { *c } else { None }).collect()
-                        };
-                        let pairs: Vec<(usize, usize)> =
-                            panel.iter().copied().filter(|&(_, j)| s.new[j] == Some(v)).collect();
                         let mut seg = figures(
-                            &only(&old_cat, &s.old),
-                            &only(&new_cat, &s.new),
-                            &pairs,
+                            Rows { cats: &old_cat, segment: Some((&s.old, v)) },
+                            Rows { cats: &new_cat, segment: Some((&s.new, v)) },
+                            &s.panel[v],
                             format!("{}×{}={value}", m.name, s.name),
                         );
                         seg.name = m.name.clone();
@@ -292,7 +314,7 @@ pub fn trend(previous: &Wave, current: &Wave, diff: &FormDiff, by: &[String], mo
                         m,
                         format!("{}/{choice}", m.name),
                         &labels,
-                        (&old_cat, &new_cat),
+                        (Rows::all(&old_cat), Rows::all(&new_cat)),
                         (&in_panel_old, &in_panel_new),
                         &panel,
                         Some(&[0.0, 1.0]),
@@ -511,16 +533,21 @@ pub fn in_words(result: &Trend, form: &Form, language: &str, japanese: bool) -> 
     out
 }
 
+/// Each `_id` of a wave and its row (borrowed: a million ids are not copied).
+fn id_index<'a>(w: &Wave<'a>) -> HashMap<&'a str, usize> {
+    w.responses.ids.as_ref().map(|ids| ids.iter().enumerate().map(|(i, id)| (id, i)).collect()).unwrap_or_default()
+}
+
 fn flags(n: usize, set: impl Iterator<Item = usize>) -> Vec<bool> {
     let mut out = vec![false; n];
     set.for_each(|i| out[i] = true);
     out
 }
 
-fn wave_counts(names: &[String], cats: &[Option<usize>]) -> (WaveCounts, Vec<u64>) {
+fn wave_counts(names: &[String], cats: impl Iterator<Item = Option<usize>>) -> (WaveCounts, Vec<u64>) {
     let mut counts = vec![0u64; names.len()];
-    for c in cats.iter().flatten() {
-        counts[*c] += 1;
+    for c in cats.flatten() {
+        counts[c] += 1;
     }
     let n: u64 = counts.iter().sum();
     let percent = names
@@ -537,14 +564,14 @@ fn item_trend(
     m: &mamori_form::diff::MappedItem,
     name: String,
     names: &[String],
-    (old_cat, new_cat): (&[Option<usize>], &[Option<usize>]),
+    (old_rows, new_rows): (Rows, Rows),
     (in_panel_old, in_panel_new): (&[bool], &[bool]),
     panel: &[(usize, usize)],
     scores: Option<&[f64]>,
     samples: u32,
 ) -> ItemTrend {
-    let (previous, old_counts) = wave_counts(names, old_cat);
-    let (current, new_counts) = wave_counts(names, new_cat);
+    let (previous, old_counts) = wave_counts(names, old_rows.iter());
+    let (current, new_counts) = wave_counts(names, new_rows.iter());
     let change = names
         .iter()
         .enumerate()
@@ -555,16 +582,16 @@ fn item_trend(
         })
         .collect();
     // The independent parts: respondents of one wave only.
-    let independent = |cats: &[Option<usize>], in_panel: &[bool]| {
+    let independent = |rows: Rows, in_panel: &[bool]| {
         let mut row = vec![0u64; names.len()];
-        for (c, &p) in cats.iter().zip(in_panel) {
+        for (c, &p) in rows.iter().zip(in_panel) {
             if let (Some(c), false) = (c, p) {
-                row[*c] += 1;
+                row[c] += 1;
             }
         }
         row
     };
-    let table: Table = vec![independent(old_cat, in_panel_old), independent(new_cat, in_panel_new)];
+    let table: Table = vec![independent(old_rows, in_panel_old), independent(new_rows, in_panel_new)];
     let n_independent = [table[0].iter().sum(), table[1].iter().sum()];
     let test = independence(&table, &name, samples).map(|t| ChangeTest {
         method: t.method,
@@ -578,7 +605,7 @@ fn item_trend(
     let mut square = vec![vec![0u64; k]; k];
     let mut moves = (0u64, 0u64, 0u64);
     for &(i, j) in panel {
-        if let (Some(a), Some(b)) = (old_cat[i], new_cat[j]) {
+        if let (Some(a), Some(b)) = (old_rows.get(i), new_rows.get(j)) {
             square[a][b] += 1;
             if let Some(s) = scores {
                 match s[b].total_cmp(&s[a]) {

@@ -56,8 +56,16 @@ pub fn run(args: Trend) -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
-    let Some(new) = super::load_responses(&new_form, &args.responses, false) else { return ExitCode::FAILURE };
-    let Some(old) = super::load_responses(&old_form, &args.previous_responses, false) else { return ExitCode::FAILURE };
+    // The trend compares choices and numbers: text answers are checked but not kept.
+    let texts = |f: &mamori_form::Form| {
+        (0..f.questions.len()).filter(|&q| f.questions[q].kind == mamori_form::QuestionType::Text).collect::<Vec<_>>()
+    };
+    let Some(new) = super::load_responses_keeping(&new_form, &args.responses, false, texts(&new_form)) else {
+        return ExitCode::FAILURE;
+    };
+    let Some(old) = super::load_responses_keeping(&old_form, &args.previous_responses, false, texts(&old_form)) else {
+        return ExitCode::FAILURE;
+    };
     let by = if args.by.is_empty() { mamori_analysis::trend::default_segments(&new_form) } else { args.by.clone() };
     let mut t = trend(
         &Wave { form: &old_form, responses: &old.responses },
