@@ -101,3 +101,24 @@ fn a_file_that_is_not_utf8_is_one_part_and_still_read() {
     assert_eq!(parts[0].len(), 441);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn an_answer_longer_than_spss_strings_is_refused_by_name_not_written() {
+    let form = mamori_form::read_file(&root().join("fixtures/export/hard-form.md")).form.unwrap();
+    let text = std::fs::read_to_string(root().join("fixtures/export/hard.csv")).unwrap();
+    let long = "長".repeat(11_000); // 33,000 bytes
+    let text = text.replacen("短い記述", &long, 1);
+    let responses =
+        mamori_dataset::read_responses(&form, "hard.csv", text.as_bytes(), &ReadOptions::default()).unwrap().responses;
+    let dict = Dictionary::of(&form, &responses, Target::Spss, Language::pick(&form, "ja"));
+    let mut bytes = Vec::new();
+    let err = SavWriter::new(&dict, Compression::Bytecode, Cursor::new(&mut bytes)).err().expect("refused");
+    assert!(
+        err.to_string().starts_with("essay (essay) has an answer of 33000 bytes; SPSS strings hold at most 32767"),
+        "{err}"
+    );
+    assert!(bytes.is_empty(), "nothing written");
+    // Stata takes it, as a strL.
+    let dict = Dictionary::of(&form, &responses, Target::Stata, Language::pick(&form, "ja"));
+    assert!(DtaWriter::new(&dict, Vec::new()).is_ok());
+}

@@ -19,6 +19,7 @@ pub enum Compression {
 /// SPSS limits, in bytes.
 const VARIABLE_LABEL: usize = 255;
 const VALUE_LABEL: usize = 120;
+const MAX_STRING: usize = 32767;
 const BIAS: f64 = 100.0;
 /// The uncompressed size of a `.zsav` block, as SPSS and PSPP write them.
 const ZBLOCK: usize = 0x3ff000;
@@ -136,6 +137,13 @@ pub struct SavWriter<W: Write + Seek> {
 
 impl<W: Write + Seek> SavWriter<W> {
     pub fn new(dict: &Dictionary, compression: Compression, mut w: W) -> io::Result<Self> {
+        // SPSS's longest string: a longer answer would make a file no reader takes.
+        if let Some(v) = dict.variables.iter().find(|v| v.is_text() && v.width > MAX_STRING) {
+            return Err(invalid(&format!(
+                "{} ({}) has an answer of {} bytes; SPSS strings hold at most {MAX_STRING}: export to Stata (dta) or R instead",
+                v.name, v.source_name, v.width
+            )));
+        }
         let base = w.stream_position()?;
         let mut out = Out { w, written: 0 };
         let segments = write_dictionary(dict, compression, &mut out)?;
