@@ -3,7 +3,7 @@
 //! Pure: the same code serves the CLI on a file and the web pages on the database.
 
 pub mod change;
-mod disclosure;
+pub mod disclosure;
 pub mod feedback;
 mod findings;
 mod items;

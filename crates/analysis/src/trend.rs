@@ -14,9 +14,9 @@
 //! over the scored items, by each wave's own form) compare the same way with rank tests:
 //! Mann–Whitney on the independent parts, Wilcoxon's signed rank on the panel.
 //!
-//! Covered so far: select_one, select_multiple (each choice as chosen/not chosen), numbers,
-//! the score. Indicators, segments, disclosure control and the findings in words are still to
-//! come.
+//! Covered: select_one (overall and by segment), select_multiple (each choice as chosen/not
+//! chosen), numbers, the score, findings in words, and disclosure control over both waves and
+//! the change ([`publish`]).
 
 use crate::change::{mann_whitney, mcnemar_exact, newcombe, stuart_maxwell, wilcoxon_signed_rank};
 use crate::items::independence;
@@ -41,6 +41,17 @@ pub struct Trend {
     pub only_in: OnlyIn,
     /// Organisations (by `_id`) that answered both waves.
     pub panel_n: usize,
+    /// Published ([`publish`]): items, numbers or the score withheld whole, a wave of them
+    /// counting fewer than `min_cell` respondents.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub withheld: Vec<String>,
+    /// True when disclosure control has run ([`publish`]); `min_cell` is then its threshold.
+    pub published: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_cell: Option<u64>,
+    /// Names for documents ([`labels`]); not part of the JSON, which names by code.
+    #[serde(skip)]
+    pub labels: Labels,
     /// The significant changes in words ([`in_words`]; empty until the caller fills it).
     pub findings: Vec<String>,
 }
@@ -56,6 +67,9 @@ pub struct WaveCounts {
     pub n: u64,
     pub counts: BTreeMap<String, u64>,
     pub percent: BTreeMap<String, f64>,
+    /// Published: the choices whose count and share are withheld ([`publish`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub withheld: Vec<String>,
 }
 
 /// The same figures for each wave.
@@ -115,6 +129,10 @@ pub struct ItemTrend {
     /// belongs to the segment it gave in that wave, a panel member to its current one.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub by: BTreeMap<String, BTreeMap<String, ItemTrend>>,
+    /// Published: segments left out of `by` (`question=value`), too small in a wave or
+    /// withheld so that they cannot be worked out from the others ([`publish`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub withheld_segments: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -159,33 +177,96 @@ struct Segmentation {
     values: Vec<String>,
     old: Vec<Option<usize>>,
     new: Vec<Option<usize>>,
-    /// The panel's pairs by their current segment.
-    panel: Vec<Vec<(usize, usize)>>,
 }
 
-/// One wave's categories for an item, all rows or those of one segment (a view: a million
-/// rows are not copied per segment).
-#[derive(Clone, Copy)]
-struct Rows<'a> {
-    cats: &'a [Option<usize>],
-    segment: Option<(&'a [Option<usize>], usize)>,
+/// The tables an item's figures rest on, for all rows or for one segment: each wave's counts
+/// by (new) choice, the same for the respondents of one wave only, and the panel's previous ×
+/// current square with its moves up, level and down when the choices are scored.
+#[derive(Clone)]
+struct Tables {
+    old: Vec<u64>,
+    new: Vec<u64>,
+    old_independent: Vec<u64>,
+    new_independent: Vec<u64>,
+    square: Vec<Vec<u64>>,
+    moves: [u64; 3],
 }
 
-impl<'a> Rows<'a> {
-    fn all(cats: &'a [Option<usize>]) -> Self {
-        Rows { cats, segment: None }
-    }
-
-    fn get(&self, i: usize) -> Option<usize> {
-        match self.segment {
-            Some((seg, v)) if seg[i] != Some(v) => None,
-            _ => self.cats[i],
+impl Tables {
+    fn new(k: usize) -> Self {
+        Tables {
+            old: vec![0; k],
+            new: vec![0; k],
+            old_independent: vec![0; k],
+            new_independent: vec![0; k],
+            square: vec![vec![0; k]; k],
+            moves: [0; 3],
         }
     }
+}
 
-    fn iter(&self) -> impl Iterator<Item = Option<usize>> + '_ {
-        (0..self.cats.len()).map(|i| self.get(i))
+/// All of an item's tables in one pass over each wave and one over the panel (a pass per
+/// segment value made two waves of a million rows take nine times one report). `old(i)` and
+/// `new(j)` give a row's category; the panel flags give each wave's length. A respondent counts in the segment it gave in its wave; a
+/// panel pair in the segment of its current answer.
+fn tally(
+    k: usize,
+    old: impl Fn(usize) -> Option<usize>,
+    new: impl Fn(usize) -> Option<usize>,
+    (in_panel_old, in_panel_new): (&[bool], &[bool]),
+    panel: &[(usize, usize)],
+    segmentations: &[&Segmentation],
+    scores: Option<&[f64]>,
+) -> (Tables, Vec<Vec<Tables>>) {
+    let mut all = Tables::new(k);
+    let mut by: Vec<Vec<Tables>> = segmentations.iter().map(|s| vec![Tables::new(k); s.values.len()]).collect();
+    for (i, &paired) in in_panel_old.iter().enumerate() {
+        if let Some(c) = old(i) {
+            let independent = !paired;
+            all.old[c] += 1;
+            all.old_independent[c] += u64::from(independent);
+            for (s, tables) in segmentations.iter().zip(&mut by) {
+                if let Some(v) = s.old[i] {
+                    tables[v].old[c] += 1;
+                    tables[v].old_independent[c] += u64::from(independent);
+                }
+            }
+        }
     }
+    for (j, &paired) in in_panel_new.iter().enumerate() {
+        if let Some(c) = new(j) {
+            let independent = !paired;
+            all.new[c] += 1;
+            all.new_independent[c] += u64::from(independent);
+            for (s, tables) in segmentations.iter().zip(&mut by) {
+                if let Some(v) = s.new[j] {
+                    tables[v].new[c] += 1;
+                    tables[v].new_independent[c] += u64::from(independent);
+                }
+            }
+        }
+    }
+    for &(i, j) in panel {
+        let (Some(a), Some(b)) = (old(i), new(j)) else { continue };
+        let step = scores.map(|s| match s[b].total_cmp(&s[a]) {
+            std::cmp::Ordering::Greater => 0,
+            std::cmp::Ordering::Equal => 1,
+            std::cmp::Ordering::Less => 2,
+        });
+        let add = |t: &mut Tables| {
+            t.square[a][b] += 1;
+            if let Some(m) = step {
+                t.moves[m] += 1;
+            }
+        };
+        add(&mut all);
+        for (s, tables) in segmentations.iter().zip(&mut by) {
+            if let Some(v) = s.new[j] {
+                add(&mut tables[v]);
+            }
+        }
+    }
+    (all, by)
 }
 
 /// The default segments: the `segment` rows of the current form's report sheet.
@@ -224,19 +305,11 @@ pub fn trend(previous: &Wave, current: &Wave, diff: &FormDiff, by: &[String], mo
             }
             let values: Vec<String> = new_q.choices.iter().map(|c| c.name.clone()).collect();
             let identity: Vec<Option<usize>> = (0..values.len()).map(Some).collect();
-            let new = categories(current, qn, &identity);
-            let mut by_value = vec![Vec::new(); values.len()];
-            for &(i, j) in &panel {
-                if let Some(v) = new[j] {
-                    by_value[v].push((i, j));
-                }
-            }
             Some(Segmentation {
                 name: name.clone(),
                 old: categories(previous, qo, &to_new_of(m, &previous.form.questions[qo])),
-                new,
+                new: categories(current, qn, &identity),
                 values,
-                panel: by_value,
             })
         })
         .collect();
@@ -256,34 +329,39 @@ pub fn trend(previous: &Wave, current: &Wave, diff: &FormDiff, by: &[String], mo
         let to_new = to_new_of(m, old_q);
         match new_q.kind {
             QuestionType::SelectOne => {
-                let old_cat = categories(previous, qo, &to_new);
-                let new_cat = categories(current, qn, &(0..choice_names.len()).map(Some).collect::<Vec<_>>());
-                let scores: Option<Vec<f64>> = new_q.choices.iter().map(|c| c.score).collect();
-                let figures = |old_rows: Rows, new_rows: Rows, panel: &[(usize, usize)], key: String| {
-                    item_trend(
-                        m,
-                        key,
-                        &choice_names,
-                        (old_rows, new_rows),
-                        (&in_panel_old, &in_panel_new),
-                        panel,
-                        scores.as_deref(),
-                        monte_carlo_samples,
-                    )
+                let (Column::Choice(old_codes), Column::Choice(new_codes)) =
+                    (&previous.responses.columns[qo], &current.responses.columns[qn])
+                else {
+                    continue;
                 };
-                let mut it = figures(Rows::all(&old_cat), Rows::all(&new_cat), &panel, m.name.clone());
-                for s in segmentations.iter().filter(|s| s.name != m.name) {
-                    let mut within = BTreeMap::new();
-                    for (v, value) in s.values.iter().enumerate() {
-                        let mut seg = figures(
-                            Rows { cats: &old_cat, segment: Some((&s.old, v)) },
-                            Rows { cats: &new_cat, segment: Some((&s.new, v)) },
-                            &s.panel[v],
-                            format!("{}×{}={value}", m.name, s.name),
-                        );
-                        seg.name = m.name.clone();
-                        within.insert(value.clone(), seg);
-                    }
+                let scores: Option<Vec<f64>> = new_q.choices.iter().map(|c| c.score).collect();
+                let segs: Vec<&Segmentation> = segmentations.iter().filter(|s| s.name != m.name).collect();
+                let (all, by) = tally(
+                    choice_names.len(),
+                    |i| match old_codes[i] {
+                        0 => None,
+                        c => to_new[c as usize - 1],
+                    },
+                    |j| new_codes[j].checked_sub(1).map(usize::from),
+                    (&in_panel_old, &in_panel_new),
+                    &panel,
+                    &segs,
+                    scores.as_deref(),
+                );
+                let scored = scores.is_some();
+                let mut it = item_trend(m, m.name.clone(), &choice_names, &all, scored, monte_carlo_samples);
+                for (s, tables) in segs.iter().zip(&by) {
+                    let within = s
+                        .values
+                        .iter()
+                        .zip(tables)
+                        .map(|(value, tables)| {
+                            let key = format!("{}×{}={value}", m.name, s.name);
+                            let mut seg = item_trend(m, key, &choice_names, tables, scored, monte_carlo_samples);
+                            seg.name = m.name.clone();
+                            (value.clone(), seg)
+                        })
+                        .collect();
                     it.by.insert(s.name.clone(), within);
                 }
                 items.push(it);
@@ -305,21 +383,18 @@ pub fn trend(previous: &Wave, current: &Wave, diff: &FormDiff, by: &[String], mo
                         .enumerate()
                         .filter(|(_, c)| olds.contains(&c.name))
                         .fold(0, |mask, (b, _)| mask | (1 << b));
-                    let old_cat: Vec<Option<usize>> =
-                        old_bits.iter().map(|&b| (b != 0).then_some(usize::from(b & old_mask != 0))).collect();
-                    let new_cat: Vec<Option<usize>> =
-                        new_bits.iter().map(|&b| (b != 0).then_some(usize::from(b & (1 << k) != 0))).collect();
                     let labels = ["not_chosen".to_string(), "chosen".to_string()];
-                    let mut it = item_trend(
-                        m,
-                        format!("{}/{choice}", m.name),
-                        &labels,
-                        (Rows::all(&old_cat), Rows::all(&new_cat)),
+                    let (all, _) = tally(
+                        2,
+                        |i| (old_bits[i] != 0).then_some(usize::from(old_bits[i] & old_mask != 0)),
+                        |j| (new_bits[j] != 0).then_some(usize::from(new_bits[j] & (1 << k) != 0)),
                         (&in_panel_old, &in_panel_new),
                         &panel,
+                        &[],
                         Some(&[0.0, 1.0]),
-                        monte_carlo_samples,
                     );
+                    let name = format!("{}/{choice}", m.name);
+                    let mut it = item_trend(m, name, &labels, &all, true, monte_carlo_samples);
                     it.previous_name = format!("{}/{}", m.previous_name, olds.join("+"));
                     items.push(it);
                 }
@@ -373,6 +448,49 @@ pub fn trend(previous: &Wave, current: &Wave, diff: &FormDiff, by: &[String], mo
         only_in: OnlyIn { previous: diff.dropped.clone(), current: diff.added.clone() },
         panel_n: panel.len(),
         findings: Vec::new(),
+        withheld: Vec::new(),
+        published: false,
+        min_cell: None,
+        labels: Labels::default(),
+    }
+}
+
+/// The current form's names for a document about a trend, in one language.
+#[derive(Debug, Clone, Default)]
+pub struct Labels {
+    pub title: String,
+    /// `ja` or `en`: the language of the document's own words.
+    pub lang: String,
+    /// Question name → label.
+    pub questions: BTreeMap<String, String>,
+    /// Question name → its choices (code, label) in the form's order.
+    pub choices: BTreeMap<String, Vec<(String, String)>>,
+}
+
+impl Labels {
+    pub fn question<'a>(&'a self, name: &'a str) -> &'a str {
+        self.questions.get(name).map_or(name, String::as_str)
+    }
+
+    pub fn choice<'a>(&'a self, question: &str, code: &'a str) -> &'a str {
+        self.choices.get(question).and_then(|c| c.iter().find(|(k, _)| k == code)).map_or(code, |(_, l)| l.as_str())
+    }
+}
+
+/// The labels of `form` in `language` (a form language); `japanese` picks the document's words.
+pub fn labels(form: &Form, language: &str, japanese: bool) -> Labels {
+    let text =
+        |t: &mamori_form::model::Translated, fallback: &str| form.text(t, language).unwrap_or(fallback).to_string();
+    Labels {
+        title: if form.title.is_empty() { form.form_id.clone() } else { form.title.clone() },
+        lang: if japanese { "ja" } else { "en" }.into(),
+        questions: form.questions.iter().map(|q| (q.name.clone(), text(&q.label, &q.name))).collect(),
+        choices: form
+            .questions
+            .iter()
+            .filter(|q| !q.choices.is_empty())
+            .map(|q| (q.name.clone(), q.choices.iter().map(|c| (c.name.clone(), text(&c.label, &c.name))).collect()))
+            .collect(),
     }
 }
 
@@ -483,6 +601,10 @@ pub fn in_words(result: &Trend, form: &Form, language: &str, japanese: bool) -> 
         if credited.is_empty() || credited.len() == q.choices.len() {
             continue;
         }
+        let withheld = |w: &WaveCounts| credited.iter().any(|c| w.withheld.contains(&c.name));
+        if withheld(&item.waves.previous) || withheld(&item.waves.current) {
+            continue; // published, and a share rests on a withheld count
+        }
         let share = |w: &WaveCounts| {
             let k: u64 = credited.iter().map(|c| w.counts.get(&c.name).copied().unwrap_or(0)).sum();
             (k, if w.n == 0 { f64::NAN } else { 100.0 * k as f64 / w.n as f64 })
@@ -533,9 +655,33 @@ pub fn in_words(result: &Trend, form: &Form, language: &str, japanese: bool) -> 
     out
 }
 
-/// Each `_id` of a wave and its row (borrowed: a million ids are not copied).
+/// Each `_id` of a wave and its row (borrowed: a million ids are not copied). A row without an
+/// id is in no panel; of a repeated id (which [`repeated_id`] lets a caller refuse) the first
+/// row counts.
 fn id_index<'a>(w: &Wave<'a>) -> HashMap<&'a str, usize> {
-    w.responses.ids.as_ref().map(|ids| ids.iter().enumerate().map(|(i, id)| (id, i)).collect()).unwrap_or_default()
+    let mut index = HashMap::new();
+    for (i, id) in w.responses.ids.iter().flat_map(|ids| ids.iter()).enumerate() {
+        if !id.is_empty() {
+            index.entry(id).or_insert(i);
+        }
+    }
+    index
+}
+
+/// The first organisation id given to two rows (0-based), if any: the panel pairs one row of
+/// each wave per organisation, so a file that repeats an id cannot be matched.
+pub fn repeated_id(responses: &Responses) -> Option<(String, usize, usize)> {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (i, id) in responses.ids.iter().flat_map(|ids| ids.iter()).enumerate() {
+        if id.is_empty() {
+            continue;
+        }
+        if let Some(&first) = seen.get(id) {
+            return Some((id.to_string(), first, i));
+        }
+        seen.insert(id, i);
+    }
+    None
 }
 
 fn flags(n: usize, set: impl Iterator<Item = usize>) -> Vec<bool> {
@@ -544,54 +690,37 @@ fn flags(n: usize, set: impl Iterator<Item = usize>) -> Vec<bool> {
     out
 }
 
-fn wave_counts(names: &[String], cats: impl Iterator<Item = Option<usize>>) -> (WaveCounts, Vec<u64>) {
-    let mut counts = vec![0u64; names.len()];
-    for c in cats.flatten() {
-        counts[c] += 1;
-    }
+fn wave_counts(names: &[String], counts: &[u64]) -> WaveCounts {
     let n: u64 = counts.iter().sum();
     let percent = names
         .iter()
-        .zip(&counts)
+        .zip(counts)
         .map(|(name, &c)| (name.clone(), if n == 0 { 0.0 } else { 100.0 * c as f64 / n as f64 }))
         .collect();
     let by_name = names.iter().cloned().zip(counts.iter().copied()).collect();
-    (WaveCounts { n, counts: by_name, percent }, counts)
+    WaveCounts { n, counts: by_name, percent, withheld: Vec::new() }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn item_trend(
     m: &mamori_form::diff::MappedItem,
     name: String,
     names: &[String],
-    (old_rows, new_rows): (Rows, Rows),
-    (in_panel_old, in_panel_new): (&[bool], &[bool]),
-    panel: &[(usize, usize)],
-    scores: Option<&[f64]>,
+    tables: &Tables,
+    scored: bool,
     samples: u32,
 ) -> ItemTrend {
-    let (previous, old_counts) = wave_counts(names, old_rows.iter());
-    let (current, new_counts) = wave_counts(names, new_rows.iter());
+    let (previous, current) = (wave_counts(names, &tables.old), wave_counts(names, &tables.new));
     let change = names
         .iter()
         .enumerate()
         .filter(|_| previous.n > 0 && current.n > 0)
         .map(|(k, choice)| {
-            let (d, lo, hi) = newcombe(old_counts[k], previous.n, new_counts[k], current.n);
+            let (d, lo, hi) = newcombe(tables.old[k], previous.n, tables.new[k], current.n);
             (choice.clone(), Change { points: 100.0 * d, ci95: [100.0 * lo, 100.0 * hi] })
         })
         .collect();
     // The independent parts: respondents of one wave only.
-    let independent = |rows: Rows, in_panel: &[bool]| {
-        let mut row = vec![0u64; names.len()];
-        for (c, &p) in rows.iter().zip(in_panel) {
-            if let (Some(c), false) = (c, p) {
-                row[c] += 1;
-            }
-        }
-        row
-    };
-    let table: Table = vec![independent(old_rows, in_panel_old), independent(new_rows, in_panel_new)];
+    let table: Table = vec![tables.old_independent.clone(), tables.new_independent.clone()];
     let n_independent = [table[0].iter().sum(), table[1].iter().sum()];
     let test = independence(&table, &name, samples).map(|t| ChangeTest {
         method: t.method,
@@ -602,20 +731,7 @@ fn item_trend(
     });
     // The panel: previous × current categories of those who answered both times.
     let k = names.len();
-    let mut square = vec![vec![0u64; k]; k];
-    let mut moves = (0u64, 0u64, 0u64);
-    for &(i, j) in panel {
-        if let (Some(a), Some(b)) = (old_rows.get(i), new_rows.get(j)) {
-            square[a][b] += 1;
-            if let Some(s) = scores {
-                match s[b].total_cmp(&s[a]) {
-                    std::cmp::Ordering::Greater => moves.0 += 1,
-                    std::cmp::Ordering::Equal => moves.1 += 1,
-                    std::cmp::Ordering::Less => moves.2 += 1,
-                }
-            }
-        }
-    }
+    let square = &tables.square;
     let n_panel: u64 = square.iter().flatten().sum();
     // Categories nobody in the panel chose in either wave carry nothing (and would make the
     // Stuart–Maxwell covariance singular).
@@ -633,14 +749,14 @@ fn item_trend(
                 None => ("stuart_maxwell_singular".to_string(), f64::NAN),
             }
         };
-        let scored = scores.is_some();
+        let [up, level, down] = tables.moves;
         Panel {
             n: n_panel,
             method,
             p,
-            improved: scored.then_some(moves.0),
-            unchanged: scored.then_some(moves.1),
-            worse: scored.then_some(moves.2),
+            improved: scored.then_some(up),
+            unchanged: scored.then_some(level),
+            worse: scored.then_some(down),
         }
     });
     ItemTrend {
@@ -653,8 +769,12 @@ fn item_trend(
         test,
         panel,
         by: BTreeMap::new(),
+        withheld_segments: Vec::new(),
     }
 }
+
+mod publish;
+pub use publish::publish;
 
 #[cfg(test)]
 mod tests;

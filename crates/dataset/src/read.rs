@@ -52,6 +52,10 @@ pub struct ReadOptions {
     pub presence_only: Vec<usize>,
     /// Keep the metadata columns [`METADATA`] where the file has them (exports carry them).
     pub keep_metadata: bool,
+    /// The column holding each response's organisation id, when it is not `_id` (e.g. a
+    /// corporate-number column, to match waves by it). It is read as the id only, never as an
+    /// answer.
+    pub id_column: Option<String>,
 }
 
 /// The metadata columns kept with [`ReadOptions::keep_metadata`], as Kobo and Mamori write
@@ -68,6 +72,7 @@ impl Default for ReadOptions {
             block: 0,
             presence_only: Vec::new(),
             keep_metadata: false,
+            id_column: None,
         }
     }
 }
@@ -557,7 +562,7 @@ impl<'f> Importer<'f> {
         for (c, name) in header.iter().enumerate() {
             let target = if name.is_empty() {
                 Target::Ignored
-            } else if name == "_id" {
+            } else if *name == options.id_column.as_deref().unwrap_or("_id") {
                 Target::Id
             } else if options.keep_metadata
                 && METADATA.contains(&name.as_str())

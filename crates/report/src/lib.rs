@@ -6,6 +6,7 @@ pub mod html;
 mod pdf;
 mod rows;
 mod templates;
+pub mod trend;
 pub mod words;
 pub mod xlsx;
 

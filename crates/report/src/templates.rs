@@ -10,6 +10,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("parts.html", include_str!("../templates/parts.html")),
     ("report.html", include_str!("../templates/report.html")),
     ("feedback.html", include_str!("../templates/feedback.html")),
+    ("trend.html", include_str!("../templates/trend.html")),
 ];
 
 fn environment() -> &'static minijinja::Environment<'static> {

@@ -198,3 +198,123 @@ fn two_waves_with_a_two_thirds_panel() {
     // Holm across the report's tests: never below the raw p.
     assert!(t.items.iter().filter_map(|i| i.test.as_ref()).all(|t| t.p_holm >= t.p));
 }
+
+/// Two waves of 40 organisations, all in both; three are small. SBOM: wave 1 done 20, prep 20;
+/// wave 2 o1 done → none (worse), o2–o38 done, o39–o40 prep.
+fn small_segment_waves() -> (Form, Form, mamori_dataset::Responses, mamori_dataset::Responses) {
+    let survey = [
+        ["select_one size", "size", "Size", "", ""],
+        ["select_one status", "sbom", "SBOM", "", ""],
+        ["select_one status", "policy", "Policy", "", ""],
+    ];
+    let (old_form, new_form) = (form(&survey, &CHOICES), form(&survey, &CHOICES));
+    let size = |i: u32| if i <= 37 { "big" } else { "small" };
+    let old = responses(
+        &old_form,
+        "_id,size,sbom,policy",
+        (1..=40).map(|i| format!("o{i},{},{},done", size(i), if i <= 20 { "done" } else { "prep" })),
+    );
+    let new = responses(
+        &new_form,
+        "_id,size,sbom,policy",
+        (1..=40).map(|i| {
+            let sbom = match i {
+                1 => "none",
+                2..=38 => "done",
+                _ => "prep",
+            };
+            format!("o{i},{},{sbom},done", size(i))
+        }),
+    );
+    (old_form, new_form, old, new)
+}
+
+#[test]
+fn publishing_withholds_small_counts_moves_and_segments_in_both_waves() {
+    let (old_form, new_form, old, new) = small_segment_waves();
+    let d = diff(&old_form, &new_form, "wave.md");
+    let run = || {
+        trend(
+            &Wave { form: &old_form, responses: &old },
+            &Wave { form: &new_form, responses: &new },
+            &d,
+            &["size".to_string()],
+            2000,
+        )
+    };
+    let rules = crate::disclosure::Rules { publish: true, min_cell: 5 };
+    // Unpublished (the analyst's view), everything is there.
+    let mut analyst = run();
+    super::publish(&mut analyst, crate::disclosure::Rules { publish: false, min_cell: 5 });
+    let sbom = analyst.items.iter().find(|i| i.name == "sbom").unwrap();
+    assert_eq!(sbom.waves.current.counts["none"], 1);
+    assert_eq!(sbom.by["size"].len(), 2);
+    assert_eq!(sbom.panel.as_ref().unwrap().worse, Some(1));
+
+    let mut published = run();
+    super::publish(&mut published, rules);
+    let sbom = published.items.iter().find(|i| i.name == "sbom").unwrap();
+    // Wave 2's prep 2 and none 1 are withheld, with their shares and changes; done 37 stays.
+    assert_eq!(sbom.waves.current.counts.keys().collect::<Vec<_>>(), ["done"]);
+    assert_eq!(sbom.waves.current.withheld, ["none", "prep"]);
+    assert!(!sbom.waves.current.percent.contains_key("prep"));
+    assert_eq!(sbom.change.keys().collect::<Vec<_>>(), ["done"]);
+    // Wave 1 (done 20, prep 20) is shown whole.
+    assert!(sbom.waves.previous.withheld.is_empty());
+    // One company got worse: the moves are withheld, the panel's size and test stay.
+    let panel = sbom.panel.as_ref().unwrap();
+    assert_eq!((panel.n, panel.improved, panel.unchanged, panel.worse), (40, None, None, None));
+    // Small (3 companies) is withheld, and big too: overall less big would be small.
+    assert!(!sbom.by.contains_key("size"));
+    assert_eq!(sbom.withheld_segments, ["size=big", "size=small"]);
+    // No sentence rests on a withheld count.
+    let words = super::in_words(&published, &new_form, "default", true);
+    assert!(words.iter().all(|w| !w.starts_with("SBOM")), "{words:?}");
+    // Nothing withheld is left anywhere in the published JSON.
+    let json = serde_json::to_string(&published).unwrap();
+    assert!(!json.contains("\"worse\":1"), "{json}");
+}
+
+#[test]
+fn a_wave_of_fewer_than_min_cell_is_withheld_whole() {
+    let (old_form, new_form, old, _) = small_segment_waves();
+    let few = responses(&new_form, "_id,size,sbom,policy", (1..=3).map(|i| format!("o{i},big,done,done")));
+    let d = diff(&old_form, &new_form, "wave.md");
+    let mut t =
+        trend(&Wave { form: &old_form, responses: &old }, &Wave { form: &new_form, responses: &few }, &d, &[], 100);
+    super::publish(&mut t, crate::disclosure::Rules { publish: true, min_cell: 5 });
+    assert!(t.items.is_empty(), "{:?}", t.items.iter().map(|i| &i.name).collect::<Vec<_>>());
+    assert!(t.score.is_none());
+    assert_eq!(t.withheld, ["size", "sbom", "policy", "score"]);
+}
+
+#[test]
+fn ids_repeated_or_empty_are_never_paired() {
+    let (old_form, new_form, _, _) = small_segment_waves();
+    let header = "_id,size,sbom,policy";
+    let repeated = responses(
+        &new_form,
+        header,
+        ["a,big,done,done", "b,big,done,done", "a,small,none,done"].map(String::from).into_iter(),
+    );
+    assert_eq!(super::repeated_id(&repeated), Some(("a".to_string(), 0, 2)));
+    // Rows without an id in both waves: not a panel of two.
+    let old = responses(&old_form, header, [",big,done,done", "x,big,done,done"].map(String::from).into_iter());
+    let new = responses(&new_form, header, [",big,none,done", "y,big,done,done"].map(String::from).into_iter());
+    assert_eq!(super::repeated_id(&old), None, "empty ids are not repeats");
+    let d = diff(&old_form, &new_form, "wave.md");
+    let t = trend(&Wave { form: &old_form, responses: &old }, &Wave { form: &new_form, responses: &new }, &d, &[], 100);
+    assert_eq!(t.panel_n, 0);
+    // An empty wave gives counts of zero, no change and no test, and does not panic.
+    let empty = responses(&new_form, header, std::iter::empty());
+    let t = trend(
+        &Wave { form: &old_form, responses: &old },
+        &Wave { form: &new_form, responses: &empty },
+        &d,
+        &["size".into()],
+        100,
+    );
+    let sbom = t.items.iter().find(|i| i.name == "sbom").unwrap();
+    assert_eq!((sbom.waves.current.n, sbom.change.len()), (0, 0));
+    assert!(sbom.panel.is_none());
+}

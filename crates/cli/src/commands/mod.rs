@@ -50,8 +50,17 @@ pub fn load_responses_keeping(
         presence_only,
         ..Default::default()
     };
+    load_responses_with(form, path, &options)
+}
+
+/// Reads and checks a responses file with `options`, reporting problems on standard error.
+pub fn load_responses_with(
+    form: &Form,
+    path: &Path,
+    options: &mamori_dataset::ReadOptions,
+) -> Option<mamori_dataset::Loaded> {
     let name = path.display().to_string();
-    match mamori_dataset::read_responses_file(form, path, &options) {
+    match mamori_dataset::read_responses_file(form, path, options) {
         Ok(loaded) => {
             if loaded.skipped_rows > 0 {
                 for e in &loaded.skipped {

@@ -1,4 +1,5 @@
-//! `mamori trend`: this wave against the previous one, item by item (issue 14; JSON so far).
+//! `mamori trend`: this wave against the previous one, item by item (issue 14), as JSON, an
+//! HTML page, a workbook or a PDF.
 
 use clap::{Args, ValueEnum};
 use mamori_analysis::trend::{Wave, trend};
@@ -24,7 +25,18 @@ pub struct Trend {
     /// `segment` rows of the form's report sheet.
     #[arg(long = "by", value_name = "QUESTION")]
     by: Vec<String>,
-    /// Language of the findings in words: ja or en.
+    /// The column that identifies an organisation in both files, to match the panel (e.g. a
+    /// corporate-number column); default `_id`. Read as the id only, not as an answer.
+    #[arg(long, value_name = "COLUMN")]
+    id_column: Option<String>,
+    /// Publish: withhold small counts in either wave, small groups, and changes of a few
+    /// organisations (see ARCHITECTURE.md, "Trend").
+    #[arg(long)]
+    publish: bool,
+    /// The smallest count shown when publishing.
+    #[arg(long, default_value_t = 5, value_name = "K", value_parser = clap::value_parser!(u64).range(3..))]
+    min_cell: u64,
+    /// Language of the document and the findings in words: ja or en.
     #[arg(long, default_value = "ja")]
     lang: String,
     #[arg(long, value_enum, default_value_t = Format::Json)]
@@ -39,6 +51,12 @@ pub enum Format {
     /// Per item: both waves' counts and shares, the change with its interval, the test of
     /// change on the independent parts, the panel's paired test.
     Json,
+    /// One self-contained page: a dumbbell chart per item, tables, tests, no JavaScript.
+    Html,
+    /// A workbook: one row per item, group and choice.
+    Xlsx,
+    /// The HTML page's content as an A4 PDF with the Japanese font embedded.
+    Pdf,
 }
 
 pub fn run(args: Trend) -> ExitCode {
@@ -60,12 +78,45 @@ pub fn run(args: Trend) -> ExitCode {
     let texts = |f: &mamori_form::Form| {
         (0..f.questions.len()).filter(|&q| f.questions[q].kind == mamori_form::QuestionType::Text).collect::<Vec<_>>()
     };
-    let Some(new) = super::load_responses_keeping(&new_form, &args.responses, false, texts(&new_form)) else {
+    let load = |form: &mamori_form::Form, path: &std::path::Path| {
+        let options = mamori_dataset::ReadOptions {
+            language: "English (en)".into(),
+            presence_only: texts(form),
+            id_column: args.id_column.clone(),
+            ..Default::default()
+        };
+        super::load_responses_with(form, path, &options)
+    };
+    let Some(new) = load(&new_form, &args.responses) else {
         return ExitCode::FAILURE;
     };
-    let Some(old) = super::load_responses_keeping(&old_form, &args.previous_responses, false, texts(&old_form)) else {
+    let Some(old) = load(&old_form, &args.previous_responses) else {
         return ExitCode::FAILURE;
     };
+    // The panel pairs one row per organisation in each wave.
+    for (path, loaded) in [(&args.previous_responses, &old), (&args.responses, &new)] {
+        let column = args.id_column.as_deref().unwrap_or("_id");
+        if loaded.responses.ids.is_none() {
+            if args.id_column.is_some() {
+                eprintln!("{}: no column '{column}' (--id-column); add it or leave the option out", path.display());
+                return ExitCode::FAILURE;
+            }
+            eprintln!(
+                "{}: no _id column: no organisation is matched between the waves, which are compared as independent samples",
+                path.display()
+            );
+        }
+        if let Some((id, first, second)) = mamori_analysis::trend::repeated_id(&loaded.responses) {
+            // Rows as the file numbers them: the header is row 1.
+            eprintln!(
+                "{}: rows {} and {} have the same {column} '{id}'; the waves are matched by it, so each organisation needs one row",
+                path.display(),
+                first + 2,
+                second + 2
+            );
+            return ExitCode::FAILURE;
+        }
+    }
     let by = if args.by.is_empty() { mamori_analysis::trend::default_segments(&new_form) } else { args.by.clone() };
     let mut t = trend(
         &Wave { form: &old_form, responses: &old.responses },
@@ -74,11 +125,35 @@ pub fn run(args: Trend) -> ExitCode {
         &by,
         10_000,
     );
+    mamori_analysis::trend::publish(
+        &mut t,
+        mamori_analysis::disclosure::Rules { publish: args.publish, min_cell: args.min_cell },
+    );
     let language = super::form_language(&new_form, &args.lang);
-    t.findings = mamori_analysis::trend::in_words(&t, &new_form, &language, args.lang != "en");
-    let mut bytes = serde_json::to_vec_pretty(&t).expect("the trend serialises");
-    bytes.push(b'\n');
-    match args.format {
-        Format::Json => super::write_output(args.output.as_deref(), &bytes),
-    }
+    let japanese = args.lang != "en";
+    t.findings = mamori_analysis::trend::in_words(&t, &new_form, &language, japanese);
+    t.labels = mamori_analysis::trend::labels(&new_form, &language, japanese);
+    let bytes = match args.format {
+        Format::Json => {
+            let mut bytes = serde_json::to_vec_pretty(&t).expect("the trend serialises");
+            bytes.push(b'\n');
+            bytes
+        }
+        Format::Html => mamori_report::trend::html(&t, &Default::default()).into_bytes(),
+        Format::Xlsx | Format::Pdf => {
+            let made = if matches!(args.format, Format::Xlsx) {
+                mamori_report::trend::xlsx(&t)
+            } else {
+                mamori_report::trend::pdf(&t)
+            };
+            match made {
+                Ok(bytes) => bytes,
+                Err(e) => {
+                    eprintln!("{e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+    };
+    super::write_output(args.output.as_deref(), &bytes)
 }

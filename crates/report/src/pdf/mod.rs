@@ -10,13 +10,13 @@ use font::Font;
 use mamori_analysis::{Analysis, Item};
 use std::fmt::Write;
 
-const PAGE: (f64, f64) = (595.28, 841.89);
-const MARGIN: f64 = 42.0;
-const BOTTOM: f64 = PAGE.1 - MARGIN - 14.0;
-const WIDTH: f64 = PAGE.0 - 2.0 * MARGIN;
-const INK: &str = "#1A1A1A";
-const GREY: &str = "#555555";
-const RULE: &str = "#0072B2";
+pub(crate) const PAGE: (f64, f64) = (595.28, 841.89);
+pub(crate) const MARGIN: f64 = 42.0;
+pub(crate) const BOTTOM: f64 = PAGE.1 - MARGIN - 14.0;
+pub(crate) const WIDTH: f64 = PAGE.0 - 2.0 * MARGIN;
+pub(crate) const INK: &str = "#1A1A1A";
+pub(crate) const GREY: &str = "#555555";
+pub(crate) const RULE: &str = "#0072B2";
 
 pub fn render(analysis: &Analysis) -> Result<Vec<u8>, String> {
     let w = words::for_language(&analysis.language);
@@ -233,48 +233,52 @@ fn rgb(colour: &str) -> String {
     format!("{:.3} {:.3} {:.3}", v(1), v(3), v(5))
 }
 
-struct Doc {
+pub(crate) struct Doc {
     font: Font,
     pages: Vec<String>,
     page: String,
     /// Distance from the top of the page to the next free line.
-    y: f64,
+    pub(crate) y: f64,
 }
 
 impl Doc {
-    fn new_page(&mut self) {
+    pub(crate) fn new() -> Doc {
+        Doc { font: Font::load(), pages: Vec::new(), page: String::new(), y: MARGIN }
+    }
+
+    pub(crate) fn new_page(&mut self) {
         self.pages.push(std::mem::take(&mut self.page));
         self.y = MARGIN;
     }
 
-    fn need(&mut self, height: f64) {
+    pub(crate) fn need(&mut self, height: f64) {
         if self.y + height > BOTTOM && self.y > MARGIN {
             self.new_page();
         }
     }
 
-    fn gap(&mut self, h: f64) {
+    pub(crate) fn gap(&mut self, h: f64) {
         self.y += h;
     }
 
     /// Text with its top at `top`.
-    fn text(&mut self, x: f64, top: f64, size: f64, text: &str, colour: &str) {
+    pub(crate) fn text(&mut self, x: f64, top: f64, size: f64, text: &str, colour: &str) {
         let baseline = PAGE.1 - top - size * 0.88;
         let encoded = self.font.encode(text);
         let _ = writeln!(self.page, "BT {} rg /F1 {size:.2} Tf {x:.2} {baseline:.2} Td {encoded} Tj ET", rgb(colour));
     }
 
-    fn rect(&mut self, x: f64, top: f64, w: f64, h: f64, fill: &str) {
+    pub(crate) fn rect(&mut self, x: f64, top: f64, w: f64, h: f64, fill: &str) {
         let _ = writeln!(self.page, "{} rg {x:.2} {:.2} {w:.2} {h:.2} re f", rgb(fill), PAGE.1 - top - h);
     }
 
-    fn outline(&mut self, x: f64, top: f64, w: f64, h: f64, stroke: &str) {
+    pub(crate) fn outline(&mut self, x: f64, top: f64, w: f64, h: f64, stroke: &str) {
         let _ = writeln!(self.page, "0.6 w {} RG {x:.2} {:.2} {w:.2} {h:.2} re S", rgb(stroke), PAGE.1 - top - h);
     }
 
     /// Breaks text into lines no wider than `width`: at spaces where possible, else between
     /// any two characters (as Japanese text breaks).
-    fn wrap(&self, text: &str, size: f64, width: f64) -> Vec<String> {
+    pub(crate) fn wrap(&self, text: &str, size: f64, width: f64) -> Vec<String> {
         let mut lines = Vec::new();
         let mut line = String::new();
         for c in text.chars() {
@@ -298,7 +302,7 @@ impl Doc {
         lines
     }
 
-    fn paragraph(&mut self, text: &str, size: f64, indent: f64, colour: &str) {
+    pub(crate) fn paragraph(&mut self, text: &str, size: f64, indent: f64, colour: &str) {
         for line in self.wrap(text, size, WIDTH - indent) {
             self.need(size * 1.5);
             self.text(MARGIN + indent, self.y, size, &line, colour);
@@ -306,7 +310,7 @@ impl Doc {
         }
     }
 
-    fn heading(&mut self, text: &str) {
+    pub(crate) fn heading(&mut self, text: &str) {
         self.need(60.0);
         self.y += 10.0;
         self.text(MARGIN, self.y, 13.0, text, INK);
@@ -317,7 +321,7 @@ impl Doc {
 
     /// A table with wrapped cells; `widths` are fractions of the text width. Numbers (cells
     /// starting with a digit, a dash or '<') are right-aligned. The header repeats on a new page.
-    fn table(&mut self, widths: &[f64], header: &[String], rows: &[Vec<String>]) {
+    pub(crate) fn table(&mut self, widths: &[f64], header: &[String], rows: &[Vec<String>]) {
         let size = 7.5;
         let cols: Vec<f64> = widths.iter().map(|f| f * WIDTH).collect();
         let layout = |doc: &Doc, cells: &[String]| -> (Vec<Vec<String>>, f64) {
@@ -355,7 +359,7 @@ impl Doc {
         self.y += 6.0;
     }
 
-    fn item(&mut self, analysis: &Analysis, item: &Item, w: &Words) {
+    pub(crate) fn item(&mut self, analysis: &Analysis, item: &Item, w: &Words) {
         self.need(80.0);
         self.y += 4.0;
         self.paragraph(&item.label, 10.0, 0.0, INK);
@@ -473,7 +477,7 @@ impl Doc {
         }
     }
 
-    fn legend(&mut self, item: &Item) {
+    pub(crate) fn legend(&mut self, item: &Item) {
         let size = 7.5;
         let mut x = MARGIN;
         self.need(size * 2.0);
@@ -490,7 +494,7 @@ impl Doc {
         self.y += size * 1.9;
     }
 
-    fn stacked(&mut self, rows: &[ChartRow]) {
+    pub(crate) fn stacked(&mut self, rows: &[ChartRow]) {
         let (label_w, bar_w, row_h) = (190.0, WIDTH - 190.0 - 40.0, 15.0);
         for (label, n, _, percent) in rows {
             self.need(row_h);
@@ -524,7 +528,7 @@ impl Doc {
         self.y += 4.0;
     }
 
-    fn bars(&mut self, item: &Item) {
+    pub(crate) fn bars(&mut self, item: &Item) {
         let (label_w, bar_w, row_h) = (190.0, WIDTH - 190.0 - 40.0, 14.0);
         for (choice, share) in item.respondent_share.iter() {
             self.need(row_h);
@@ -541,7 +545,7 @@ impl Doc {
         self.y += 4.0;
     }
 
-    fn finish(mut self, title: &str) -> Result<Vec<u8>, String> {
+    pub(crate) fn finish(mut self, title: &str) -> Result<Vec<u8>, String> {
         self.pages.push(std::mem::take(&mut self.page));
         let total = self.pages.len();
         let mut pages = std::mem::take(&mut self.pages);
