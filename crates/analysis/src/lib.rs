@@ -211,3 +211,12 @@ pub fn analyse(form: &Form, responses: &Responses, options: &Options) -> Result<
 pub(crate) fn percent(part: f64, whole: f64) -> Option<f64> {
     (whole > 0.0).then(|| (part / whole * 1000.0).round() / 10.0)
 }
+
+/// A seed that differs from run to run (for keyed hashing of data from files), from the
+/// standard library's randomly keyed hasher: no extra dependency for a few random bits.
+pub(crate) fn random_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u8(0);
+    h.finish()
+}

@@ -25,7 +25,7 @@ use mamori_dataset::{Column, Responses};
 use mamori_form::diff::FormDiff;
 use mamori_form::{Form, QuestionType};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Trend {
@@ -162,12 +162,14 @@ pub struct Wave<'a> {
     pub responses: &'a Responses,
 }
 
-/// Each response's category on the new version's choices, `None` for no answer (or an old
-/// answer the mapping drops).
-fn categories(w: &Wave, q: usize, to_new: &[Option<usize>]) -> Vec<Option<usize>> {
+/// Each response's segment on the new version's choices, 1-based (a u16 a row: a million rows
+/// stay in the cache), 0 for no answer (or an old answer the mapping drops).
+fn segment_codes(w: &Wave, q: usize, to_new: &[Option<usize>]) -> Vec<u16> {
     match &w.responses.columns[q] {
-        Column::Choice(codes) => codes.iter().map(|&c| if c == 0 { None } else { to_new[c as usize - 1] }).collect(),
-        _ => vec![None; w.responses.len()],
+        Column::Choice(codes) => {
+            codes.iter().map(|&c| if c == 0 { 0 } else { to_new[c as usize - 1].map_or(0, |v| v as u16 + 1) }).collect()
+        }
+        _ => vec![0; w.responses.len()],
     }
 }
 
@@ -175,8 +177,9 @@ fn categories(w: &Wave, q: usize, to_new: &[Option<usize>]) -> Vec<Option<usize>
 struct Segmentation {
     name: String,
     values: Vec<String>,
-    old: Vec<Option<usize>>,
-    new: Vec<Option<usize>>,
+    /// 1-based segment of each row, 0 for none ([`segment_codes`]).
+    old: Vec<u16>,
+    new: Vec<u16>,
 }
 
 /// The tables an item's figures rest on, for all rows or for one segment: each wave's counts
@@ -213,8 +216,7 @@ fn tally(
     k: usize,
     old: impl Fn(usize) -> Option<usize>,
     new: impl Fn(usize) -> Option<usize>,
-    (in_panel_old, in_panel_new): (&[bool], &[bool]),
-    panel: &[(usize, usize)],
+    (in_panel_old, previous_of): (&[bool], &[u32]),
     segmentations: &[&Segmentation],
     scores: Option<&[f64]>,
 ) -> (Tables, Vec<Vec<Tables>>) {
@@ -226,28 +228,27 @@ fn tally(
             all.old[c] += 1;
             all.old_independent[c] += u64::from(independent);
             for (s, tables) in segmentations.iter().zip(&mut by) {
-                if let Some(v) = s.old[i] {
+                if let Some(v) = s.old[i].checked_sub(1).map(usize::from) {
                     tables[v].old[c] += 1;
                     tables[v].old_independent[c] += u64::from(independent);
                 }
             }
         }
     }
-    for (j, &paired) in in_panel_new.iter().enumerate() {
-        if let Some(c) = new(j) {
-            let independent = !paired;
-            all.new[c] += 1;
-            all.new_independent[c] += u64::from(independent);
-            for (s, tables) in segmentations.iter().zip(&mut by) {
-                if let Some(v) = s.new[j] {
-                    tables[v].new[c] += 1;
-                    tables[v].new_independent[c] += u64::from(independent);
-                }
+    // The current wave and, for its panel members, the pair with the previous answer.
+    for (j, &i) in previous_of.iter().enumerate() {
+        let Some(b) = new(j) else { continue };
+        let paired = i != NO_ROW;
+        let independent = !paired;
+        all.new[b] += 1;
+        all.new_independent[b] += u64::from(independent);
+        for (s, tables) in segmentations.iter().zip(&mut by) {
+            if let Some(v) = s.new[j].checked_sub(1).map(usize::from) {
+                tables[v].new[b] += 1;
+                tables[v].new_independent[b] += u64::from(independent);
             }
         }
-    }
-    for &(i, j) in panel {
-        let (Some(a), Some(b)) = (old(i), new(j)) else { continue };
+        let Some(a) = paired.then(|| old(i as usize)).flatten() else { continue };
         let step = scores.map(|s| match s[b].total_cmp(&s[a]) {
             std::cmp::Ordering::Greater => 0,
             std::cmp::Ordering::Equal => 1,
@@ -261,12 +262,32 @@ fn tally(
         };
         add(&mut all);
         for (s, tables) in segmentations.iter().zip(&mut by) {
-            if let Some(v) = s.new[j] {
+            if let Some(v) = s.new[j].checked_sub(1).map(usize::from) {
                 add(&mut tables[v]);
             }
         }
     }
     (all, by)
+}
+
+/// `f` of each job, on every core (each thread takes every k-th job), in the jobs' order.
+fn in_parallel<J: Sync, R: Send>(jobs: &[J], f: impl Fn(&J) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, jobs.len().max(1));
+    let mut out: Vec<Option<R>> = (0..jobs.len()).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let f = &f;
+        let handles: Vec<_> = (0..threads)
+            .map(|k| {
+                scope.spawn(move || (k..jobs.len()).step_by(threads).map(|i| (i, f(&jobs[i]))).collect::<Vec<_>>())
+            })
+            .collect();
+        for h in handles {
+            for (i, r) in h.join().expect("a trend thread panicked") {
+                out[i] = Some(r);
+            }
+        }
+    });
+    out.into_iter().map(|r| r.expect("every job done")).collect()
 }
 
 /// The default segments: the `segment` rows of the current form's report sheet.
@@ -281,15 +302,20 @@ pub fn default_segments(form: &Form) -> Vec<String> {
 /// Compares two waves along `diff` (from `mamori_form::diff::diff(previous.form, current.form)`),
 /// overall and within the segments of the select_one questions named in `by` (current names;
 /// a segment question must be mapped and comparable, others are skipped).
-pub fn trend(previous: &Wave, current: &Wave, diff: &FormDiff, by: &[String], monte_carlo_samples: u32) -> Trend {
+pub fn trend(
+    previous: &Wave,
+    current: &Wave,
+    diff: &FormDiff,
+    by: &[String],
+    monte_carlo_samples: u32,
+) -> Result<Trend, RepeatedId> {
     let index = |f: &Form, name: &str| f.questions.iter().position(|q| q.name == name);
-    let (old_ids, new_ids) = (id_index(previous), id_index(current));
-    // The panel: (previous row, current row) for every `_id` in both waves, in current order.
-    let mut panel: Vec<(usize, usize)> =
-        new_ids.iter().filter_map(|(id, &j)| old_ids.get(id).map(|&i| (i, j))).collect();
-    panel.sort_by_key(|&(_, j)| j);
+    // Each current row's previous row (NO_ROW for none), and the pairs.
+    let previous_of = match_ids(previous.responses, current.responses)?;
+    let panel: Vec<(usize, usize)> =
+        previous_of.iter().enumerate().filter(|(_, i)| **i != NO_ROW).map(|(j, &i)| (i as usize, j)).collect();
     let in_panel_old: Vec<bool> = flags(previous.responses.len(), panel.iter().map(|p| p.0));
-    let in_panel_new: Vec<bool> = flags(current.responses.len(), panel.iter().map(|p| p.1));
+    let in_panel_new: Vec<bool> = previous_of.iter().map(|&i| i != NO_ROW).collect();
 
     let to_new_of = |m: &mamori_form::diff::MappedItem, old_q: &mamori_form::Question| -> Vec<Option<usize>> {
         old_q.choices.iter().map(|oc| m.choices.iter().position(|(_, olds)| olds.contains(&oc.name))).collect()
@@ -307,21 +333,18 @@ pub fn trend(previous: &Wave, current: &Wave, diff: &FormDiff, by: &[String], mo
             let identity: Vec<Option<usize>> = (0..values.len()).map(Some).collect();
             Some(Segmentation {
                 name: name.clone(),
-                old: categories(previous, qo, &to_new_of(m, &previous.form.questions[qo])),
-                new: categories(current, qn, &identity),
+                old: segment_codes(previous, qo, &to_new_of(m, &previous.form.questions[qo])),
+                new: segment_codes(current, qn, &identity),
                 values,
             })
         })
         .collect();
-    let mut items = Vec::new();
-    let mut not_comparable = Vec::new();
-    for m in &diff.mapped {
-        if !m.comparable {
-            not_comparable.push(m.name.clone());
-            continue;
-        }
+    let not_comparable: Vec<String> = diff.mapped.iter().filter(|m| !m.comparable).map(|m| m.name.clone()).collect();
+    // Each mapped item's comparison (a select_multiple gives one per choice).
+    let one = |m: &mamori_form::diff::MappedItem| -> Vec<ItemTrend> {
+        let mut out = Vec::new();
         let (Some(qn), Some(qo)) = (index(current.form, &m.name), index(previous.form, &m.previous_name)) else {
-            continue;
+            return out;
         };
         let (new_q, old_q) = (&current.form.questions[qn], &previous.form.questions[qo]);
         let choice_names: Vec<String> = new_q.choices.iter().map(|c| c.name.clone()).collect();
@@ -332,7 +355,7 @@ pub fn trend(previous: &Wave, current: &Wave, diff: &FormDiff, by: &[String], mo
                 let (Column::Choice(old_codes), Column::Choice(new_codes)) =
                     (&previous.responses.columns[qo], &current.responses.columns[qn])
                 else {
-                    continue;
+                    return out;
                 };
                 let scores: Option<Vec<f64>> = new_q.choices.iter().map(|c| c.score).collect();
                 let segs: Vec<&Segmentation> = segmentations.iter().filter(|s| s.name != m.name).collect();
@@ -343,8 +366,7 @@ pub fn trend(previous: &Wave, current: &Wave, diff: &FormDiff, by: &[String], mo
                         c => to_new[c as usize - 1],
                     },
                     |j| new_codes[j].checked_sub(1).map(usize::from),
-                    (&in_panel_old, &in_panel_new),
-                    &panel,
+                    (&in_panel_old, &previous_of),
                     &segs,
                     scores.as_deref(),
                 );
@@ -364,14 +386,14 @@ pub fn trend(previous: &Wave, current: &Wave, diff: &FormDiff, by: &[String], mo
                         .collect();
                     it.by.insert(s.name.clone(), within);
                 }
-                items.push(it);
+                out.push(it);
             }
             QuestionType::SelectMultiple => {
                 // Each new choice as its own item: chosen or not, among those who answered.
                 let (Column::Multi(old_bits), Column::Multi(new_bits)) =
                     (&previous.responses.columns[qo], &current.responses.columns[qn])
                 else {
-                    continue;
+                    return out;
                 };
                 for (k, (choice, olds)) in m.choices.iter().enumerate() {
                     if olds.is_empty() {
@@ -388,44 +410,71 @@ pub fn trend(previous: &Wave, current: &Wave, diff: &FormDiff, by: &[String], mo
                         2,
                         |i| (old_bits[i] != 0).then_some(usize::from(old_bits[i] & old_mask != 0)),
                         |j| (new_bits[j] != 0).then_some(usize::from(new_bits[j] & (1 << k) != 0)),
-                        (&in_panel_old, &in_panel_new),
-                        &panel,
+                        (&in_panel_old, &previous_of),
                         &[],
                         Some(&[0.0, 1.0]),
                     );
                     let name = format!("{}/{choice}", m.name);
                     let mut it = item_trend(m, name, &labels, &all, true, monte_carlo_samples);
                     it.previous_name = format!("{}/{}", m.previous_name, olds.join("+"));
-                    items.push(it);
+                    out.push(it);
                 }
             }
             _ => {}
         }
-    }
-    let mut numbers = Vec::new();
-    for m in diff.mapped.iter().filter(|m| m.comparable) {
-        let (Some(qn), Some(qo)) = (index(current.form, &m.name), index(previous.form, &m.previous_name)) else {
-            continue;
-        };
-        if let (Column::Number(old_v), Column::Number(new_v)) =
+        out
+    };
+    let number = |m: &mamori_form::diff::MappedItem| -> Option<NumberTrend> {
+        let (qn, qo) = (index(current.form, &m.name)?, index(previous.form, &m.previous_name)?);
+        let (Column::Number(old_v), Column::Number(new_v)) =
             (&previous.responses.columns[qo], &current.responses.columns[qn])
-        {
-            let values = |v: &[f64]| v.iter().map(|x| (!x.is_nan()).then_some(*x)).collect::<Vec<_>>();
-            numbers.push(number_trend(
-                &m.name,
-                &m.previous_name,
-                (&values(old_v), &values(new_v)),
-                (&in_panel_old, &in_panel_new),
-                &panel,
-            ));
-        }
-    }
-    let mut score = match (scores(previous), scores(current)) {
+        else {
+            return None;
+        };
+        let values = |v: &[f64]| v.iter().map(|x| (!x.is_nan()).then_some(*x)).collect::<Vec<_>>();
+        Some(number_trend(
+            &m.name,
+            &m.previous_name,
+            (&values(old_v), &values(new_v)),
+            (&in_panel_old, &in_panel_new),
+            &panel,
+        ))
+    };
+    let score = || match (scores(previous), scores(current)) {
         (Some(old_s), Some(new_s)) => {
             Some(number_trend("score", "score", (&old_s, &new_s), (&in_panel_old, &in_panel_new), &panel))
         }
         _ => None,
     };
+    // Every comparison is independent of the others: they are worked out on every core and
+    // put back in the form's order. The score and the numbers (sorts of a million values)
+    // come first so that the items even out the threads' loads.
+    enum Job<'m> {
+        Score,
+        Number(&'m mamori_form::diff::MappedItem),
+        Item(&'m mamori_form::diff::MappedItem),
+    }
+    enum Done {
+        Score(Option<NumberTrend>),
+        Number(Option<NumberTrend>),
+        Items(Vec<ItemTrend>),
+    }
+    let comparable = || diff.mapped.iter().filter(|m| m.comparable);
+    let jobs: Vec<Job> =
+        std::iter::once(Job::Score).chain(comparable().map(Job::Number)).chain(comparable().map(Job::Item)).collect();
+    let done = in_parallel(&jobs, |job| match job {
+        Job::Score => Done::Score(score()),
+        Job::Number(m) => Done::Number(number(m)),
+        Job::Item(m) => Done::Items(one(m)),
+    });
+    let (mut items, mut numbers, mut score) = (Vec::new(), Vec::new(), None);
+    for d in done {
+        match d {
+            Done::Score(s) => score = s,
+            Done::Number(n) => numbers.extend(n),
+            Done::Items(i) => items.extend(i),
+        }
+    }
     // Holm across every test of change in the report.
     let tests = items
         .iter_mut()
@@ -440,7 +489,7 @@ pub fn trend(previous: &Wave, current: &Wave, diff: &FormDiff, by: &[String], mo
     for (t, p) in tests.into_iter().zip(adjusted) {
         t.p_holm = p;
     }
-    Trend {
+    Ok(Trend {
         items,
         numbers,
         score,
@@ -452,7 +501,7 @@ pub fn trend(previous: &Wave, current: &Wave, diff: &FormDiff, by: &[String], mo
         published: false,
         min_cell: None,
         labels: Labels::default(),
-    }
+    })
 }
 
 /// The current form's names for a document about a trend, in one language.
@@ -509,28 +558,43 @@ fn scores(w: &Wave) -> Option<Vec<Option<f64>>> {
     if scored.is_empty() {
         return None;
     }
-    Some(
-        (0..w.responses.len())
-            .map(|r| {
-                let credits: Vec<f64> = scored
-                    .iter()
-                    .filter_map(|(q, s)| match &w.responses.columns[*q] {
-                        Column::Choice(c) if c[r] > 0 => Some(s[c[r] as usize - 1]),
-                        _ => None,
-                    })
-                    .collect();
-                (!credits.is_empty()).then(|| credits.iter().sum::<f64>() / credits.len() as f64)
-            })
-            .collect(),
-    )
+    // Column by column (each column read once, in order; no list per respondent).
+    let n = w.responses.len();
+    let (mut sum, mut count) = (vec![0.0f64; n], vec![0u32; n]);
+    for (q, credit) in &scored {
+        if let Column::Choice(codes) = &w.responses.columns[*q] {
+            for (r, &c) in codes.iter().enumerate() {
+                if c > 0 {
+                    sum[r] += credit[c as usize - 1];
+                    count[r] += 1;
+                }
+            }
+        }
+    }
+    Some(sum.iter().zip(&count).map(|(&s, &k)| (k > 0).then(|| s / f64::from(k))).collect())
 }
 
 fn summary(values: impl Iterator<Item = f64>) -> Summary {
     let mut v: Vec<f64> = values.collect();
-    v.sort_by(f64::total_cmp);
     let n = v.len();
     let mean = if n == 0 { f64::NAN } else { v.iter().sum::<f64>() / n as f64 };
-    Summary { n: n as u64, mean, median: crate::stats::quantile(&v, 0.5) }
+    Summary { n: n as u64, mean, median: median(&mut v) }
+}
+
+/// The median (the mean of the two middle values for an even count) by selection, not a
+/// full sort; NaN for none.
+fn median(v: &mut [f64]) -> f64 {
+    let n = v.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    let (_, &mut upper, _) = v.select_nth_unstable_by(n / 2, f64::total_cmp);
+    if n % 2 == 1 {
+        return upper;
+    }
+    // The lower middle is the largest of the values left of the upper one.
+    let lower = v[..n / 2].iter().copied().max_by(f64::total_cmp).unwrap_or(upper);
+    lower + 0.5 * (upper - lower)
 }
 
 fn number_trend(
@@ -655,33 +719,79 @@ pub fn in_words(result: &Trend, form: &Form, language: &str, japanese: bool) -> 
     out
 }
 
-/// Each `_id` of a wave and its row (borrowed: a million ids are not copied). A row without an
-/// id is in no panel; of a repeated id (which [`repeated_id`] lets a caller refuse) the first
-/// row counts.
-fn id_index<'a>(w: &Wave<'a>) -> HashMap<&'a str, usize> {
-    let mut index = HashMap::new();
-    for (i, id) in w.responses.ids.iter().flat_map(|ids| ids.iter()).enumerate() {
-        if !id.is_empty() {
-            index.entry(id).or_insert(i);
-        }
-    }
-    index
+/// Each row's organisation id with its row, rows without one left out.
+fn non_empty_ids(r: &Responses) -> impl Iterator<Item = (usize, &str)> {
+    r.ids.iter().flat_map(|ids| ids.iter()).enumerate().filter(|(_, id)| !id.is_empty())
 }
 
-/// The first organisation id given to two rows (0-based), if any: the panel pairs one row of
-/// each wave per organisation, so a file that repeats an id cannot be matched.
-pub fn repeated_id(responses: &Responses) -> Option<(String, usize, usize)> {
-    let mut seen: HashMap<&str, usize> = HashMap::new();
-    for (i, id) in responses.ids.iter().flat_map(|ids| ids.iter()).enumerate() {
-        if id.is_empty() {
-            continue;
-        }
-        if let Some(&first) = seen.get(id) {
-            return Some((id.to_string(), first, i));
-        }
-        seen.insert(id, i);
+/// Two rows of one wave with the same organisation id: the panel pairs one row of each wave
+/// per organisation, so such a file cannot be matched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RepeatedId {
+    /// In the previous wave (else the current one).
+    pub previous_wave: bool,
+    pub id: String,
+    /// The two rows (0-based records) that share it: the first, and the first repeat.
+    pub rows: (usize, usize),
+}
+
+/// An id as two 64-bit hashes under keys drawn at random for each run: equal ids give equal
+/// keys, and two different ids the same pair with a chance of about 2⁻¹²⁸ per pair (an
+/// adversary choosing ids cannot aim at it, not knowing the keys), so ids are compared by
+/// their keys alone — a million random reads of the texts cost more than the whole match.
+type IdKey = (u64, u64);
+
+/// Each non-empty id's key with its row, sorted: equal ids are neighbours, rows ascending.
+fn keyed_ids(r: &Responses, keys: &[foldhash::quality::FixedState; 2]) -> Vec<(IdKey, u32)> {
+    use std::hash::BuildHasher;
+    let mut out: Vec<(IdKey, u32)> =
+        non_empty_ids(r).map(|(i, id)| ((keys[0].hash_one(id), keys[1].hash_one(id)), i as u32)).collect();
+    out.sort_unstable();
+    out
+}
+
+/// Of the ids that repeat in a wave, the one whose second row comes first, with its first
+/// two rows.
+fn first_repeat(keys: &[(IdKey, u32)]) -> Option<(usize, usize)> {
+    keys.windows(2)
+        .filter(|w| w[0].0 == w[1].0)
+        .map(|w| (w[0].1 as usize, w[1].1 as usize))
+        .min_by_key(|&(_, second)| second)
+}
+
+/// No row: a current respondent not in the previous wave.
+const NO_ROW: u32 = u32::MAX;
+
+/// The panel: for each current row, the previous row with the same id, or [`NO_ROW`]. A row
+/// without an id is in no panel; a repeated id is refused.
+fn match_ids(previous: &Responses, current: &Responses) -> Result<Vec<u32>, RepeatedId> {
+    if previous.len() >= NO_ROW as usize || current.len() >= NO_ROW as usize {
+        return Ok(vec![NO_ROW; current.len()]); // rows are numbered in 32 bits; no file read holds more
     }
-    None
+    let seeds = [crate::random_seed(), crate::random_seed()];
+    let keys = seeds.map(foldhash::quality::FixedState::with_seed);
+    let [old, new]: [Vec<(IdKey, u32)>; 2] =
+        in_parallel(&[previous, current], |r| keyed_ids(r, &keys)).try_into().expect("two waves");
+    for (wave, sorted, previous_wave) in [(previous, &old, true), (current, &new, false)] {
+        if let Some((first, second)) = first_repeat(sorted) {
+            let id = wave.ids.as_ref().map_or("", |ids| ids.get(first)).to_string();
+            return Err(RepeatedId { previous_wave, id, rows: (first, second) });
+        }
+    }
+    // Merge the two sorted lists into each current row's previous row.
+    let mut previous_of = vec![NO_ROW; current.len()];
+    let (mut a, mut b) = (0, 0);
+    while a < old.len() && b < new.len() {
+        match old[a].0.cmp(&new[b].0) {
+            std::cmp::Ordering::Less => a += 1,
+            std::cmp::Ordering::Greater => b += 1,
+            std::cmp::Ordering::Equal => {
+                previous_of[new[b].1 as usize] = old[a].1;
+                (a, b) = (a + 1, b + 1);
+            }
+        }
+    }
+    Ok(previous_of)
 }
 
 fn flags(n: usize, set: impl Iterator<Item = usize>) -> Vec<bool> {

@@ -18,6 +18,8 @@ pub struct Campaign {
     /// The code of the public self-registration link (open-link mode), when it is on. Not a
     /// secret: it is meant to be spread through mailing lists.
     pub registration_code: Option<String>,
+    /// The campaign this one succeeds (the previous wave), if it was created from one.
+    pub previous_id: Option<String>,
 }
 
 impl Campaign {
@@ -47,6 +49,9 @@ pub struct CampaignSettings {
     pub templates: BTreeMap<String, MailTemplate>,
     /// The sender of the campaign's mail.
     pub mail_from: String,
+    /// With a previous campaign: each respondent sees its own previous answer beside each
+    /// question (read-only, marked 前回の回答).
+    pub show_previous_answers: bool,
 }
 
 impl Default for CampaignSettings {
@@ -58,6 +63,7 @@ impl Default for CampaignSettings {
             min_peers: 10,
             templates: BTreeMap::new(),
             mail_from: "survey-office@example.jp".into(),
+            show_previous_answers: false,
         }
     }
 }
@@ -68,7 +74,8 @@ pub struct MailTemplate {
     pub body: String,
 }
 
-const COLUMNS: &str = "id, name, form_file_name, form_version, opens_at, closes_at, settings, registration_code";
+const COLUMNS: &str =
+    "id, name, form_file_name, form_version, opens_at, closes_at, settings, registration_code, previous_id";
 
 fn campaign_from(r: &sqlx::any::AnyRow) -> Result<Campaign> {
     campaign_from_prefixed(r, "")
@@ -87,6 +94,7 @@ pub(crate) fn campaign_from_prefixed(r: &sqlx::any::AnyRow, prefix: &str) -> Res
         closes_at: r.try_get(col("closes_at").as_str())?,
         settings: serde_json::from_str(&settings).map_err(|e| StoreError(format!("campaign settings: {e}")))?,
         registration_code: r.try_get(col("registration_code").as_str())?,
+        previous_id: r.try_get(col("previous_id").as_str())?,
     })
 }
 
@@ -221,4 +229,153 @@ impl Store {
             .await?;
         row.as_ref().map(campaign_from).transpose()
     }
+
+    /// Creates the next wave of `previous`: a new campaign with its own questionnaire (a new
+    /// version) and dates, the previous campaign's settings and mail texts (feedback not yet
+    /// released), and its participants copied with their organisation ids and new personal
+    /// links. One transaction: the whole succession or nothing.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn succeed_campaign(
+        &self,
+        previous_id: &str,
+        name: &str,
+        form_file_name: &str,
+        form_bytes: &[u8],
+        form_version: &str,
+        opens_at: i64,
+        closes_at: i64,
+    ) -> Result<String> {
+        let previous = self
+            .campaign(previous_id)
+            .await?
+            .ok_or_else(|| StoreError(format!("no campaign {previous_id} to succeed")))?;
+        let mut settings = previous.settings.clone();
+        settings.feedback_released = false;
+        let settings = serde_json::to_string(&settings).map_err(|e| StoreError(e.to_string()))?;
+        let id = random_hex(8);
+        let link_key = self.link_key.clone();
+        crate::on_own_connection(&self.pool, async |conn| {
+            let mut tx = sqlx::Connection::begin(conn).await?;
+            sqlx::query("INSERT INTO campaigns (id, name, form_file_name, form_base64, form_version, opens_at, closes_at, settings, created_at, previous_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+                .bind(&id)
+                .bind(name)
+                .bind(form_file_name)
+                .bind(base64_encode(form_bytes))
+                .bind(form_version)
+                .bind(opens_at)
+                .bind(closes_at)
+                .bind(&settings)
+                .bind(now())
+                .bind(previous_id)
+                .execute(&mut *tx)
+                .await?;
+            let rows = sqlx::query(
+                "SELECT company, license, email, language, source, org_id, corporate_number FROM participants \
+                 WHERE campaign_id = $1 ORDER BY created_at, id",
+            )
+            .bind(previous_id)
+            .fetch_all(&mut *tx)
+            .await?;
+            for r in &rows {
+                let pid = random_hex(8);
+                let token = crate::hmac(&link_key, &format!("link:{pid}"));
+                sqlx::query("INSERT INTO participants (id, campaign_id, company, license, email, language, token_hash, source, created_at, org_id, corporate_number) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
+                    .bind(&pid)
+                    .bind(&id)
+                    .bind(r.try_get::<String, _>("company")?)
+                    .bind(r.try_get::<String, _>("license")?)
+                    .bind(r.try_get::<String, _>("email")?)
+                    .bind(r.try_get::<String, _>("language")?)
+                    .bind(crate::token_hash(&token))
+                    .bind(r.try_get::<String, _>("source")?)
+                    .bind(now())
+                    .bind(r.try_get::<String, _>("org_id")?)
+                    .bind(r.try_get::<String, _>("corporate_number")?)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+        .await?;
+        Ok(id)
+    }
+
+    /// The organisations of a campaign and its predecessor, each with whether it submitted in
+    /// either (a response the review marked invalid does not count), by company name. Empty
+    /// for a campaign without a predecessor.
+    pub async fn panel(&self, campaign_id: &str) -> Result<Vec<PanelMember>> {
+        let Some(campaign) = self.campaign(campaign_id).await? else {
+            return Ok(Vec::new());
+        };
+        let Some(previous_id) = campaign.previous_id else {
+            return Ok(Vec::new());
+        };
+        let rows = sqlx::query(
+            "SELECT p.campaign_id, p.org_id, p.company, \
+             CASE WHEN r.submitted_answers IS NOT NULL AND p.review_status <> 'invalid' THEN 1 ELSE 0 END AS answered \
+             FROM participants p LEFT JOIN responses r ON r.participant_id = p.id \
+             WHERE p.campaign_id = $1 OR p.campaign_id = $2 ORDER BY p.company, p.org_id",
+        )
+        .bind(campaign_id)
+        .bind(&previous_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut members: BTreeMap<String, PanelMember> = BTreeMap::new();
+        for r in &rows {
+            let org_id: String = r.try_get("org_id")?;
+            let company: String = r.try_get("company")?;
+            let answered: i64 = r.try_get("answered")?;
+            let current = r.try_get::<String, _>("campaign_id")? == campaign_id;
+            let m = members.entry(org_id.clone()).or_insert_with(|| PanelMember {
+                org_id,
+                company: company.clone(),
+                answered_previous: false,
+                answered_current: false,
+                in_current: false,
+            });
+            if current {
+                m.company = company; // the current name, if it changed
+                m.in_current = true;
+                m.answered_current |= answered == 1;
+            } else {
+                m.answered_previous |= answered == 1;
+            }
+        }
+        let mut out: Vec<PanelMember> = members.into_values().collect();
+        out.sort_by(|a, b| a.company.cmp(&b.company).then(a.org_id.cmp(&b.org_id)));
+        Ok(out)
+    }
+
+    /// The submitted answers of the same organisation in the campaign before this
+    /// participant's, unless the review marked them invalid.
+    pub async fn previous_answers(&self, participant: &crate::Participant) -> Result<Option<crate::AnswerMap>> {
+        let row = sqlx::query(
+            "SELECT r.submitted_answers FROM campaigns c \
+             JOIN participants p ON p.campaign_id = c.previous_id AND p.org_id = $2 \
+             JOIN responses r ON r.participant_id = p.id \
+             WHERE c.id = $1 AND r.submitted_answers IS NOT NULL AND p.review_status <> 'invalid' \
+             ORDER BY r.submitted_at DESC LIMIT 1",
+        )
+        .bind(&participant.campaign_id)
+        .bind(&participant.org_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| -> Result<crate::AnswerMap> {
+            let json: String = r.try_get("submitted_answers")?;
+            serde_json::from_str(&json).map_err(|e| StoreError(format!("stored answers are damaged: {e}")))
+        })
+        .transpose()
+    }
+}
+
+/// An organisation of a campaign or its predecessor ([`Store::panel`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PanelMember {
+    pub org_id: String,
+    pub company: String,
+    pub answered_previous: bool,
+    pub answered_current: bool,
+    /// Still a participant of the current campaign.
+    pub in_current: bool,
 }

@@ -26,6 +26,7 @@ pub(crate) const TABLES: &[(&str, &[(&str, char)])] = &[
             ("settings", 'T'),
             ("form_version", 'T'),
             ("registration_code", 'T'),
+            ("previous_id", 'T'),
         ],
     ),
     (
@@ -43,6 +44,8 @@ pub(crate) const TABLES: &[(&str, &[(&str, char)])] = &[
             ("review_status", 'T'),
             ("review_reason", 'T'),
             ("source", 'T'),
+            ("org_id", 'T'),
+            ("corporate_number", 'T'),
         ],
     ),
     (

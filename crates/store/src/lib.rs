@@ -35,12 +35,14 @@ mod copy;
 mod limits;
 mod link;
 mod mail;
+pub mod org;
 mod participants;
 mod responses;
 mod staff;
 mod writer;
 
 pub use audit::AuditEntry;
+pub use campaigns::PanelMember;
 pub use campaigns::{Campaign, CampaignSettings, MailTemplate};
 pub use link::Link;
 pub use mail::{Mail, MailStatus, NewMail};
@@ -120,6 +122,13 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE mails ADD COLUMN language TEXT NOT NULL DEFAULT 'ja'",
     // A mail that has gone (or given up) needs only its status: old bodies held links.
     "UPDATE mails SET body = '' WHERE status IN ('sent', 'failed')",
+    // Waves (org.rs): an organisation id carried from one campaign to its successor, the
+    // corporate number it may come from, and the campaign a campaign succeeds.
+    "ALTER TABLE participants ADD COLUMN org_id TEXT NOT NULL DEFAULT ''",
+    "UPDATE participants SET org_id = 'org-' || id WHERE org_id = ''",
+    "ALTER TABLE participants ADD COLUMN corporate_number TEXT NOT NULL DEFAULT ''",
+    "CREATE INDEX participants_org ON participants (org_id)",
+    "ALTER TABLE campaigns ADD COLUMN previous_id TEXT",
 ];
 
 /// Runs `work` on a connection of its own and closes that connection, instead of giving it back

@@ -23,7 +23,7 @@ impl Store {
             "SELECT (SELECT hits FROM rate_limits WHERE key = $2 AND window_start > $3) AS limit_hits, {COLUMNS}, \
              c.id AS c_id, c.name AS c_name, c.form_file_name AS c_form_file_name, c.form_version AS c_form_version, \
              c.opens_at AS c_opens_at, c.closes_at AS c_closes_at, c.settings AS c_settings, \
-             c.registration_code AS c_registration_code, \
+             c.registration_code AS c_registration_code, c.previous_id AS c_previous_id, \
              {RESPONSE_COLUMNS} \
              FROM (SELECT 1 AS one) AS o \
              LEFT JOIN participants p ON p.token_hash = $1 \

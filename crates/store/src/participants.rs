@@ -18,6 +18,10 @@ pub struct Participant {
     pub review_reason: String,
     /// `office` (added or imported by the office) or `registration` (registered itself).
     pub source: String,
+    /// The organisation across campaigns (org.rs): the same in a campaign and its successor.
+    pub org_id: String,
+    /// The 法人番号 (13 digits, checked), or empty.
+    pub corporate_number: String,
 }
 
 /// A participant to add.
@@ -27,6 +31,8 @@ pub struct NewParticipant {
     pub license: String,
     pub email: String,
     pub language: String,
+    /// The 法人番号, checked by [`crate::org::corporate_number`], or empty.
+    pub corporate_number: String,
 }
 
 /// Where a participant stands.
@@ -47,7 +53,7 @@ pub struct ParticipantRow {
     pub last_mail: Option<(String, String)>,
 }
 
-pub(crate) const COLUMNS: &str = "p.id, p.campaign_id, p.company, p.license, p.email, p.language, p.opened_at, p.review_status, p.review_reason, p.source";
+pub(crate) const COLUMNS: &str = "p.id, p.campaign_id, p.company, p.license, p.email, p.language, p.opened_at, p.review_status, p.review_reason, p.source, p.org_id, p.corporate_number";
 
 pub(crate) fn participant_from(r: &sqlx::any::AnyRow) -> Result<Participant> {
     Ok(Participant {
@@ -61,6 +67,8 @@ pub(crate) fn participant_from(r: &sqlx::any::AnyRow) -> Result<Participant> {
         review_status: r.try_get("review_status")?,
         review_reason: r.try_get("review_reason")?,
         source: r.try_get("source")?,
+        org_id: r.try_get("org_id")?,
+        corporate_number: r.try_get("corporate_number")?,
     })
 }
 
@@ -85,26 +93,40 @@ impl Store {
             license: license.into(),
             email: email.into(),
             language: language.into(),
+            corporate_number: String::new(),
         };
         let id = self.add_participants(campaign_id, &[new], "office").await?.remove(0);
         let token = self.link_token(&id);
         Ok((id, token))
     }
 
-    /// Adds participants in one transaction: all of them or, on any failure, none.
+    /// Adds participants in one transaction: all of them or, on any failure, none. Each gets a
+    /// new organisation id (from its corporate number when it has one).
     pub async fn add_participants(
         &self,
         campaign_id: &str,
         participants: &[NewParticipant],
         source: &str,
     ) -> Result<Vec<String>> {
+        let with_orgs: Vec<(&NewParticipant, String)> =
+            participants.iter().map(|p| (p, crate::org::new_org_id(&p.corporate_number))).collect();
+        self.insert_participants(campaign_id, &with_orgs, source).await
+    }
+
+    /// Inserts participants with the organisation ids given, in one transaction.
+    pub(crate) async fn insert_participants(
+        &self,
+        campaign_id: &str,
+        participants: &[(&NewParticipant, String)],
+        source: &str,
+    ) -> Result<Vec<String>> {
         // A failed transaction's connection is closed, never pooled.
         crate::on_own_connection(&self.pool, async |conn| {
         let mut tx = sqlx::Connection::begin(conn).await?;
         let mut ids = Vec::with_capacity(participants.len());
-        for p in participants {
+        for (p, org_id) in participants {
             let id = random_hex(8);
-            sqlx::query("INSERT INTO participants (id, campaign_id, company, license, email, language, token_hash, source, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+            sqlx::query("INSERT INTO participants (id, campaign_id, company, license, email, language, token_hash, source, created_at, org_id, corporate_number) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
                 .bind(&id)
                 .bind(campaign_id)
                 .bind(&p.company)
@@ -114,6 +136,8 @@ impl Store {
                 .bind(token_hash(&self.link_token(&id)))
                 .bind(source)
                 .bind(now())
+                .bind(org_id)
+                .bind(&p.corporate_number)
                 .execute(&mut *tx)
                 .await?;
             ids.push(id);
@@ -153,12 +177,15 @@ impl Store {
         row.as_ref().map(participant_from).transpose()
     }
 
+    /// Changes a participant's details. Its organisation id stays: it is what links it to the
+    /// previous and next campaigns.
     pub async fn update_participant(&self, id: &str, p: &NewParticipant) -> Result<()> {
-        sqlx::query("UPDATE participants SET company = $1, license = $2, email = $3, language = $4 WHERE id = $5")
+        sqlx::query("UPDATE participants SET company = $1, license = $2, email = $3, language = $4, corporate_number = $5 WHERE id = $6")
             .bind(&p.company)
             .bind(&p.license)
             .bind(&p.email)
             .bind(&p.language)
+            .bind(&p.corporate_number)
             .bind(id)
             .execute(&self.pool)
             .await?;

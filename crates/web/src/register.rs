@@ -191,8 +191,13 @@ async fn register(
     let participant = match state.store.participant_by_email(&campaign.id, &email).await {
         Ok(Some(p)) => p,
         Ok(None) => {
-            let new =
-                NewParticipant { company: company.clone(), license: r.license.clone(), email, language: l.into() };
+            let new = NewParticipant {
+                company: company.clone(),
+                license: r.license.clone(),
+                email,
+                language: l.into(),
+                corporate_number: String::new(),
+            };
             let id = match state.store.add_participants(&campaign.id, &[new], "registration").await {
                 Ok(mut ids) => ids.remove(0),
                 Err(e) => return unavailable(e),

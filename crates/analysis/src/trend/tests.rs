@@ -101,7 +101,8 @@ fn two_waves_with_a_two_thirds_panel() {
         &d,
         &["size".to_string()],
         2000,
-    );
+    )
+    .unwrap();
     assert_eq!(t.panel_n, 40, "o1–o40 matched by _id");
     assert_eq!(t.not_comparable, ["policy"]);
     assert_eq!(
@@ -241,6 +242,7 @@ fn publishing_withholds_small_counts_moves_and_segments_in_both_waves() {
             &["size".to_string()],
             2000,
         )
+        .unwrap()
     };
     let rules = crate::disclosure::Rules { publish: true, min_cell: 5 };
     // Unpublished (the analyst's view), everything is there.
@@ -281,7 +283,8 @@ fn a_wave_of_fewer_than_min_cell_is_withheld_whole() {
     let few = responses(&new_form, "_id,size,sbom,policy", (1..=3).map(|i| format!("o{i},big,done,done")));
     let d = diff(&old_form, &new_form, "wave.md");
     let mut t =
-        trend(&Wave { form: &old_form, responses: &old }, &Wave { form: &new_form, responses: &few }, &d, &[], 100);
+        trend(&Wave { form: &old_form, responses: &old }, &Wave { form: &new_form, responses: &few }, &d, &[], 100)
+            .unwrap();
     super::publish(&mut t, crate::disclosure::Rules { publish: true, min_cell: 5 });
     assert!(t.items.is_empty(), "{:?}", t.items.iter().map(|i| &i.name).collect::<Vec<_>>());
     assert!(t.score.is_none());
@@ -297,13 +300,22 @@ fn ids_repeated_or_empty_are_never_paired() {
         header,
         ["a,big,done,done", "b,big,done,done", "a,small,none,done"].map(String::from).into_iter(),
     );
-    assert_eq!(super::repeated_id(&repeated), Some(("a".to_string(), 0, 2)));
-    // Rows without an id in both waves: not a panel of two.
-    let old = responses(&old_form, header, [",big,done,done", "x,big,done,done"].map(String::from).into_iter());
+    // Rows without an id in both waves: not a panel of two, and not repeats.
+    let old = responses(
+        &old_form,
+        header,
+        [",big,done,done", "x,big,done,done", ",small,done,done"].map(String::from).into_iter(),
+    );
     let new = responses(&new_form, header, [",big,none,done", "y,big,done,done"].map(String::from).into_iter());
-    assert_eq!(super::repeated_id(&old), None, "empty ids are not repeats");
     let d = diff(&old_form, &new_form, "wave.md");
-    let t = trend(&Wave { form: &old_form, responses: &old }, &Wave { form: &new_form, responses: &new }, &d, &[], 100);
+    let waves = |old, new| {
+        trend(&Wave { form: &old_form, responses: old }, &Wave { form: &new_form, responses: new }, &d, &[], 100)
+    };
+    let err = waves(&old, &repeated).unwrap_err();
+    assert_eq!(err, super::RepeatedId { previous_wave: false, id: "a".into(), rows: (0, 2) });
+    let err = waves(&repeated, &new).unwrap_err();
+    assert!(err.previous_wave);
+    let t = waves(&old, &new).unwrap();
     assert_eq!(t.panel_n, 0);
     // An empty wave gives counts of zero, no change and no test, and does not panic.
     let empty = responses(&new_form, header, std::iter::empty());
@@ -313,8 +325,63 @@ fn ids_repeated_or_empty_are_never_paired() {
         &d,
         &["size".into()],
         100,
-    );
+    )
+    .unwrap();
     let sbom = t.items.iter().find(|i| i.name == "sbom").unwrap();
     assert_eq!((sbom.waves.current.n, sbom.change.len()), (0, 0));
     assert!(sbom.panel.is_none());
+}
+
+/// Responses of a form without questions holding only these ids (a row each).
+fn ids_only(ids: &[String]) -> mamori_dataset::Responses {
+    let mut column = mamori_dataset::TextColumn::default();
+    ids.iter().for_each(|id| column.push(id));
+    mamori_dataset::Responses {
+        columns: Vec::new(),
+        rows: (2..ids.len() + 2).collect(),
+        ids: Some(column),
+        meta: Vec::new(),
+    }
+}
+
+proptest::proptest! {
+    /// The panel matched through keyed hashes is exactly the join of the two id lists done the
+    /// slow, obvious way (ids drawn from a small alphabet, so that waves share many, rows
+    /// lack some, and some repeat).
+    #[test]
+    fn the_panel_is_the_join_of_the_ids(
+        old in proptest::collection::vec("[ab]{0,3}", 0..30),
+        new in proptest::collection::vec("[ab]{0,3}", 0..30),
+    ) {
+        use std::collections::BTreeMap;
+        let first_repeat = |ids: &[String]| {
+            let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+            for (i, id) in ids.iter().enumerate().filter(|(_, id)| !id.is_empty()) {
+                if let Some(&first) = seen.get(id.as_str()) {
+                    return Some((first, i));
+                }
+                seen.insert(id, i);
+            }
+            None
+        };
+        let got = super::match_ids(&ids_only(&old), &ids_only(&new));
+        match (first_repeat(&old), first_repeat(&new)) {
+            (Some(rows), _) => proptest::prop_assert_eq!(got.unwrap_err().rows, rows),
+            (None, Some(rows)) => {
+                let e = got.unwrap_err();
+                proptest::prop_assert!(!e.previous_wave);
+                proptest::prop_assert_eq!(e.rows, rows);
+                proptest::prop_assert_eq!(&e.id, &new[rows.0]);
+            }
+            (None, None) => {
+                let old_rows: BTreeMap<&str, usize> =
+                    old.iter().enumerate().filter(|(_, id)| !id.is_empty()).map(|(i, id)| (id.as_str(), i)).collect();
+                let expected: Vec<u32> = new
+                    .iter()
+                    .map(|id| old_rows.get(id.as_str()).filter(|_| !id.is_empty()).map_or(super::NO_ROW, |&i| i as u32))
+                    .collect();
+                proptest::prop_assert_eq!(got.unwrap(), expected);
+            }
+        }
+    }
 }

@@ -110,3 +110,19 @@ pub fn write_output(path: Option<&Path>, bytes: &[u8]) -> ExitCode {
         }
     }
 }
+
+/// With `MAMORI_TIMINGS` set, prints how long each phase took to standard error (for
+/// `BENCHMARKS.md`: where the time of a large report or trend goes).
+pub struct Phases(Option<std::time::Instant>);
+
+impl Phases {
+    pub fn start() -> Self {
+        Phases(std::env::var_os("MAMORI_TIMINGS").map(|_| std::time::Instant::now()))
+    }
+
+    pub fn done(&self, phase: &str) {
+        if let Some(start) = self.0 {
+            eprintln!("timing: {phase} done at {:.3} s", start.elapsed().as_secs_f64());
+        }
+    }
+}

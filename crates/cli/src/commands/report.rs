@@ -55,24 +55,8 @@ pub enum Format {
     Pdf,
 }
 
-/// With `MAMORI_TIMINGS` set, prints how long each phase took to standard error (for
-/// `BENCHMARKS.md`: where the time of a large report goes).
-struct Phases(Option<std::time::Instant>);
-
-impl Phases {
-    fn start() -> Self {
-        Phases(std::env::var_os("MAMORI_TIMINGS").map(|_| std::time::Instant::now()))
-    }
-
-    fn done(&self, phase: &str) {
-        if let Some(start) = self.0 {
-            eprintln!("timing: {phase} done at {:.3} s", start.elapsed().as_secs_f64());
-        }
-    }
-}
-
 pub fn run(args: Report) -> ExitCode {
-    let phases = Phases::start();
+    let phases = super::Phases::start();
     let Some(form) = super::load_form(&args.form) else { return ExitCode::FAILURE };
     phases.done("questionnaire");
     let language = super::form_language(&form, &args.lang);

@@ -200,6 +200,7 @@ async fn demo(store: &mamori_web::mamori_store::Store, participants: usize) -> R
                 license: record[col("license_type")].to_string(),
                 email: format!("demo+{:04}@example.jp", i + 1),
                 language: "ja".into(),
+                corporate_number: String::new(),
             }
         })
         .collect();

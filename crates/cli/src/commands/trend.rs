@@ -60,6 +60,7 @@ pub enum Format {
 }
 
 pub fn run(args: Trend) -> ExitCode {
+    let phases = super::Phases::start();
     let (Some(new_form), Some(old_form)) = (super::load_form(&args.form), super::load_form(&args.previous_form)) else {
         return ExitCode::FAILURE;
     };
@@ -93,6 +94,7 @@ pub fn run(args: Trend) -> ExitCode {
     let Some(old) = load(&old_form, &args.previous_responses) else {
         return ExitCode::FAILURE;
     };
+    phases.done("both waves read and checked");
     // The panel pairs one row per organisation in each wave.
     for (path, loaded) in [(&args.previous_responses, &old), (&args.responses, &new)] {
         let column = args.id_column.as_deref().unwrap_or("_id");
@@ -106,25 +108,32 @@ pub fn run(args: Trend) -> ExitCode {
                 path.display()
             );
         }
-        if let Some((id, first, second)) = mamori_analysis::trend::repeated_id(&loaded.responses) {
-            // Rows as the file numbers them: the header is row 1.
-            eprintln!(
-                "{}: rows {} and {} have the same {column} '{id}'; the waves are matched by it, so each organisation needs one row",
-                path.display(),
-                first + 2,
-                second + 2
-            );
-            return ExitCode::FAILURE;
-        }
     }
     let by = if args.by.is_empty() { mamori_analysis::trend::default_segments(&new_form) } else { args.by.clone() };
-    let mut t = trend(
+    let t = trend(
         &Wave { form: &old_form, responses: &old.responses },
         &Wave { form: &new_form, responses: &new.responses },
         &d,
         &by,
         10_000,
     );
+    let mut t = match t {
+        Ok(t) => t,
+        Err(e) => {
+            let path = if e.previous_wave { &args.previous_responses } else { &args.responses };
+            // Rows as the file numbers them: the header is row 1.
+            eprintln!(
+                "{}: rows {} and {} have the same {} '{}'; the waves are matched by it, so each organisation needs one row",
+                path.display(),
+                e.rows.0 + 2,
+                e.rows.1 + 2,
+                args.id_column.as_deref().unwrap_or("_id"),
+                e.id
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    phases.done("trend");
     mamori_analysis::trend::publish(
         &mut t,
         mamori_analysis::disclosure::Rules { publish: args.publish, min_cell: args.min_cell },
@@ -155,5 +164,6 @@ pub fn run(args: Trend) -> ExitCode {
             }
         }
     };
+    phases.done("output made");
     super::write_output(args.output.as_deref(), &bytes)
 }

@@ -16,6 +16,7 @@ const FIELDS: &[(&str, &[&str])] = &[
     ),
     ("email", &["email", "e-mail", "mail", "メールアドレス", "メール", "電子メール"]),
     ("language", &["language", "lang", "言語"]),
+    ("corporate_number", &["corporate_number", "houjin_bangou", "法人番号"]),
 ];
 
 /// What a licence class may be written as: the choice's name or any of its labels.
@@ -89,6 +90,7 @@ pub fn read(
     let mut dropped = 0;
     let mut out = Vec::new();
     let mut seen: BTreeMap<String, usize> = existing.iter().map(|e| (e.to_lowercase(), 0)).collect();
+    let mut numbers: BTreeMap<String, usize> = BTreeMap::new();
     for (row, cells) in body {
         let cell = |field: &str| column.get(field).and_then(|&c| cells.get(c)).map_or("", |s| s.trim());
         let at = |field: &str| {
@@ -126,6 +128,23 @@ pub fn read(
                 "ja"
             }
         };
+        // The 法人番号 is optional; given, it must be right (it links the company's waves).
+        let corporate_number = match cell("corporate_number") {
+            "" => String::new(),
+            written => match mamori_store::org::corporate_number(written) {
+                Ok(n) => {
+                    if let Some(first) = numbers.insert(n.clone(), *row) {
+                        errors
+                            .push(format!("{}: {n} is also on row {first}; each company once", at("corporate_number")));
+                    }
+                    n
+                }
+                Err(m) => {
+                    errors.push(format!("{}: {m}", at("corporate_number")));
+                    String::new()
+                }
+            },
+        };
         // Only the first problems are kept (a wrong file has one or two on every row).
         if errors.len() > MAX_LISTED {
             dropped += errors.len() - MAX_LISTED;
@@ -136,6 +155,7 @@ pub fn read(
             license,
             email: email.to_string(),
             language: language.to_string(),
+            corporate_number,
         });
     }
     if out.is_empty() && errors.is_empty() {
