@@ -43,6 +43,35 @@ pub struct Feedback {
     /// `segment` when gaps are ranked against the own segment, `all` when the segment is smaller
     /// than `min_peers`.
     pub gap_basis: String,
+    /// Against the previous wave ([`score_change`]), when the organisation answered it too.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<ScoreChange>,
+}
+
+/// The respondent's overall score against its own in the previous wave, and how its peers'
+/// scores changed meanwhile (issue 14).
+#[derive(Debug, Clone, Serialize)]
+pub struct ScoreChange {
+    pub previous_score: f64,
+    /// Current − previous, on the 0–1 scale.
+    pub change: f64,
+    pub peers: PeerChange,
+}
+
+/// The change of the peers that answered both waves: the own segment's when it has at least
+/// `min_peers` of them, else all; withheld below that.
+#[derive(Debug, Clone, Serialize)]
+pub struct PeerChange {
+    /// `segment` or `all`.
+    pub basis: String,
+    pub peer_n: u64,
+    pub median: Option<f64>,
+    pub q1: Option<f64>,
+    pub q3: Option<f64>,
+    /// Share of those peers whose score rose, percent.
+    pub improved_percent: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub withheld: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -313,5 +342,95 @@ pub fn feedback(
         items,
         gaps,
         gap_basis: basis.to_string(),
+        change: None,
     })
+}
+
+/// Each respondent's overall score as [`feedback`] works it out: the mean score of its answers
+/// to the scored select_one items (choices without a score, such as 該当なし, left out).
+pub fn overall_scores(form: &Form, responses: &Responses) -> Vec<Option<f64>> {
+    let n = responses.len();
+    let (mut sum, mut count) = (vec![0.0f64; n], vec![0u32; n]);
+    for (q, question) in form.questions.iter().enumerate() {
+        let Column::Choice(codes) = &responses.columns[q] else { continue };
+        let scores: Vec<Option<f64>> = question.choices.iter().map(|c| c.score).collect();
+        if scores.iter().all(Option::is_none) {
+            continue;
+        }
+        for (i, &c) in codes.iter().enumerate() {
+            if let Some(s) = c.checked_sub(1).and_then(|c| scores[c as usize]) {
+                sum[i] += s;
+                count[i] += 1;
+            }
+        }
+    }
+    sum.iter().zip(&count).map(|(&s, &k)| (k > 0).then(|| s / f64::from(k))).collect()
+}
+
+/// The respondent's score change and its peers' (organisations other than it that answered
+/// both waves with a score each time), each wave scored by its own form. `previous_of[i]` is
+/// current row `i`'s row in the previous wave; `segment` the current form's segment question.
+/// `None` when the respondent did not answer the previous wave (or scored nothing in one).
+pub fn score_change(
+    current: (&Form, &Responses),
+    previous: (&Form, &Responses),
+    previous_of: &[Option<usize>],
+    respondent: usize,
+    options: &FeedbackOptions,
+) -> Option<ScoreChange> {
+    let (now, before) = (overall_scores(current.0, current.1), overall_scores(previous.0, previous.1));
+    let change_of = |i: usize| Some(now[i]? - before[previous_of.get(i).copied().flatten()?]?);
+    let own_before = before[previous_of.get(respondent).copied().flatten()?]?;
+    let own_change = change_of(respondent)?;
+    let english =
+        options.language.to_lowercase().contains("(en)") || options.language.to_lowercase().starts_with("english");
+    // The own segment: the same answer to the segment question in the current wave.
+    let segment_codes =
+        options.by.as_deref().and_then(|name| current.0.questions.iter().position(|q| q.name == name)).and_then(|q| {
+            match &current.1.columns[q] {
+                Column::Choice(codes) => Some(codes),
+                _ => None,
+            }
+        });
+    let same_segment = |i: usize| segment_codes.is_some_and(|c| c[respondent] > 0 && c[i] == c[respondent]);
+    let changes = |in_basis: &dyn Fn(usize) -> bool| -> Vec<f64> {
+        (0..now.len()).filter(|&i| i != respondent && in_basis(i)).filter_map(change_of).collect()
+    };
+    let segment_changes = changes(&same_segment);
+    let (basis, mut values) = if segment_changes.len() as u64 >= options.min_peers {
+        ("segment", segment_changes)
+    } else {
+        ("all", changes(&|_| true))
+    };
+    let n = values.len() as u64;
+    let round = |x: f64| (x * 1000.0).round() / 1000.0;
+    let peers = if n < options.min_peers {
+        PeerChange {
+            basis: basis.into(),
+            peer_n: n,
+            median: None,
+            q1: None,
+            q3: None,
+            improved_percent: None,
+            withheld: Some(if english {
+                format!("Withheld: {n} other organisations answered both waves, fewer than {}.", options.min_peers)
+            } else {
+                format!("両方の調査に回答した他の組織は{n}件で、{}件未満のため表示していません。", options.min_peers)
+            }),
+        }
+    } else {
+        values.sort_by(f64::total_cmp);
+        let q = |p: f64| Some(round(crate::stats::quantile(&values, p)));
+        let improved = values.iter().filter(|&&d| d > 0.0).count() as f64;
+        PeerChange {
+            basis: basis.into(),
+            peer_n: n,
+            median: q(0.5),
+            q1: q(0.25),
+            q3: q(0.75),
+            improved_percent: Some((improved / n as f64 * 1000.0).round() / 10.0),
+            withheld: None,
+        }
+    };
+    Some(ScoreChange { previous_score: round(own_before), change: round(own_change), peers })
 }

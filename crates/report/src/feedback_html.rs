@@ -31,6 +31,7 @@ struct Words {
     basis_all: &'static str,
     how: &'static str,
     legend: &'static str,
+    change: &'static str,
 }
 
 const JA: Words = Words {
@@ -58,6 +59,7 @@ const JA: Words = Words {
     basis_all: "同じ業態の回答が少ないため、回答者全体と比べた順に並べています。",
     how: "スコアは各項目の回答を 完了=100、準備中=50、未着手=0 として平均したものです（未回答と「該当なし」は除きます）。",
     legend: "● 貴社　｜ 同じ業態の中央値　■ 同じ業態の四分位範囲（少ない場合は回答者全体）",
+    change: "前回の調査からの変化",
 };
 
 const EN: Words = Words {
@@ -85,10 +87,67 @@ const EN: Words = Words {
     basis_all: "Your licence class has too few responses, so this is ordered against all respondents.",
     how: "Scores average your answers with in place = 100, in preparation = 50, not started = 0 (unanswered and not-applicable answers left out).",
     legend: "● you　| median of your licence class　■ its interquartile range (all respondents when the class is small)",
+    change: "Change since the previous survey",
 };
 
 fn pct(x: Option<f64>) -> String {
     x.map_or("—".into(), |v| format!("{:.0}", v * 100.0))
+}
+
+/// Points on the 0–100 scale with ▲▼ (the direction in a symbol, not in colour alone).
+fn points(x: f64) -> String {
+    let p = (x * 100.0).round();
+    if p > 0.0 {
+        format!("▲ +{p:.0}")
+    } else if p < 0.0 {
+        format!("▼ −{:.0}", -p)
+    } else {
+        "＝ 0".into()
+    }
+}
+
+/// The score change in two sentences: the own, then the peers'.
+pub(crate) fn change_lines(f: &Feedback, english: bool) -> Option<(String, String)> {
+    let c = f.change.as_ref()?;
+    let now = f.overall.score.map_or("—".to_string(), |s| format!("{:.0}", s * 100.0));
+    let own = if english {
+        format!("Previous {:.0} → now {now} ({})", c.previous_score * 100.0, points(c.change))
+    } else {
+        format!("前回 {:.0} → 今回 {now}（{}）", c.previous_score * 100.0, points(c.change))
+    };
+    let p = &c.peers;
+    let who = match (p.basis.as_str(), english) {
+        ("segment", false) => format!("同じ業態（{}）", f.segment.as_ref().map_or("", |s| s.label.as_str())),
+        ("segment", true) => format!("your licence class ({})", f.segment.as_ref().map_or("", |s| s.label.as_str())),
+        (_, false) => "回答者全体".to_string(),
+        (_, true) => "all respondents".to_string(),
+    };
+    let peers = match (&p.withheld, p.median) {
+        (Some(reason), _) => reason.clone(),
+        (None, Some(median)) => {
+            let q = |x: Option<f64>| x.map_or("—".to_string(), points);
+            let up = p.improved_percent.map_or("—".to_string(), |v| format!("{v:.0}%"));
+            if english {
+                format!(
+                    "Organisations of {who} that answered both surveys (n = {}): median change {} (interquartile range {} to {}); {up} raised their score.",
+                    p.peer_n,
+                    points(median),
+                    q(p.q1),
+                    q(p.q3)
+                )
+            } else {
+                format!(
+                    "両方の調査に回答した{who}の組織（n = {}）の変化：中央値 {}（四分位範囲 {} 〜 {}）、スコアが上がった組織 {up}",
+                    p.peer_n,
+                    points(median),
+                    q(p.q1),
+                    q(p.q3)
+                )
+            }
+        }
+        (None, None) => String::new(),
+    };
+    Some((own, peers))
 }
 
 fn figures(f: &PeerFigures) -> Value {
@@ -200,6 +259,7 @@ pub fn render(f: &Feedback, top: &Preamble) -> String {
         "gaps": gaps,
         "groups": groups,
         "items": items,
+        "change": change_lines(f, w.lang == "en").map(|(own, peers)| json!({ "own": own, "peers": peers })),
     });
     templates::render("feedback.html", context)
 }

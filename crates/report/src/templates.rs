@@ -43,7 +43,7 @@ pub(crate) fn render(name: &str, context: impl Serialize) -> String {
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct Preamble {
     pub meta: Vec<Piece>,
-    pub notice: Option<Notice>,
+    pub notices: Vec<Notice>,
 }
 
 /// Text or a link in a preamble's line.

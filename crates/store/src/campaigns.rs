@@ -232,8 +232,9 @@ impl Store {
 
     /// Creates the next wave of `previous`: a new campaign with its own questionnaire (a new
     /// version) and dates, the previous campaign's settings and mail texts (feedback not yet
-    /// released), and its participants copied with their organisation ids and new personal
-    /// links. One transaction: the whole succession or nothing.
+    /// released; `adjust` may change them, e.g. for the new form's languages), and its
+    /// participants copied with their organisation ids and new personal links. One
+    /// transaction: the whole succession or nothing.
     #[allow(clippy::too_many_arguments)]
     pub async fn succeed_campaign(
         &self,
@@ -242,8 +243,8 @@ impl Store {
         form_file_name: &str,
         form_bytes: &[u8],
         form_version: &str,
-        opens_at: i64,
-        closes_at: i64,
+        (opens_at, closes_at): (i64, i64),
+        adjust: impl FnOnce(&mut CampaignSettings),
     ) -> Result<String> {
         let previous = self
             .campaign(previous_id)
@@ -251,6 +252,7 @@ impl Store {
             .ok_or_else(|| StoreError(format!("no campaign {previous_id} to succeed")))?;
         let mut settings = previous.settings.clone();
         settings.feedback_released = false;
+        adjust(&mut settings);
         let settings = serde_json::to_string(&settings).map_err(|e| StoreError(e.to_string()))?;
         let id = random_hex(8);
         let link_key = self.link_key.clone();

@@ -59,11 +59,13 @@ async fn a_campaign_succeeds_its_predecessor(store: Store) {
 
     // Succeeding a campaign that does not exist stores nothing.
     let before = store.campaigns().await.unwrap().len();
-    assert!(store.succeed_campaign("nope", "x", "f.md", b"", "", 0, 1).await.is_err());
+    assert!(store.succeed_campaign("nope", "x", "f.md", b"", "", (0, 1), |_| {}).await.is_err());
     assert_eq!(store.campaigns().await.unwrap().len(), before);
 
-    let second =
-        store.succeed_campaign(&first, "2025", "f2.md", b"| survey |\n| | v2 |\n", "2025", 20, 30).await.unwrap();
+    let second = store
+        .succeed_campaign(&first, "2025", "f2.md", b"| survey |\n| | v2 |\n", "2025", (20, 30), |_| {})
+        .await
+        .unwrap();
     let c = store.campaign(&second).await.unwrap().unwrap();
     assert_eq!(c.previous_id.as_deref(), Some(first.as_str()));
     assert_eq!((c.opens_at, c.closes_at, c.form_version.as_str()), (20, 30, "2025"));
@@ -126,8 +128,8 @@ async fn two_successions_at_once_each_get_every_participant(store: Store) {
     let many: Vec<NewParticipant> = (0..40).map(|i| company(&format!("Co{i:02}"), "")).collect();
     store.add_participants(&first, &many, "office").await.unwrap();
     let (a, b) = tokio::join!(
-        store.succeed_campaign(&first, "A", "f.md", b"x", "", 0, 1),
-        store.succeed_campaign(&first, "B", "f.md", b"x", "", 0, 1)
+        store.succeed_campaign(&first, "A", "f.md", b"x", "", (0, 1), |_| {}),
+        store.succeed_campaign(&first, "B", "f.md", b"x", "", (0, 1), |s| s.min_peers = 3)
     );
     for id in [a.unwrap(), b.unwrap()] {
         let ps = store.participants_of(&id).await.unwrap();

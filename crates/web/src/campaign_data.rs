@@ -134,3 +134,48 @@ pub fn columns(form: &Form, responses: &[(String, AnswerMap)]) -> Result<Campaig
     }
     Ok(CampaignColumns { responses: loaded.responses, ids, left_out })
 }
+
+/// One wave for comparing campaigns: a campaign's valid responses as checked columns, each
+/// row's id its organisation id (the same in a campaign and its successor).
+pub(crate) async fn org_wave(
+    state: &crate::AppState,
+    campaign: &mamori_store::Campaign,
+) -> Result<(std::sync::Arc<crate::respondent::Questionnaire>, Responses), axum::response::Response> {
+    let q = crate::questionnaire(state, campaign).await?;
+    let stored = state.store.valid_responses(&campaign.id).await.map_err(crate::unavailable)?;
+    let columns = columns(q.form, &stored).map_err(|e| {
+        tracing::warn!("campaign {}: stored responses do not read: {e}", campaign.id);
+        axum::response::IntoResponse::into_response((axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal error"))
+    })?;
+    let orgs = org_ids(state, campaign).await?;
+    let mut responses = columns.responses;
+    responses.ids = Some(ids_of(&columns.ids, &orgs));
+    Ok((q, responses))
+}
+
+/// Participant id → organisation id, for a campaign's participants.
+pub(crate) async fn org_ids(
+    state: &crate::AppState,
+    campaign: &mamori_store::Campaign,
+) -> Result<std::collections::HashMap<String, String>, axum::response::Response> {
+    Ok(state
+        .store
+        .participants_of(&campaign.id)
+        .await
+        .map_err(crate::unavailable)?
+        .into_iter()
+        .map(|r| (r.participant.id, r.participant.org_id))
+        .collect())
+}
+
+/// The organisation ids of rows given by participant ids (empty for an unknown one: no panel).
+pub(crate) fn ids_of(
+    participants: &[String],
+    orgs: &std::collections::HashMap<String, String>,
+) -> mamori_dataset::TextColumn {
+    let mut ids = mamori_dataset::TextColumn::default();
+    for pid in participants {
+        ids.push(orgs.get(pid).map_or("", String::as_str));
+    }
+    ids
+}

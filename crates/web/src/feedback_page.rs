@@ -47,15 +47,44 @@ pub async fn feedback_of(
     let language = crate::form_language(form, language_code);
     let by = form.question(&campaign.settings.segment).map(|q| q.name.clone());
     let options = FeedbackOptions { by, min_peers: campaign.settings.min_peers, language };
-    feedback(form, &columns.responses, index, &options).map_err(|e| {
+    let mut f = feedback(form, &columns.responses, index, &options).map_err(|e| {
         tracing::warn!("campaign {}: feedback: {e}", campaign.id);
         Missing::Failed((StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response())
-    })
+    })?;
+    // With a previous campaign: the organisation's score change beside its peers'.
+    if let Some(previous_id) = &campaign.previous_id {
+        let previous = match state.store.campaign(previous_id).await {
+            Ok(Some(p)) => p,
+            Ok(None) => return Ok(f),
+            Err(e) => return Err(Missing::Failed(unavailable(e))),
+        };
+        let (old_q, old) = campaign_data::org_wave(state, &previous).await.map_err(Missing::Failed)?;
+        let orgs = campaign_data::org_ids(state, campaign).await.map_err(Missing::Failed)?;
+        let now_ids = campaign_data::ids_of(&columns.ids, &orgs);
+        let before: std::collections::HashMap<&str, usize> = old
+            .ids
+            .iter()
+            .flat_map(|ids| ids.iter())
+            .enumerate()
+            .filter(|(_, id)| !id.is_empty())
+            .map(|(i, id)| (id, i))
+            .collect();
+        let previous_of: Vec<Option<usize>> =
+            now_ids.iter().map(|id| before.get(id).copied().filter(|_| !id.is_empty())).collect();
+        f.change = mamori_analysis::feedback::score_change(
+            (form, &columns.responses),
+            (old_q.form, &old),
+            &previous_of,
+            index,
+            &options,
+        );
+    }
+    Ok(f)
 }
 
 /// The feedback document with a line of links at the top of its main part.
 pub fn document(f: &Feedback, links: Vec<Piece>) -> Response {
-    let html = mamori_report::feedback_html_with(f, &Preamble { meta: links, notice: None });
+    let html = mamori_report::feedback_html_with(f, &Preamble { meta: links, notices: Vec::new() });
     ([(header::CONTENT_SECURITY_POLICY, DOCUMENT_POLICY)], Html(html)).into_response()
 }
 

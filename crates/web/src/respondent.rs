@@ -93,6 +93,9 @@ pub(crate) struct Context {
     pub code: String,
     /// The form's language for that code, e.g. `Japanese (ja)`.
     pub language: String,
+    /// With the campaign's setting on: this organisation's answers in the previous campaign,
+    /// as it gave them (labels of that questionnaire), by the current question's name.
+    pub previous: BTreeMap<String, String>,
 }
 
 impl Context {
@@ -189,7 +192,61 @@ pub(crate) async fn load(
     let response = response.unwrap_or_default();
     let form = questionnaire.form;
     let language = crate::form_language(form, &code);
-    Ok(Context { participant, campaign, questionnaire, response, code, language })
+    let previous = if campaign.settings.show_previous_answers {
+        previous_answers(state, &participant, &campaign, form, &code).await?
+    } else {
+        BTreeMap::new()
+    };
+    Ok(Context { participant, campaign, questionnaire, response, code, language, previous })
+}
+
+/// The organisation's valid answers in the campaign before this one, each as the text it
+/// chose then (the previous questionnaire's labels), under the current question it maps to
+/// (`previous_name`, or the same name). Empty without a previous campaign or answers there.
+async fn previous_answers(
+    state: &AppState,
+    participant: &Participant,
+    campaign: &Campaign,
+    form: &Form,
+    code: &str,
+) -> Result<BTreeMap<String, String>, Response> {
+    let Some(previous_id) = &campaign.previous_id else { return Ok(BTreeMap::new()) };
+    let Some(answers) = state.store.previous_answers(participant).await.map_err(unavailable)? else {
+        return Ok(BTreeMap::new());
+    };
+    let Some(previous) = state.store.campaign(previous_id).await.map_err(unavailable)? else {
+        return Ok(BTreeMap::new());
+    };
+    let old = questionnaire(state, &previous).await?.form;
+    let language = crate::form_language(old, code);
+    let d = mamori_form::diff::diff(old, form, &campaign.form_file_name);
+    let mut out = BTreeMap::new();
+    for m in &d.mapped {
+        let (Some(question), Some(value)) = (old.question(&m.previous_name), answers.get(&m.previous_name)) else {
+            continue;
+        };
+        let text = if question.choices.is_empty() {
+            value.clone()
+        } else {
+            value
+                .split_whitespace()
+                .map(|code| {
+                    question
+                        .choices
+                        .iter()
+                        .find(|c| c.name == code)
+                        .and_then(|c| old.text(&c.label, &language))
+                        .unwrap_or(code)
+                        .to_string()
+                })
+                .collect::<Vec<_>>()
+                .join(if code == "en" { ", " } else { "、" })
+        };
+        if !text.is_empty() {
+            out.insert(m.name.clone(), text);
+        }
+    }
+    Ok(out)
 }
 
 /// Which questions apply, given the answers so far.
@@ -270,6 +327,8 @@ struct QuestionView {
     multiline: bool,
     choices: Vec<ChoiceView>,
     error: Option<String>,
+    /// The organisation's answer in the previous campaign, read-only (`show_previous_answers`).
+    previous: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -333,6 +392,7 @@ fn page_view(
                 .collect(),
             value,
             error,
+            previous: ctx.previous.get(&question.name).cloned(),
         });
     }
     let page_title = ctx.questionnaire.pages[page]

@@ -385,3 +385,29 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn feedback_shows_the_own_score_change_beside_the_peers() {
+    // Scores (SBOM and policy scored; size not): wave 1 o1–o20 1.0, o21–o40 0.75; wave 2 o1
+    // 0.5, o2–o38 1.0, o39–o40 0.75. o1 (big) fell by 0.5; its big peers o2–o37: 19 unchanged,
+    // 17 up by 0.25.
+    let (old_form, new_form, old, new) = small_segment_waves();
+    let previous_of: Vec<Option<usize>> = (0..new.len()).map(Some).collect();
+    let options = crate::FeedbackOptions { by: Some("size".into()), min_peers: 10, language: "default".into() };
+    let c = crate::feedback::score_change((&new_form, &new), (&old_form, &old), &previous_of, 0, &options).unwrap();
+    assert_eq!((c.previous_score, c.change), (1.0, -0.5));
+    assert_eq!((c.peers.basis.as_str(), c.peers.peer_n), ("segment", 36));
+    assert_eq!((c.peers.median, c.peers.q3), (Some(0.0), Some(0.25)));
+    assert_eq!(c.peers.improved_percent, Some(47.2));
+    // Small (o38–o40) has two peers: below min_peers, so all 39 others are the basis.
+    let c = crate::feedback::score_change((&new_form, &new), (&old_form, &old), &previous_of, 39, &options).unwrap();
+    assert_eq!((c.peers.basis.as_str(), c.peers.peer_n), ("all", 39));
+    // Withheld when even all peers are fewer than min_peers.
+    let few = crate::FeedbackOptions { min_peers: 50, ..options.clone() };
+    let c = crate::feedback::score_change((&new_form, &new), (&old_form, &old), &previous_of, 0, &few).unwrap();
+    assert!(c.peers.median.is_none() && c.peers.withheld.is_some());
+    // Not in the previous wave: no change to show.
+    let mut not_before = previous_of.clone();
+    not_before[0] = None;
+    assert!(crate::feedback::score_change((&new_form, &new), (&old_form, &old), &not_before, 0, &options).is_none());
+}

@@ -166,6 +166,12 @@ pub fn render_feedback(f: &mamori_analysis::Feedback) -> Result<Vec<u8>, String>
         ],
         &rows,
     );
+    if let Some((own, peers)) = crate::feedback_html::change_lines(f, english) {
+        doc.paragraph(t("前回の調査からの変化", "Change since the previous survey"), 10.0, 0.0, INK);
+        doc.paragraph(&own, 9.5, 0.0, RULE);
+        doc.paragraph(&peers, 8.5, 0.0, GREY);
+        doc.gap(4.0);
+    }
     doc.heading(t("優先して取り組むこと", "What to do first"));
     if f.gaps.is_empty() {
         doc.paragraph(

@@ -103,6 +103,27 @@ pub async fn create(State(state): State<Shared>, staff: Staff, multipart: Multip
             None
         }
     };
+    // A campaign that succeeds another: the new questionnaire must map onto the previous
+    // one (previous_name, previous), every broken mapping listed where it is.
+    let previous = match upload.field("previous") {
+        "" => None,
+        previous_id => match state.store.campaign(previous_id).await {
+            Ok(Some(p)) => Some(p),
+            Ok(None) => {
+                errors.push("前回の調査が見つかりません。一覧から選び直してください。".into());
+                None
+            }
+            Err(e) => return unavailable(e),
+        },
+    };
+    if let (Some(p), Some((file_name, _, new_form))) = (&previous, &form) {
+        let old = match questionnaire(&state, p).await {
+            Ok(q) => q,
+            Err(r) => return r,
+        };
+        let d = mamori_form::diff::diff(old.form, new_form, file_name);
+        errors.extend(d.errors.iter().map(|e| format!("前回（{}）との対応づけ：{e}", p.name)));
+    }
     let values: BTreeMap<String, String> =
         upload.fields.iter().filter(|(k, _)| *k != "_csrf").map(|(k, v)| (k.clone(), v.clone())).collect();
     let (Some((file_name, bytes, form)), true) = (form, errors.is_empty()) else {
@@ -133,23 +154,34 @@ pub async fn create(State(state): State<Shared>, staff: Staff, multipart: Multip
     if settings.languages.is_empty() {
         settings.languages = vec!["ja".into()];
     }
-    let id = match state
-        .store
-        .create_campaign_with(
-            &name,
-            &file_name,
-            &bytes,
-            &form.version,
-            opens.unwrap_or(0),
-            closes.unwrap_or(0),
-            &settings,
-        )
-        .await
-    {
+    let dates = (opens.unwrap_or(0), closes.unwrap_or(0));
+    let created = match &previous {
+        // The previous campaign's participants, mail texts and settings are carried over; the
+        // new form decides the languages and the segment question.
+        Some(p) => {
+            state
+                .store
+                .succeed_campaign(&p.id, &name, &file_name, &bytes, &form.version, dates, |s| {
+                    s.languages = settings.languages.clone();
+                    s.segment = settings.segment.clone();
+                })
+                .await
+        }
+        None => {
+            state
+                .store
+                .create_campaign_with(&name, &file_name, &bytes, &form.version, dates.0, dates.1, &settings)
+                .await
+        }
+    };
+    let id = match created {
         Ok(id) => id,
         Err(e) => return unavailable(e),
     };
-    let after = format!("{name} / {file_name} version {} / {}–{}", form.version, values["opens"], values["closes"]);
+    let mut after = format!("{name} / {file_name} version {} / {}–{}", form.version, values["opens"], values["closes"]);
+    if let Some(p) = &previous {
+        after.push_str(&format!(" / succeeds {} ({})", p.name, p.id));
+    }
     staff.audit(&state, "campaign.create", &id, &name, "", &after).await;
     Redirect::to(&format!("/admin/campaigns/{id}")).into_response()
 }
@@ -316,6 +348,31 @@ pub async fn overview(
         Ok(m) => m.iter().map(|(k, s, n)| format!("{} {n}通", mail_label(k, s))).collect(),
         Err(e) => return unavailable(e),
     };
+    // The wave before, and the organisations that answered both.
+    let previous = match &campaign.previous_id {
+        Some(pid) => match state.store.campaign(pid).await {
+            Ok(p) => p,
+            Err(e) => return unavailable(e),
+        },
+        None => None,
+    };
+    let panel = match state.store.panel(&id).await {
+        Ok(p) => p,
+        Err(e) => return unavailable(e),
+    };
+    let count = |f: fn(&mamori_store::PanelMember) -> bool| panel.iter().filter(|m| f(m)).count();
+    let panel_view = previous.as_ref().map(|p| {
+        context! {
+            id => p.id, name => p.name,
+            both => count(|m| m.answered_previous && m.answered_current),
+            previous_only => count(|m| m.answered_previous && !m.answered_current),
+            current_only => count(|m| !m.answered_previous && m.answered_current),
+            members => panel.iter().filter(|m| m.answered_previous || m.answered_current).map(|m| context! {
+                company => m.company, previous => m.answered_previous, current => m.answered_current,
+                in_current => m.in_current,
+            }).collect::<Vec<_>>(),
+        }
+    });
     let registration_url = campaign
         .registration_code
         .as_ref()
@@ -329,7 +386,7 @@ pub async fn overview(
             form_id => form.form_id, form_title => form.title,
         },
         overall => overall.finish(), tallies, by => by_question, segment_questions, participants,
-        mails, mail => state.config.smtp.is_some(), registration_url,
+        mails, mail => state.config.smtp.is_some(), registration_url, previous => panel_view,
         licences => crate::register::segment_choices(&state, &campaign, "ja").await.unwrap_or_default(),
     };
     staff.page(&state, "admin/campaign.html", ctx, StatusCode::OK)
@@ -424,6 +481,7 @@ pub async fn save_settings(
     }
     settings.languages = languages;
     settings.feedback_released = get("feedback_released") == "on";
+    settings.show_previous_answers = get("show_previous_answers") == "on";
     let segment = get("segment");
     match q.form.question(segment) {
         Some(question) if question.kind == mamori_form::QuestionType::SelectOne => settings.segment = segment.into(),
@@ -523,6 +581,33 @@ pub async fn replace_form(
             );
         }
     };
+    // A campaign that succeeds another keeps a questionnaire that maps onto the previous one.
+    if let Some(previous_id) = &campaign.previous_id {
+        let previous = match state.store.campaign(previous_id).await {
+            Ok(Some(p)) => p,
+            Ok(None) => {
+                return unavailable(mamori_store::StoreError(format!(
+                    "campaign {id}: its previous campaign {previous_id} is gone"
+                )));
+            }
+            Err(e) => return unavailable(e),
+        };
+        let old = match questionnaire(&state, &previous).await {
+            Ok(q) => q,
+            Err(r) => return r,
+        };
+        let d = mamori_form::diff::diff(old.form, &form, &file_name);
+        if !d.errors.is_empty() {
+            let errors: Vec<String> =
+                d.errors.iter().map(|e| format!("前回（{}）との対応づけ：{e}", previous.name)).collect();
+            return staff.page(
+                &state,
+                "admin/settings.html",
+                settings_view(&campaign, &[], &errors),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+        }
+    }
     match state.store.replace_form(&id, &file_name, &bytes, &form.version).await {
         Ok(true) => {}
         Ok(false) => {

@@ -7,6 +7,7 @@ pub mod import;
 mod participants;
 mod results;
 mod review;
+mod trend;
 mod users;
 
 use crate::auth::Staff;
@@ -42,6 +43,10 @@ pub fn routes(table: &mut Table) {
     table.get("/admin/campaigns/{id}/results.pdf", results::pdf);
     table.get("/admin/campaigns/{id}/results.xlsx", results::xlsx);
     table.get("/admin/campaigns/{id}/results.json", results::json);
+    table.get("/admin/campaigns/{id}/trend", trend::page);
+    table.get("/admin/campaigns/{id}/trend.pdf", trend::pdf);
+    table.get("/admin/campaigns/{id}/trend.xlsx", trend::xlsx);
+    table.get("/admin/campaigns/{id}/trend.json", trend::json);
     table.get("/admin/campaigns/{id}/export.csv", results::export_csv);
     table.get("/admin/campaigns/{id}/export.xlsx", results::export_xlsx);
     table.get("/admin/campaigns/{id}/codebook.csv", results::codebook);

@@ -27,6 +27,8 @@ pub struct ReportQuery {
 }
 
 struct Loaded {
+    /// The campaign this one succeeds, if any.
+    previous: Option<String>,
     questionnaire: Arc<crate::respondent::Questionnaire>,
     responses: Vec<(String, AnswerMap)>,
     file_stem: String,
@@ -44,7 +46,7 @@ async fn load(state: &AppState, staff: &Staff, id: &str) -> Result<Loaded, Respo
     let questionnaire = questionnaire(state, &campaign).await?;
     let responses = state.store.valid_responses(id).await.map_err(unavailable)?;
     let file_stem = format!("{}-{}", questionnaire.form.form_id, campaign.id);
-    Ok(Loaded { questionnaire, responses, file_stem })
+    Ok(Loaded { previous: campaign.previous_id, questionnaire, responses, file_stem })
 }
 
 /// The analysis of the campaign's valid responses, and the stored rows left out of it (with
@@ -105,21 +107,79 @@ fn failed(e: String) -> Response {
     (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
 }
 
-report_handler!(page, |a, left_out, _stem| {
+pub async fn page(
+    State(state): State<Shared>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Query(q): Query<ReportQuery>,
+) -> Response {
+    let loaded = match load(&state, &staff, &id).await {
+        Ok(l) => l,
+        Err(r) => return r,
+    };
+    let (a, left_out) = match analysis(&state, &staff, &loaded, &q) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    // With a previous campaign, the comparison's findings head the page, with a link to it
+    // (published the same way as the page).
+    let mut meta = Vec::new();
+    let mut comparison = None;
+    if loaded.previous.is_some() {
+        let query = super::trend::TrendQuery { lang: q.lang.clone(), publish: q.publish.clone(), min_cell: q.min_cell };
+        let english = q.lang.as_deref() == Some("en");
+        let publish = q.publish.as_deref() == Some("1");
+        let suffix: Vec<&str> = [(english, "lang=en"), (publish, "publish=1")]
+            .iter()
+            .filter_map(|&(on, part)| on.then_some(part))
+            .collect();
+        let query_string = if suffix.is_empty() { String::new() } else { format!("?{}", suffix.join("&")) };
+        let href = format!("/admin/campaigns/{id}/trend{query_string}");
+        if let Ok((t, previous, _)) = super::trend::compute(&state, &staff, &id, &query).await {
+            let items = if t.findings.is_empty() {
+                vec![
+                    if english {
+                        "No change is statistically significant."
+                    } else {
+                        "統計的に有意な変化は見られませんでした。"
+                    }
+                    .to_string(),
+                ]
+            } else {
+                t.findings.clone()
+            };
+            let text = if english {
+                format!(
+                    "Compared with the previous wave ({}; {} organisations answered both):",
+                    previous.name, t.panel_n
+                )
+            } else {
+                format!("前回（{}）との比較（両方に回答した組織 {} 社）：", previous.name, t.panel_n)
+            };
+            comparison = Some(mamori_report::Notice { text, items });
+        }
+        meta.push(mamori_report::Piece::link(
+            if english { "Comparison with the previous wave" } else { "前回調査との比較" },
+            href,
+        ));
+    }
     // The office sees which stored rows the results leave out, and why.
     let top = mamori_report::Preamble {
-        meta: Vec::new(),
-        notice: (!left_out.is_empty()).then(|| mamori_report::Notice {
-            text: format!(
-                "保存されている回答のうち {} 件は調査票の検査を通らないため、集計から除いています。",
-                left_out.len()
-            ),
-            items: left_out.iter().map(|(id, why)| format!("{id}: {why}")).collect(),
-        }),
+        meta,
+        notices: comparison
+            .into_iter()
+            .chain((!left_out.is_empty()).then(|| mamori_report::Notice {
+                text: format!(
+                    "保存されている回答のうち {} 件は調査票の検査を通らないため、集計から除いています。",
+                    left_out.len()
+                ),
+                items: left_out.iter().map(|(id, why)| format!("{id}: {why}")).collect(),
+            }))
+            .collect(),
     };
     let html = mamori_report::html_with(&a, &top);
     ([(header::CONTENT_SECURITY_POLICY, DOCUMENT_POLICY)], Html(html)).into_response()
-});
+}
 
 report_handler!(pdf, |a, _left_out, stem| match mamori_report::pdf(&a) {
     Ok(bytes) => download("application/pdf", &format!("{stem}-report.pdf"), bytes),
