@@ -101,6 +101,10 @@ async function walk(javaScriptEnabled, link, label) {
   await page.goto(link);
   await axe(page, `${label} page 1`, javaScriptEnabled);
   await shot(page, `${label}-01-start`);
+  // The demo company answered the previous wave: its own answers, read-only, beside each question.
+  const previous = page.locator('#q-org_name .previous');
+  assert.match(await previous.innerText(), /^前回の回答\s+デモ/);
+  assert.equal(await page.locator('#q-org_name .previous input').count(), 0, 'the previous answer is text, not a field');
   assert.ok(await page.locator('#q-license_other').isHidden(), 'license_other is hidden until "other" is chosen');
   assert.ok(await page.locator('#q-supply_origin').isHidden(), 'supply_origin waits for a licence class');
   await page.fill('#f-org_name', 'ブラウザ医療機器株式会社');
@@ -179,6 +183,10 @@ async function walk(javaScriptEnabled, link, label) {
   await page.waitForLoadState('load');
   assert.match(await page.locator('main').innerText(), /総合スコア/);
   assert.match(await page.locator('main').innerText(), /優先して取り組むこと/);
+  // Its score change since the previous wave, beside its peers'.
+  assert.match(await page.locator('#change').innerText(), /前回の調査からの変化/);
+  assert.match(await page.locator('main').innerText(), /前回 \d+ → 今回 \d+/);
+  assert.match(await page.locator('main').innerText(), /両方の調査に回答した/);
   await axe(page, `${label} feedback`, javaScriptEnabled);
   await shot(page, `${label}-07-feedback`);
   await page.goto(link.replace(/$/, '/print'));
@@ -219,13 +227,23 @@ test('the survey office signs in, monitors, reviews, opens registration and read
   assert.match(await page.locator('h1').innerText(), /調査の一覧/);
   await axe(page, 'admin home');
   await shot(page, 'admin-01-home');
-  await page.locator('table.list a').first().click();
+  await page.locator('table.list a', { hasText: '令和6年度' }).click();
   await page.waitForLoadState('load');
   const overview = await page.locator('main').innerText();
   assert.match(overview, /回答状況/);
   assert.match(overview, /提出済/);
   await axe(page, 'admin campaign');
   await shot(page, 'admin-02-campaign');
+  // The demo campaign succeeds a previous wave: who answered both, and the comparison.
+  assert.match(overview, /前回からの継続回答/);
+  const overviewUrl = page.url();
+  await page.locator('a[href$="/trend"]').first().click();
+  await page.waitForLoadState('load');
+  assert.match(await page.locator('h1').innerText(), /前回調査との比較/);
+  assert.ok(await page.locator('svg circle').count() > 0, 'dumbbell charts');
+  await axe(page, 'admin comparison with the previous wave');
+  await shot(page, 'admin-02b-trend');
+  await page.goto(overviewUrl);
   // Open-link registration: make the link, then register as a company would.
   await page.locator('form[action$="/registration"] button').click();
   await page.waitForLoadState('load');

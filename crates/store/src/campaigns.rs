@@ -155,9 +155,9 @@ impl Store {
         row.as_ref().map(campaign_from).transpose()
     }
 
-    /// Every campaign, newest first.
+    /// Every campaign, newest first (created in the same second: the later wave first).
     pub async fn campaigns(&self) -> Result<Vec<Campaign>> {
-        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM campaigns ORDER BY created_at DESC, id"))
+        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM campaigns ORDER BY created_at DESC, opens_at DESC, id"))
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(campaign_from).collect()

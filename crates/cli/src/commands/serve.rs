@@ -164,7 +164,8 @@ fn redact(url: &str) -> String {
 }
 
 /// The demo campaign: the 2024 questionnaire, open for six weeks, participants named after
-/// the demo fixture's companies. Returns their link tokens.
+/// the demo fixture's companies, succeeding a previous wave they all answered. Returns their
+/// link tokens.
 const DEMO_FRESH: usize = 5;
 const DEMO_SUBMITTED_UP_TO: usize = 20;
 
@@ -173,24 +174,34 @@ async fn demo(store: &mamori_web::mamori_store::Store, participants: usize) -> R
     let now = mamori_web::mamori_store::now();
     let form =
         mamori_form::read_bytes("mdcs-manufacturer-2024.xlsx", FORM_2024).form.ok_or("the shipped form reads")?;
-    // Feedback is released in the demo, so a respondent sees it right after submitting.
-    let settings = CampaignSettings { feedback_released: true, ..CampaignSettings::default() };
-    let campaign = store
-        .create_campaign_with(
-            "令和6年度 医療機器のサイバーセキュリティ対策の対応状況アンケート",
-            "mdcs-manufacturer-2024.xlsx",
-            FORM_2024,
-            &form.version,
-            now,
-            now + 42 * 86_400,
-            &settings,
-        )
-        .await
-        .map_err(|e| e.to_string())?;
     let mut reader = csv::Reader::from_reader(DEMO_PARTICIPANTS.as_bytes());
     let headers = reader.headers().map_err(|e| e.to_string())?.clone();
     let col = |name: &str| headers.iter().position(|h| h == name).unwrap_or(0);
     let records: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>().map_err(|e| e.to_string())?;
+    let answers_of = |i: usize| -> std::collections::BTreeMap<String, String> {
+        headers
+            .iter()
+            .zip(records[i % records.len()].iter())
+            .filter(|(h, v)| !h.starts_with('_') && !v.is_empty())
+            .map(|(h, v)| (h.to_string(), v.to_string()))
+            .collect()
+    };
+    // The previous wave (issue 14): the same questionnaire a year earlier, closed, answered
+    // by every demo company a step behind where it stands now, so that the comparison, the
+    // respondents' previous answers and their score change have something to show.
+    let year = 365 * 86_400;
+    let previous = store
+        .create_campaign_with(
+            "令和5年度 医療機器のサイバーセキュリティ対策の対応状況アンケート",
+            "mdcs-manufacturer-2024.xlsx",
+            FORM_2024,
+            &form.version,
+            now - year,
+            now - year + 42 * 86_400,
+            &CampaignSettings::default(),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
     // One transaction for all participants: a start-up of hundreds of inserts stays fast.
     let new: Vec<NewParticipant> = (0..participants)
         .map(|i| {
@@ -204,25 +215,70 @@ async fn demo(store: &mamori_web::mamori_store::Store, participants: usize) -> R
             }
         })
         .collect();
-    let ids = store.add_participants(&campaign, &new, "office").await.map_err(|e| e.to_string())?;
+    let previous_ids = store.add_participants(&previous, &new, "office").await.map_err(|e| e.to_string())?;
+    for (i, id) in previous_ids.iter().enumerate() {
+        store.save_answers(id, &a_step_behind(&form, answers_of(i), i), true).await.map_err(|e| e.to_string())?;
+    }
+    // This wave succeeds it: participants, settings and mail texts carried over. Feedback is
+    // released in the demo, so a respondent sees it right after submitting, and each sees its
+    // previous answers while answering.
+    let campaign = store
+        .succeed_campaign(
+            &previous,
+            "令和6年度 医療機器のサイバーセキュリティ対策の対応状況アンケート",
+            "mdcs-manufacturer-2024.xlsx",
+            FORM_2024,
+            &form.version,
+            (now, now + 42 * 86_400),
+            |s| {
+                s.feedback_released = true;
+                s.show_previous_answers = true;
+            },
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    // The carried participants in the demo's order (by organisation).
+    let carried = store.participants_of(&campaign).await.map_err(|e| e.to_string())?;
+    let mut ids = Vec::with_capacity(previous_ids.len());
+    for pid in &previous_ids {
+        let org = store.participant(pid).await.map_err(|e| e.to_string())?.ok_or("a demo participant")?.org_id;
+        let current = carried.iter().find(|r| r.participant.org_id == org).ok_or("a carried demo participant")?;
+        ids.push(current.participant.id.clone());
+    }
     // After the first five (left fresh, the first one's link is printed), up to 20 demo
     // companies have already submitted their fixture answers, so that monitoring, results,
     // review and feedback have something to show.
     for (i, id) in ids.iter().enumerate().take(DEMO_SUBMITTED_UP_TO).skip(DEMO_FRESH) {
-        let record = &records[i % records.len()];
-        let answers: std::collections::BTreeMap<String, String> = headers
-            .iter()
-            .zip(record.iter())
-            .filter(|(h, v)| !h.starts_with('_') && !v.is_empty())
-            .map(|(h, v)| (h.to_string(), v.to_string()))
-            .collect();
-        store.save_answers(id, &answers, true).await.map_err(|e| e.to_string())?;
+        store.save_answers(id, &answers_of(i), true).await.map_err(|e| e.to_string())?;
     }
     let tokens: Vec<String> = ids.iter().map(|id| store.link_token(id)).collect();
     if tokens.is_empty() {
         return Err("--demo-participants must be at least 1".into());
     }
     Ok(tokens)
+}
+
+/// The demo's previous-wave answers: a third of the scored answers one step lower (完了 →
+/// 準備中 → 未着手), chosen by position so that every run makes the same data.
+fn a_step_behind(
+    form: &mamori_form::Form,
+    mut answers: std::collections::BTreeMap<String, String>,
+    company: usize,
+) -> std::collections::BTreeMap<String, String> {
+    for (q, question) in form.questions.iter().enumerate() {
+        let has = |code: &str| question.choices.iter().any(|c| c.name == code);
+        if !(has("done") && has("prep") && has("none")) || (q + company) % 3 != 0 {
+            continue;
+        }
+        if let Some(a) = answers.get_mut(&question.name) {
+            match a.as_str() {
+                "done" => *a = "prep".into(),
+                "prep" => *a = "none".into(),
+                _ => {}
+            }
+        }
+    }
+    answers
 }
 
 #[cfg(test)]
