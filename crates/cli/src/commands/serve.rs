@@ -267,7 +267,7 @@ fn a_step_behind(
 ) -> std::collections::BTreeMap<String, String> {
     for (q, question) in form.questions.iter().enumerate() {
         let has = |code: &str| question.choices.iter().any(|c| c.name == code);
-        if !(has("done") && has("prep") && has("none")) || !(q + company).is_multiple_of(3) {
+        if !(has("done") && has("prep") && has("none") && (q + company).is_multiple_of(3)) {
             continue;
         }
         if let Some(a) = answers.get_mut(&question.name) {
