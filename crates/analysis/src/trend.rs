@@ -30,8 +30,14 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Serialize)]
 pub struct Trend {
     pub items: Vec<ItemTrend>,
+    /// The share indicators of the current form's report sheet (`name` the indicator's; the
+    /// counts `chosen` / `not_chosen` among those who answered its question).
+    pub indicators: Vec<ItemTrend>,
     /// Mapped integer and decimal items.
     pub numbers: Vec<NumberTrend>,
+    /// The ratio-of-sums indicators of the current form's report sheet (e.g. the share of
+    /// devices whose measures are in place: Σ done ÷ Σ total).
+    pub ratios: Vec<RatioTrend>,
     /// The readiness score (mean credit over scored items), when both forms score items.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub score: Option<NumberTrend>,
@@ -154,6 +160,28 @@ pub struct NumberTrend {
     /// `improved` / `worse`: organisations whose value rose / fell.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub panel: Option<Panel>,
+}
+
+/// A ratio-of-sums indicator in both waves. The ratio of sums has no textbook test of its own;
+/// the tests (`per_organisation`) are on each organisation's own ratio, with the rank tests
+/// numbers get.
+#[derive(Debug, Clone, Serialize)]
+pub struct RatioTrend {
+    pub name: String,
+    pub waves: Waves<RatioWave>,
+    /// current − previous ratio.
+    pub change: f64,
+    pub per_organisation: NumberTrend,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RatioWave {
+    /// Respondents with both numbers.
+    pub n: u64,
+    pub numerator: f64,
+    pub denominator: f64,
+    /// numerator ÷ denominator (NaN, written null, when the denominator is 0).
+    pub ratio: f64,
 }
 
 /// One wave: its form and checked responses (with `_id` for the panel).
@@ -449,41 +477,145 @@ pub fn trend(
     // Every comparison is independent of the others: they are worked out on every core and
     // put back in the form's order. The score and the numbers (sorts of a million values)
     // come first so that the items even out the threads' loads.
+    // A share indicator of the current form's report sheet (the share of respondents choosing
+    // any of some choices): chosen or not, among those who answered, on both waves.
+    let indicator = |row: &mamori_form::model::ReportRow| -> Option<ItemTrend> {
+        let question = row.question.as_deref()?;
+        let m = diff.mapped.iter().find(|m| m.name == question && m.comparable)?;
+        let (qn, qo) = (index(current.form, &m.name)?, index(previous.form, &m.previous_name)?);
+        let (new_q, old_q) = (&current.form.questions[qn], &previous.form.questions[qo]);
+        let new_set: Vec<bool> = new_q.choices.iter().map(|c| row.choices.contains(&c.name)).collect();
+        let old_set: Vec<bool> = to_new_of(m, old_q).iter().map(|k| k.is_some_and(|k| new_set[k])).collect();
+        let mask = |set: &[bool]| set.iter().enumerate().filter(|(_, s)| **s).fold(0u64, |m, (b, _)| m | (1 << b));
+        let (old_mask, new_mask) = (mask(&old_set), mask(&new_set));
+        let segs: Vec<&Segmentation> = segmentations.iter().filter(|s| s.name != m.name).collect();
+        let labels = ["not_chosen".to_string(), "chosen".to_string()];
+        let (all, by) = match (&previous.responses.columns[qo], &current.responses.columns[qn]) {
+            (Column::Choice(old_codes), Column::Choice(new_codes)) => tally(
+                2,
+                |i| old_codes[i].checked_sub(1).map(|c| usize::from(old_set[usize::from(c)])),
+                |j| new_codes[j].checked_sub(1).map(|c| usize::from(new_set[usize::from(c)])),
+                (&in_panel_old, &previous_of),
+                &segs,
+                Some(&[0.0, 1.0]),
+            ),
+            (Column::Multi(old_bits), Column::Multi(new_bits)) => tally(
+                2,
+                |i| (old_bits[i] != 0).then_some(usize::from(old_bits[i] & old_mask != 0)),
+                |j| (new_bits[j] != 0).then_some(usize::from(new_bits[j] & new_mask != 0)),
+                (&in_panel_old, &previous_of),
+                &segs,
+                Some(&[0.0, 1.0]),
+            ),
+            _ => return None,
+        };
+        let mut it = item_trend(m, row.name.clone(), &labels, &all, true, monte_carlo_samples);
+        for (s, tables) in segs.iter().zip(&by) {
+            let within = s
+                .values
+                .iter()
+                .zip(tables)
+                .map(|(value, tables)| {
+                    let key = format!("{}×{}={value}", row.name, s.name);
+                    let mut seg = item_trend(m, key, &labels, tables, true, monte_carlo_samples);
+                    seg.name = row.name.clone();
+                    (value.clone(), seg)
+                })
+                .collect();
+            it.by.insert(s.name.clone(), within);
+        }
+        Some(it)
+    };
+    // A ratio-of-sums indicator: numerator and denominator questions mapped to the previous
+    // wave, summed over the respondents who gave both.
+    let ratio = |row: &mamori_form::model::ReportRow| -> Option<RatioTrend> {
+        let (num, den) = (row.numerator.as_deref()?, row.denominator.as_deref()?);
+        let mapped =
+            |name: &str| diff.mapped.iter().find(|m| m.name == name && m.comparable).map(|m| m.previous_name.clone());
+        let (old_num, old_den) = (mapped(num)?, mapped(den)?);
+        let wave = |w: &Wave, num: &str, den: &str| -> Option<(RatioWave, Vec<Option<f64>>)> {
+            let (a, b) = (index(w.form, num)?, index(w.form, den)?);
+            let (Column::Number(x), Column::Number(y)) = (&w.responses.columns[a], &w.responses.columns[b]) else {
+                return None;
+            };
+            let (mut n, mut sx, mut sy) = (0u64, 0.0, 0.0);
+            let mut own = Vec::with_capacity(x.len());
+            for (&x, &y) in x.iter().zip(y) {
+                if x.is_nan() || y.is_nan() {
+                    own.push(None);
+                    continue;
+                }
+                n += 1;
+                sx += x;
+                sy += y;
+                own.push((y > 0.0).then(|| x / y));
+            }
+            let ratio = if sy > 0.0 { sx / sy } else { f64::NAN };
+            Some((RatioWave { n, numerator: sx, denominator: sy, ratio }, own))
+        };
+        let (old_wave, old_own) = wave(previous, &old_num, &old_den)?;
+        let (new_wave, new_own) = wave(current, num, den)?;
+        let per_organisation =
+            number_trend(&row.name, &row.name, (&old_own, &new_own), (&in_panel_old, &in_panel_new), &panel);
+        Some(RatioTrend {
+            name: row.name.clone(),
+            change: new_wave.ratio - old_wave.ratio,
+            waves: Waves { previous: old_wave, current: new_wave },
+            per_organisation,
+        })
+    };
     enum Job<'m> {
+        Ratio(&'m mamori_form::model::ReportRow),
         Score,
         Number(&'m mamori_form::diff::MappedItem),
         Item(&'m mamori_form::diff::MappedItem),
+        Indicator(&'m mamori_form::model::ReportRow),
     }
     enum Done {
         Score(Option<NumberTrend>),
         Number(Option<NumberTrend>),
         Items(Vec<ItemTrend>),
+        Indicator(Option<ItemTrend>),
+        Ratio(Option<RatioTrend>),
     }
     let comparable = || diff.mapped.iter().filter(|m| m.comparable);
-    let jobs: Vec<Job> =
-        std::iter::once(Job::Score).chain(comparable().map(Job::Number)).chain(comparable().map(Job::Item)).collect();
+    let shares = current.form.report.iter().filter(|r| r.kind == mamori_form::model::ReportKind::Share);
+    let ratio_rows = current.form.report.iter().filter(|r| r.kind == mamori_form::model::ReportKind::RatioOfSums);
+    let jobs: Vec<Job> = std::iter::once(Job::Score)
+        .chain(ratio_rows.map(Job::Ratio))
+        .chain(comparable().map(Job::Number))
+        .chain(comparable().map(Job::Item))
+        .chain(shares.map(Job::Indicator))
+        .collect();
     let done = in_parallel(&jobs, |job| match job {
         Job::Score => Done::Score(score()),
         Job::Number(m) => Done::Number(number(m)),
         Job::Item(m) => Done::Items(one(m)),
+        Job::Indicator(row) => Done::Indicator(indicator(row)),
+        Job::Ratio(row) => Done::Ratio(ratio(row)),
     });
-    let (mut items, mut numbers, mut score) = (Vec::new(), Vec::new(), None);
+    let (mut items, mut numbers, mut score, mut indicators) = (Vec::new(), Vec::new(), None, Vec::new());
+    let mut ratios = Vec::new();
     for d in done {
         match d {
             Done::Score(s) => score = s,
             Done::Number(n) => numbers.extend(n),
             Done::Items(i) => items.extend(i),
+            Done::Indicator(i) => indicators.extend(i),
+            Done::Ratio(r) => ratios.extend(r),
         }
     }
     // Holm across every test of change in the report.
     let tests = items
         .iter_mut()
+        .chain(indicators.iter_mut())
         .flat_map(|i| {
             let segment_tests = i.by.values_mut().flat_map(|v| v.values_mut()).filter_map(|s| s.test.as_mut());
             i.test.as_mut().into_iter().chain(segment_tests)
         })
         .chain(numbers.iter_mut().filter_map(|n| n.test.as_mut()))
-        .chain(score.iter_mut().filter_map(|s| s.test.as_mut()));
+        .chain(score.iter_mut().filter_map(|s| s.test.as_mut()))
+        .chain(ratios.iter_mut().filter_map(|r| r.per_organisation.test.as_mut()));
     let tests: Vec<&mut ChangeTest> = tests.collect();
     let adjusted = holm(&tests.iter().map(|t| t.p).collect::<Vec<_>>());
     for (t, p) in tests.into_iter().zip(adjusted) {
@@ -491,7 +623,9 @@ pub fn trend(
     }
     Ok(Trend {
         items,
+        indicators,
         numbers,
+        ratios,
         score,
         not_comparable,
         only_in: OnlyIn { previous: diff.dropped.clone(), current: diff.added.clone() },
@@ -514,6 +648,8 @@ pub struct Labels {
     pub questions: BTreeMap<String, String>,
     /// Question name → its choices (code, label) in the form's order.
     pub choices: BTreeMap<String, Vec<(String, String)>>,
+    /// Share indicator name → label.
+    pub indicators: BTreeMap<String, String>,
 }
 
 impl Labels {
@@ -540,6 +676,7 @@ pub fn labels(form: &Form, language: &str, japanese: bool) -> Labels {
             .filter(|q| !q.choices.is_empty())
             .map(|q| (q.name.clone(), q.choices.iter().map(|c| (c.name.clone(), text(&c.label, &c.name))).collect()))
             .collect(),
+        indicators: form.report.iter().map(|r| (r.name.clone(), text(&r.label, &r.name))).collect(),
     }
 }
 
@@ -656,6 +793,16 @@ fn p_text(p: f64) -> String {
 /// sentence's language.
 pub fn in_words(result: &Trend, form: &Form, language: &str, japanese: bool) -> Vec<String> {
     let mut out = Vec::new();
+    // The report sheet's share indicators first, in their own words (「製造販売中製品のSBOM
+    // 作成（完了＋準備中）」); an item whose credited answers an indicator already counts is
+    // not said twice.
+    let shares: Vec<&mamori_form::model::ReportRow> =
+        form.report.iter().filter(|r| r.kind == mamori_form::model::ReportKind::Share).collect();
+    for item in &result.indicators {
+        let Some(row) = shares.iter().find(|r| r.name == item.name) else { continue };
+        let label = form.text(&row.label, language).unwrap_or(&row.name).to_string();
+        out.extend(sentence(item, &label, &["chosen"], japanese));
+    }
     for item in &result.items {
         let Some(q) = form.questions.iter().find(|q| q.name == item.name && q.kind == QuestionType::SelectOne) else {
             continue;
@@ -665,58 +812,75 @@ pub fn in_words(result: &Trend, form: &Form, language: &str, japanese: bool) -> 
         if credited.is_empty() || credited.len() == q.choices.len() {
             continue;
         }
-        let withheld = |w: &WaveCounts| credited.iter().any(|c| w.withheld.contains(&c.name));
-        if withheld(&item.waves.previous) || withheld(&item.waves.current) {
-            continue; // published, and a share rests on a withheld count
-        }
-        let share = |w: &WaveCounts| {
-            let k: u64 = credited.iter().map(|c| w.counts.get(&c.name).copied().unwrap_or(0)).sum();
-            (k, if w.n == 0 { f64::NAN } else { 100.0 * k as f64 / w.n as f64 })
-        };
-        let ((_, before), (_, after)) = (share(&item.waves.previous), share(&item.waves.current));
-        let significant_test = item.test.as_ref().filter(|t| t.p_holm < 0.05);
-        let significant_panel = item.panel.as_ref().filter(|p| p.p < 0.05);
-        if significant_test.is_none() && significant_panel.is_none() || !before.is_finite() || !after.is_finite() {
+        let said = shares.iter().any(|r| {
+            r.question.as_deref() == Some(q.name.as_str())
+                && result.indicators.iter().any(|i| i.name == r.name)
+                && r.choices.len() == credited.len()
+                && credited.iter().all(|c| r.choices.contains(&c.name))
+        });
+        if said {
             continue;
         }
         let label = form.text(&q.label, language).unwrap_or(&q.name);
         let names: Vec<&str> = credited.iter().map(|c| form.text(&c.label, language).unwrap_or(&c.name)).collect();
-        let points = after - before;
-        let mut evidence = Vec::new();
-        if let Some(t) = significant_test {
-            evidence.push(if japanese {
-                format!("Holm補正後 {}", p_text(t.p_holm))
-            } else {
-                format!("Holm-adjusted {}", p_text(t.p_holm))
-            });
-        }
-        if let Some(p) = significant_panel {
-            evidence.push(match (japanese, p.improved, p.worse) {
-                (true, Some(up), Some(down)) => format!("両年度回答の{}社で改善{up}・悪化{down}、{}", p.n, p_text(p.p)),
-                (true, _, _) => format!("両年度回答の{}社、{}", p.n, p_text(p.p)),
-                (false, Some(up), Some(down)) => {
-                    format!("panel of {}: {up} improved, {down} worse, {}", p.n, p_text(p.p))
-                }
-                (false, _, _) => format!("panel of {}, {}", p.n, p_text(p.p)),
-            });
-        }
-        out.push(if japanese {
-            let direction = if points > 0.0 { "増加" } else { "減少" };
-            format!(
-                "{label}（{}）は前回{before:.1}%から{after:.1}%に{direction}（{points:+.1}ポイント、{}）",
-                names.join("＋"),
-                evidence.join("、")
-            )
+        let label = if japanese {
+            format!("{label}（{}）", names.join("＋"))
         } else {
-            let direction = if points > 0.0 { "rose" } else { "fell" };
-            format!(
-                "{label} ({}) {direction} from {before:.1}% to {after:.1}% ({points:+.1} points; {})",
-                names.join(" + "),
-                evidence.join("; ")
-            )
-        });
+            format!("{label} ({})", names.join(" + "))
+        };
+        let codes: Vec<&str> = credited.iter().map(|c| c.name.as_str()).collect();
+        out.extend(sentence(item, &label, &codes, japanese));
     }
     out
+}
+
+/// One sentence on the share of the answers `codes` in `item`, when its change is significant
+/// (Holm-corrected test of change, or the panel's paired test at p < 0.05) and rests on no
+/// withheld count.
+fn sentence(item: &ItemTrend, label: &str, codes: &[&str], japanese: bool) -> Option<String> {
+    let withheld = |w: &WaveCounts| codes.iter().any(|c| w.withheld.iter().any(|x| x == c));
+    if withheld(&item.waves.previous) || withheld(&item.waves.current) {
+        return None; // published, and a share rests on a withheld count
+    }
+    let share = |w: &WaveCounts| {
+        let k: u64 = codes.iter().map(|c| w.counts.get(*c).copied().unwrap_or(0)).sum();
+        if w.n == 0 { f64::NAN } else { 100.0 * k as f64 / w.n as f64 }
+    };
+    let (before, after) = (share(&item.waves.previous), share(&item.waves.current));
+    let significant_test = item.test.as_ref().filter(|t| t.p_holm < 0.05);
+    let significant_panel = item.panel.as_ref().filter(|p| p.p < 0.05);
+    if significant_test.is_none() && significant_panel.is_none() || !before.is_finite() || !after.is_finite() {
+        return None;
+    }
+    let points = after - before;
+    let mut evidence = Vec::new();
+    if let Some(t) = significant_test {
+        evidence.push(if japanese {
+            format!("Holm補正後 {}", p_text(t.p_holm))
+        } else {
+            format!("Holm-adjusted {}", p_text(t.p_holm))
+        });
+    }
+    if let Some(p) = significant_panel {
+        evidence.push(match (japanese, p.improved, p.worse) {
+            (true, Some(up), Some(down)) => format!("両年度回答の{}社で改善{up}・悪化{down}、{}", p.n, p_text(p.p)),
+            (true, _, _) => format!("両年度回答の{}社、{}", p.n, p_text(p.p)),
+            (false, Some(up), Some(down)) => {
+                format!("panel of {}: {up} improved, {down} worse, {}", p.n, p_text(p.p))
+            }
+            (false, _, _) => format!("panel of {}, {}", p.n, p_text(p.p)),
+        });
+    }
+    Some(if japanese {
+        let direction = if points > 0.0 { "増加" } else { "減少" };
+        format!(
+            "{label}は前回{before:.1}%から{after:.1}%に{direction}（{points:+.1}ポイント、{}）",
+            evidence.join("、")
+        )
+    } else {
+        let direction = if points > 0.0 { "rose" } else { "fell" };
+        format!("{label} {direction} from {before:.1}% to {after:.1}% ({points:+.1} points; {})", evidence.join("; "))
+    })
 }
 
 /// Each row's organisation id with its row, rows without one left out.

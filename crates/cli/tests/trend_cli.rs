@@ -40,6 +40,13 @@ fn a_wave_against_itself_is_a_full_panel_with_no_change() {
     assert_eq!(numbers.len(), 2, "products_total and products_done");
     assert!(numbers.iter().all(|n| n["panel"]["method"] == "no_change" && n["change_mean"] == 0.0));
     assert_eq!(v["score"]["panel"]["unchanged"], 441);
+    // The ratio-of-sums indicator (devices with measures in place ÷ devices) and the share one.
+    let ratio = &v["ratios"][0];
+    assert_eq!(ratio["name"], "products_done_share");
+    assert_eq!(ratio["change"], 0.0);
+    assert_eq!(ratio["waves"]["previous"]["numerator"], ratio["waves"]["current"]["numerator"]);
+    assert_eq!(ratio["per_organisation"]["panel"]["method"], "no_change");
+    assert_eq!(v["indicators"][0]["name"], "sbom_current_started");
     let sbom = items.iter().find(|i| i["name"] == "sbom_current").unwrap();
     assert_eq!(sbom["waves"]["previous"]["counts"], sbom["waves"]["current"]["counts"]);
     // By the report sheet's segment (licence class) unless --by says otherwise.
@@ -94,6 +101,9 @@ const NEW_FORM: &str = "| survey |
 | settings |
 | | form_id | version | title |
 | | waves | 2024 | 準備状況調査 |
+| report |
+| | kind | name | question | choices | label |
+| | share | sbom_started | sbom_products | done prep | 製品SBOMの作成（完了＋準備中） |
 ";
 
 impl TwoWaves {
@@ -173,6 +183,21 @@ fn a_renamed_item_and_a_recoded_list_compare_in_every_format() {
     assert_eq!(sbom["panel"]["unchanged"], 10);
     assert_eq!(sbom["panel"]["method"], "mcnemar_exact");
     assert!((sbom["change"]["done"]["points"].as_f64().unwrap() - 100.0 / 3.0).abs() < 1e-9);
+    // The report sheet's share indicator: done or in preparation, 10/30 → 20/30; the panel's
+    // o11–o20 moved into it (McNemar exact: 2 × 0.5¹⁰ = 0.00195), nobody out of it.
+    let started = &v["indicators"][0];
+    assert_eq!(started["name"], "sbom_started");
+    assert_eq!(started["waves"]["previous"]["counts"], serde_json::json!({"chosen": 10, "not_chosen": 20}));
+    assert_eq!(started["waves"]["current"]["counts"], serde_json::json!({"chosen": 20, "not_chosen": 10}));
+    assert_eq!((started["panel"]["improved"].as_u64(), started["panel"]["worse"].as_u64()), (Some(10), Some(0)));
+    assert!((started["panel"]["p"].as_f64().unwrap() - 2.0 * 0.5f64.powi(10)).abs() < 1e-12);
+    // In words once, by the indicator's own label (the item it counts is not said again).
+    assert_eq!(
+        v["findings"],
+        serde_json::json!([
+            "製品SBOMの作成（完了＋準備中）は前回33.3%から66.7%に増加（+33.3ポイント、両年度回答の20社で改善10・悪化0、p = 0.002）"
+        ])
+    );
 
     let html_path = waves.dir.join("trend.html");
     let out = waves.run(&["--by", "size", "--format", "html", "-o", html_path.to_str().unwrap()]);
@@ -186,6 +211,7 @@ fn a_renamed_item_and_a_recoded_list_compare_in_every_format() {
     assert!(html.contains("<circle"), "the dumbbell chart");
     assert!(html.contains("前回の設問: sbom"));
     assert!(html.contains("区分別: 規模"), "the segment table");
+    assert!(html.contains("<h2>指標</h2>") && html.contains("製品SBOMの作成（完了＋準備中）"), "the indicators");
 
     let xlsx_path = waves.dir.join("trend.xlsx");
     let out = waves.run(&["--format", "xlsx", "--lang", "en", "-o", xlsx_path.to_str().unwrap()]);

@@ -37,6 +37,24 @@ pub fn publish(trend: &mut Trend, rules: Rules) {
         }
         keep
     });
+    trend.indicators.retain_mut(|item| {
+        let keep = rules.one(item.waves.previous.n).is_some() && rules.one(item.waves.current.n).is_some();
+        if keep {
+            publish_item(item, rules);
+        } else {
+            withheld.push(item.name.clone());
+        }
+        keep
+    });
+    trend.ratios.retain_mut(|r| {
+        let keep = rules.one(r.waves.previous.n).is_some()
+            && rules.one(r.waves.current.n).is_some()
+            && publish_number(&mut r.per_organisation, rules);
+        if !keep {
+            withheld.push(r.name.clone());
+        }
+        keep
+    });
     let mut numbers = std::mem::take(&mut trend.numbers);
     numbers.retain_mut(|n| {
         let keep = publish_number(n, rules);

@@ -411,3 +411,23 @@ fn feedback_shows_the_own_score_change_beside_the_peers() {
     not_before[0] = None;
     assert!(crate::feedback::score_change((&new_form, &new), (&old_form, &old), &not_before, 0, &options).is_none());
 }
+
+#[test]
+fn a_ratio_of_sums_compares_its_sums_and_each_organisations_ratio() {
+    let md = "| survey |\n| | type | name | label |\n| | integer | total | Total |\n| | integer | done | Done |\n\
+              | report |\n| | kind | name | numerator | denominator | label |\n| | ratio_of_sums | done_share | done | total | Done share |\n\
+              | settings |\n| | form_id | version |\n| | ratio | 1 |\n";
+    let form = mamori_form::read_bytes("ratio.md", md.as_bytes()).form.unwrap();
+    let rows = |done: [u32; 4]| (0..4).map(move |i| format!("o{i},10,{}", done[i])).collect::<Vec<_>>();
+    let old = responses(&form, "_id,total,done", rows([5, 5, 2, 2]).into_iter());
+    let new = responses(&form, "_id,total,done", rows([8, 8, 2, 2]).into_iter());
+    let d = diff(&form, &form, "ratio.md");
+    let t =
+        trend(&Wave { form: &form, responses: &old }, &Wave { form: &form, responses: &new }, &d, &[], 100).unwrap();
+    let r = &t.ratios[0];
+    assert_eq!((r.waves.previous.numerator, r.waves.previous.denominator), (14.0, 40.0));
+    assert!((r.waves.previous.ratio - 0.35).abs() < 1e-12 && (r.waves.current.ratio - 0.5).abs() < 1e-12);
+    assert!((r.change - 0.15).abs() < 1e-12);
+    let panel = r.per_organisation.panel.as_ref().unwrap();
+    assert_eq!((panel.improved, panel.unchanged, panel.worse), (Some(2), Some(2), Some(0)));
+}

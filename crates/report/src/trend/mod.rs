@@ -77,6 +77,8 @@ pub(crate) struct View {
     pub note: &'static str,
     pub panel_n: u64,
     pub findings: Vec<String>,
+    /// The share indicators together: one row each (the share choosing the indicator's answers).
+    pub indicators: Option<ItemView>,
     pub items: Vec<ItemView>,
     pub numbers: Vec<NumberRow>,
     pub not_comparable: Vec<String>,
@@ -259,15 +261,49 @@ pub(crate) fn view(t: &Trend) -> View {
     };
     let mut numbers: Vec<NumberRow> =
         t.numbers.iter().map(|n| number(n, labels.question(&n.name).to_string())).collect();
+    for r in &t.ratios {
+        let label = labels.indicators.get(&r.name).cloned().unwrap_or_else(|| r.name.clone());
+        let wave = |x: &mamori_analysis::trend::RatioWave| {
+            if x.ratio.is_finite() { format!("n = {}, {:.1}%", x.n, 100.0 * x.ratio) } else { format!("n = {}", x.n) }
+        };
+        let mut row = number(&r.per_organisation, label);
+        row.previous = wave(&r.waves.previous);
+        row.current = wave(&r.waves.current);
+        row.change = if r.change.is_finite() { marker(100.0 * r.change) } else { w.withheld.into() };
+        numbers.push(row);
+    }
     if let Some(s) = &t.score {
         numbers.push(number(s, w.score.to_string()));
     }
+    let indicators = (!t.indicators.is_empty()).then(|| {
+        let mut rows = Vec::new();
+        let mut tests = Vec::new();
+        for i in &t.indicators {
+            let label = labels.indicators.get(&i.name).cloned().unwrap_or_else(|| i.name.clone());
+            rows.extend(choice_rows(i, &[("chosen".into(), label.clone())], w));
+            tests.extend(item_tests(i, &format!("{label}: "), w));
+            if !i.withheld_segments.is_empty() {
+                tests.push(format!("{label}: {}: {}", w.withheld_segments, i.withheld_segments.join(", ")));
+            }
+        }
+        ItemView {
+            name: "indicators".into(),
+            label: w.indicators.into(),
+            renamed: None,
+            note: None,
+            rows,
+            tests,
+            segments: Vec::new(),
+            withheld_segments: Vec::new(),
+        }
+    });
     let name = |n: &String| format!("{} ({n})", labels.question(n));
     View {
         title: format!("{} — {}", labels.title, w.heading),
         note: if t.published { w.published } else { w.analyst },
         panel_n: t.panel_n as u64,
         findings: t.findings.clone(),
+        indicators,
         items,
         numbers,
         not_comparable: t.not_comparable.iter().map(name).collect(),
@@ -366,5 +402,9 @@ pub fn html(t: &Trend, top: &Preamble) -> String {
     let w = words::for_language(&t.labels.lang);
     let v = view(t);
     let charts: Vec<serde_json::Value> = v.items.iter().enumerate().map(|(i, item)| dumbbell(item, i)).collect();
-    templates::render("trend.html", json!({ "w": w, "top": top, "v": v, "charts": charts }))
+    let indicator_chart = v.indicators.as_ref().map(|i| dumbbell(i, v.items.len()));
+    templates::render(
+        "trend.html",
+        json!({ "w": w, "top": top, "v": v, "charts": charts, "indicator_chart": indicator_chart }),
+    )
 }

@@ -21,7 +21,7 @@ pub fn render(t: &Trend) -> Result<Vec<u8>, String> {
         doc.paragraph(&format!("・{finding}"), 9.5, 0.0, INK);
         doc.gap(3.0);
     }
-    for item in &v.items {
+    for item in v.indicators.iter().chain(&v.items) {
         doc.need(60.0 + item.rows.len() as f64 * 14.0);
         doc.heading(&item.label);
         if let Some(r) = &item.renamed {

@@ -40,6 +40,8 @@ pub struct TrendWords {
     pub none: &'static str,
     pub chosen: &'static str,
     pub by: &'static str,
+    pub indicators: &'static str,
+    pub share: &'static str,
 }
 
 pub const JA: TrendWords = TrendWords {
@@ -86,6 +88,8 @@ pub const JA: TrendWords = TrendWords {
     none: "なし",
     chosen: "選択",
     by: "区分別",
+    indicators: "指標",
+    share: "指標",
 };
 
 pub const EN: TrendWords = TrendWords {
@@ -132,6 +136,8 @@ pub const EN: TrendWords = TrendWords {
     none: "none",
     chosen: "chosen",
     by: "By group",
+    indicators: "Indicators",
+    share: "Indicator",
 };
 
 pub fn for_language(lang: &str) -> &'static TrendWords {

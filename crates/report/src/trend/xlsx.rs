@@ -79,10 +79,11 @@ fn write(t: &Trend) -> Result<Vec<u8>, XlsxError> {
     sheet.set_freeze_panes(1, 0)?;
     let mut row = 1u32;
     let cells = Cells { percent: &percent, small: &small, dash: w.withheld };
-    for item in &t.items {
-        let (question, label) = match item.name.split_once('/') {
-            Some((q, choice)) => (q, format!("{} — {}", t.labels.question(q), t.labels.choice(q, choice))),
-            None => (item.name.as_str(), t.labels.question(&item.name).to_string()),
+    for item in t.indicators.iter().chain(&t.items) {
+        let (question, label) = match (t.labels.indicators.get(&item.name), item.name.split_once('/')) {
+            (Some(indicator), _) => (item.name.as_str(), indicator.clone()),
+            (None, Some((q, choice))) => (q, format!("{} — {}", t.labels.question(q), t.labels.choice(q, choice))),
+            (None, None) => (item.name.as_str(), t.labels.question(&item.name).to_string()),
         };
         let mut groups: Vec<(String, String, &ItemTrend)> = vec![(String::new(), w.overall.to_string(), item)];
         for (q, values) in &item.by {
