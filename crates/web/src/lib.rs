@@ -38,7 +38,7 @@ pub use routes::Route;
 /// holds, or every problem by row and column.
 pub fn check_participant_list(form: &Form, segment: &str, file_name: &str, bytes: &[u8]) -> Result<usize, Vec<String>> {
     let licences = admin::import::Licences::from_question(form.question(segment));
-    admin::import::read(file_name, bytes, &licences, &[]).map(|list| list.len())
+    admin::import::read(file_name, bytes, &licences, &Default::default()).map(|list| list.len())
 }
 
 /// How the server reaches the outside world.

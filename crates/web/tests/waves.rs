@@ -109,6 +109,34 @@ async fn a_second_wave_compares_with_the_first_on(backend: Backend) {
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(r.body.contains("前回の調査が設定されていません"));
 
+    // A 法人番号 is checked by its check digit and held once per campaign; it gives the
+    // organisation id that links the company's waves.
+    let add = |company: &'static str, email: &'static str, number: &'static str| {
+        let (app, admin, token) = (s.app.clone(), admin.clone(), token.clone());
+        let uri = format!("/admin/campaigns/{second}/participants");
+        async move {
+            let fields = [
+                ("_csrf", token.as_str()),
+                ("company", company),
+                ("license", "mah1"),
+                ("email", email),
+                ("language", "ja"),
+                ("corporate_number", number),
+            ];
+            post_as(&app, &uri, &admin, &fields).await
+        }
+    };
+    let r = add("丙株式会社", "c@example.jp", "8000012050002").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("check digit (the first) should be 7"), "{}", r.body);
+    let r = add("丙株式会社", "c@example.jp", "７０００-０１２０-５０００２").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let added = s.store.participant_by_email(&second, "c@example.jp").await.unwrap().unwrap();
+    assert_eq!((added.corporate_number.as_str(), added.org_id.as_str()), ("7000012050002", "jcn-7000012050002"));
+    let r = add("丁株式会社", "d@example.jp", "7000012050002").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("7000012050002 is already a participant of this campaign"), "{}", r.body);
+
     // Respondents: with the setting on, each sees its own previous answers on its pages.
     let (pid_a, company_a) = &again[0];
     let (_, company_b) = &again[1];

@@ -19,6 +19,13 @@ const FIELDS: &[(&str, &[&str])] = &[
     ("corporate_number", &["corporate_number", "houjin_bangou", "法人番号"]),
 ];
 
+/// What a campaign already holds, that a new participant must not repeat.
+#[derive(Debug, Default)]
+pub struct Existing {
+    pub emails: Vec<String>,
+    pub corporate_numbers: Vec<String>,
+}
+
 /// What a licence class may be written as: the choice's name or any of its labels.
 pub struct Licences {
     /// (written form in lower case → choice name)
@@ -55,12 +62,13 @@ fn normalise(header: &str) -> String {
     header.trim().trim_start_matches('\u{feff}').to_lowercase().replace([' ', '\u{3000}'], "")
 }
 
-/// Reads a participant list; `existing` are the e-mail addresses already in the campaign.
+/// Reads a participant list; `existing` are the e-mail addresses and 法人番号 already in the
+/// campaign.
 pub fn read(
     file_name: &str,
     bytes: &[u8],
     licences: &Licences,
-    existing: &[String],
+    existing: &Existing,
 ) -> Result<Vec<NewParticipant>, Vec<String>> {
     let fail = |m: String| vec![format!("{file_name}: {m}")];
     let rows: Vec<(usize, Vec<String>)> = workbook::read_table(file_name, bytes)
@@ -89,8 +97,8 @@ pub fn read(
     let mut errors = Vec::new();
     let mut dropped = 0;
     let mut out = Vec::new();
-    let mut seen: BTreeMap<String, usize> = existing.iter().map(|e| (e.to_lowercase(), 0)).collect();
-    let mut numbers: BTreeMap<String, usize> = BTreeMap::new();
+    let mut seen: BTreeMap<String, usize> = existing.emails.iter().map(|e| (e.to_lowercase(), 0)).collect();
+    let mut numbers: BTreeMap<String, usize> = existing.corporate_numbers.iter().map(|n| (n.clone(), 0)).collect();
     for (row, cells) in body {
         let cell = |field: &str| column.get(field).and_then(|&c| cells.get(c)).map_or("", |s| s.trim());
         let at = |field: &str| {
@@ -133,9 +141,12 @@ pub fn read(
             "" => String::new(),
             written => match mamori_store::org::corporate_number(written) {
                 Ok(n) => {
-                    if let Some(first) = numbers.insert(n.clone(), *row) {
-                        errors
-                            .push(format!("{}: {n} is also on row {first}; each company once", at("corporate_number")));
+                    match numbers.insert(n.clone(), *row) {
+                        Some(0) => errors
+                            .push(format!("{}: {n} is already a participant of this campaign", at("corporate_number"))),
+                        Some(first) => errors
+                            .push(format!("{}: {n} is also on row {first}; each company once", at("corporate_number"))),
+                        None => {}
                     }
                     n
                 }

@@ -13,30 +13,34 @@ use minijinja::context;
 use serde::Deserialize;
 
 /// What a participant row is checked against: the licence classes of the questionnaire, and
-/// the addresses already in the campaign (but `except`'s own).
+/// the addresses and 法人番号 already in the campaign (but `except`'s own).
 async fn licences_and_emails(
     state: &AppState,
     campaign: &Campaign,
     except: Option<&str>,
-) -> Result<(Licences, Vec<String>), Response> {
+) -> Result<(Licences, import::Existing), Response> {
     let q = questionnaire(state, campaign).await?;
     let licences = Licences::from_question(q.form.question(&campaign.settings.segment));
     let rows = state.store.participants_of(&campaign.id).await.map_err(unavailable)?;
-    let emails =
-        rows.into_iter().filter(|r| Some(r.participant.id.as_str()) != except).map(|r| r.participant.email).collect();
-    Ok((licences, emails))
+    let others: Vec<Participant> =
+        rows.into_iter().map(|r| r.participant).filter(|p| Some(p.id.as_str()) != except).collect();
+    let existing = import::Existing {
+        emails: others.iter().map(|p| p.email.clone()).collect(),
+        corporate_numbers: others.iter().map(|p| p.corporate_number.clone()).filter(|n| !n.is_empty()).collect(),
+    };
+    Ok((licences, existing))
 }
 
 /// Checks one participant typed into a form, as one row of a list.
 fn check_one(
     fields: &[(String, String)],
     licences: &Licences,
-    existing: &[String],
+    existing: &import::Existing,
 ) -> Result<NewParticipant, Vec<String>> {
     let get = |name: &str| fields.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str());
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(["company", "license", "email", "language"]);
-    let _ = w.write_record([get("company"), get("license"), get("email"), get("language")]);
+    let _ = w.write_record(["company", "license", "email", "language", "corporate_number"]);
+    let _ = w.write_record([get("company"), get("license"), get("email"), get("language"), get("corporate_number")]);
     let bytes = w.into_inner().unwrap_or_default();
     import::read("form.csv", &bytes, licences, existing)
         .map(|mut v| v.remove(0))
@@ -75,7 +79,8 @@ pub async fn add(
         Ok(ids) => ids,
         Err(e) => return unavailable(e),
     };
-    let after = format!("{} / {} / {} / {}", new.company, new.license, new.email, new.language);
+    let after =
+        format!("{} / {} / {} / {} / {}", new.company, new.license, new.email, new.language, new.corporate_number);
     staff.audit(&state, "participant.add", &id, &ids[0], "", &after).await;
     Redirect::to(&format!("/admin/campaigns/{id}#participants")).into_response()
 }
@@ -153,7 +158,10 @@ pub async fn show(State(state): State<Shared>, staff: Staff, Path((id, pid)): Pa
     let licences = crate::register::segment_choices(&state, &campaign, "ja").await.unwrap_or_default();
     let ctx = context! {
         title => p.company, campaign => context! { id => campaign.id, name => campaign.name },
-        p => context! { id => p.id, company => p.company, license => p.license, email => p.email, language => p.language },
+        p => context! {
+            id => p.id, company => p.company, license => p.license, email => p.email, language => p.language,
+            corporate_number => p.corporate_number, org_id => p.org_id,
+        },
         mails, link, licences,
     };
     staff.page(&state, "admin/participant.html", ctx, StatusCode::OK)
@@ -187,8 +195,9 @@ pub async fn edit(
     if let Err(e) = state.store.update_participant(&pid, &new).await {
         return unavailable(e);
     }
-    let before = format!("{} / {} / {} / {}", p.company, p.license, p.email, p.language);
-    let after = format!("{} / {} / {} / {}", new.company, new.license, new.email, new.language);
+    let before = format!("{} / {} / {} / {} / {}", p.company, p.license, p.email, p.language, p.corporate_number);
+    let after =
+        format!("{} / {} / {} / {} / {}", new.company, new.license, new.email, new.language, new.corporate_number);
     if before != after {
         staff.audit(&state, "participant.edit", &id, &pid, &before, &after).await;
     }
