@@ -205,7 +205,7 @@ mod tests {
         for i in 0..2_000 {
             csv.push_str(&format!("社{i},nonsense{long},not-an-address\n"));
         }
-        let errors = read("big.csv", csv.as_bytes(), &licences(), &[]).unwrap_err();
+        let errors = read("big.csv", csv.as_bytes(), &licences(), &Existing::default()).unwrap_err();
         assert_eq!(errors.len(), MAX_LISTED + 1);
         assert!(errors.last().unwrap().contains("3900 more problems"), "{}", errors.last().unwrap());
         assert!(errors.iter().map(String::len).sum::<usize>() < 200_000, "a bounded page");
@@ -222,7 +222,7 @@ mod tests {
     #[test]
     fn a_clean_list_reads_with_labels_and_japanese_headers() {
         let csv = "会社名,業態,メールアドレス,言語\n甲社,mah1,a@example.jp,\nB Corp,MAH3,b@example.com,en\n";
-        let got = read("p.csv", csv.as_bytes(), &licences(), &[]).unwrap();
+        let got = read("p.csv", csv.as_bytes(), &licences(), &Existing::default()).unwrap();
         assert_eq!(got.len(), 2);
         assert_eq!(got[1].license, "mah3");
         assert_eq!(got[1].language, "en");
@@ -230,9 +230,34 @@ mod tests {
     }
 
     #[test]
+    fn corporate_numbers_are_checked_and_held_once() {
+        let csv = "会社名,業態,メールアドレス,法人番号\n甲社,mah1,a@example.jp,7000012050002\n乙社,mah1,b@example.jp,\n\
+                   丙社,mah1,c@example.jp,7000012050003\n丁社,mah1,d@example.jp,7000-0120-50002\n戊社,mah1,e@example.jp,5835678256246\n";
+        let existing = Existing { corporate_numbers: vec!["5835678256246".into()], ..Existing::default() };
+        let errors = read("p.csv", csv.as_bytes(), &licences(), &existing).unwrap_err();
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert!(
+            errors[0].starts_with("p.csv:4:D(corporate_number): '7000012050003' is not a valid corporate number"),
+            "{errors:?}"
+        );
+        assert_eq!(errors[1], "p.csv:5:D(corporate_number): 7000012050002 is also on row 2; each company once");
+        assert_eq!(errors[2], "p.csv:6:D(corporate_number): 5835678256246 is already a participant of this campaign");
+        // Without the bad rows the list reads, the number normalised, an empty cell allowed.
+        let good = "company,license,email,corporate_number\n甲社,mah1,a@example.jp,７０００-０１２０-５０００２\n乙社,mah1,b@example.jp,\n";
+        let got = read("p.csv", good.as_bytes(), &licences(), &Existing::default()).unwrap();
+        assert_eq!((got[0].corporate_number.as_str(), got[1].corporate_number.as_str()), ("7000012050002", ""));
+    }
+
+    #[test]
     fn every_problem_is_located_and_nothing_is_read() {
         let csv = "company,license,email\n甲社,mah9,a@example.jp\n,mah1,not-an-address\n乙社,mah2,A@example.jp\n丙社,mah1,c@example.jp\n";
-        let errors = read("p.csv", csv.as_bytes(), &licences(), &["c@example.jp".into()]).unwrap_err();
+        let errors = read(
+            "p.csv",
+            csv.as_bytes(),
+            &licences(),
+            &Existing { emails: vec!["c@example.jp".into()], ..Existing::default() },
+        )
+        .unwrap_err();
         assert_eq!(errors.len(), 5, "{errors:#?}");
         assert!(errors[0].starts_with("p.csv:2:B(license): 'mah9' is not a licence class"), "{}", errors[0]);
         assert!(errors.iter().any(|e| e.starts_with("p.csv:3:A(company): the company name is empty")));
@@ -243,7 +268,7 @@ mod tests {
 
     #[test]
     fn a_header_without_the_needed_columns_says_which() {
-        let errors = read("p.csv", b"name,mail\nx,y@z.jp\n", &licences(), &[]).unwrap_err();
+        let errors = read("p.csv", b"name,mail\nx,y@z.jp\n", &licences(), &Existing::default()).unwrap_err();
         assert_eq!(
             errors,
             vec![
@@ -256,7 +281,7 @@ mod tests {
     fn shift_jis_from_excel_reads() {
         let (bytes, _, _) =
             encoding_rs::SHIFT_JIS.encode("会社名,業態,メールアドレス\n甲医療機器株式会社,mah2,k@example.jp\n");
-        let got = read("p.csv", &bytes, &licences(), &[]).unwrap();
+        let got = read("p.csv", &bytes, &licences(), &Existing::default()).unwrap();
         assert_eq!(got[0].company, "甲医療機器株式会社");
     }
 }
