@@ -398,23 +398,8 @@ pub fn trend(
                     &segs,
                     scores.as_deref(),
                 );
-                let scored = scores.is_some();
-                let mut it = item_trend(m, m.name.clone(), &choice_names, &all, scored, monte_carlo_samples);
-                for (s, tables) in segs.iter().zip(&by) {
-                    let within = s
-                        .values
-                        .iter()
-                        .zip(tables)
-                        .map(|(value, tables)| {
-                            let key = format!("{}×{}={value}", m.name, s.name);
-                            let mut seg = item_trend(m, key, &choice_names, tables, scored, monte_carlo_samples);
-                            seg.name = m.name.clone();
-                            (value.clone(), seg)
-                        })
-                        .collect();
-                    it.by.insert(s.name.clone(), within);
-                }
-                out.push(it);
+                let tallied = (&all, &by[..], &segs[..]);
+                out.push(segmented(m, &m.name, &choice_names, tallied, scores.is_some(), monte_carlo_samples));
             }
             QuestionType::SelectMultiple => {
                 // Each new choice as its own item: chosen or not, among those who answered.
@@ -509,22 +494,7 @@ pub fn trend(
             ),
             _ => return None,
         };
-        let mut it = item_trend(m, row.name.clone(), &labels, &all, true, monte_carlo_samples);
-        for (s, tables) in segs.iter().zip(&by) {
-            let within = s
-                .values
-                .iter()
-                .zip(tables)
-                .map(|(value, tables)| {
-                    let key = format!("{}×{}={value}", row.name, s.name);
-                    let mut seg = item_trend(m, key, &labels, tables, true, monte_carlo_samples);
-                    seg.name = row.name.clone();
-                    (value.clone(), seg)
-                })
-                .collect();
-            it.by.insert(s.name.clone(), within);
-        }
-        Some(it)
+        Some(segmented(m, &row.name, &labels, (&all, &by[..], &segs[..]), true, monte_carlo_samples))
     };
     // A ratio-of-sums indicator: numerator and denominator questions mapped to the previous
     // wave, summed over the respondents who gave both.
@@ -973,6 +943,34 @@ fn wave_counts(names: &[String], counts: &[u64]) -> WaveCounts {
         .collect();
     let by_name = names.iter().cloned().zip(counts.iter().copied()).collect();
     WaveCounts { n, counts: by_name, percent, withheld: Vec::new() }
+}
+
+/// An item's figures overall and within each segment, from its tables ([`tally`]).
+fn segmented(
+    m: &mamori_form::diff::MappedItem,
+    name: &str,
+    names: &[String],
+    (all, by, segs): (&Tables, &[Vec<Tables>], &[&Segmentation]),
+    scored: bool,
+    samples: u32,
+) -> ItemTrend {
+    let mut it = item_trend(m, name.to_string(), names, all, scored, samples);
+    for (s, tables) in segs.iter().zip(by) {
+        let within = s
+            .values
+            .iter()
+            .zip(tables)
+            .map(|(value, tables)| {
+                // The test's name keys its Monte Carlo seed: each segment's its own.
+                let key = format!("{name}×{}={value}", s.name);
+                let mut seg = item_trend(m, key, names, tables, scored, samples);
+                seg.name = name.to_string();
+                (value.clone(), seg)
+            })
+            .collect();
+        it.by.insert(s.name.clone(), within);
+    }
+    it
 }
 
 fn item_trend(

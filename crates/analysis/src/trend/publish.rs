@@ -28,24 +28,17 @@ pub fn publish(trend: &mut Trend, rules: Rules) {
     trend.published = true;
     trend.min_cell = Some(rules.min_cell);
     let mut withheld = Vec::new();
-    trend.items.retain_mut(|item| {
-        let keep = rules.one(item.waves.previous.n).is_some() && rules.one(item.waves.current.n).is_some();
-        if keep {
-            publish_item(item, rules);
-        } else {
-            withheld.push(item.name.clone());
-        }
-        keep
-    });
-    trend.indicators.retain_mut(|item| {
-        let keep = rules.one(item.waves.previous.n).is_some() && rules.one(item.waves.current.n).is_some();
-        if keep {
-            publish_item(item, rules);
-        } else {
-            withheld.push(item.name.clone());
-        }
-        keep
-    });
+    for items in [&mut trend.items, &mut trend.indicators] {
+        items.retain_mut(|item| {
+            let keep = rules.one(item.waves.previous.n).is_some() && rules.one(item.waves.current.n).is_some();
+            if keep {
+                publish_item(item, rules);
+            } else {
+                withheld.push(item.name.clone());
+            }
+            keep
+        });
+    }
     trend.ratios.retain_mut(|r| {
         let keep = rules.one(r.waves.previous.n).is_some()
             && rules.one(r.waves.current.n).is_some()
