@@ -419,16 +419,17 @@ pub fn trend(
                         .filter(|(_, c)| olds.contains(&c.name))
                         .fold(0, |mask, (b, _)| mask | (1 << b));
                     let labels = ["not_chosen".to_string(), "chosen".to_string()];
-                    let (all, _) = tally(
+                    let segs: Vec<&Segmentation> = segmentations.iter().collect();
+                    let (all, by) = tally(
                         2,
                         |i| (old_bits[i] != 0).then_some(usize::from(old_bits[i] & old_mask != 0)),
                         |j| (new_bits[j] != 0).then_some(usize::from(new_bits[j] & (1 << k) != 0)),
                         (&in_panel_old, &previous_of),
-                        &[],
+                        &segs,
                         Some(&[0.0, 1.0]),
                     );
                     let name = format!("{}/{choice}", m.name);
-                    let mut it = item_trend(m, name, &labels, &all, true, monte_carlo_samples);
+                    let mut it = segmented(m, &name, &labels, (&all, &by[..], &segs[..]), true, monte_carlo_samples);
                     it.previous_name = format!("{}/{}", m.previous_name, olds.join("+"));
                     out.push(it);
                 }

@@ -167,6 +167,10 @@ fn two_waves_with_a_two_thirds_panel() {
     let a = t.items.iter().find(|i| i.name == "tools/a").unwrap();
     assert_eq!((a.waves.previous.counts["chosen"], a.waves.current.counts["chosen"]), (60, 40));
     assert_eq!(a.panel.as_ref().unwrap().method, "no_change", "the panel kept tool A");
+    // By size too: big o1–o30 kept tool A in both waves.
+    let a_big = &a.by["size"]["big"];
+    assert_eq!((a_big.waves.previous.counts["chosen"], a_big.waves.current.counts["chosen"]), (30, 30));
+    assert_eq!(a_big.name, "tools/a");
     let b = t.items.iter().find(|i| i.name == "tools/b").unwrap();
     assert_eq!((b.waves.previous.counts["chosen"], b.waves.current.counts["chosen"]), (0, 60));
     let bp = b.panel.as_ref().unwrap();
