@@ -116,11 +116,12 @@ pub(crate) fn change_lines(f: &Feedback, english: bool) -> Option<(String, Strin
         format!("前回 {:.0} → 今回 {now}（{}）", c.previous_score * 100.0, points(c.change))
     };
     let p = &c.peers;
+    let segment = f.segment.as_ref().map_or("", |s| s.label.as_str());
     let who = match (p.basis.as_str(), english) {
-        ("segment", false) => format!("同じ業態（{}）", f.segment.as_ref().map_or("", |s| s.label.as_str())),
-        ("segment", true) => format!("your licence class ({})", f.segment.as_ref().map_or("", |s| s.label.as_str())),
-        (_, false) => "回答者全体".to_string(),
-        (_, true) => "all respondents".to_string(),
+        ("segment", false) => format!("両方の調査に回答した同じ業態（{segment}）の組織"),
+        ("segment", true) => format!("Organisations of your licence class ({segment}) that answered both surveys"),
+        (_, false) => "両方の調査に回答した組織全体".to_string(),
+        (_, true) => "All organisations that answered both surveys".to_string(),
     };
     let peers = match (&p.withheld, p.median) {
         (Some(reason), _) => reason.clone(),
@@ -129,7 +130,7 @@ pub(crate) fn change_lines(f: &Feedback, english: bool) -> Option<(String, Strin
             let up = p.improved_percent.map_or("—".to_string(), |v| format!("{v:.0}%"));
             if english {
                 format!(
-                    "Organisations of {who} that answered both surveys (n = {}): median change {} (interquartile range {} to {}); {up} raised their score.",
+                    "{who} (n = {}): median change {} (interquartile range {} to {}); {up} raised their score.",
                     p.peer_n,
                     points(median),
                     q(p.q1),
@@ -137,7 +138,7 @@ pub(crate) fn change_lines(f: &Feedback, english: bool) -> Option<(String, Strin
                 )
             } else {
                 format!(
-                    "両方の調査に回答した{who}の組織（n = {}）の変化：中央値 {}（四分位範囲 {} 〜 {}）、スコアが上がった組織 {up}",
+                    "{who}（n = {}）の変化：中央値 {}（四分位範囲 {} 〜 {}）、スコアが上がった組織 {up}",
                     p.peer_n,
                     points(median),
                     q(p.q1),
