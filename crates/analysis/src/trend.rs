@@ -160,6 +160,12 @@ pub struct NumberTrend {
     /// `improved` / `worse`: organisations whose value rose / fell.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub panel: Option<Panel>,
+    /// The same within each segment (segment question → its choice → figures), as for items.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub by: BTreeMap<String, BTreeMap<String, NumberTrend>>,
+    /// Published: segments left out of `by` ([`publish`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub withheld_segments: Vec<String>,
 }
 
 /// A ratio-of-sums indicator in both waves. The ratio of sums has no textbook test of its own;
@@ -438,6 +444,30 @@ pub fn trend(
         }
         out
     };
+    // A number overall and within each segment: a respondent in the segment it gave that wave,
+    // a panel pair in its current one (its previous value wherever it was then).
+    let segmented_number = |name: &str, previous_name: &str, (old_v, new_v): (&[Option<f64>], &[Option<f64>])| {
+        let flags = (&in_panel_old[..], &in_panel_new[..]);
+        let mut overall = number_trend(name, previous_name, (old_v, new_v), old_v, flags, &panel);
+        for s in &segmentations {
+            let within = s
+                .values
+                .iter()
+                .enumerate()
+                .map(|(v, value)| {
+                    let code = v as u16 + 1;
+                    let keep = |x: &[Option<f64>], g: &[u16]| -> Vec<Option<f64>> {
+                        x.iter().zip(g).map(|(x, &g)| if g == code { *x } else { None }).collect()
+                    };
+                    let pairs: Vec<(usize, usize)> = panel.iter().copied().filter(|&(_, j)| s.new[j] == code).collect();
+                    let (o, n) = (keep(old_v, &s.old), keep(new_v, &s.new));
+                    (value.clone(), number_trend(name, previous_name, (&o, &n), old_v, flags, &pairs))
+                })
+                .collect();
+            overall.by.insert(s.name.clone(), within);
+        }
+        overall
+    };
     let number = |m: &mamori_form::diff::MappedItem| -> Option<NumberTrend> {
         let (qn, qo) = (index(current.form, &m.name)?, index(previous.form, &m.previous_name)?);
         let (Column::Number(old_v), Column::Number(new_v)) =
@@ -446,18 +476,10 @@ pub fn trend(
             return None;
         };
         let values = |v: &[f64]| v.iter().map(|x| (!x.is_nan()).then_some(*x)).collect::<Vec<_>>();
-        Some(number_trend(
-            &m.name,
-            &m.previous_name,
-            (&values(old_v), &values(new_v)),
-            (&in_panel_old, &in_panel_new),
-            &panel,
-        ))
+        Some(segmented_number(&m.name, &m.previous_name, (&values(old_v), &values(new_v))))
     };
     let score = || match (scores(previous), scores(current)) {
-        (Some(old_s), Some(new_s)) => {
-            Some(number_trend("score", "score", (&old_s, &new_s), (&in_panel_old, &in_panel_new), &panel))
-        }
+        (Some(old_s), Some(new_s)) => Some(segmented_number("score", "score", (&old_s, &new_s))),
         _ => None,
     };
     // Every comparison is independent of the others: they are worked out on every core and
@@ -526,8 +548,7 @@ pub fn trend(
         };
         let (old_wave, old_own) = wave(previous, &old_num, &old_den)?;
         let (new_wave, new_own) = wave(current, num, den)?;
-        let per_organisation =
-            number_trend(&row.name, &row.name, (&old_own, &new_own), (&in_panel_old, &in_panel_new), &panel);
+        let per_organisation = segmented_number(&row.name, &row.name, (&old_own, &new_own));
         Some(RatioTrend {
             name: row.name.clone(),
             change: new_wave.ratio - old_wave.ratio,
@@ -584,9 +605,16 @@ pub fn trend(
             let segment_tests = i.by.values_mut().flat_map(|v| v.values_mut()).filter_map(|s| s.test.as_mut());
             i.test.as_mut().into_iter().chain(segment_tests)
         })
-        .chain(numbers.iter_mut().filter_map(|n| n.test.as_mut()))
-        .chain(score.iter_mut().filter_map(|s| s.test.as_mut()))
-        .chain(ratios.iter_mut().filter_map(|r| r.per_organisation.test.as_mut()));
+        .chain(
+            numbers
+                .iter_mut()
+                .chain(score.iter_mut())
+                .chain(ratios.iter_mut().map(|r| &mut r.per_organisation))
+                .flat_map(|n| {
+                    let segment_tests = n.by.values_mut().flat_map(|v| v.values_mut()).filter_map(|s| s.test.as_mut());
+                    n.test.as_mut().into_iter().chain(segment_tests)
+                }),
+        );
     let tests: Vec<&mut ChangeTest> = tests.collect();
     let adjusted = holm(&tests.iter().map(|t| t.p).collect::<Vec<_>>());
     for (t, p) in tests.into_iter().zip(adjusted) {
@@ -705,10 +733,13 @@ fn median(v: &mut [f64]) -> f64 {
     lower + 0.5 * (upper - lower)
 }
 
+/// A number's figures: each wave's summary and the test of change on `old_v` / `new_v`, the
+/// panel's differences between `old_for_panel` and `new_v` over `panel`'s pairs.
 fn number_trend(
     name: &str,
     previous_name: &str,
     (old_v, new_v): (&[Option<f64>], &[Option<f64>]),
+    old_for_panel: &[Option<f64>],
     (in_panel_old, in_panel_new): (&[bool], &[bool]),
     panel: &[(usize, usize)],
 ) -> NumberTrend {
@@ -725,7 +756,7 @@ fn number_trend(
         p_holm: t.p,
         n_independent: [x.len() as u64, y.len() as u64],
     });
-    let differences: Vec<f64> = panel.iter().filter_map(|&(i, j)| Some(new_v[j]? - old_v[i]?)).collect();
+    let differences: Vec<f64> = panel.iter().filter_map(|&(i, j)| Some(new_v[j]? - old_for_panel[i]?)).collect();
     let panel = (!differences.is_empty()).then(|| {
         let count = |f: fn(&f64) -> bool| differences.iter().filter(|d| f(d)).count() as u64;
         let (method, p) = match wilcoxon_signed_rank(&differences) {
@@ -748,6 +779,8 @@ fn number_trend(
         waves: Waves { previous, current },
         test,
         panel,
+        by: BTreeMap::new(),
+        withheld_segments: Vec::new(),
     }
 }
 

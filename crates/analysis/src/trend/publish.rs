@@ -132,6 +132,41 @@ fn publish_number(n: &mut NumberTrend, rules: Rules) -> bool {
     if rules.one(n.waves.previous.n).is_none() || rules.one(n.waves.current.n).is_none() {
         return false;
     }
+    // Segments: shown when both waves count 0 or at least `min_cell` respondents there, and
+    // while what the shown ones leave of the overall (respondents of each wave, the panel's
+    // moves) is no small group; a mean over a residual of K or more says nothing of one company.
+    let by = std::mem::take(&mut n.by);
+    for (question, mut segments) in by {
+        let values: Vec<String> = segments.keys().cloned().collect();
+        let shown: Vec<bool> = values
+            .iter()
+            .map(|v| {
+                rules.one(segments[v].waves.previous.n).is_some() && rules.one(segments[v].waves.current.n).is_some()
+            })
+            .collect();
+        let mut additive: Vec<(Vec<u64>, u64)> = vec![
+            (values.iter().map(|v| segments[v].waves.previous.n).collect(), n.waves.previous.n),
+            (values.iter().map(|v| segments[v].waves.current.n).collect(), n.waves.current.n),
+        ];
+        let moves = |p: &Option<Panel>| p.as_ref().and_then(|p| Some([p.improved?, p.unchanged?, p.worse?]));
+        if let Some(overall) = moves(&n.panel) {
+            for k in 0..3 {
+                additive
+                    .push((values.iter().map(|v| moves(&segments[v].panel).map_or(0, |m| m[k])).collect(), overall[k]));
+            }
+        }
+        let refs: Vec<(&[u64], u64)> = additive.iter().map(|(per, total)| (per.as_slice(), *total)).collect();
+        for (value, shown) in values.iter().zip(rules.segments(&shown, &refs)) {
+            if !shown {
+                segments.remove(value);
+                n.withheld_segments.push(format!("{question}={value}"));
+            }
+        }
+        segments.retain(|_, s| publish_number(s, rules));
+        if !segments.is_empty() {
+            n.by.insert(question, segments);
+        }
+    }
     if n.test.as_ref().is_some_and(|t| t.n_independent.iter().any(|&k| rules.one(k).is_none())) {
         n.test = None;
     }

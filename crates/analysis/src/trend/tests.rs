@@ -187,6 +187,14 @@ fn two_waves_with_a_two_thirds_panel() {
     let sp = score.panel.as_ref().unwrap();
     assert_eq!((sp.n, sp.improved, sp.unchanged, sp.worse), (40, Some(40), Some(0), Some(0)));
     assert_eq!(sp.method, "wilcoxon_signed_rank");
+    // By size: big o1–o30 scored (20 × 0.5 + 10 × 0.25) / 30 then 1.0 each; all 30 improved.
+    let big = &score.by["size"]["big"];
+    assert!((big.waves.previous.mean - 12.5 / 30.0).abs() < 1e-12 && (big.waves.current.mean - 1.0).abs() < 1e-12);
+    assert_eq!(big.panel.as_ref().map(|p| (p.n, p.improved)), Some((30, Some(30))));
+    // Small: o31–o60 then o31–o40 and n1–n20; the panel's o31–o40 (0.25 → 1.0) only.
+    let small_score = &score.by["size"]["small"];
+    assert_eq!((small_score.waves.previous.n, small_score.waves.current.n), (30, 30));
+    assert_eq!(small_score.panel.as_ref().map(|p| p.n), Some(10));
     let st = score.test.as_ref().unwrap();
     assert_eq!((st.method.as_str(), st.n_independent), ("mann_whitney", [20, 20]));
     // In words: SBOM (done + prep) from 40/60 to 50/60, significant both ways; policy is not
@@ -273,6 +281,10 @@ fn publishing_withholds_small_counts_moves_and_segments_in_both_waves() {
     // Small (3 companies) is withheld, and big too: overall less big would be small.
     assert!(!sbom.by.contains_key("size"));
     assert_eq!(sbom.withheld_segments, ["size=big", "size=small"]);
+    // The score's segments likewise.
+    let score = published.score.as_ref().unwrap();
+    assert!(score.by.is_empty());
+    assert_eq!(score.withheld_segments, ["size=big", "size=small"]);
     // No sentence rests on a withheld count.
     let words = super::in_words(&published, &new_form, "default", true);
     assert!(words.iter().all(|w| !w.starts_with("SBOM")), "{words:?}");

@@ -88,10 +88,14 @@ pub fn run(args: Trend) -> ExitCode {
         };
         super::load_responses_with(form, path, &options)
     };
-    let Some(new) = load(&new_form, &args.responses) else {
-        return ExitCode::FAILURE;
-    };
-    let Some(old) = load(&old_form, &args.previous_responses) else {
+    // The two files are read at the same time: one reading thread each keeps the checking
+    // threads of both busy where one file alone leaves cores waiting on its reader.
+    let (new, old) = std::thread::scope(|s| {
+        let previous = s.spawn(|| load(&old_form, &args.previous_responses));
+        let new = load(&new_form, &args.responses);
+        (new, previous.join().expect("reading the previous wave panicked"))
+    });
+    let (Some(new), Some(old)) = (new, old) else {
         return ExitCode::FAILURE;
     };
     phases.done("both waves read and checked");

@@ -164,12 +164,26 @@ fn write(t: &Trend) -> Result<Vec<u8>, XlsxError> {
         sheet.write_string_with_format(0, c as u16, *title, &head)?;
     }
     sheet.set_freeze_panes(1, 0)?;
-    let numbers: Vec<(String, &NumberTrend)> = t
+    let overall: Vec<(String, &NumberTrend)> = t
         .numbers
         .iter()
         .map(|n| (t.labels.question(&n.name).to_string(), n))
+        .chain(t.ratios.iter().map(|r| {
+            let label = t.labels.indicators.get(&r.name).cloned().unwrap_or_else(|| r.name.clone());
+            (format!("{label} ({})", say("組織ごとの比", "each organisation's ratio")), &r.per_organisation)
+        }))
         .chain(t.score.iter().map(|s| (w.score.to_string(), s)))
         .collect();
+    // Each followed by its segments' rows.
+    let mut numbers: Vec<(String, &NumberTrend)> = Vec::new();
+    for (label, n) in overall {
+        numbers.push((label.clone(), n));
+        for (q, values) in &n.by {
+            for (value, s) in values {
+                numbers.push((format!("{label} — {}: {}", t.labels.question(q), t.labels.choice(q, value)), s));
+            }
+        }
+    }
     for (r, (label, n)) in numbers.iter().enumerate() {
         let row = r as u32 + 1;
         sheet.write_string(row, 0, label)?;
