@@ -50,6 +50,18 @@ async fn a_second_wave_compares_with_the_first_on(backend: Backend) {
     assert!(r.body.contains("前回（2024）との対応づけ：broken.md:survey:3:E:"), "{}", r.body);
     assert!(r.body.contains("no_such_item"), "{}", r.body);
     assert_eq!(s.store.campaigns().await.unwrap().len(), 1);
+    // A previous campaign that does not exist (a forged form) is refused too.
+    let forged = [
+        ("_csrf", token.as_str()),
+        ("name", "x"),
+        ("opens", today.as_str()),
+        ("closes", "2099-12-31"),
+        ("previous", "no-such-campaign"),
+    ];
+    let r = upload_as(&s.app, "/admin/campaigns", &admin, &forged, ("form", "f.xlsx", FORM)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("前回の調査が見つかりません"), "{}", r.body);
+    assert_eq!(s.store.campaigns().await.unwrap().len(), 1);
     // The same questionnaire again, succeeding wave 1.
     let r = upload_as(&s.app, "/admin/campaigns", &admin, &fields, ("form", "mdcs-manufacturer-2024.xlsx", FORM)).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
