@@ -47,6 +47,15 @@ fn check_one(
         .map_err(|errors| errors.into_iter().map(|e| e.replacen("form.csv:2:", "", 1)).collect())
 }
 
+/// A participant's details for the audit log (the 法人番号 only when there is one).
+fn described(p: &NewParticipant) -> String {
+    let mut text = format!("{} / {} / {} / {}", p.company, p.license, p.email, p.language);
+    if !p.corporate_number.is_empty() {
+        text.push_str(&format!(" / 法人番号 {}", p.corporate_number));
+    }
+    text
+}
+
 fn back_with(state: &AppState, staff: &Staff, campaign: &Campaign, heading: &str, errors: Vec<String>) -> Response {
     let ctx = context! {
         title => heading, heading, errors, back => format!("/admin/campaigns/{}", campaign.id),
@@ -79,8 +88,7 @@ pub async fn add(
         Ok(ids) => ids,
         Err(e) => return unavailable(e),
     };
-    let after =
-        format!("{} / {} / {} / {} / {}", new.company, new.license, new.email, new.language, new.corporate_number);
+    let after = described(&new);
     staff.audit(&state, "participant.add", &id, &ids[0], "", &after).await;
     Redirect::to(&format!("/admin/campaigns/{id}#participants")).into_response()
 }
@@ -195,9 +203,14 @@ pub async fn edit(
     if let Err(e) = state.store.update_participant(&pid, &new).await {
         return unavailable(e);
     }
-    let before = format!("{} / {} / {} / {} / {}", p.company, p.license, p.email, p.language, p.corporate_number);
-    let after =
-        format!("{} / {} / {} / {} / {}", new.company, new.license, new.email, new.language, new.corporate_number);
+    let before = described(&NewParticipant {
+        company: p.company.clone(),
+        license: p.license.clone(),
+        email: p.email.clone(),
+        language: p.language.clone(),
+        corporate_number: p.corporate_number.clone(),
+    });
+    let after = described(&new);
     if before != after {
         staff.audit(&state, "participant.edit", &id, &pid, &before, &after).await;
     }
