@@ -344,12 +344,11 @@ pub fn trend(
     monte_carlo_samples: u32,
 ) -> Result<Trend, RepeatedId> {
     let index = |f: &Form, name: &str| f.questions.iter().position(|q| q.name == name);
-    // Each current row's previous row (NO_ROW for none), and the pairs.
+    // Each current row's previous row (NO_ROW for none).
     let previous_of = match_ids(previous.responses, current.responses)?;
-    let panel: Vec<(usize, usize)> =
-        previous_of.iter().enumerate().filter(|(_, i)| **i != NO_ROW).map(|(j, &i)| (i as usize, j)).collect();
-    let in_panel_old: Vec<bool> = flags(previous.responses.len(), panel.iter().map(|p| p.0));
-    let in_panel_new: Vec<bool> = previous_of.iter().map(|&i| i != NO_ROW).collect();
+    let paired = || previous_of.iter().filter(|&&i| i != NO_ROW).map(|&i| i as usize);
+    let in_panel_old: Vec<bool> = flags(previous.responses.len(), paired());
+    let panel_n = paired().count();
 
     let to_new_of = |m: &mamori_form::diff::MappedItem, old_q: &mamori_form::Question| -> Vec<Option<usize>> {
         old_q.choices.iter().map(|oc| m.choices.iter().position(|(_, olds)| olds.contains(&oc.name))).collect()
@@ -447,24 +446,60 @@ pub fn trend(
     // A number overall and within each segment: a respondent in the segment it gave that wave,
     // a panel pair in its current one (its previous value wherever it was then).
     let segmented_number = |name: &str, previous_name: &str, (old_v, new_v): (&[Option<f64>], &[Option<f64>])| {
-        let flags = (&in_panel_old[..], &in_panel_new[..]);
-        let mut overall = number_trend(name, previous_name, (old_v, new_v), old_v, flags, &panel);
+        // Every group's values in one pass over each wave and one over the panel: group 0 is
+        // everyone, then each segment's values (a million-row copy per segment value made the
+        // numbers cost more than all the items).
+        let groups = 1 + segmentations.iter().map(|s| s.values.len()).sum::<usize>();
+        let offsets: Vec<usize> = segmentations
+            .iter()
+            .scan(1, |next, s| {
+                let at = *next;
+                *next += s.values.len();
+                Some(at)
+            })
+            .collect();
+        let mut buckets: Vec<NumberValues> = (0..groups).map(|_| NumberValues::default()).collect();
+        for (i, (x, &paired)) in old_v.iter().zip(in_panel_old.iter()).enumerate() {
+            let Some(x) = *x else { continue };
+            let mut add = |g: usize| {
+                buckets[g].previous.push(x);
+                if !paired {
+                    buckets[g].previous_independent.push(x);
+                }
+            };
+            add(0);
+            for (s, &off) in segmentations.iter().zip(&offsets) {
+                if let Some(v) = s.old[i].checked_sub(1) {
+                    add(off + usize::from(v));
+                }
+            }
+        }
+        for (j, (y, &i)) in new_v.iter().zip(previous_of.iter()).enumerate() {
+            let Some(y) = *y else { continue };
+            let difference = (i != NO_ROW).then(|| old_v[i as usize].map(|x| y - x)).flatten();
+            let mut add = |g: usize| {
+                buckets[g].current.push(y);
+                if i == NO_ROW {
+                    buckets[g].current_independent.push(y);
+                }
+                if let Some(d) = difference {
+                    buckets[g].differences.push(d);
+                }
+            };
+            add(0);
+            for (s, &off) in segmentations.iter().zip(&offsets) {
+                if let Some(v) = s.new[j].checked_sub(1) {
+                    add(off + usize::from(v));
+                }
+            }
+        }
+        let mut buckets = buckets.into_iter();
+        let mut overall = number_trend(name, previous_name, buckets.next().expect("group 0"));
         for s in &segmentations {
-            let within = s
-                .values
-                .iter()
-                .enumerate()
-                .map(|(v, value)| {
-                    let code = v as u16 + 1;
-                    let keep = |x: &[Option<f64>], g: &[u16]| -> Vec<Option<f64>> {
-                        x.iter().zip(g).map(|(x, &g)| if g == code { *x } else { None }).collect()
-                    };
-                    let pairs: Vec<(usize, usize)> = panel.iter().copied().filter(|&(_, j)| s.new[j] == code).collect();
-                    let (o, n) = (keep(old_v, &s.old), keep(new_v, &s.new));
-                    (value.clone(), number_trend(name, previous_name, (&o, &n), old_v, flags, &pairs))
-                })
-                .collect();
-            overall.by.insert(s.name.clone(), within);
+            let within = s.values.iter().map(|value| {
+                (value.clone(), number_trend(name, previous_name, buckets.next().expect("a group per value")))
+            });
+            overall.by.insert(s.name.clone(), within.collect());
         }
         overall
     };
@@ -628,7 +663,7 @@ pub fn trend(
         score,
         not_comparable,
         only_in: OnlyIn { previous: diff.dropped.clone(), current: diff.added.clone() },
-        panel_n: panel.len(),
+        panel_n,
         findings: Vec::new(),
         withheld: Vec::new(),
         published: false,
@@ -710,8 +745,7 @@ fn scores(w: &Wave) -> Option<Vec<Option<f64>>> {
     Some(sum.iter().zip(&count).map(|(&s, &k)| (k > 0).then(|| s / f64::from(k))).collect())
 }
 
-fn summary(values: impl Iterator<Item = f64>) -> Summary {
-    let mut v: Vec<f64> = values.collect();
+fn summary(mut v: Vec<f64>) -> Summary {
     let n = v.len();
     let mean = if n == 0 { f64::NAN } else { v.iter().sum::<f64>() / n as f64 };
     Summary { n: n as u64, mean, median: median(&mut v) }
@@ -733,22 +767,22 @@ fn median(v: &mut [f64]) -> f64 {
     lower + 0.5 * (upper - lower)
 }
 
-/// A number's figures: each wave's summary and the test of change on `old_v` / `new_v`, the
-/// panel's differences between `old_for_panel` and `new_v` over `panel`'s pairs.
-fn number_trend(
-    name: &str,
-    previous_name: &str,
-    (old_v, new_v): (&[Option<f64>], &[Option<f64>]),
-    old_for_panel: &[Option<f64>],
-    (in_panel_old, in_panel_new): (&[bool], &[bool]),
-    panel: &[(usize, usize)],
-) -> NumberTrend {
-    let previous = summary(old_v.iter().flatten().copied());
-    let current = summary(new_v.iter().flatten().copied());
-    let independent = |v: &[Option<f64>], in_panel: &[bool]| -> Vec<f64> {
-        v.iter().zip(in_panel).filter(|(_, p)| !**p).filter_map(|(x, _)| *x).collect()
-    };
-    let (x, y) = (independent(old_v, in_panel_old), independent(new_v, in_panel_new));
+/// One group's values of a number: each wave's, those of the respondents of one wave only,
+/// and the panel's differences (current − previous).
+#[derive(Default)]
+struct NumberValues {
+    previous: Vec<f64>,
+    current: Vec<f64>,
+    previous_independent: Vec<f64>,
+    current_independent: Vec<f64>,
+    differences: Vec<f64>,
+}
+
+/// A number's figures for one group: each wave's summary, the test of change on the
+/// independent parts, the panel's signed-rank test.
+fn number_trend(name: &str, previous_name: &str, values: NumberValues) -> NumberTrend {
+    let NumberValues { previous, current, previous_independent: x, current_independent: y, differences } = values;
+    let (previous, current) = (summary(previous), summary(current));
     let test = mann_whitney(&x, &y).map(|t| ChangeTest {
         method: "mann_whitney".into(),
         statistic: t.statistic,
@@ -756,7 +790,6 @@ fn number_trend(
         p_holm: t.p,
         n_independent: [x.len() as u64, y.len() as u64],
     });
-    let differences: Vec<f64> = panel.iter().filter_map(|&(i, j)| Some(new_v[j]? - old_for_panel[i]?)).collect();
     let panel = (!differences.is_empty()).then(|| {
         let count = |f: fn(&f64) -> bool| differences.iter().filter(|d| f(d)).count() as u64;
         let (method, p) = match wilcoxon_signed_rank(&differences) {
