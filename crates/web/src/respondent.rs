@@ -94,7 +94,8 @@ pub(crate) struct Context {
     /// The form's language for that code, e.g. `Japanese (ja)`.
     pub language: String,
     /// With the campaign's setting on: this organisation's answers in the previous campaign,
-    /// as it gave them (labels of that questionnaire), by the current question's name.
+    /// as it gave them (labels of that questionnaire), by the current question's name; filled
+    /// by [`with_previous`] for the pages that show them.
     pub previous: BTreeMap<String, String>,
 }
 
@@ -192,12 +193,18 @@ pub(crate) async fn load(
     let response = response.unwrap_or_default();
     let form = questionnaire.form;
     let language = crate::form_language(form, &code);
-    let previous = if campaign.settings.show_previous_answers {
-        previous_answers(state, &participant, &campaign, form, &code).await?
-    } else {
-        BTreeMap::new()
-    };
+    let previous = BTreeMap::new();
     Ok(Context { participant, campaign, questionnaire, response, code, language, previous })
+}
+
+/// Fills `ctx.previous` when the campaign shows previous answers: only for the pages that show
+/// them, not on every request a link makes (saves that redirect, the review, submission).
+async fn with_previous(state: &AppState, ctx: &mut Context) -> Result<(), Response> {
+    if ctx.campaign.settings.show_previous_answers {
+        ctx.previous =
+            previous_answers(state, &ctx.participant, &ctx.campaign, ctx.questionnaire.form, &ctx.code).await?;
+    }
+    Ok(())
 }
 
 /// The organisation's valid answers in the campaign before this one, each as the text it
@@ -422,7 +429,7 @@ async fn show_page(
     Path((token, page)): Path<(String, usize)>,
     Query(lang): Query<Lang>,
 ) -> Response {
-    let ctx = match load(&state, &client, &token, lang.lang).await {
+    let mut ctx = match load(&state, &client, &token, lang.lang).await {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -432,6 +439,9 @@ async fn show_page(
     };
     if ctx.closed() {
         return Redirect::to(&url(&token, "/review", &ctx.code)).into_response();
+    }
+    if let Err(r) = with_previous(&state, &mut ctx).await {
+        return r;
     }
     let csrf = hmac(&state.csrf_key, &ctx.participant.id);
     let relevant = relevance(&ctx.questionnaire, &ctx.response.answers);
@@ -575,7 +585,7 @@ async fn save_page(
     Query(lang): Query<Lang>,
     Body(fields): Body<Vec<(String, String)>>,
 ) -> Response {
-    let (ctx, page, csrf) = match page_post(&state, &client, &token, page, lang, &fields).await {
+    let (mut ctx, page, csrf) = match page_post(&state, &client, &token, page, lang, &fields).await {
         Ok(accepted) => accepted,
         Err(r) => return r,
     };
@@ -593,12 +603,18 @@ async fn save_page(
             Redirect::to(&url(&token, &format!("/p/{}", to + 1), &ctx.code)).into_response()
         }
         "save" => {
+            if let Err(r) = with_previous(&state, &mut ctx).await {
+                return r;
+            }
             let view = page_view(&ctx, &token, &csrf, page, &answers, &relevant, &BTreeMap::new());
             render(&state, "page.html", view, StatusCode::OK)
         }
         _ => {
             let errors = page_errors(&ctx, page, errors);
             if !errors.is_empty() {
+                if let Err(r) = with_previous(&state, &mut ctx).await {
+                    return r;
+                }
                 let view = page_view(&ctx, &token, &csrf, page, &answers, &relevant, &errors);
                 return render(&state, "page.html", view, StatusCode::UNPROCESSABLE_ENTITY);
             }

@@ -167,6 +167,13 @@ async fn a_second_wave_compares_with_the_first_on(backend: Backend) {
     assert!(body.contains("前回の回答"), "{body}");
     assert!(body.contains(&format!("<span class=\"previous-tag\">前回の回答</span> {company_a}")), "{body}");
     assert!(!body.contains(company_b.as_str()), "never another organisation's answers");
+    // Shown again beside the errors when a page comes back with them.
+    let token_a = link(pid_a);
+    let field = csrf(&body);
+    let r = post(&s.app, &format!("/r/{token_a}/p/1"), &[("_csrf", field.as_str()), ("_go", "next"), ("org_name", "")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("前回の回答"), "{}", r.body);
     // A participant that did not answer wave 1 has no previous answers.
     let fresh = carried.iter().find(|r| r.participant.company == "甲医療機器株式会社").unwrap();
     assert!(!first_page(fresh.participant.id.clone()).await.contains("前回の回答"));
