@@ -212,6 +212,7 @@ fn a_renamed_item_and_a_recoded_list_compare_in_every_format() {
     assert!(html.contains("前回の設問: sbom"));
     assert!(html.contains("区分別: 規模"), "the segment table");
     assert!(html.contains("<h2>指標</h2>") && html.contains("製品SBOMの作成（完了＋準備中）"), "the indicators");
+    assert!(html.contains("　規模: 大"), "the readiness score by segment");
 
     let xlsx_path = waves.dir.join("trend.xlsx");
     let out = waves.run(&["--format", "xlsx", "--lang", "en", "-o", xlsx_path.to_str().unwrap()]);

@@ -259,8 +259,18 @@ pub(crate) fn view(t: &Trend) -> View {
             panel: n.panel.as_ref().map_or_else(|| w.withheld.to_string(), |p| panel_text(p, w)),
         }
     };
+    // A number's row, then a row per segment (those published).
+    let with_segments = |n: &NumberTrend, label: String| -> Vec<NumberRow> {
+        let mut rows = vec![number(n, label)];
+        for (q, values) in &n.by {
+            for (value, s) in values {
+                rows.push(number(s, format!("　{}: {}", labels.question(q), labels.choice(q, value))));
+            }
+        }
+        rows
+    };
     let mut numbers: Vec<NumberRow> =
-        t.numbers.iter().map(|n| number(n, labels.question(&n.name).to_string())).collect();
+        t.numbers.iter().flat_map(|n| with_segments(n, labels.question(&n.name).to_string())).collect();
     for r in &t.ratios {
         let label = labels.indicators.get(&r.name).cloned().unwrap_or_else(|| r.name.clone());
         let wave = |x: &mamori_analysis::trend::RatioWave| {
@@ -273,7 +283,7 @@ pub(crate) fn view(t: &Trend) -> View {
         numbers.push(row);
     }
     if let Some(s) = &t.score {
-        numbers.push(number(s, w.score.to_string()));
+        numbers.extend(with_segments(s, w.score.to_string()));
     }
     let indicators = (!t.indicators.is_empty()).then(|| {
         let mut rows = Vec::new();
