@@ -255,7 +255,6 @@ impl Store {
         adjust(&mut settings);
         let settings = serde_json::to_string(&settings).map_err(|e| StoreError(e.to_string()))?;
         let id = random_hex(8);
-        let link_key = self.link_key.clone();
         crate::on_own_connection(&self.pool, async |conn| {
             let mut tx = sqlx::Connection::begin(conn).await?;
             sqlx::query("INSERT INTO campaigns (id, name, form_file_name, form_base64, form_version, opens_at, closes_at, settings, created_at, previous_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
@@ -279,22 +278,15 @@ impl Store {
             .fetch_all(&mut *tx)
             .await?;
             for r in &rows {
-                let pid = random_hex(8);
-                let token = crate::hmac(&link_key, &format!("link:{pid}"));
-                sqlx::query("INSERT INTO participants (id, campaign_id, company, license, email, language, token_hash, source, created_at, org_id, corporate_number) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
-                    .bind(&pid)
-                    .bind(&id)
-                    .bind(r.try_get::<String, _>("company")?)
-                    .bind(r.try_get::<String, _>("license")?)
-                    .bind(r.try_get::<String, _>("email")?)
-                    .bind(r.try_get::<String, _>("language")?)
-                    .bind(crate::token_hash(&token))
-                    .bind(r.try_get::<String, _>("source")?)
-                    .bind(now())
-                    .bind(r.try_get::<String, _>("org_id")?)
-                    .bind(r.try_get::<String, _>("corporate_number")?)
-                    .execute(&mut *tx)
-                    .await?;
+                let carried = crate::NewParticipant {
+                    company: r.try_get("company")?,
+                    license: r.try_get("license")?,
+                    email: r.try_get("email")?,
+                    language: r.try_get("language")?,
+                    corporate_number: r.try_get("corporate_number")?,
+                };
+                let (org_id, source): (String, String) = (r.try_get("org_id")?, r.try_get("source")?);
+                self.insert_participant(&mut tx, &id, &carried, &org_id, &source).await?;
             }
             tx.commit().await?;
             Ok(())

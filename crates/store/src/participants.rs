@@ -122,30 +122,44 @@ impl Store {
     ) -> Result<Vec<String>> {
         // A failed transaction's connection is closed, never pooled.
         crate::on_own_connection(&self.pool, async |conn| {
-        let mut tx = sqlx::Connection::begin(conn).await?;
-        let mut ids = Vec::with_capacity(participants.len());
-        for (p, org_id) in participants {
-            let id = random_hex(8);
-            sqlx::query("INSERT INTO participants (id, campaign_id, company, license, email, language, token_hash, source, created_at, org_id, corporate_number) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
-                .bind(&id)
-                .bind(campaign_id)
-                .bind(&p.company)
-                .bind(&p.license)
-                .bind(&p.email)
-                .bind(&p.language)
-                .bind(token_hash(&self.link_token(&id)))
-                .bind(source)
-                .bind(now())
-                .bind(org_id)
-                .bind(&p.corporate_number)
-                .execute(&mut *tx)
-                .await?;
-            ids.push(id);
-        }
-        tx.commit().await?;
-        Ok(ids)
+            let mut tx = sqlx::Connection::begin(conn).await?;
+            let mut ids = Vec::with_capacity(participants.len());
+            for (p, org_id) in participants {
+                let id = self.insert_participant(&mut tx, campaign_id, p, org_id, source).await?;
+                ids.push(id);
+            }
+            tx.commit().await?;
+            Ok(ids)
         })
         .await
+    }
+
+    /// Inserts one participant inside the caller's transaction, with a new id and the hash of
+    /// its personal link ([`Store::link_token`]); the one place a participant row is written.
+    pub(crate) async fn insert_participant(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        campaign_id: &str,
+        p: &NewParticipant,
+        org_id: &str,
+        source: &str,
+    ) -> Result<String> {
+        let id = random_hex(8);
+        sqlx::query("INSERT INTO participants (id, campaign_id, company, license, email, language, token_hash, source, created_at, org_id, corporate_number) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
+            .bind(&id)
+            .bind(campaign_id)
+            .bind(&p.company)
+            .bind(&p.license)
+            .bind(&p.email)
+            .bind(&p.language)
+            .bind(token_hash(&self.link_token(&id)))
+            .bind(source)
+            .bind(now())
+            .bind(org_id)
+            .bind(&p.corporate_number)
+            .execute(conn)
+            .await?;
+        Ok(id)
     }
 
     /// The participant whose personal link this is.
