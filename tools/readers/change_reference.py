@@ -14,7 +14,9 @@ for k1, n1, k2, n2 in [(150, 200, 180, 200), (331, 441, 397, 441), (3, 20, 9, 22
     print(f"({k1}, {n1}, {k2}, {n2}, {k2 / n2 - k1 / n1!r}, {lo!r}, {hi!r}),")
 
 print("# mcnemar exact: statsmodels mcnemar([[a, b], [c, d]], exact=True).pvalue")
-for b, c in [(5, 15), (0, 7), (12, 12), (30, 55), (1, 0)]:
+# (the large panels were added with statsmodels 0.15.0 / SciPy 1.17.1 from PyPI)
+for b, c in [(5, 15), (0, 7), (12, 12), (30, 55), (1, 0),
+             (150000, 151000), (149000, 151000), (250000, 249000), (3000, 3300), (0, 400000), (10, 100000)]:
     print(f"({b}, {c}, {mcnemar([[40, b], [c, 60]], exact=True).pvalue!r}),")
 
 print("# stuart_maxwell / bowker: statsmodels SquareTable(t).homogeneity('stuart_maxwell') / .symmetry('bowker')")

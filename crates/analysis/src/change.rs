@@ -7,7 +7,7 @@
 //! Each follows the reference implementation named on it, whose values the tests reproduce
 //! (`tools/readers/change_reference.py` prints them with SciPy and statsmodels).
 
-use crate::stats::{chi_square_sf, ln_factorials, wilson};
+use crate::stats::{chi_square_sf, ln_gamma, wilson};
 
 /// The difference `p2 − p1` of two proportions (`k1` of `n1` before, `k2` of `n2` after) with
 /// Newcombe's hybrid score interval at 95% (his method 10, from the Wilson intervals) —
@@ -29,11 +29,23 @@ pub fn mcnemar_exact(b: u64, c: u64) -> f64 {
     if n == 0 {
         return 1.0;
     }
-    let lf = ln_factorials(n as usize);
+    // P(X ≤ k) for X ~ Binomial(n, ½), summed from k down (below the mode each term is the one
+    // above times i / (n − i + 1)) until the terms no longer count: a panel of a million with
+    // 300,000 changes needs a few thousand terms, not a table of 300,000 logarithms.
     let k = b.min(c);
-    let tail: f64 = (0..=k)
-        .map(|i| (lf[n as usize] - lf[i as usize] - lf[(n - i) as usize] - n as f64 * std::f64::consts::LN_2).exp())
-        .sum();
+    let nf = n as f64;
+    let ln_choose = ln_gamma(nf + 1.0) - ln_gamma(k as f64 + 1.0) - ln_gamma((n - k) as f64 + 1.0);
+    let mut term = (ln_choose - nf * std::f64::consts::LN_2).exp();
+    let mut i = k;
+    let mut tail = 0.0;
+    loop {
+        tail += term;
+        if i == 0 || term <= tail * 1e-17 {
+            break;
+        }
+        term *= i as f64 / (n - i + 1) as f64;
+        i -= 1;
+    }
     (2.0 * tail).min(1.0)
 }
 
@@ -88,30 +100,47 @@ pub fn bowker(table: &[Vec<u64>]) -> Test {
 /// method="approx")`. The statistic is the smaller of the two rank sums, as SciPy's. `None`
 /// when no difference is non-zero.
 pub fn wilcoxon_signed_rank(differences: &[f64]) -> Option<Test> {
-    let mut d: Vec<f64> = differences.iter().copied().filter(|x| *x != 0.0 && x.is_finite()).collect();
-    let n = d.len();
+    wilcoxon_signed_rank_counted(&value_counts(differences))
+}
+
+/// [`wilcoxon_signed_rank`] of differences given as [`value_counts`].
+pub fn wilcoxon_signed_rank_counted(differences: &[(f64, u64)]) -> Option<Test> {
+    // Each magnitude with how many differences are positive and negative: the negative values
+    // (ascending) read backwards merged with the positive ones.
+    let negative: Vec<(f64, u64)> =
+        differences.iter().rev().filter(|(x, _)| *x < 0.0 && x.is_finite()).map(|&(x, c)| (-x, c)).collect();
+    let positive = differences.iter().filter(|(x, _)| *x > 0.0 && x.is_finite()).copied();
+    let mut magnitudes: Vec<(f64, u64, u64)> = Vec::with_capacity(differences.len());
+    let mut negative = negative.into_iter().peekable();
+    for (x, c) in positive {
+        while let Some(&(m, k)) = negative.peek().filter(|(m, _)| *m < x) {
+            magnitudes.push((m, 0, k));
+            negative.next();
+        }
+        match negative.peek() {
+            Some(&(m, k)) if m == x => {
+                magnitudes.push((x, c, k));
+                negative.next();
+            }
+            _ => magnitudes.push((x, c, 0)),
+        }
+    }
+    magnitudes.extend(negative.map(|(m, k)| (m, 0, k)));
+    let n: u64 = magnitudes.iter().map(|(_, p, m)| p + m).sum();
     if n == 0 {
         return None;
     }
-    d.sort_by(|a, b| a.abs().total_cmp(&b.abs()));
     // Average ranks over runs of equal magnitude; the tie term for the variance.
-    let mut ranks = vec![0.0; n];
-    let mut ties = 0.0;
-    let mut i = 0;
-    while i < n {
-        let mut j = i;
-        while j + 1 < n && d[j + 1].abs() == d[i].abs() {
-            j += 1;
-        }
-        let rank = (i + j) as f64 / 2.0 + 1.0;
-        ranks[i..=j].iter_mut().for_each(|r| *r = rank);
-        let t = (j - i + 1) as f64;
+    let (mut below, mut plus, mut minus, mut ties) = (0u64, 0.0, 0.0, 0.0);
+    for &(_, p, m) in &magnitudes {
+        let t = (p + m) as f64;
+        let rank = below as f64 + (t + 1.0) / 2.0;
+        plus += rank * p as f64;
+        minus += rank * m as f64;
         ties += t * t * t - t;
-        i = j + 1;
+        below += p + m;
     }
-    let plus: f64 = d.iter().zip(&ranks).filter(|(x, _)| **x > 0.0).map(|(_, r)| r).sum();
-    let minus: f64 = d.iter().zip(&ranks).filter(|(x, _)| **x < 0.0).map(|(_, r)| r).sum();
-    let statistic = plus.min(minus);
+    let statistic = f64::min(plus, minus);
     let nf = n as f64;
     let mean = nf * (nf + 1.0) / 4.0;
     let variance = nf * (nf + 1.0) * (2.0 * nf + 1.0) / 24.0 - ties / 48.0;
@@ -127,27 +156,37 @@ pub fn wilcoxon_signed_rank(differences: &[f64]) -> Option<Test> {
 /// `mannwhitneyu(x, y, use_continuity=False, alternative="two-sided", method="asymptotic")`.
 /// The statistic is U of `x`, as SciPy's. `None` for an empty sample or all values equal.
 pub fn mann_whitney(x: &[f64], y: &[f64]) -> Option<Test> {
-    let (n1, n2) = (x.len(), y.len());
+    mann_whitney_counted(&value_counts(x), &value_counts(y))
+}
+
+/// [`mann_whitney`] of samples given as [`value_counts`].
+pub fn mann_whitney_counted(x: &[(f64, u64)], y: &[(f64, u64)]) -> Option<Test> {
+    let n1: u64 = x.iter().map(|(_, c)| c).sum();
+    let n2: u64 = y.iter().map(|(_, c)| c).sum();
     if n1 == 0 || n2 == 0 {
         return None;
     }
-    let mut all: Vec<(f64, bool)> = x.iter().map(|&v| (v, true)).chain(y.iter().map(|&v| (v, false))).collect();
-    all.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let n = all.len();
+    // Walk both ascending lists at once: each distinct value's run of ranks, shared by both.
+    let (mut i, mut j, mut below) = (0, 0, 0u64);
     let (mut rank_sum_x, mut ties) = (0.0, 0.0);
-    let mut i = 0;
-    while i < n {
-        let mut j = i;
-        while j + 1 < n && all[j + 1].0 == all[i].0 {
-            j += 1;
-        }
-        let rank = (i + j) as f64 / 2.0 + 1.0;
-        rank_sum_x += rank * all[i..=j].iter().filter(|(_, from_x)| *from_x).count() as f64;
-        let t = (j - i + 1) as f64;
+    while i < x.len() || j < y.len() {
+        let value = match (x.get(i), y.get(j)) {
+            (Some(a), Some(b)) => f64::min(a.0, b.0),
+            (Some(a), None) => a.0,
+            (None, Some(b)) => b.0,
+            (None, None) => unreachable!("the loop runs while either list has values"),
+        };
+        let from_x = x.get(i).filter(|a| a.0 == value).map_or(0, |a| a.1);
+        let from_y = y.get(j).filter(|b| b.0 == value).map_or(0, |b| b.1);
+        i += usize::from(from_x > 0);
+        j += usize::from(from_y > 0);
+        let t = (from_x + from_y) as f64;
+        rank_sum_x += (below as f64 + (t + 1.0) / 2.0) * from_x as f64;
         ties += t * t * t - t;
-        i = j + 1;
+        below += from_x + from_y;
     }
-    let (a, b, nf) = (n1 as f64, n2 as f64, n as f64);
+    let (a, b) = (n1 as f64, n2 as f64);
+    let nf = a + b;
     let u = rank_sum_x - a * (a + 1.0) / 2.0;
     let variance = a * b / 12.0 * ((nf + 1.0) - ties / (nf * (nf - 1.0)));
     if variance <= 0.0 {
@@ -155,6 +194,69 @@ pub fn mann_whitney(x: &[f64], y: &[f64]) -> Option<Test> {
     }
     let z = (u - a * b / 2.0) / variance.sqrt();
     Some(Test { statistic: u, dof: f64::NAN, p: chi_square_sf(z * z, 1.0) })
+}
+
+/// The distinct values of `v` in ascending order, each with how often it occurs (−0 counted as
+/// 0, NaN left out). The rank tests and medians of a million answers need only this: answers
+/// take few distinct values (counts of devices, scores in quarter steps), so counting them in
+/// a hash map is several times faster than sorting; past [`MANY_VALUES`] distinct values the
+/// values are sorted instead.
+pub fn value_counts(v: &[f64]) -> Vec<(f64, u64)> {
+    let mut counts: std::collections::HashMap<u64, u64, foldhash::fast::RandomState> = Default::default();
+    for &x in v {
+        if x.is_nan() {
+            continue;
+        }
+        *counts.entry((x + 0.0).to_bits()).or_insert(0) += 1;
+        if counts.len() > MANY_VALUES {
+            return sorted_counts(v);
+        }
+    }
+    let mut out: Vec<(f64, u64)> = counts.into_iter().map(|(bits, c)| (f64::from_bits(bits), c)).collect();
+    out.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    out
+}
+
+/// Past this many distinct values a hash map of them no longer fits the cache, and sorting wins.
+const MANY_VALUES: usize = 1 << 14;
+
+fn sorted_counts(v: &[f64]) -> Vec<(f64, u64)> {
+    let mut sorted: Vec<f64> = v.iter().filter(|x| !x.is_nan()).map(|&x| x + 0.0).collect();
+    sorted.sort_unstable_by(f64::total_cmp);
+    let mut out: Vec<(f64, u64)> = Vec::new();
+    for x in sorted {
+        match out.last_mut() {
+            Some((last, c)) if *last == x => *c += 1,
+            _ => out.push((x, 1)),
+        }
+    }
+    out
+}
+
+/// The median of values given as [`value_counts`] (the mean of the two middle values for an
+/// even count); NaN for none.
+pub fn median_counted(counts: &[(f64, u64)]) -> f64 {
+    let n: u64 = counts.iter().map(|(_, c)| c).sum();
+    if n == 0 {
+        return f64::NAN;
+    }
+    // The value at 0-based position `k` of the sorted values.
+    let at = |k: u64| {
+        let mut below = 0;
+        for &(x, c) in counts {
+            below += c;
+            if k < below {
+                return x;
+            }
+        }
+        unreachable!("k < n")
+    };
+    let upper = at(n / 2);
+    if n % 2 == 1 {
+        return upper;
+    }
+    let lower = at(n / 2 - 1);
+    lower + 0.5 * (upper - lower)
 }
 
 /// Solves `a x = b` by Gaussian elimination with partial pivoting; `None` when singular.

@@ -34,6 +34,18 @@ fn mcnemar_matches_statsmodels_exact() {
     {
         close(mcnemar_exact(b, c), p, &format!("b={b} c={c}"));
     }
+    // Panels of hundreds of thousands (the binomial tail summed from the observed count down
+    // until the terms stop counting): statsmodels 0.15.0 on SciPy 1.17.1, same call.
+    for (b, c, p) in [
+        (150000, 151000, 0.0686243394539422),
+        (149000, 151000, 0.0002625769434114095),
+        (250000, 249000, 0.15729892975750515),
+        (3000, 3300, 0.00016475607669748363),
+        (0, 400000, 0.0),
+        (10, 100000, 0.0),
+    ] {
+        close(mcnemar_exact(b, c), p, &format!("b={b} c={c}"));
+    }
 }
 
 #[test]
@@ -112,4 +124,121 @@ fn mann_whitney_matches_scipy() {
     }
     assert_eq!(mann_whitney(&[1.0], &[]), None);
     assert_eq!(mann_whitney(&[2.0, 2.0], &[2.0]), None, "all equal");
+}
+
+/// The rank tests as they were written before they worked from distinct counts: every value
+/// sorted, average ranks over runs of ties. The counted versions must agree with these.
+fn reference_mann_whitney(x: &[f64], y: &[f64]) -> Option<(f64, f64)> {
+    let (n1, n2) = (x.len() as f64, y.len() as f64);
+    if x.is_empty() || y.is_empty() {
+        return None;
+    }
+    let mut all: Vec<(f64, bool)> = x.iter().map(|&v| (v, true)).chain(y.iter().map(|&v| (v, false))).collect();
+    all.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (mut rank_sum_x, mut ties, mut i) = (0.0, 0.0, 0);
+    while i < all.len() {
+        let j = i + all[i..].iter().take_while(|v| v.0 == all[i].0).count() - 1;
+        let rank = (i + j) as f64 / 2.0 + 1.0;
+        rank_sum_x += rank * all[i..=j].iter().filter(|v| v.1).count() as f64;
+        let t = (j - i + 1) as f64;
+        ties += t * t * t - t;
+        i = j + 1;
+    }
+    let n = n1 + n2;
+    let u = rank_sum_x - n1 * (n1 + 1.0) / 2.0;
+    let variance = n1 * n2 / 12.0 * ((n + 1.0) - ties / (n * (n - 1.0)));
+    (variance > 0.0).then(|| (u, chi_square_sf(((u - n1 * n2 / 2.0) / variance.sqrt()).powi(2), 1.0)))
+}
+
+fn reference_wilcoxon(d: &[f64]) -> Option<(f64, f64)> {
+    let mut d: Vec<f64> = d.iter().copied().filter(|x| *x != 0.0).collect();
+    if d.is_empty() {
+        return None;
+    }
+    d.sort_by(|a, b| a.abs().total_cmp(&b.abs()));
+    let (mut plus, mut minus, mut ties, mut i) = (0.0, 0.0, 0.0, 0);
+    while i < d.len() {
+        let j = i + d[i..].iter().take_while(|v| v.abs() == d[i].abs()).count() - 1;
+        let rank = (i + j) as f64 / 2.0 + 1.0;
+        for v in &d[i..=j] {
+            if *v > 0.0 { plus += rank } else { minus += rank }
+        }
+        let t = (j - i + 1) as f64;
+        ties += t * t * t - t;
+        i = j + 1;
+    }
+    let n = d.len() as f64;
+    let statistic = f64::min(plus, minus);
+    let variance = n * (n + 1.0) * (2.0 * n + 1.0) / 24.0 - ties / 48.0;
+    let z = (statistic - n * (n + 1.0) / 4.0) / variance.sqrt();
+    (variance > 0.0).then(|| (statistic, chi_square_sf(z * z, 1.0)))
+}
+
+fn sorted_median(v: &[f64]) -> f64 {
+    let mut v: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n == 0 {
+        f64::NAN
+    } else if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        v[n / 2 - 1] + 0.5 * (v[n / 2] - v[n / 2 - 1])
+    }
+}
+
+/// Values with many ties (quarter steps, as scores take), signed zeros and the odd NaN.
+fn tied_values() -> impl proptest::strategy::Strategy<Value = Vec<f64>> {
+    use proptest::prelude::*;
+    proptest::collection::vec(
+        prop_oneof![8 => (-8i32..8).prop_map(|q| f64::from(q) / 4.0), 1 => Just(-0.0), 1 => Just(f64::NAN)],
+        0..60,
+    )
+}
+
+proptest::proptest! {
+    #[test]
+    fn counted_rank_tests_agree_with_sorting_every_value(x in tied_values(), y in tied_values()) {
+        let clean = |v: &[f64]| v.iter().copied().filter(|x| !x.is_nan()).collect::<Vec<_>>();
+        let (x, y) = (clean(&x), clean(&y));
+        let got = mann_whitney(&x, &y).map(|t| (t.statistic, t.p));
+        match (got, reference_mann_whitney(&x, &y)) {
+            (Some(g), Some(r)) => {
+                close(g.0, r.0, "U");
+                close(g.1, r.1, "Mann–Whitney p");
+            }
+            (g, r) => proptest::prop_assert_eq!(g, r),
+        }
+        match (wilcoxon_signed_rank(&x).map(|t| (t.statistic, t.p)), reference_wilcoxon(&x)) {
+            (Some(g), Some(r)) => {
+                close(g.0, r.0, "signed-rank statistic");
+                close(g.1, r.1, "signed-rank p");
+            }
+            (g, r) => proptest::prop_assert_eq!(g, r),
+        }
+        let m = median_counted(&value_counts(&x));
+        let r = sorted_median(&x);
+        proptest::prop_assert!(m == r || (m.is_nan() && r.is_nan()), "median {m} against {r}");
+    }
+}
+
+#[test]
+fn value_counts_hashed_or_sorted_are_the_same_list() {
+    // Few distinct values are counted in a hash map, more than MANY_VALUES sorted: both must
+    // give each value once, ascending, −0 as 0, NaN left out.
+    let mut seed = 7u64;
+    let mut next = || {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (seed >> 33) as f64
+    };
+    for distinct in [10.0, (MANY_VALUES * 3) as f64] {
+        let mut v: Vec<f64> = (0..60_000).map(|_| (next() % distinct) - distinct / 2.0).collect();
+        v.extend([-0.0, 0.0, f64::NAN]);
+        let got = value_counts(&v);
+        let expected = sorted_counts(&v);
+        assert_eq!(got, expected);
+        assert_eq!(got.iter().map(|(_, c)| c).sum::<u64>(), 60_002, "every value but NaN");
+        assert!(got.windows(2).all(|w| w[0].0 < w[1].0), "ascending, each once");
+        assert!(got.iter().all(|(x, _)| x.to_bits() != (-0.0f64).to_bits()), "−0 counted as 0");
+    }
 }

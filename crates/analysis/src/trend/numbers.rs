@@ -1,0 +1,413 @@
+//! Numbers in both waves — integer and decimal items, each organisation's ratio of a
+//! ratio-of-sums indicator, the readiness score — overall and within each segment: each wave's
+//! mean and median, Mann–Whitney on the independent parts, Wilcoxon's signed rank on the
+//! panel's differences.
+//!
+//! Every one of those figures rests on the values' distinct counts, and answers take few
+//! distinct values (device counts, scores in quarter steps): each wave's values are coded by
+//! their distinct values once, and each row then adds one to a counter per segmentation —
+//! no list of a million values per group to copy, hash or sort. A number with more distinct
+//! values than [`MANY_VALUES`] (free decimals) falls back to lists of values.
+
+use super::{ChangeTest, Groups, NO_ROW, NumberTrend, Panel, Segmentation, Summary, Waves};
+use crate::change::{mann_whitney_counted, median_counted, value_counts, wilcoxon_signed_rank_counted};
+use std::collections::{BTreeMap, HashMap};
+
+type Hasher = foldhash::fast::RandomState;
+
+/// Distinct values, ascending, each with how often it occurs ([`value_counts`]).
+type Counts = Vec<(f64, u64)>;
+
+/// Past this many distinct values in a wave, a number is counted from lists of its values.
+const MANY_VALUES: usize = 1 << 16;
+
+/// One group's values of a number as distinct counts: each wave's, those of the respondents of
+/// one wave only, and the panel's differences (current − previous).
+struct NumberCounts {
+    previous: Counts,
+    current: Counts,
+    previous_independent: Counts,
+    current_independent: Counts,
+    differences: Counts,
+}
+
+/// A wave's values by code: 0 for none, `c` for `values[c - 1]`.
+struct Coded {
+    codes: Vec<u32>,
+    values: Vec<f64>,
+}
+
+/// `v` coded by its distinct values (−0 as 0, NaN as none); `None` past [`MANY_VALUES`].
+fn coded(v: &[Option<f64>]) -> Option<Coded> {
+    let mut code_of: HashMap<u64, u32, Hasher> = HashMap::default();
+    let mut values = Vec::new();
+    let mut codes = Vec::with_capacity(v.len());
+    for x in v {
+        let Some(x) = x.filter(|x| !x.is_nan()).map(|x| x + 0.0) else {
+            codes.push(0);
+            continue;
+        };
+        let next = values.len() as u32 + 1;
+        let code = *code_of.entry(x.to_bits()).or_insert_with(|| {
+            values.push(x);
+            next
+        });
+        if values.len() > MANY_VALUES {
+            return None;
+        }
+        codes.push(code);
+    }
+    Some(Coded { codes, values })
+}
+
+/// The panel's (previous code, current code) pairs: a square of counters when it is at most
+/// [`SQUARE_CELLS`] (a ratio of two counts takes a few hundred values: a square of 250,000
+/// counters added to at random still beats a hash map of its pairs threefold), else a hash map.
+enum Pairs {
+    Square(Vec<u32>),
+    Sparse(HashMap<u64, u64, Hasher>),
+}
+
+const SQUARE_CELLS: usize = 1 << 18;
+
+impl Pairs {
+    fn new(cells: usize) -> Self {
+        if cells <= SQUARE_CELLS { Pairs::Square(vec![0; cells]) } else { Pairs::Sparse(HashMap::default()) }
+    }
+}
+
+/// A number overall and within each segment: a respondent in the segment it gave that wave,
+/// a panel pair in its current one (its previous value wherever it was then).
+pub(super) fn segmented_number(
+    (name, previous_name): (&str, &str),
+    (old_v, new_v): (&[Option<f64>], &[Option<f64>]),
+    (in_panel_old, previous_of): (&[bool], &[u32]),
+    segmentations: &[Segmentation],
+) -> NumberTrend {
+    let segs: Vec<&Segmentation> = segmentations.iter().collect();
+    let groups = Groups::new(&segs);
+    let panel = (in_panel_old, previous_of);
+    let counts: Box<dyn Fn(std::ops::Range<usize>) -> NumberCounts> = match (coded(old_v), coded(new_v)) {
+        (Some(old), Some(new)) => by_codes(old, new, panel, &groups),
+        _ => by_values((old_v, new_v), panel, &groups),
+    };
+    let mut overall = number_trend(name, previous_name, counts(groups.everyone()));
+    for (s, &off) in segs.iter().zip(&groups.offsets) {
+        let within = s
+            .values
+            .iter()
+            .enumerate()
+            .map(|(v, value)| (value.clone(), number_trend(name, previous_name, counts(off + v + 1..off + v + 2))));
+        overall.by.insert(s.name.clone(), within.collect());
+    }
+    overall
+}
+
+/// Counters by code: in the previous wave [group][in panel][code], in the current one
+/// [group][in panel][code], and the panel's pairs of codes per group.
+fn by_codes(
+    old: Coded,
+    new: Coded,
+    (in_panel_old, previous_of): (&[bool], &[u32]),
+    groups: &Groups,
+) -> Box<dyn Fn(std::ops::Range<usize>) -> NumberCounts> {
+    let (ko, kn) = (old.values.len() + 1, new.values.len() + 1);
+    let mut old_counts = vec![0u64; groups.len * 2 * ko];
+    for (i, (&c, &paired)) in old.codes.iter().zip(in_panel_old).enumerate() {
+        groups.each(i, false, |g| old_counts[(g * 2 + usize::from(paired)) * ko + c as usize] += 1);
+    }
+    let mut new_counts = vec![0u64; groups.len * 2 * kn];
+    let mut pairs: Vec<Pairs> = (0..groups.len).map(|_| Pairs::new(ko * kn)).collect();
+    for (j, (&b, &i)) in new.codes.iter().zip(previous_of).enumerate() {
+        let paired = i != NO_ROW;
+        let a = if paired && b != 0 { old.codes[i as usize] as usize } else { 0 };
+        groups.each(j, true, |g| {
+            new_counts[(g * 2 + usize::from(paired)) * kn + b as usize] += 1;
+            if a != 0 {
+                match &mut pairs[g] {
+                    Pairs::Square(cells) => cells[a * kn + b as usize] += 1,
+                    Pairs::Sparse(map) => *map.entry(((a as u64) << 32) | u64::from(b)).or_insert(0) += 1,
+                }
+            }
+        });
+    }
+    // Distinct values with counts, from counts by code (code 0, none, left out).
+    let sorted = |values: &[f64], by_code: &[u64]| -> Counts {
+        let mut out: Counts =
+            values.iter().zip(&by_code[1..]).filter(|(_, c)| **c > 0).map(|(&v, &c)| (v, c)).collect();
+        out.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        out
+    };
+    Box::new(move |gs: std::ops::Range<usize>| {
+        let (mut previous, mut previous_independent) = (vec![0u64; ko], vec![0u64; ko]);
+        let (mut current, mut current_independent) = (vec![0u64; kn], vec![0u64; kn]);
+        let mut differences: HashMap<u64, u64, Hasher> = HashMap::default();
+        for g in gs {
+            for c in 0..ko {
+                let (independent, paired) = (old_counts[g * 2 * ko + c], old_counts[(g * 2 + 1) * ko + c]);
+                previous[c] += independent + paired;
+                previous_independent[c] += independent;
+            }
+            for c in 0..kn {
+                let (independent, paired) = (new_counts[g * 2 * kn + c], new_counts[(g * 2 + 1) * kn + c]);
+                current[c] += independent + paired;
+                current_independent[c] += independent;
+            }
+            let mut add = |a: usize, b: usize, n: u64| {
+                let d = new.values[b - 1] - old.values[a - 1] + 0.0;
+                *differences.entry(d.to_bits()).or_insert(0) += n;
+            };
+            match &pairs[g] {
+                Pairs::Square(cells) => cells
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, n)| **n > 0)
+                    .for_each(|(at, &n)| add(at / kn, at % kn, u64::from(n))),
+                Pairs::Sparse(map) => {
+                    map.iter().for_each(|(&ab, &n)| add((ab >> 32) as usize, (ab & 0xffff_ffff) as usize, n))
+                }
+            }
+        }
+        let mut differences: Counts = differences.into_iter().map(|(d, n)| (f64::from_bits(d), n)).collect();
+        differences.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        NumberCounts {
+            previous: sorted(&old.values, &previous),
+            current: sorted(&new.values, &current),
+            previous_independent: sorted(&old.values, &previous_independent),
+            current_independent: sorted(&new.values, &current_independent),
+            differences,
+        }
+    })
+}
+
+/// Lists of values per group (for numbers with too many distinct values to code), counted
+/// when a group's figures are asked for.
+fn by_values<'a>(
+    (old_v, new_v): (&[Option<f64>], &[Option<f64>]),
+    (in_panel_old, previous_of): (&[bool], &[u32]),
+    groups: &Groups,
+) -> Box<dyn Fn(std::ops::Range<usize>) -> NumberCounts + 'a> {
+    #[derive(Default)]
+    struct Values {
+        previous: Vec<f64>,
+        current: Vec<f64>,
+        previous_independent: Vec<f64>,
+        current_independent: Vec<f64>,
+        differences: Vec<f64>,
+    }
+    let mut lists: Vec<Values> = (0..groups.len).map(|_| Values::default()).collect();
+    for (i, (x, &paired)) in old_v.iter().zip(in_panel_old).enumerate() {
+        let Some(x) = *x else { continue };
+        groups.each(i, false, |g| {
+            lists[g].previous.push(x);
+            if !paired {
+                lists[g].previous_independent.push(x);
+            }
+        });
+    }
+    for (j, (y, &i)) in new_v.iter().zip(previous_of).enumerate() {
+        let Some(y) = *y else { continue };
+        let difference = (i != NO_ROW).then(|| old_v[i as usize].map(|x| y - x)).flatten();
+        groups.each(j, true, |g| {
+            lists[g].current.push(y);
+            if i == NO_ROW {
+                lists[g].current_independent.push(y);
+            }
+            if let Some(d) = difference {
+                lists[g].differences.push(d);
+            }
+        });
+    }
+    Box::new(move |gs: std::ops::Range<usize>| {
+        let all = |f: fn(&Values) -> &Vec<f64>| -> Counts {
+            let joined: Vec<f64> = lists[gs.clone()].iter().flat_map(|l| f(l).iter().copied()).collect();
+            value_counts(&joined)
+        };
+        NumberCounts {
+            previous: all(|l| &l.previous),
+            current: all(|l| &l.current),
+            previous_independent: all(|l| &l.previous_independent),
+            current_independent: all(|l| &l.current_independent),
+            differences: all(|l| &l.differences),
+        }
+    })
+}
+
+fn summary(counts: &Counts) -> Summary {
+    let n: u64 = counts.iter().map(|(_, c)| c).sum();
+    let mean = if n == 0 { f64::NAN } else { counts.iter().map(|&(v, c)| v * c as f64).sum::<f64>() / n as f64 };
+    Summary { n, mean, median: median_counted(counts) }
+}
+
+/// A number's figures for one group: each wave's summary, the test of change on the
+/// independent parts, the panel's signed-rank test.
+fn number_trend(name: &str, previous_name: &str, counts: NumberCounts) -> NumberTrend {
+    let NumberCounts { previous, current, previous_independent: x, current_independent: y, differences } = counts;
+    let total = |c: &Counts| c.iter().map(|(_, n)| n).sum::<u64>();
+    let test = mann_whitney_counted(&x, &y).map(|t| ChangeTest {
+        method: "mann_whitney".into(),
+        statistic: t.statistic,
+        p: t.p,
+        p_holm: t.p,
+        n_independent: [total(&x), total(&y)],
+    });
+    let panel = (!differences.is_empty()).then(|| {
+        let count = |f: fn(&f64) -> bool| differences.iter().filter(|(d, _)| f(d)).map(|(_, c)| c).sum::<u64>();
+        let (method, p) = match wilcoxon_signed_rank_counted(&differences) {
+            Some(t) => ("wilcoxon_signed_rank".to_string(), t.p),
+            None => ("no_change".to_string(), 1.0),
+        };
+        Panel {
+            n: total(&differences),
+            method,
+            p,
+            improved: Some(count(|d| *d > 0.0)),
+            unchanged: Some(count(|d| *d == 0.0)),
+            worse: Some(count(|d| *d < 0.0)),
+        }
+    });
+    let (previous, current) = (summary(&previous), summary(&current));
+    NumberTrend {
+        name: name.to_string(),
+        previous_name: previous_name.to_string(),
+        change_mean: current.mean - previous.mean,
+        waves: Waves { previous, current },
+        test,
+        panel,
+        by: BTreeMap::new(),
+        withheld_segments: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The counted numbers against a naive computation from lists of each group's values, on
+    //! each of the three ways numbers are counted: a square of code pairs, a hash map of them,
+    //! and lists (too many distinct values to code).
+    use super::*;
+    use crate::change::{mann_whitney, wilcoxon_signed_rank};
+
+    struct Lcg(u64);
+    impl Lcg {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (self.0 >> 33) % n
+        }
+    }
+
+    /// Two waves of `n` rows: values from `value` (a tenth missing), two thirds of the current
+    /// rows paired with a previous row (shuffled), one segmentation of three values (and none).
+    #[allow(clippy::type_complexity)]
+    fn waves(
+        n: usize,
+        value: impl Fn(&mut Lcg) -> f64,
+    ) -> (Vec<Option<f64>>, Vec<Option<f64>>, Vec<bool>, Vec<u32>, Segmentation) {
+        let mut rng = Lcg(n as u64);
+        let draw = |rng: &mut Lcg| (rng.below(10) > 0).then(|| value(rng));
+        let old_v: Vec<Option<f64>> = (0..n).map(|_| draw(&mut rng)).collect();
+        let new_v: Vec<Option<f64>> = (0..n).map(|_| draw(&mut rng)).collect();
+        let mut old_rows: Vec<u32> = (0..n as u32).collect();
+        for i in (1..n).rev() {
+            old_rows.swap(i, rng.below(i as u64 + 1) as usize);
+        }
+        let previous_of: Vec<u32> = (0..n).map(|j| if rng.below(3) < 2 { old_rows[j] } else { NO_ROW }).collect();
+        let mut in_panel_old = vec![false; n];
+        previous_of.iter().filter(|&&i| i != NO_ROW).for_each(|&i| in_panel_old[i as usize] = true);
+        let segment = Segmentation {
+            name: "size".into(),
+            values: vec!["a".into(), "b".into(), "c".into()],
+            old: (0..n).map(|_| rng.below(4) as u16).collect(),
+            new: (0..n).map(|_| rng.below(4) as u16).collect(),
+        };
+        (old_v, new_v, in_panel_old, previous_of, segment)
+    }
+
+    fn close(a: f64, b: f64, what: &str) {
+        assert!((a - b).abs() <= 1e-9 * b.abs().max(1.0) || (a.is_nan() && b.is_nan()), "{what}: {a} against {b}");
+    }
+
+    /// A group's figures worked out from lists of its values (`in_old(i)`, `in_new(j)`: whether
+    /// a row is in the group).
+    fn check(
+        got: &NumberTrend,
+        (old_v, new_v): (&[Option<f64>], &[Option<f64>]),
+        (in_panel_old, previous_of): (&[bool], &[u32]),
+        (in_old, in_new): (&dyn Fn(usize) -> bool, &dyn Fn(usize) -> bool),
+    ) {
+        let previous: Vec<f64> = (0..old_v.len()).filter(|&i| in_old(i)).filter_map(|i| old_v[i]).collect();
+        let previous_independent: Vec<f64> =
+            (0..old_v.len()).filter(|&i| in_old(i) && !in_panel_old[i]).filter_map(|i| old_v[i]).collect();
+        let current: Vec<f64> = (0..new_v.len()).filter(|&j| in_new(j)).filter_map(|j| new_v[j]).collect();
+        let current_independent: Vec<f64> =
+            (0..new_v.len()).filter(|&j| in_new(j) && previous_of[j] == NO_ROW).filter_map(|j| new_v[j]).collect();
+        let differences: Vec<f64> = (0..new_v.len())
+            .filter(|&j| in_new(j) && previous_of[j] != NO_ROW)
+            .filter_map(|j| Some(new_v[j]? - old_v[previous_of[j] as usize]?))
+            .collect();
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        let median = |v: &[f64]| median_counted(&value_counts(v));
+        assert_eq!(got.waves.previous.n, previous.len() as u64);
+        assert_eq!(got.waves.current.n, current.len() as u64);
+        close(got.waves.previous.mean, mean(&previous), "previous mean");
+        close(got.waves.current.mean, mean(&current), "current mean");
+        let mut sorted = previous.clone();
+        sorted.sort_by(f64::total_cmp);
+        let m = sorted.len();
+        let expected_median =
+            if m % 2 == 1 { sorted[m / 2] } else { sorted[m / 2 - 1] + 0.5 * (sorted[m / 2] - sorted[m / 2 - 1]) };
+        close(got.waves.previous.median, expected_median, "previous median (sorted)");
+        close(got.waves.current.median, median(&current), "current median");
+        let test = got.test.as_ref().expect("both waves have independent parts");
+        let expected = mann_whitney(&previous_independent, &current_independent).unwrap();
+        assert_eq!(test.n_independent, [previous_independent.len() as u64, current_independent.len() as u64]);
+        close(test.statistic, expected.statistic, "U");
+        close(test.p, expected.p, "Mann–Whitney p");
+        let panel = got.panel.as_ref().expect("a panel");
+        assert_eq!(panel.n, differences.len() as u64);
+        close(panel.p, wilcoxon_signed_rank(&differences).unwrap().p, "signed-rank p");
+        let count = |f: fn(f64) -> bool| Some(differences.iter().filter(|&&d| f(d)).count() as u64);
+        assert_eq!(
+            (panel.improved, panel.unchanged, panel.worse),
+            (count(|d| d > 0.0), count(|d| d == 0.0), count(|d| d < 0.0))
+        );
+    }
+
+    fn each_way(n: usize, value: impl Fn(&mut Lcg) -> f64, expect_coded: bool, expect_square: bool) {
+        let (old_v, new_v, in_panel_old, previous_of, segment) = waves(n, value);
+        let coded_old = coded(&old_v);
+        assert_eq!(coded_old.is_some(), expect_coded, "the way this case is meant to take");
+        if let Some(c) = &coded_old {
+            let cells = (c.values.len() + 1) * (coded(&new_v).unwrap().values.len() + 1);
+            assert_eq!(matches!(Pairs::new(cells), Pairs::Square(_)), expect_square);
+        }
+        let panel = (&in_panel_old[..], &previous_of[..]);
+        let values = (&old_v[..], &new_v[..]);
+        let segments = [segment];
+        let got = segmented_number(("x", "x"), values, panel, &segments);
+        check(&got, values, panel, (&|_| true, &|_| true));
+        let s = &segments[0];
+        for (v, value) in s.values.iter().enumerate() {
+            let code = v as u16 + 1;
+            check(&got.by["size"][value], values, panel, (&|i| s.old[i] == code, &|j| s.new[j] == code));
+        }
+        // Without segmentation: the overall figures alone, the same.
+        let alone = segmented_number(("x", "x"), values, panel, &[]);
+        assert!(alone.by.is_empty());
+        check(&alone, values, panel, (&|_| true, &|_| true));
+    }
+
+    #[test]
+    fn few_values_counted_in_a_square() {
+        each_way(3000, |r| r.below(21) as f64, true, true);
+    }
+
+    #[test]
+    fn hundreds_of_values_counted_in_a_hash_map_of_pairs() {
+        each_way(4000, |r| r.below(3000) as f64 / 4.0, true, false);
+    }
+
+    #[test]
+    fn too_many_values_to_code_counted_from_lists() {
+        each_way(2 * MANY_VALUES + 20_000, |r| r.below(1 << 30) as f64 / 7.0, false, false);
+    }
+}
