@@ -112,3 +112,23 @@ fn participant_lists_are_checked_offline_and_hostile_ones_refused() {
     assert!(out.stdout.is_empty());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_real_workbook_that_reserves_much_and_uses_little_is_read() {
+    // HOT's camping form (3.9 MB .xls): calamine reserves 640 MiB for its sparse sheet and
+    // touches 15 MB. The reading child must judge it by what it uses, not by what it reserves;
+    // with RUST_BACKTRACE set, a failing child must not spend its time on a backtrace either.
+    let file = "fixtures/xlsform-real/osmfw--archived_camping.xls";
+    let out = Command::new(env!("CARGO_BIN_EXE_mamori"))
+        .args(["form", "check", file])
+        .env("RUST_BACKTRACE", "1")
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("needed more than"), "read, not refused for memory: {stderr}");
+    assert!(
+        stderr.contains("survey:11:A: error: type 'start-geopoint' is not supported"),
+        "its rows were checked (a location question, refused by design): {stderr}"
+    );
+}

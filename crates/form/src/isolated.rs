@@ -8,8 +8,14 @@
 //! `mamori` binary: the server's uploads, `form check`, `report`) names itself once with
 //! [`read_excel_in_child_processes`], and every Excel workbook is then read by a child of that
 //! program (its hidden `read-workbook` command, which calls [`child_main`]) under
-//! `RLIMIT_DATA` and `RLIMIT_CPU`, with a wall-clock deadline the parent enforces. A hostile
-//! file costs the child; the parent gets a clear error.
+//! `RLIMIT_DATA` and `RLIMIT_CPU`, with a wall-clock deadline and a bound on resident memory
+//! the parent enforces. A hostile file costs the child; the parent gets a clear error.
+//!
+//! Two bounds on memory, because calamine reserves more than it uses: for a real 3.9 MB `.xls`
+//! whose sheet has formatted empty cells far from its rows it reserves 640 MiB in one go and
+//! touches 15 MB. `RLIMIT_DATA` ([`RESERVE_BYTES`]) caps what the child may reserve — what a
+//! file merely claims — and the parent, which polls the child every few milliseconds anyway,
+//! stops it once its resident memory passes [`MEMORY_BYTES`] — what a file really costs.
 
 use crate::workbook::Sheet;
 use std::io::{Read, Write};
@@ -18,10 +24,16 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-/// The most memory (heap and private mappings) one workbook may take to read. A workbook at
-/// the cell cap (`workbook::MAX_CELLS`) needs about 180 MiB; 320 MiB of data plus the
-/// program's own pages keeps a hostile file's reader under 512 MiB resident.
+/// The most memory one workbook may really use (resident) to be read. A workbook at the cell
+/// cap (`workbook::MAX_CELLS`) needs about 180 MiB. The parent checks every
+/// [`POLL`]; a child touching memory as fast as it can passes this by a few tens of MiB before
+/// it is stopped, and never passes [`RESERVE_BYTES`].
 pub const MEMORY_BYTES: u64 = 320 * 1024 * 1024;
+/// The most memory (heap and private mappings) one workbook's reader may reserve, touched or
+/// not (`RLIMIT_DATA`): twice what calamine reserved for the largest real form we know.
+pub const RESERVE_BYTES: u64 = 1024 * 1024 * 1024;
+/// How often the parent looks at the child (exit, resident memory, the deadline).
+const POLL: Duration = Duration::from_millis(2);
 /// The most time one workbook may take to read (CPU in the child, and wall clock).
 pub const SECONDS: u64 = 30;
 
@@ -47,7 +59,7 @@ enum Answer {
 /// The child's side: limits itself, reads a workbook from standard input, writes the sheets (or
 /// the reason it could not) to standard output. Returns the exit code.
 pub fn child_main() -> i32 {
-    let limited = rlimit::setrlimit(rlimit::Resource::DATA, MEMORY_BYTES, MEMORY_BYTES)
+    let limited = rlimit::setrlimit(rlimit::Resource::DATA, RESERVE_BYTES, RESERVE_BYTES)
         .and_then(|()| rlimit::setrlimit(rlimit::Resource::CPU, SECONDS, SECONDS + 1));
     if let Err(e) = limited {
         eprintln!("read-workbook: cannot limit resources: {e}");
@@ -80,6 +92,10 @@ pub(crate) fn read_excel(program: &(PathBuf, Vec<String>), bytes: &[u8]) -> Resu
     };
     let mut child = Command::new(&program.0)
         .args(&program.1)
+        // A child that fails an allocation aborts; with backtraces on it would first spend a
+        // tenth of a second symbolising one that no one reads (its standard error is dropped).
+        .env("RUST_BACKTRACE", "0")
+        .env_remove("RUST_LIB_BACKTRACE")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -100,7 +116,9 @@ pub(crate) fn read_excel(program: &(PathBuf, Vec<String>), bytes: &[u8]) -> Resu
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break Some(status),
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
+            Ok(None) if Instant::now() < deadline && resident_bytes(child.id()).unwrap_or(0) <= MEMORY_BYTES => {
+                std::thread::sleep(POLL)
+            }
             _ => {
                 let _ = child.kill();
                 let _ = child.wait();
@@ -118,4 +136,13 @@ pub(crate) fn read_excel(program: &(PathBuf, Vec<String>), bytes: &[u8]) -> Resu
         },
         _ => Err(too_much()),
     }
+}
+
+/// A process's resident memory (`VmRSS` in `/proc/<pid>/status`); `None` where there is no
+/// `/proc` (then `RLIMIT_DATA` alone bounds the child) or once the process is gone.
+fn resident_bytes(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }
