@@ -108,9 +108,12 @@ fn references(sites: &Sites, names: &HashSet<&str>, out: &mut Vec<Diagnostic>) {
                     format!("choice_filter reads '{name}' at character {}, which is no column of the choices sheet and so always empty; write '{name}' in quotes if you mean the text", position + 1),
                 ));
             } else {
-                out.push(Diagnostic::error(
+                // A path to no node: XPath gives the empty node-set, "" as text and false as a
+                // condition, and ODK forms lean on it (`null`, `FALSE`); they run in ODK Collect,
+                // so they load here, evaluated the same way, with a warning.
+                out.push(Diagnostic::warning(
                     site.location.clone(),
-                    format!("{} refers to '{name}' at character {}, but no question is named '{name}'; write ${{question_name}} to refer to a question", site.column, position + 1),
+                    format!("{} reads '{name}' at character {}, which is no question: ODK takes a path to nothing as empty, so this is always empty (false — TRUE would be false too); write false() or true() for a constant, or ${{question_name}} to refer to a question", site.column, position + 1),
                 ));
             }
         }

@@ -210,3 +210,16 @@ fn weights_must_be_numbers() {
         &["f.md:survey:3:E: error: weight 'heavy' is not a number: write a number such as 1 or 2, or leave it empty"],
     );
 }
+
+#[test]
+fn a_bare_name_of_no_question_loads_with_a_warning_saying_how_odk_reads_it() {
+    // Forms from ODK projects write `FALSE` or `null` for a constant; ODK Collect runs them
+    // (the name is a path to no node: empty, false), so Mamori loads them and says so.
+    check(
+        "| survey |\n| | type | name | label | relevant | calculation |\n| | text | q1 | Q1 | | |\n| | text | q2 | Q2 | FALSE | |\n| | calculate | c | | | if(${q1} = 'x', 'seen', null) |\n",
+        &[
+            "f.md:survey:4:E: warning: relevant reads 'FALSE' at character 1, which is no question: ODK takes a path to nothing as empty, so this is always empty (false — TRUE would be false too); write false() or true() for a constant, or ${question_name} to refer to a question",
+            "f.md:survey:5:F: warning: calculation reads 'null' at character 25, which is no question: ODK takes a path to nothing as empty, so this is always empty (false — TRUE would be false too); write false() or true() for a constant, or ${question_name} to refer to a question",
+        ],
+    );
+}

@@ -191,3 +191,25 @@ fn code_conditions_are_made_only_where_codes_decide() {
     assert_eq!(judge("${a} = 'mah1'", [0, 0, 0], ["mah9", "", ""]), None);
     assert_eq!(judge("${a} = ''", [0, 0, 0], ["", "", ""]), Some(true));
 }
+
+#[test]
+fn a_path_to_no_node_is_empty_as_in_javarosa() {
+    // XPath 1.0 §3.3 and §4.2–4.3: a relative location path that selects no node is an empty
+    // node-set, whose string() is "" and boolean() false. Forms written for ODK lean on it: the
+    // WHO verbal autopsy's `if(…, 'x', null)`, the Community Health Toolkit's `relevant` FALSE.
+    let table: Table = &[
+        ("FALSE", &[], ""),
+        ("boolean(FALSE)", &[], "false"),
+        ("boolean(TRUE)", &[], "false"), // a path named TRUE, not the boolean: ODK hides such a question
+        ("not(TRUE)", &[], "true"),
+        ("null", &[], ""),
+        ("if(${a} = 'x', 'seen', null)", &[("a", "y")], ""),
+        ("if(${a} = 'x', 'seen', null)", &[("a", "x")], "seen"),
+        ("concat('a', null, 'b')", &[], "ab"),
+        ("null = ''", &[], "true"),
+        ("true()", &[], "true"),
+    ];
+    for (source, answers, expected) in table {
+        check(source, answers, expected);
+    }
+}
