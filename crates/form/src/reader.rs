@@ -429,10 +429,26 @@ impl<'a> Reader<'a> {
                     ));
                 }
                 RowType::Unknown => {
-                    self.diagnostics.push(Diagnostic::error(
-                        cells.location("type"),
-                        format!("unknown type '{type_text}'; the types Mamori supports are {SUPPORTED}"),
-                    ));
+                    // pyxform and ODK read type names exactly as written; say so when only the
+                    // letters' case is wrong.
+                    let lower = type_text.to_lowercase();
+                    let known = parse_type(&lower);
+                    let message = if known != RowType::Unknown {
+                        // The command in lower case; a choice list's name as it was written.
+                        let mut words: Vec<String> = lower.split_whitespace().map(String::from).collect();
+                        if let RowType::Select { list, .. } = known
+                            && let Some(at) = words.iter().position(|w| *w == list)
+                        {
+                            words[at] = type_text.split_whitespace().nth(at).unwrap_or(&list).to_string();
+                        }
+                        format!(
+                            "unknown type '{type_text}': type names are read exactly as written, as pyxform and ODK read them; write '{}'",
+                            words.join(" ")
+                        )
+                    } else {
+                        format!("unknown type '{type_text}'; the types Mamori supports are {SUPPORTED}")
+                    };
+                    self.diagnostics.push(Diagnostic::error(cells.location("type"), message));
                 }
                 RowType::Question(kind) => {
                     if let Some(q) = self.question(&cells, kind, None, path, group_indices) {

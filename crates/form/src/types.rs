@@ -21,23 +21,17 @@ pub enum RowType {
 
 pub const SUPPORTED: &str = "text, integer, decimal, select_one LIST, select_multiple LIST, date, time, datetime, note, calculate, acknowledge, hidden, begin/end group, begin/end repeat, and the metadata types (start, end, today, deviceid, username, email, …)";
 
+/// A `type` cell as pyxform 4.5 reads it: words separated by any whitespace, then matched
+/// **exactly** — `Text` or `Select_one` are unknown to pyxform and ODK, so they are unknown
+/// here too (the reader's message names the spelling that would work).
 pub fn parse_type(text: &str) -> RowType {
     let words: Vec<&str> = text.split_whitespace().collect();
-    let lower: Vec<String> = words.iter().map(|w| w.to_lowercase()).collect();
-    let joined = lower.join(" ");
-    if let Some(select) = parse_select(&words, &lower) {
+    let joined = words.join(" ");
+    if let Some(select) = parse_select(&words) {
         return select;
     }
-    match joined.as_str() {
-        "begin group" | "begin_group" => return RowType::BeginGroup,
-        "begin repeat" | "begin_repeat" | "begin looped group" | "begin lgroup" => {
-            return RowType::BeginRepeat;
-        }
-        "end group" | "end_group" => return RowType::EndGroup,
-        "end repeat" | "end_repeat" | "end looped group" | "end lgroup" => {
-            return RowType::EndRepeat;
-        }
-        _ => {}
+    if let Some(control) = parse_control(&joined) {
+        return control;
     }
     if let Some(kind) = simple_type(&joined) {
         return RowType::Question(kind);
@@ -48,6 +42,28 @@ pub fn parse_type(text: &str) -> RowType {
     RowType::Unknown
 }
 
+/// `begin group`, `end_repeat`, … : pyxform's `begin`/`end`, a space or `_`, then one of its
+/// control words (`lgroup` and `looped group` are repeats; `loop` is not supported).
+fn parse_control(joined: &str) -> Option<RowType> {
+    let (begin, rest) =
+        if let Some(rest) = joined.strip_prefix("begin") { (true, rest) } else { (false, joined.strip_prefix("end")?) };
+    let rest = rest.strip_prefix(' ').or_else(|| rest.strip_prefix('_'))?;
+    let (control, after) = ["looped group", "lgroup", "group", "repeat", "loop"]
+        .iter()
+        .find_map(|c| rest.strip_prefix(c).map(|after| (*c, after)))?;
+    if control == "loop" {
+        return Some(RowType::Unsupported("'loop over' is not supported; use begin repeat".into()));
+    }
+    let repeat = control != "group";
+    match (begin, after) {
+        (true, "") => Some(if repeat { RowType::BeginRepeat } else { RowType::BeginGroup }),
+        (false, "") => Some(if repeat { RowType::EndRepeat } else { RowType::EndGroup }),
+        _ => None,
+    }
+}
+
+/// The question types of pyxform's `QUESTION_TYPE_DICT` that Mamori asks, spelled as pyxform
+/// spells them.
 fn simple_type(t: &str) -> Option<QuestionType> {
     use QuestionType::*;
     Some(match t {
@@ -56,9 +72,13 @@ fn simple_type(t: &str) -> Option<QuestionType> {
         "decimal" | "add decimal prompt" | "q decimal" => Decimal,
         "date" | "add date prompt" | "q date" => Date,
         "time" => Time,
-        "datetime" | "date time" | "add datetime prompt" | "q datetime" | "add date time prompt" | "q date time" => {
-            Datetime
-        }
+        "dateTime"
+        | "datetime"
+        | "date time"
+        | "add dateTime prompt"
+        | "add date time prompt"
+        | "q dateTime"
+        | "q date time" => Datetime,
         "note" | "add note prompt" | "q note" => Note,
         "calculate" | "add calculate prompt" | "q calculate" => Calculate,
         "acknowledge" | "trigger" | "add acknowledge prompt" | "q acknowledge" => Acknowledge,
@@ -72,6 +92,7 @@ fn simple_type(t: &str) -> Option<QuestionType> {
     })
 }
 
+/// The rest of pyxform's types: valid XLSForm that a web questionnaire of Mamori's does not ask.
 fn unsupported_reason(t: &str) -> Option<&'static str> {
     let first = t.split(' ').next().unwrap_or("");
     Some(match t {
@@ -88,10 +109,11 @@ fn unsupported_reason(t: &str) -> Option<&'static str> {
         | "start-geopoint"
         | "background-geopoint" => "location questions cannot be answered in a web questionnaire",
         "photo" | "image" | "audio" | "video" | "file" | "q picture" | "q image" | "q audio" | "q video"
-        | "add image prompt" | "add photo prompt" | "add audio prompt" | "add video prompt" | "add file prompt"
-        | "background-audio" | "barcode" | "q barcode" | "add barcode prompt" | "osm" => {
+        | "add image prompt" | "add audio prompt" | "add video prompt" | "add file prompt" | "background-audio"
+        | "barcode" | "q barcode" | "add barcode prompt" | "osm" => {
             "file, media and barcode questions are not collected by Mamori"
         }
+        _ if first == "osm" => "file, media and barcode questions are not collected by Mamori",
         "phone number" => "use type text with constraint regex(., '^[0-9+() -]+$') for phone numbers",
         "range" => "use type integer with a constraint such as . >= 0 and . <= 10",
         "xml-external" | "csv-external" => "external data files are not supported",
@@ -99,74 +121,68 @@ fn unsupported_reason(t: &str) -> Option<&'static str> {
         | "number of days in last month"
         | "number of days in last six months"
         | "number of days in last year" => "use type integer with a constraint",
-        _ if first == "loop" || t.starts_with("begin loop") || t == "end loop" => {
-            "'loop over' is not supported; use begin repeat"
-        }
-        _ if first == "rank" => "rank questions are not supported; use select_multiple",
         _ => return None,
     })
 }
 
-fn parse_select(words: &[&str], lower: &[String]) -> Option<RowType> {
-    const ONE: &[&[&str]] = &[
-        &["select_one"],
-        &["select", "one"],
-        &["select1"],
-        &["add", "select", "one", "prompt", "using"],
-        &["select", "one", "using"],
-        &["q", "select1"],
-    ];
-    const MULTIPLE: &[&[&str]] = &[
-        &["select_multiple"],
-        &["select", "all", "that", "apply"],
-        &["select", "multiple"],
-        &["add", "select", "multiple", "prompt", "using"],
-        &["select", "multiple", "using"],
-        &["q", "select"],
-    ];
-    let first = lower.first()?.as_str();
-    if matches!(first, "select_one_external" | "select_one_from_file" | "select_multiple_from_file")
-        || lower.starts_with(&["select".into(), "one".into(), "external".into()])
-        || (lower.len() >= 3 && lower[0] == "select" && lower[2] == "from" && lower.get(3).is_some_and(|w| w == "file"))
-    {
-        return Some(RowType::Unsupported(
-            "choice lists from external files are not supported; put the choices in the choices sheet".into(),
-        ));
+/// pyxform's select commands (`aliases.select`), in its order: a command, one list name, and
+/// optionally `or_other`, `or other` or `or specify other`.
+fn parse_select(words: &[&str]) -> Option<RowType> {
+    use QuestionType::{SelectMultiple, SelectOne};
+    enum Kind {
+        Ask(QuestionType),
+        External,
+        Rank,
     }
-    for (patterns, kind) in [(ONE, QuestionType::SelectOne), (MULTIPLE, QuestionType::SelectMultiple)] {
-        for pattern in patterns {
-            if lower.len() < pattern.len() || lower[..pattern.len()].iter().zip(pattern.iter()).any(|(a, b)| a != b) {
-                continue;
-            }
-            let mut rest = &words[pattern.len()..];
-            let mut rest_lower = &lower[pattern.len()..];
-            if rest_lower.first().is_some_and(|w| w == "from") {
-                rest = &rest[1..];
-                rest_lower = &rest_lower[1..];
-            }
-            let mut or_other = false;
-            if rest_lower.last().is_some_and(|w| w == "or_other") {
-                or_other = true;
-                rest = &rest[..rest.len() - 1];
-            } else if rest_lower.ends_with(&["or".into(), "specify".into(), "other".into()]) {
-                or_other = true;
-                rest = &rest[..rest.len() - 3];
-            }
-            return Some(match rest {
-                [list] => RowType::Select { kind, list: list.to_string(), or_other },
-                [] => RowType::Unsupported(format!(
-                    "'{}' needs a choice list name after it, e.g. '{} yes_no'",
-                    words.join(" "),
-                    words.join(" ")
-                )),
-                _ => RowType::Unsupported(format!(
-                    "'{}': a choice list name is one word without spaces",
-                    words.join(" ")
-                )),
-            });
+    const COMMANDS: &[(&str, Kind)] = &[
+        ("add select one prompt using", Kind::Ask(SelectOne)),
+        ("add select multiple prompt using", Kind::Ask(SelectMultiple)),
+        ("select all that apply from", Kind::Ask(SelectMultiple)),
+        ("select one from", Kind::Ask(SelectOne)),
+        ("select1", Kind::Ask(SelectOne)),
+        ("select_one", Kind::Ask(SelectOne)),
+        ("select one", Kind::Ask(SelectOne)),
+        ("select_multiple", Kind::Ask(SelectMultiple)),
+        ("select all that apply", Kind::Ask(SelectMultiple)),
+        ("select_one_external", Kind::External),
+        ("select_one_from_file", Kind::External),
+        ("select_multiple_from_file", Kind::External),
+        ("select one from file", Kind::External),
+        ("select multiple from file", Kind::External),
+        ("rank", Kind::Rank),
+    ];
+    let mut command_without_list = None;
+    for (command, kind) in COMMANDS {
+        let n = command.split(' ').count();
+        if words.len() < n || words[..n].join(" ") != *command {
+            continue;
         }
+        let rest = &words[n..];
+        let (rest, or_other) = match rest {
+            [list, "or_other"] | [list, "or", "other"] | [list, "or", "specify", "other"] => {
+                (std::slice::from_ref(list), true)
+            }
+            _ => (rest, false),
+        };
+        let [list] = rest else {
+            if rest.is_empty() {
+                command_without_list.get_or_insert(*command);
+            }
+            continue;
+        };
+        return Some(match kind {
+            Kind::Ask(kind) => RowType::Select { kind: *kind, list: list.to_string(), or_other },
+            Kind::External => RowType::Unsupported(
+                "choice lists from external files are not supported; put the choices in the choices sheet".into(),
+            ),
+            Kind::Rank => RowType::Unsupported("rank questions are not supported; use select_multiple".into()),
+        });
     }
-    None
+    command_without_list.map(|command| {
+        RowType::Unsupported(format!(
+            "'{command}' needs the name of a choice list after it (one word), e.g. '{command} yes_no'"
+        ))
+    })
 }
 
 #[cfg(test)]
@@ -198,6 +214,179 @@ mod tests {
         ];
         for (text, expected) in cases {
             assert_eq!(parse_type(text), expected, "{text}");
+        }
+    }
+
+    /// Every type name pyxform 4.5.0 accepts (its `QUESTION_TYPE_DICT` keys, and its select and
+    /// control commands with a list name), as printed by pyxform itself.
+    const PYXFORM_ACCEPTS: &[&str] = &[
+        "acknowledge",
+        "add acknowledge prompt",
+        "add audio prompt",
+        "add barcode prompt",
+        "add calculate prompt",
+        "add date prompt",
+        "add date time prompt",
+        "add dateTime prompt",
+        "add decimal prompt",
+        "add file prompt",
+        "add image prompt",
+        "add integer prompt",
+        "add location prompt",
+        "add note prompt",
+        "add text prompt",
+        "add video prompt",
+        "audio",
+        "audit",
+        "background-audio",
+        "background-geopoint",
+        "barcode",
+        "calculate",
+        "csv-external",
+        "date",
+        "date time",
+        "dateTime",
+        "datetime",
+        "decimal",
+        "device id",
+        "deviceid",
+        "email",
+        "end",
+        "end time",
+        "file",
+        "geopoint",
+        "geoshape",
+        "geotrace",
+        "get device id",
+        "get end time",
+        "get phone number",
+        "get sim id",
+        "get start time",
+        "get subscriber id",
+        "get today",
+        "gps",
+        "hidden",
+        "image",
+        "imei",
+        "int",
+        "integer",
+        "location",
+        "note",
+        "number of days in last month",
+        "number of days in last six months",
+        "number of days in last year",
+        "osm",
+        "percentage",
+        "phone number",
+        "phonenumber",
+        "photo",
+        "q acknowledge",
+        "q audio",
+        "q barcode",
+        "q calculate",
+        "q date",
+        "q date time",
+        "q dateTime",
+        "q decimal",
+        "q geopoint",
+        "q geoshape",
+        "q geotrace",
+        "q image",
+        "q int",
+        "q location",
+        "q note",
+        "q picture",
+        "q string",
+        "q video",
+        "range",
+        "sim id",
+        "simserial",
+        "start",
+        "start time",
+        "start-geopoint",
+        "string",
+        "subscriber id",
+        "subscriberid",
+        "text",
+        "time",
+        "today",
+        "trigger",
+        "uri:deviceid",
+        "uri:email",
+        "uri:phonenumber",
+        "uri:simserial",
+        "uri:subscriberid",
+        "uri:username",
+        "username",
+        "video",
+        "xml-external",
+        "add select one prompt using yn",
+        "add select multiple prompt using yn",
+        "select all that apply from yn",
+        "select one from yn",
+        "select1 yn",
+        "select_one yn",
+        "select one yn",
+        "select_multiple yn",
+        "select all that apply yn",
+        "select_one_external yn",
+        "select_one_from_file a.csv",
+        "select_multiple_from_file a.csv",
+        "select one from file a.csv",
+        "select multiple from file a.csv",
+        "rank yn",
+        "osm c1",
+        "select_one yn or_other",
+        "select_one yn or other",
+        "select_one yn or specify other",
+        "begin group",
+        "begin_group",
+        "end group",
+        "end_group",
+        "begin repeat",
+        "begin_repeat",
+        "end repeat",
+        "end_repeat",
+        "begin lgroup",
+        "end lgroup",
+        "begin looped group",
+        "end looped group",
+        "begin loop over yn",
+        "  text ",
+        "select_one   yn",
+    ];
+
+    /// Spellings pyxform 4.5.0 refuses ("Unknown question type"), each tried with pyxform.
+    const PYXFORM_REFUSES: &[&str] = &[
+        "Text",
+        "TEXT",
+        "Integer",
+        "Select_one yn",
+        "End Group",
+        "Note",
+        "Decimal",
+        "Date",
+        "DateTime",
+        "Calculate",
+        "Date time",
+        "add datetime prompt",
+        "select multiple using yn",
+        "q select1 yn",
+        "select one external yn",
+        "q select yn",
+        "select one using yn",
+        "select_many yn",
+        "start group",
+        "select_one from yn",
+    ];
+
+    #[test]
+    fn type_names_are_read_exactly_as_pyxform_reads_them() {
+        for text in PYXFORM_ACCEPTS {
+            assert_ne!(parse_type(text), RowType::Unknown, "pyxform accepts '{text}'");
+        }
+        for text in PYXFORM_REFUSES {
+            assert_eq!(parse_type(text), RowType::Unknown, "pyxform refuses '{text}'");
         }
     }
 

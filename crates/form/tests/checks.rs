@@ -223,3 +223,14 @@ fn a_bare_name_of_no_question_loads_with_a_warning_saying_how_odk_reads_it() {
         ],
     );
 }
+
+#[test]
+fn a_type_in_the_wrong_case_is_unknown_as_in_pyxform_and_the_message_says_the_spelling() {
+    check(
+        "| survey |\n| | type | name | label |\n| | Text | q1 | Q1 |\n| | Select_one YesNo | q2 | Q2 |\n| choices |\n| | list_name | name | label |\n| | YesNo | yes | Yes |\n",
+        &[
+            "f.md:survey:3:B: error: unknown type 'Text': type names are read exactly as written, as pyxform and ODK read them; write 'text'",
+            "f.md:survey:4:B: error: unknown type 'Select_one YesNo': type names are read exactly as written, as pyxform and ODK read them; write 'select_one YesNo'",
+        ],
+    );
+}
