@@ -570,7 +570,7 @@ pub fn trend(
         }
         out
     };
-    let segmented_number = |names: (&str, &str), values: (&[Option<f64>], &[Option<f64>])| {
+    let segmented_number = |names: (&str, &str), values: (&[f64], &[f64])| {
         numbers::segmented_number(names, values, (&in_panel_old, &previous_of), &segmentations)
     };
     let number = |m: &mamori_form::diff::MappedItem| -> Option<NumberTrend> {
@@ -580,8 +580,7 @@ pub fn trend(
         else {
             return None;
         };
-        let values = |v: &[f64]| v.iter().map(|x| (!x.is_nan()).then_some(*x)).collect::<Vec<_>>();
-        Some(segmented_number((&m.name, &m.previous_name), (&values(old_v), &values(new_v))))
+        Some(segmented_number((&m.name, &m.previous_name), (old_v, new_v)))
     };
     let score = || match (scores(previous), scores(current)) {
         (Some(old_s), Some(new_s)) => Some(segmented_number(("score", "score"), (&old_s, &new_s))),
@@ -637,7 +636,7 @@ pub fn trend(
         let mapped =
             |name: &str| diff.mapped.iter().find(|m| m.name == name && m.comparable).map(|m| m.previous_name.clone());
         let (old_num, old_den) = (mapped(num)?, mapped(den)?);
-        let wave = |w: &Wave, num: &str, den: &str| -> Option<(RatioWave, Vec<Option<f64>>)> {
+        let wave = |w: &Wave, num: &str, den: &str| -> Option<(RatioWave, Vec<f64>)> {
             let (a, b) = (index(w.form, num)?, index(w.form, den)?);
             let (Column::Number(x), Column::Number(y)) = (&w.responses.columns[a], &w.responses.columns[b]) else {
                 return None;
@@ -646,13 +645,13 @@ pub fn trend(
             let mut own = Vec::with_capacity(x.len());
             for (&x, &y) in x.iter().zip(y) {
                 if x.is_nan() || y.is_nan() {
-                    own.push(None);
+                    own.push(f64::NAN);
                     continue;
                 }
                 n += 1;
                 sx += x;
                 sy += y;
-                own.push((y > 0.0).then(|| x / y));
+                own.push(if y > 0.0 { x / y } else { f64::NAN });
             }
             let ratio = if sy > 0.0 { sx / sy } else { f64::NAN };
             Some((RatioWave { n, numerator: sx, denominator: sy, ratio }, own))
@@ -791,9 +790,9 @@ pub fn labels(form: &Form, language: &str, japanese: bool) -> Labels {
 }
 
 /// Each respondent's readiness score: the mean credit of its answers to the scored select_one
-/// items (those whose every choice has a score); `None` for one who answered none of them, and
+/// items (those whose every choice has a score); NaN for one who answered none of them; `None`
 /// for a form without scored items.
-fn scores(w: &Wave) -> Option<Vec<Option<f64>>> {
+fn scores(w: &Wave) -> Option<Vec<f64>> {
     let scored: Vec<(usize, Vec<f64>)> = w
         .form
         .questions
@@ -835,7 +834,7 @@ fn scores(w: &Wave) -> Option<Vec<Option<f64>>> {
                 *k += answered[usize::from(c)];
             }
         }
-        out.extend(sum.iter().zip(count.iter()).map(|(&s, &k)| (k > 0).then(|| s / f64::from(k))));
+        out.extend(sum.iter().zip(count.iter()).map(|(&s, &k)| if k > 0 { s / f64::from(k) } else { f64::NAN }));
     }
     Some(out)
 }

@@ -38,15 +38,16 @@ struct Coded {
 }
 
 /// `v` coded by its distinct values (−0 as 0, NaN as none); `None` past [`MANY_VALUES`].
-fn coded(v: &[Option<f64>]) -> Option<Coded> {
+fn coded(v: &[f64]) -> Option<Coded> {
     let mut code_of: HashMap<u64, u32, Hasher> = HashMap::default();
     let mut values = Vec::new();
     let mut codes = Vec::with_capacity(v.len());
-    for x in v {
-        let Some(x) = x.filter(|x| !x.is_nan()).map(|x| x + 0.0) else {
+    for &x in v {
+        if x.is_nan() {
             codes.push(0);
             continue;
-        };
+        }
+        let x = x + 0.0;
         let next = values.len() as u32 + 1;
         let code = *code_of.entry(x.to_bits()).or_insert_with(|| {
             values.push(x);
@@ -77,10 +78,11 @@ impl Pairs {
 }
 
 /// A number overall and within each segment: a respondent in the segment it gave that wave,
-/// a panel pair in its current one (its previous value wherever it was then).
+/// a panel pair in its current one (its previous value wherever it was then). Values are the
+/// columns as read (NaN for no answer), so a number's column is not copied.
 pub(super) fn segmented_number(
     (name, previous_name): (&str, &str),
-    (old_v, new_v): (&[Option<f64>], &[Option<f64>]),
+    (old_v, new_v): (&[f64], &[f64]),
     (in_panel_old, previous_of): (&[bool], &[u32]),
     segmentations: &[Segmentation],
 ) -> NumberTrend {
@@ -183,7 +185,7 @@ fn by_codes(
 /// Lists of values per group (for numbers with too many distinct values to code), counted
 /// when a group's figures are asked for.
 fn by_values<'a>(
-    (old_v, new_v): (&[Option<f64>], &[Option<f64>]),
+    (old_v, new_v): (&[f64], &[f64]),
     (in_panel_old, previous_of): (&[bool], &[u32]),
     groups: &Groups,
 ) -> Box<dyn Fn(std::ops::Range<usize>) -> NumberCounts + 'a> {
@@ -196,8 +198,10 @@ fn by_values<'a>(
         differences: Vec<f64>,
     }
     let mut lists: Vec<Values> = (0..groups.len).map(|_| Values::default()).collect();
-    for (i, (x, &paired)) in old_v.iter().zip(in_panel_old).enumerate() {
-        let Some(x) = *x else { continue };
+    for (i, (&x, &paired)) in old_v.iter().zip(in_panel_old).enumerate() {
+        if x.is_nan() {
+            continue;
+        }
         groups.each(i, false, |g| {
             lists[g].previous.push(x);
             if !paired {
@@ -205,9 +209,11 @@ fn by_values<'a>(
             }
         });
     }
-    for (j, (y, &i)) in new_v.iter().zip(previous_of).enumerate() {
-        let Some(y) = *y else { continue };
-        let difference = (i != NO_ROW).then(|| old_v[i as usize].map(|x| y - x)).flatten();
+    for (j, (&y, &i)) in new_v.iter().zip(previous_of).enumerate() {
+        if y.is_nan() {
+            continue;
+        }
+        let difference = (i != NO_ROW).then(|| y - old_v[i as usize]).filter(|d| !d.is_nan());
         groups.each(j, true, |g| {
             lists[g].current.push(y);
             if i == NO_ROW {
@@ -374,16 +380,19 @@ mod tests {
 
     fn each_way(n: usize, value: impl Fn(&mut Lcg) -> f64, expect_coded: bool, expect_square: bool) {
         let (old_v, new_v, in_panel_old, previous_of, segment) = waves(n, value);
-        let coded_old = coded(&old_v);
+        let coded_old = coded(&old_v.iter().map(|x| x.unwrap_or(f64::NAN)).collect::<Vec<_>>());
         assert_eq!(coded_old.is_some(), expect_coded, "the way this case is meant to take");
         if let Some(c) = &coded_old {
-            let cells = (c.values.len() + 1) * (coded(&new_v).unwrap().values.len() + 1);
+            let new_read: Vec<f64> = new_v.iter().map(|x| x.unwrap_or(f64::NAN)).collect();
+            let cells = (c.values.len() + 1) * (coded(&new_read).unwrap().values.len() + 1);
             assert_eq!(matches!(Pairs::new(cells), Pairs::Square(_)), expect_square);
         }
         let panel = (&in_panel_old[..], &previous_of[..]);
         let values = (&old_v[..], &new_v[..]);
         let segments = [segment];
-        let got = segmented_number(("x", "x"), values, panel, &segments);
+        let as_read = |v: &[Option<f64>]| v.iter().map(|x| x.unwrap_or(f64::NAN)).collect::<Vec<f64>>();
+        let (old_read, new_read) = (as_read(&old_v), as_read(&new_v));
+        let got = segmented_number(("x", "x"), (&old_read, &new_read), panel, &segments);
         check(&got, values, panel, (&|_| true, &|_| true));
         let s = &segments[0];
         for (v, value) in s.values.iter().enumerate() {
@@ -391,7 +400,7 @@ mod tests {
             check(&got.by["size"][value], values, panel, (&|i| s.old[i] == code, &|j| s.new[j] == code));
         }
         // Without segmentation: the overall figures alone, the same.
-        let alone = segmented_number(("x", "x"), values, panel, &[]);
+        let alone = segmented_number(("x", "x"), (&old_read, &new_read), panel, &[]);
         assert!(alone.by.is_empty());
         check(&alone, values, panel, (&|_| true, &|_| true));
     }
