@@ -140,7 +140,10 @@ fn syntax_errors_name_the_position() {
         ("'open", "at character 1: text is not closed: add the closing '"),
         ("selected(${a})", "at character 1: selected() takes 2 argument(s), not 1"),
         ("${a} 'x'", "at character 6: unexpected text 'x': expected an operator such as 'and', 'or', '=' or the end"),
-        ("regex(., '[')", "at character 1: regex() pattern is not a valid regular expression"),
+        (
+            "regex(., '[')",
+            "at character 1: regex() pattern is not a valid ECMAScript regular expression (as Enketo and web browsers read it): Unbalanced bracket",
+        ),
         ("${a} ! 'x'", "at character 6: '!' is not an operator: use != or not(…)"),
         ("/data/rep[1]/q", "at character 10: predicates in '[ ]' are not supported: refer to a question as ${name}"),
         ("", "at character 1: the expression is empty"),
@@ -208,6 +211,35 @@ fn a_path_to_no_node_is_empty_as_in_javarosa() {
         ("concat('a', null, 'b')", &[], "ab"),
         ("null = ''", &[], "true"),
         ("true()", &[], "true"),
+    ];
+    for (source, answers, expected) in table {
+        check(source, answers, expected);
+    }
+}
+
+#[test]
+fn regex_follows_ecmascript_as_enketo_evaluates_it() {
+    // Enketo evaluates regex(value, pattern) as JavaScript's `new RegExp(pattern).test(value)`:
+    // an ECMAScript pattern, found anywhere unless anchored. Every expected value below was
+    // printed by Node 20's RegExp for the same value and pattern. Several of these patterns
+    // (`[\w-\.]`, look-ahead, back-references, a lone `{`) do not compile in Rust's `regex`.
+    let table: Table = &[
+        (r"regex(., '^[\w-\.]+@([\w-]+\.)+[\w-]{2,4}$')", &[(".", "ann-lee.x@example.org")], "true"),
+        (r"regex(., '^[\w-\.]+@([\w-]+\.)+[\w-]{2,4}$')", &[(".", "ann lee@example")], "false"),
+        (r"regex(., '^(?=.*\d)[a-z0-9]+$')", &[(".", "abc1")], "true"),
+        (r"regex(., '^(?=.*\d)[a-z0-9]+$')", &[(".", "abcd")], "false"),
+        (r"regex(., '^(ab)\1$')", &[(".", "abab")], "true"),
+        (r"regex(., '^(ab)\1$')", &[(".", "abac")], "false"),
+        (r"regex(., '^\d+$')", &[(".", "０１２")], "false"), // \d is ASCII only
+        (r"regex(., '^\d+$')", &[(".", "012")], "true"),
+        ("regex(., '^[ァ-ヶー]+$')", &[(".", "カタカナ")], "true"),
+        ("regex(., '^[ァ-ヶー]+$')", &[(".", "ひらがな")], "false"),
+        (r"regex(., '0\d{1,4}-\d{1,4}-\d{4}')", &[(".", "x03-1234-5678")], "true"), // not anchored
+        ("regex(., 'a]b')", &[(".", "a]b")], "true"),
+        ("regex(., '{')", &[(".", "{")], "true"),
+        ("regex(., 'a{1')", &[(".", "a{1")], "true"),
+        // A pattern computed at run time follows the same dialect.
+        (r"regex(${v}, concat('^(?=.*\d)', '[a-z0-9]+$'))", &[("v", "abc1")], "true"),
     ];
     for (source, answers, expected) in table {
         check(source, answers, expected);

@@ -1,6 +1,6 @@
 //! The parsed form of an expression: built once when the form is read, evaluated many times.
 
-use regex::Regex;
+use regress::Regex;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BinOp {
@@ -90,7 +90,8 @@ pub enum Expr {
     Neg(Box<Expr>),
     Bin(BinOp, Box<Expr>, Box<Expr>),
     Call(Func, Vec<Expr>),
-    /// `regex(value, 'literal')`, compiled once at parse time.
+    /// `regex(value, 'literal')`, compiled once at parse time — an ECMAScript pattern, as Enketo
+    /// reads it (`new RegExp(pattern).test(value)`).
     RegexLiteral(Box<Expr>, Regex),
     /// A function outside the subset, e.g. `pulldata()`: kept so the form still loads; it cannot
     /// be evaluated here.

@@ -19,7 +19,7 @@ pub fn eval<'a>(expr: &'a Expr, env: &'a dyn Env) -> Result<Value<'a>, EvalError
         Expr::Neg(inner) => Value::Num(-eval(inner, env)?.to_num()),
         Expr::Bin(op, left, right) => binary(*op, left, right, env)?,
         Expr::Call(func, args) => call(*func, args, env)?,
-        Expr::RegexLiteral(value, regex) => Value::Bool(regex.is_match(&eval(value, env)?.text())),
+        Expr::RegexLiteral(value, regex) => Value::Bool(regex.find(&eval(value, env)?.text()).is_some()),
         Expr::Unsupported(name) => return Err(EvalError::Unsupported(name.clone())),
     })
 }
@@ -146,8 +146,8 @@ fn call<'a>(func: Func, args: &'a [Expr], env: &'a dyn Env) -> Result<Value<'a>,
         Func::Regex => {
             let value = arg(0)?.to_text();
             let pattern = arg(1)?.to_text();
-            let regex = regex::Regex::new(&pattern).map_err(|e| EvalError::BadRegex(e.to_string()))?;
-            Value::Bool(regex.is_match(&value))
+            let regex = regress::Regex::new(&pattern).map_err(|e| EvalError::BadRegex(e.to_string()))?;
+            Value::Bool(regex.find(&value).is_some())
         }
         Func::If => {
             if arg(0)?.to_bool() {

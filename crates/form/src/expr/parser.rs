@@ -271,8 +271,8 @@ impl Parser {
         if func == Func::Regex
             && let Expr::Str(pattern) = &args[1]
         {
-            let regex = regex::Regex::new(pattern)
-                .map_err(|e| ExprError::new(pos, format!("regex() pattern is not a valid regular expression: {e}")))?;
+            let regex = regress::Regex::new(pattern)
+                .map_err(|e| ExprError::new(pos, format!("regex() pattern is not a valid ECMAScript regular expression (as Enketo and web browsers read it): {e}")))?;
             let value = args.swap_remove(0);
             return Ok(Expr::RegexLiteral(Box::new(value), regex));
         }
