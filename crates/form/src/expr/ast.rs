@@ -92,7 +92,7 @@ pub enum Expr {
     Call(Func, Vec<Expr>),
     /// `regex(value, 'literal')`, compiled once at parse time — an ECMAScript pattern, as Enketo
     /// reads it (`new RegExp(pattern).test(value)`).
-    RegexLiteral(Box<Expr>, Regex),
+    RegexLiteral(Box<Expr>, Box<Regex>),
     /// A function outside the subset, e.g. `pulldata()`: kept so the form still loads; it cannot
     /// be evaluated here.
     Unsupported(String),

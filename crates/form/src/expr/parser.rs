@@ -274,7 +274,7 @@ impl Parser {
             let regex = regress::Regex::new(pattern)
                 .map_err(|e| ExprError::new(pos, format!("regex() pattern is not a valid ECMAScript regular expression (as Enketo and web browsers read it): {e}")))?;
             let value = args.swap_remove(0);
-            return Ok(Expr::RegexLiteral(Box::new(value), regex));
+            return Ok(Expr::RegexLiteral(Box::new(value), Box::new(regex)));
         }
         Ok(Expr::Call(func, args))
     }
