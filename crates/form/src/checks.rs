@@ -117,10 +117,18 @@ fn references(sites: &Sites, names: &HashSet<&str>, out: &mut Vec<Diagnostic>) {
                 ));
             }
         }
-        for (function, position) in expr.unsupported_functions() {
+        // Functions and syntax beyond what Mamori evaluates, in the order they are written.
+        let mut beyond: Vec<(usize, String)> = expr
+            .unsupported_functions()
+            .iter()
+            .map(|(function, position)| (*position, format!("calls {function}()")))
+            .chain(expr.unsupported_syntax().iter().map(|(what, position)| (*position, format!("uses {what}"))))
+            .collect();
+        beyond.sort_by_key(|(position, _)| *position);
+        for (position, what) in beyond {
             out.push(Diagnostic::warning(
                 site.location.clone(),
-                format!("{} calls {function}() at character {}, which Mamori cannot evaluate; when answers are checked this {} is taken as satisfied", site.column, position + 1, site.column),
+                format!("{} {what} at character {}, which Mamori cannot evaluate; when answers are checked this {} is taken as satisfied", site.column, position + 1, site.column),
             ));
         }
     }

@@ -145,7 +145,8 @@ fn syntax_errors_name_the_position() {
             "at character 1: regex() pattern is not a valid ECMAScript regular expression (as Enketo and web browsers read it): Unbalanced bracket",
         ),
         ("${a} ! 'x'", "at character 6: '!' is not an operator: use != or not(…)"),
-        ("/data/rep[1]/q", "at character 10: predicates in '[ ]' are not supported: refer to a question as ${name}"),
+        ("/data/rep[1/q", "at character 12: expected ']' to close the '[' opened here before"),
+        ("instance('x')/root/item[name = ]", "at character 32: unexpected ']': a value is expected here"),
         ("", "at character 1: the expression is empty"),
     ];
     for (source, expected) in table {
@@ -244,4 +245,39 @@ fn regex_follows_ecmascript_as_enketo_evaluates_it() {
     for (source, answers, expected) in table {
         check(source, answers, expected);
     }
+}
+
+#[test]
+fn xpath_beyond_the_subset_parses_and_is_listed_where_it_is() {
+    // XPath 1.0 that ODK evaluates and Mamori does not: the form loads (a warning per part,
+    // see `checks.rs`) and evaluating such an expression is an error the checks take as
+    // "satisfied", never a wrong answer.
+    let table: &[(&str, &[(&str, usize)])] = &[
+        ("position(..)", &[("the path '..' (no question named)", 9)]),
+        ("../..", &[("the path '../..' (no question named)", 0)]),
+        ("/data/rep[1]/q", &[("a predicate '[ ]'", 9)]),
+        ("count(${rep}[. > 1])", &[("a predicate '[ ]'", 12)]),
+        (
+            "instance('yn')/root/item[name = ${q1}]/label",
+            &[("a path after a function's result", 14), ("a predicate '[ ]'", 24)],
+        ),
+        ("current()/../x", &[("a path after a function's result", 9)]),
+        ("${a} | ${b}", &[("a node-set union '|'", 5)]),
+        ("/data/g/*", &[("a '*' step", 8)]),
+        ("@id", &[("an attribute step '@'", 0)]),
+    ];
+    for (source, expected) in table {
+        let expr = Expression::parse(source).unwrap_or_else(|e| panic!("{source}: {e}"));
+        let got: Vec<(&str, usize)> = expr.unsupported_syntax().iter().map(|(w, p)| (w.as_str(), *p)).collect();
+        assert_eq!(&got, expected, "{source}");
+        assert!(expr.eval(&BTreeMap::<String, String>::new()).is_err(), "{source}: not evaluated");
+    }
+    // Predicates nest through the expression parser, whose depth is bounded: no stack overflow.
+    let deep = format!("a{}{}", "[a".repeat(5000), "]".repeat(5000));
+    let error = Expression::parse(&deep).expect_err("too deep").to_string();
+    assert!(error.contains("nested too deeply"), "{error}");
+    // Inside a predicate, names are steps from the filtered node, not questions.
+    let expr = Expression::parse("instance('yn')/root/item[name = ${q1}]/label").unwrap();
+    assert!(expr.path_references().is_empty());
+    assert_eq!(expr.references().iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), ["q1"]);
 }

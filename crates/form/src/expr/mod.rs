@@ -19,6 +19,7 @@ pub struct Expression {
     refs: Vec<(String, usize)>,
     paths: Vec<(String, usize)>,
     unsupported: Vec<(String, usize)>,
+    unsupported_syntax: Vec<(String, usize)>,
 }
 
 /// A syntax error at a 0-based character position of the source.
@@ -90,6 +91,7 @@ impl Expression {
             refs: parsed.refs,
             paths: parsed.paths,
             unsupported: parsed.unsupported,
+            unsupported_syntax: parsed.unsupported_syntax,
         })
     }
 
@@ -110,6 +112,13 @@ impl Expression {
     /// Functions outside the supported subset, with 0-based character positions.
     pub fn unsupported_functions(&self) -> &[(String, usize)] {
         &self.unsupported
+    }
+
+    /// XPath beyond the subset (predicates, a path naming no question, a path after a
+    /// function's result, `|`), described, with its 0-based position: the form loads, and such
+    /// a part cannot be evaluated.
+    pub fn unsupported_syntax(&self) -> &[(String, usize)] {
+        &self.unsupported_syntax
     }
 
     /// A copy for fast evaluation against answers held by index: each `${name}` that `slot`

@@ -12,13 +12,24 @@ pub struct Parsed {
     pub paths: Vec<(String, usize)>,
     /// Functions outside the subset, with their position.
     pub unsupported: Vec<(String, usize)>,
+    /// XPath beyond the subset (predicates, `..` alone, paths after a function, `|`), described
+    /// for a warning, with their position.
+    pub unsupported_syntax: Vec<(String, usize)>,
 }
 
 pub fn parse(source: &str) -> Result<Parsed, ExprError> {
     let tokens = tokenize(source)?;
     let end = source.chars().count();
-    let mut parser =
-        Parser { tokens, at: 0, end, refs: Vec::new(), paths: Vec::new(), unsupported: Vec::new(), depth: 0 };
+    let mut parser = Parser {
+        tokens,
+        at: 0,
+        end,
+        refs: Vec::new(),
+        paths: Vec::new(),
+        unsupported: Vec::new(),
+        unsupported_syntax: Vec::new(),
+        depth: 0,
+    };
     if parser.tokens.is_empty() {
         return Err(ExprError::new(0, "the expression is empty"));
     }
@@ -29,7 +40,13 @@ pub fn parse(source: &str) -> Result<Parsed, ExprError> {
             format!("unexpected {}: expected an operator such as 'and', 'or', '=' or the end", describe(&token.tok)),
         ));
     }
-    Ok(Parsed { root, refs: parser.refs, paths: parser.paths, unsupported: parser.unsupported })
+    Ok(Parsed {
+        root,
+        refs: parser.refs,
+        paths: parser.paths,
+        unsupported: parser.unsupported,
+        unsupported_syntax: parser.unsupported_syntax,
+    })
 }
 
 /// Deeply nested input such as ten thousand '(' must fail cleanly rather than overflow the stack.
@@ -42,6 +59,7 @@ struct Parser {
     refs: Vec<(String, usize)>,
     paths: Vec<(String, usize)>,
     unsupported: Vec<(String, usize)>,
+    unsupported_syntax: Vec<(String, usize)>,
     depth: usize,
 }
 
@@ -202,9 +220,12 @@ impl Parser {
             self.depth -= 1;
             return Ok(Expr::Neg(Box::new(inner?)));
         }
-        let operand = self.primary()?;
-        if self.peek() == Some(&Tok::Pipe) {
-            return Err(ExprError::new(self.pos(), "'|' (node-set union) is not supported in Mamori forms"));
+        let mut operand = self.primary()?;
+        while self.peek() == Some(&Tok::Pipe) {
+            self.unsupported_syntax.push(("a node-set union '|'".into(), self.pos()));
+            self.at += 1;
+            self.primary()?;
+            operand = Expr::Unsupported("|".into());
         }
         Ok(operand)
     }
@@ -219,7 +240,7 @@ impl Parser {
             Tok::Str(s) => Ok(Expr::Str(s)),
             Tok::Ref(name) => {
                 self.refs.push((name.clone(), pos));
-                Ok(Expr::Ref(name))
+                self.then_path(Expr::Ref(name))
             }
             Tok::LParen => {
                 let inner = self.expr()?;
@@ -228,7 +249,10 @@ impl Parser {
                 }
                 Ok(inner)
             }
-            Tok::Name(name) if self.peek() == Some(&Tok::LParen) => self.call(name, pos),
+            Tok::Name(name) if self.peek() == Some(&Tok::LParen) => {
+                let call = self.call(name, pos)?;
+                self.then_path(call)
+            }
             Tok::Name(_) | Tok::Dot | Tok::DotDot | Tok::Slash | Tok::DoubleSlash | Tok::Star | Tok::At => {
                 self.at -= 1;
                 self.path()
@@ -279,49 +303,109 @@ impl Parser {
         Ok(Expr::Call(func, args))
     }
 
-    /// A location path such as `.`, `../name` or `/data/group/name`. ODK forms written before
-    /// `${}` existed use these; the question is the last name step.
-    fn path(&mut self) -> Result<Expr, ExprError> {
-        let start = self.pos();
+    /// What may follow a value in XPath — predicates (`${rep}[. > 1]`) and a path
+    /// (`instance('list')/root/item`, `current()/../x`) — parsed so the form loads, and warned
+    /// about: Mamori evaluates neither.
+    fn then_path(&mut self, value: Expr) -> Result<Expr, ExprError> {
+        let mut beyond = self.predicates()?;
+        if matches!(self.peek(), Some(Tok::Slash | Tok::DoubleSlash)) {
+            self.unsupported_syntax.push(("a path after a function's result".into(), self.pos()));
+            self.at += 1;
+            self.steps()?;
+            beyond = true;
+        }
+        Ok(if beyond { Expr::Unsupported("path".into()) } else { value })
+    }
+
+    /// Predicates `[ … ]` at this point, each parsed and warned about; whether there were any.
+    fn predicates(&mut self) -> Result<bool, ExprError> {
+        let mut any = false;
+        while self.peek() == Some(&Tok::LBracket) {
+            self.unsupported_syntax.push(("a predicate '[ ]'".into(), self.pos()));
+            self.at += 1;
+            // Names inside are steps from the node being filtered (a choice's `name`), not
+            // questions: only its `${}` references are checked.
+            let paths = self.paths.len();
+            self.expr()?;
+            self.paths.truncate(paths);
+            if !self.eat(&Tok::RBracket) {
+                return Err(ExprError::new(self.pos(), "expected ']' to close the '[' opened here before"));
+            }
+            any = true;
+        }
+        Ok(any)
+    }
+
+    /// Location steps separated by `/` or `//`: the text they spell, the last name step, and
+    /// whether any step or predicate lies beyond the subset (warned about where it is).
+    fn steps(&mut self) -> Result<(String, Option<String>, bool), ExprError> {
+        let mut text = String::new();
         let mut last_name: Option<String>;
-        let mut steps = 0;
-        let mut only_dot = true;
-        let _ = self.eat(&Tok::Slash) || self.eat(&Tok::DoubleSlash);
+        let mut beyond = false;
         loop {
             let pos = self.pos();
             match self.advance().map(|t| t.tok) {
-                Some(Tok::Dot) => last_name = None,
+                Some(Tok::Dot) => {
+                    text.push('.');
+                    last_name = None;
+                }
                 Some(Tok::DotDot) => {
-                    only_dot = false;
+                    text.push_str("..");
                     last_name = None;
                 }
                 Some(Tok::Name(n)) => {
-                    only_dot = false;
+                    text.push_str(&n);
                     last_name = Some(n);
                 }
-                Some(Tok::Star) | Some(Tok::At) => {
-                    return Err(ExprError::new(
-                        pos,
-                        "'*' and '@' steps are not supported: refer to a question as ${name}",
-                    ));
+                Some(Tok::Star) => {
+                    self.unsupported_syntax.push(("a '*' step".into(), pos));
+                    text.push('*');
+                    last_name = None;
+                    beyond = true;
+                }
+                Some(Tok::At) => {
+                    self.unsupported_syntax.push(("an attribute step '@'".into(), pos));
+                    if let Some(Tok::Name(n)) = self.peek().cloned() {
+                        self.at += 1;
+                        text.push('@');
+                        text.push_str(&n);
+                    }
+                    last_name = None;
+                    beyond = true;
                 }
                 _ => {
                     return Err(ExprError::new(pos, "a path step (a name, '.' or '..') is expected here"));
                 }
             }
-            steps += 1;
-            if self.peek() == Some(&Tok::LBracket) {
-                return Err(ExprError::new(
-                    self.pos(),
-                    "predicates in '[ ]' are not supported: refer to a question as ${name}",
-                ));
+            beyond |= self.predicates()?;
+            match self.peek() {
+                Some(Tok::Slash) => text.push('/'),
+                Some(Tok::DoubleSlash) => text.push_str("//"),
+                _ => break,
             }
-            if !(self.eat(&Tok::Slash) || self.eat(&Tok::DoubleSlash)) {
-                break;
-            }
+            self.at += 1;
         }
-        if only_dot && steps == 1 {
+        Ok((text, last_name, beyond))
+    }
+
+    /// A location path such as `.`, `../name` or `/data/group/name`. ODK forms written before
+    /// `${}` existed use these; the question is the last name step. Paths that name no question
+    /// (`..`), or use predicates and other steps beyond the subset, load with a warning.
+    fn path(&mut self) -> Result<Expr, ExprError> {
+        let start = self.pos();
+        let mut text = String::new();
+        if self.eat(&Tok::Slash) {
+            text.push('/');
+        } else if self.eat(&Tok::DoubleSlash) {
+            text.push_str("//");
+        }
+        let (steps, last_name, beyond) = self.steps()?;
+        text.push_str(&steps);
+        if text == "." {
             return Ok(Expr::Current);
+        }
+        if beyond {
+            return Ok(Expr::Unsupported("path".into()));
         }
         match last_name {
             Some(name) => {
@@ -329,7 +413,8 @@ impl Parser {
                 Ok(Expr::Path(name))
             }
             None => {
-                Err(ExprError::new(start, "this path does not end in a question name: refer to a question as ${name}"))
+                self.unsupported_syntax.push((format!("the path '{text}' (no question named)"), start));
+                Ok(Expr::Unsupported("path".into()))
             }
         }
     }
