@@ -4,7 +4,10 @@
 //! `tests/data/pyxform-expected.json`); which files pyxform accepts comes from the corpus's
 //! `pyxform-verdicts.json`.
 
-use mamori_form::{Form, Outcome, QuestionType, read_file};
+mod common;
+
+use common::{located, mamori_type, our_fields};
+use mamori_form::{QuestionType, read_file};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -13,66 +16,12 @@ fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora/xlsform")
 }
 
-/// pyxform's type names (it keeps the alias written in the form) as Mamori's canonical types.
-/// `None`: a type Mamori refuses.
-fn mamori_type(pyxform: &str) -> Option<&'static str> {
-    Some(match pyxform {
-        "text" | "string" => "text",
-        "integer" | "int" => "integer",
-        "decimal" => "decimal",
-        "date" => "date",
-        "time" => "time",
-        "datetime" | "dateTime" => "datetime",
-        "note" => "note",
-        "calculate" => "calculate",
-        "acknowledge" | "trigger" => "acknowledge",
-        "hidden" => "hidden",
-        "select one" => "select_one",
-        "select all that apply" => "select_multiple",
-        "start" | "end" | "today" | "deviceid" | "simserial" | "phonenumber" | "subscriberid" | "username"
-        | "email" | "uri:deviceid" => "metadata",
-        "group" => "group",
-        "repeat" => "repeat",
-        _ => return None,
-    })
-}
-
 /// Forms pyxform accepts that Mamori rightly rejects, and the located error it must give.
 /// pyxform does not parse XPath; ODK Validate and every ODK client would reject these.
 const KNOWN_STRICTER: &[(&str, &str)] = &[(
     "bad_calc.xlsx",
     "bad_calc.xlsx:survey:2:D: error: calculation 'because pyxform doesn't know what to do' is not a valid expression at character 22: text is not closed: add the closing '",
 )];
-
-/// (path, type) pairs.
-type Fields = Vec<(String, String)>;
-
-fn our_fields(form: &Form) -> (Fields, Fields) {
-    let questions = form
-        .questions
-        .iter()
-        .map(|q| {
-            let path = q.path.iter().chain(std::iter::once(&q.name)).cloned().collect::<Vec<_>>().join("/");
-            (path, q.kind.as_str().to_string())
-        })
-        .collect();
-    let mut groups: Vec<(String, String)> = form
-        .groups
-        .iter()
-        .map(|g| {
-            let path = g.path.iter().chain(std::iter::once(&g.name)).cloned().collect::<Vec<_>>().join("/");
-            (path, format!("{:?}", g.kind).to_lowercase())
-        })
-        .collect();
-    groups.sort();
-    (questions, groups)
-}
-
-fn located(outcome: &Outcome) -> bool {
-    outcome.diagnostics.iter().filter(|d| d.is_error()).all(|d| {
-        !d.location.file.is_empty() && !d.message.is_empty() && (d.location.sheet.is_none() || d.location.row.is_some())
-    })
-}
 
 #[test]
 fn every_corpus_form_reads_like_pyxform_or_gets_located_errors() {

@@ -9,36 +9,16 @@
 //! fix that closes a gap fails this test until the form leaves the list; a regression fails it
 //! too.
 
-use mamori_form::{Form, Outcome, read_file};
+mod common;
+
+use common::{Fields, located, mamori_type, our_fields};
+use mamori_form::read_file;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/xlsform-real")
-}
-
-/// pyxform's type names as Mamori's; `None` for a type Mamori refuses (as in `conformance.rs`).
-fn mamori_type(pyxform: &str) -> Option<&'static str> {
-    Some(match pyxform {
-        "text" | "string" => "text",
-        "integer" | "int" => "integer",
-        "decimal" => "decimal",
-        "date" => "date",
-        "time" => "time",
-        "datetime" | "dateTime" => "datetime",
-        "note" => "note",
-        "calculate" => "calculate",
-        "acknowledge" | "trigger" => "acknowledge",
-        "hidden" => "hidden",
-        "select one" => "select_one",
-        "select all that apply" => "select_multiple",
-        "start" | "end" | "today" | "deviceid" | "simserial" | "phonenumber" | "subscriberid" | "username"
-        | "email" | "uri:deviceid" => "metadata",
-        "group" => "group",
-        "repeat" => "repeat",
-        _ => return None,
-    })
 }
 
 /// Forms pyxform converts, using only types Mamori supports, that Mamori does not yet read as
@@ -76,26 +56,12 @@ const GAPS: &[(&str, &str, &str)] = &[
     ),
 ];
 
-/// (path, type) pairs.
-type Fields = Vec<(String, String)>;
-
-fn our_fields(form: &Form) -> Fields {
-    let questions = form
-        .questions
-        .iter()
-        .map(|q| (q.path.iter().chain([&q.name]).cloned().collect::<Vec<_>>().join("/"), q.kind.as_str().to_string()));
-    let groups = form.groups.iter().map(|g| {
-        (g.path.iter().chain([&g.name]).cloned().collect::<Vec<_>>().join("/"), format!("{:?}", g.kind).to_lowercase())
-    });
-    let mut all: Fields = questions.chain(groups).collect();
+/// Questions and groups together, sorted.
+fn all_fields(form: &mamori_form::Form) -> Fields {
+    let (questions, groups) = our_fields(form);
+    let mut all: Fields = questions.into_iter().chain(groups).collect();
     all.sort();
     all
-}
-
-fn located(outcome: &Outcome) -> bool {
-    outcome.diagnostics.iter().filter(|d| d.is_error()).all(|d| {
-        !d.location.file.is_empty() && !d.message.is_empty() && (d.location.sheet.is_none() || d.location.row.is_some())
-    })
 }
 
 #[test]
@@ -151,7 +117,7 @@ fn real_forms_read_like_pyxform_or_get_located_errors() {
                 f.sort();
                 f
             };
-            let same = errors.is_empty() && outcome.form.as_ref().is_some_and(|form| our_fields(form) == theirs);
+            let same = errors.is_empty() && outcome.form.as_ref().is_some_and(|form| all_fields(form) == theirs);
             match (same, gap) {
                 (true, None) => "read as pyxform reads it",
                 (true, Some(_)) => {
@@ -165,7 +131,7 @@ fn real_forms_read_like_pyxform_or_get_located_errors() {
                     "gap"
                 }
                 (false, None) => {
-                    let ours = outcome.form.as_ref().map(our_fields);
+                    let ours = outcome.form.as_ref().map(all_fields);
                     problems.push(format!(
                         "{name}: should read as pyxform reads it; errors {errors:#?}; fields {}",
                         if ours.as_ref() == Some(&theirs) {
