@@ -140,10 +140,58 @@ async fn two_successions_at_once_each_get_every_participant(store: Store) {
     }
 }
 
+/// The database refuses the eighth participant's copy mid-succession (a trigger standing in for
+/// a full disk or a lost connection): nothing of the new campaign may remain, the old one is
+/// untouched, and once the fault is gone the same succession goes through.
+async fn a_failure_midway_through_a_succession_leaves_nothing_behind(store: Store, postgres: bool) {
+    let first = store.create_campaign("2024", "f.md", b"x", 0, 10).await.unwrap();
+    let many: Vec<NewParticipant> = (0..10).map(|i| company(&format!("Co{i:02}"), "")).collect();
+    store.add_participants(&first, &many, "office").await.unwrap();
+    let before = store.participants_of(&first).await.unwrap();
+    if postgres {
+        store
+            .execute_admin(
+                "CREATE FUNCTION fail_co07() RETURNS trigger AS $$ BEGIN IF NEW.company = 'Co07' THEN \
+                 RAISE EXCEPTION 'disk on fire'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
+            )
+            .await
+            .unwrap();
+        store
+            .execute_admin(
+                "CREATE TRIGGER fail_co07 BEFORE INSERT ON participants FOR EACH ROW EXECUTE FUNCTION fail_co07()",
+            )
+            .await
+            .unwrap();
+    } else {
+        store
+            .execute_admin(
+                "CREATE TRIGGER fail_co07 BEFORE INSERT ON participants WHEN NEW.company = 'Co07' \
+                 BEGIN SELECT RAISE(ABORT, 'disk on fire'); END",
+            )
+            .await
+            .unwrap();
+    }
+    let failed = store.succeed_campaign(&first, "2025", "f.md", b"x", "", (20, 30), |_| {}).await;
+    assert!(failed.is_err(), "the succession reports the failure");
+    let campaigns = store.campaigns().await.unwrap();
+    assert_eq!(campaigns.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), [first.as_str()], "no half-made campaign");
+    let after = store.participants_of(&first).await.unwrap();
+    assert_eq!(
+        after.iter().map(|p| (&p.participant.id, &p.participant.org_id)).collect::<Vec<_>>(),
+        before.iter().map(|p| (&p.participant.id, &p.participant.org_id)).collect::<Vec<_>>(),
+        "the previous campaign's participants untouched"
+    );
+    let drop = if postgres { "DROP TRIGGER fail_co07 ON participants" } else { "DROP TRIGGER fail_co07" };
+    store.execute_admin(drop).await.unwrap();
+    let second = store.succeed_campaign(&first, "2025", "f.md", b"x", "", (20, 30), |_| {}).await.unwrap();
+    assert_eq!(store.participants_of(&second).await.unwrap().len(), 10, "after the fault, every participant carried");
+}
+
 #[tokio::test]
 async fn succession_on_sqlite() {
     a_campaign_succeeds_its_predecessor(sqlite().await).await;
     two_successions_at_once_each_get_every_participant(sqlite().await).await;
+    a_failure_midway_through_a_succession_leaves_nothing_behind(sqlite().await, false).await;
 }
 
 #[tokio::test]
@@ -151,4 +199,5 @@ async fn succession_on_postgresql() {
     let store = postgres().await.unwrap();
     a_campaign_succeeds_its_predecessor(store).await;
     two_successions_at_once_each_get_every_participant(postgres().await.unwrap()).await;
+    a_failure_midway_through_a_succession_leaves_nothing_behind(postgres().await.unwrap(), true).await;
 }
