@@ -56,12 +56,16 @@ enum Command {
     /// Internal: reads one Excel workbook from standard input under memory and time limits
     /// (the other commands run it as a child process for every workbook they read).
     #[command(hide = true)]
-    ReadWorkbook,
+    ReadWorkbook {
+        /// Read only these sheets (comma-separated, lower case); name the others.
+        #[arg(long)]
+        only: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if matches!(cli.command, Command::ReadWorkbook) {
+    if matches!(cli.command, Command::ReadWorkbook { .. }) {
         return ExitCode::from(mamori_form::isolated::child_main() as u8);
     }
     // Every Excel workbook this process reads (uploads, `form check`, responses) is read by a
@@ -70,7 +74,7 @@ fn main() -> ExitCode {
         mamori_form::isolated::read_excel_in_child_processes(program, vec!["read-workbook".into()]);
     }
     match cli.command {
-        Command::ReadWorkbook => unreachable!("handled above"),
+        Command::ReadWorkbook { .. } => unreachable!("handled above"),
         Command::Form(command) => commands::form::run(command),
         Command::Report(args) => commands::report::run(args),
         Command::DemoData(args) => commands::demo::run(args),

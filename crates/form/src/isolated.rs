@@ -69,7 +69,10 @@ pub fn child_main() -> i32 {
     if std::io::stdin().read_to_end(&mut bytes).is_err() {
         return 2;
     }
-    let answer = match crate::workbook::read_excel_here(&bytes) {
+    // `--only=survey,choices,…`: the sheets to read (the others are named only).
+    let only: Option<String> = std::env::args().find_map(|a| a.strip_prefix("--only=").map(String::from));
+    let only: Option<Vec<&str>> = only.as_deref().map(|o| o.split(',').collect());
+    let answer = match crate::workbook::read_excel_here(&bytes, only.as_deref()) {
         Ok(sheets) => Answer::Sheets(sheets),
         Err(message) => Answer::Error(message),
     };
@@ -81,8 +84,13 @@ pub fn child_main() -> i32 {
     }
 }
 
-/// The parent's side: reads `bytes` in a child of `program`.
-pub(crate) fn read_excel(program: &(PathBuf, Vec<String>), bytes: &[u8]) -> Result<Vec<Sheet>, String> {
+/// The parent's side: reads `bytes` in a child of `program` (only the sheets in `only`, when
+/// given).
+pub(crate) fn read_excel(
+    program: &(PathBuf, Vec<String>),
+    bytes: &[u8],
+    only: Option<&[&str]>,
+) -> Result<Vec<Sheet>, String> {
     let too_much = || {
         format!(
             "could not be read: reading it needed more than {} MiB of memory or {SECONDS} s (a damaged file, or one that \
@@ -92,6 +100,7 @@ pub(crate) fn read_excel(program: &(PathBuf, Vec<String>), bytes: &[u8]) -> Resu
     };
     let mut child = Command::new(&program.0)
         .args(&program.1)
+        .args(only.map(|only| format!("--only={}", only.join(","))))
         // A child that fails an allocation aborts; with backtraces on it would first spend a
         // tenth of a second symbolising one that no one reads (its standard error is dropped).
         .env("RUST_BACKTRACE", "0")

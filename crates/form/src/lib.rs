@@ -34,7 +34,7 @@ pub fn read_bytes(file_name: &str, bytes: &[u8]) -> Outcome {
         let message = "is not an XLSForm file: use .xlsx, .xls, .csv or .md";
         return Outcome { form: None, diagnostics: vec![Diagnostic::error(location, message)] };
     };
-    match workbook::read(file_name, bytes, format) {
+    match workbook::read_only(file_name, bytes, format, Some(workbook::XLSFORM_SHEETS)) {
         Ok(wb) => reader::read_workbook(&wb),
         Err(d) => Outcome { form: None, diagnostics: vec![d] },
     }

@@ -43,7 +43,7 @@ pub fn read_workbook(workbook: &Workbook) -> Outcome {
     };
     for sheet in &workbook.sheets {
         let lower = sheet.name.trim().to_lowercase();
-        let known = ["survey", "choices", "settings", "report", "codebook", "external_choices", "entities", "osm"];
+        let known = crate::workbook::XLSFORM_SHEETS;
         if !known.contains(&lower.as_str()) && is_misspelling(&lower, &known[..5]) {
             diagnostics.push(Diagnostic::warning(
                 Location { file: file.into(), sheet: Some(sheet.name.clone()), ..Location::default() },

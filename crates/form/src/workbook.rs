@@ -72,10 +72,21 @@ impl Format {
     }
 }
 
+/// The sheets an XLSForm reader looks into (names trimmed and in lower case); a workbook's other
+/// sheets are listed by name only.
+pub const XLSFORM_SHEETS: &[&str] =
+    &["survey", "choices", "settings", "report", "codebook", "external_choices", "entities", "osm"];
+
 /// Reads the sheets of `bytes`, a file called `file` in `format`.
 pub fn read(file: &str, bytes: &[u8], format: Format) -> Result<Workbook, Diagnostic> {
+    read_only(file, bytes, format, None)
+}
+
+/// As [`read`]; of an Excel workbook, only the sheets named in `only` (trimmed, lower case) are
+/// read, the others named with no rows — unless it has one sheet, which is always read.
+pub fn read_only(file: &str, bytes: &[u8], format: Format, only: Option<&[&str]>) -> Result<Workbook, Diagnostic> {
     let sheets = match format {
-        Format::Excel => read_excel(file, bytes)?,
+        Format::Excel => read_excel(file, bytes, only)?,
         Format::Csv => read_csv(file, bytes)?,
         Format::Markdown => read_markdown(file, bytes)?,
     };
@@ -86,10 +97,10 @@ fn file_error(file: &str, message: impl Into<String>) -> Diagnostic {
     Diagnostic::error(Location { file: file.to_string(), ..Location::default() }, message)
 }
 
-fn read_excel(file: &str, bytes: &[u8]) -> Result<Vec<Sheet>, Diagnostic> {
+fn read_excel(file: &str, bytes: &[u8], only: Option<&[&str]>) -> Result<Vec<Sheet>, Diagnostic> {
     match crate::isolated::program() {
-        Some(program) => crate::isolated::read_excel(program, bytes).map_err(|message| file_error(file, message)),
-        None => read_excel_here(bytes).map_err(|message| file_error(file, message)),
+        Some(program) => crate::isolated::read_excel(program, bytes, only).map_err(|message| file_error(file, message)),
+        None => read_excel_here(bytes, only).map_err(|message| file_error(file, message)),
     }
 }
 
@@ -101,7 +112,7 @@ pub const MAX_CELLS: usize = 2_000_000;
 /// Reads an Excel workbook in this process. calamine trusts the sizes and links inside a file,
 /// so a hostile file can make it allocate without bound (and the process abort): programs that
 /// read files from others call [`crate::isolated::read_excel_in_child_processes`] first.
-pub fn read_excel_here(bytes: &[u8]) -> Result<Vec<Sheet>, String> {
+pub fn read_excel_here(bytes: &[u8], only: Option<&[&str]>) -> Result<Vec<Sheet>, String> {
     use calamine::Reader;
     let mut total_cells = 0usize;
     // calamine parses untrusted binary formats; a damaged file must become an error for the
@@ -111,7 +122,14 @@ pub fn read_excel_here(bytes: &[u8]) -> Result<Vec<Sheet>, String> {
             .map_err(|e| format!("cannot be read as an Excel workbook ({e}); save it again from Excel as .xlsx"))?;
         let names = workbook.sheet_names().to_vec();
         let mut sheets = Vec::with_capacity(names.len());
+        let alone = names.len() == 1; // pyxform reads a workbook's only sheet as the survey
         for name in names {
+            let wanted = alone || only.is_none_or(|only| only.contains(&name.trim().to_lowercase().as_str()));
+            if !wanted {
+                // Named (the reader lists a workbook's sheets when `survey` is missing), not read.
+                sheets.push(Sheet { name, rows: Vec::new(), column_offset: 0 });
+                continue;
+            }
             let range = workbook.worksheet_range(&name).map_err(|e| format!("sheet '{name}' cannot be read ({e})"))?;
             let (first_row, first_col) = range.start().unwrap_or((0, 0));
             let mut rows = Vec::new();
@@ -173,7 +191,7 @@ fn trim_trailing_empty(values: &mut Vec<String>) {
 pub fn read_table(file: &str, bytes: &[u8]) -> Result<Vec<Row>, String> {
     let lower = file.to_lowercase();
     if lower.ends_with(".xlsx") || lower.ends_with(".xls") {
-        let sheets = read_excel(file, bytes).map_err(|d| format!("{file}: {}", d.message))?;
+        let sheets = read_excel(file, bytes, None).map_err(|d| format!("{file}: {}", d.message))?;
         let sheet = sheets.into_iter().next().ok_or_else(|| format!("{file}: has no sheet"))?;
         return Ok(sheet.rows);
     }

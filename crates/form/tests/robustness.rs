@@ -263,8 +263,25 @@ fn number_conditions_are_made_only_where_numbers_decide() {
 #[test]
 fn a_workbook_over_the_cell_cap_is_refused_with_the_reason() {
     let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/hostile/many-cells.xlsx")).unwrap();
-    let error = mamori_form::workbook::read_excel_here(&bytes).unwrap_err();
+    let error = mamori_form::workbook::read_excel_here(&bytes, None).unwrap_err();
     assert!(error.contains(&format!("more than {} cells", mamori_form::workbook::MAX_CELLS)), "says why: {error}");
     let outcome = read_bytes("many-cells.xlsx", &bytes);
     assert!(outcome.form.is_none() && outcome.has_errors());
+}
+
+#[test]
+fn only_the_sheets_of_an_xlsform_are_read() {
+    // A workbook's other sheets are named but not read: a 683 KB data-model workbook (no
+    // `survey` sheet) is refused naming its sheets, with none of their rows read, and a form's
+    // extra sheets cost nothing.
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/xlsform-real/osmfw--data_models_Impact_Areas_-_Data_Models_V1.1.xlsx"
+    ))
+    .unwrap();
+    let sheets = mamori_form::workbook::read_excel_here(&bytes, Some(mamori_form::workbook::XLSFORM_SHEETS)).unwrap();
+    assert!(sheets.len() > 3, "every sheet named");
+    assert!(sheets.iter().all(|s| s.rows.is_empty()), "none of them an XLSForm sheet, none read");
+    let all = mamori_form::workbook::read_excel_here(&bytes, None).unwrap();
+    assert!(all.iter().map(|s| s.rows.len()).sum::<usize>() > 1000, "read whole when asked");
 }
