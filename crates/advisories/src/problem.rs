@@ -50,6 +50,19 @@ impl Problem {
     }
 }
 
+/// `file: pointer: severity [test]: message`, as the command line prints it.
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let test = self.test.as_deref().map(|t| format!(" [{t}]")).unwrap_or_default();
+        let at = if self.pointer.is_empty() { String::new() } else { format!(" {}", self.pointer) };
+        let severity = match self.severity {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        };
+        write!(f, "{}:{at}: {severity}{test}: {}", self.file, self.message)
+    }
+}
+
 /// A JSON pointer segment, escaped as RFC 6901 asks (`~` → `~0`, `/` → `~1`).
 pub fn segment(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")

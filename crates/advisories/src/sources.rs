@@ -186,6 +186,63 @@ impl Loaded {
         Ok(())
     }
 
+    /// Reads one uploaded document, whatever its kind — a CSAF document (JSON with
+    /// `/document/csaf_version`), an OSV record (JSON with `id` and `modified`) or a JVN iPedia
+    /// document (XML) — as the directory readers read it, without the provider-tree checks
+    /// (digest and signature files, `index.txt`) that only a tree has. Returns the kind read
+    /// (`csaf`, `osv`, `jvn`), or `None` with the reason among the problems.
+    pub fn add_document(&mut self, name: &str, bytes: &[u8]) -> Option<&'static str> {
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            self.problems.push(Problem::error("", format!("is larger than {} MB", MAX_FILE_BYTES >> 20)).in_file(name));
+            return None;
+        }
+        let start = bytes.iter().position(|b| !b.is_ascii_whitespace() && *b != 0xEF && *b != 0xBB && *b != 0xBF);
+        if start.is_some_and(|i| bytes[i] == b'<') {
+            return match crate::jvn::read(bytes) {
+                Ok((documents, warnings)) => {
+                    self.problems.extend(warnings.into_iter().map(|w| w.in_file(name)));
+                    self.csaf.extend(documents.into_iter().map(|document| CsafFile { file: name.into(), document }));
+                    Some("jvn")
+                }
+                Err(errors) => {
+                    self.problems.extend(errors.into_iter().map(|e| e.in_file(name)));
+                    None
+                }
+            };
+        }
+        let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+            self.problems.push(Problem::error("", "is neither JSON (CSAF, OSV) nor XML (JVN iPedia)").in_file(name));
+            return None;
+        };
+        if value.pointer("/document/csaf_version").is_some() {
+            return match csaf::from_value(&value) {
+                Ok((document, warnings)) => {
+                    self.problems.extend(warnings.into_iter().map(|w| w.in_file(name)));
+                    self.problems.extend(crate::csaf_tests::run(&value).into_iter().map(|w| w.in_file(name)));
+                    self.csaf.push(CsafFile { file: name.into(), document });
+                    Some("csaf")
+                }
+                Err(errors) => {
+                    self.problems.extend(errors.into_iter().map(|e| e.in_file(name)));
+                    None
+                }
+            };
+        }
+        if value.get("id").is_some() && value.get("modified").is_some() {
+            let before = self.osv.len();
+            self.add_osv_bytes(bytes, name);
+            return (self.osv.len() > before).then_some("osv");
+        }
+        self.problems.push(
+            Problem::error(
+                "",
+                "is JSON but neither a CSAF document (no /document/csaf_version) nor an OSV record (no id and modified)",
+            )
+            .in_file(name),
+        );
+        None
+    }
+
     /// The file's bytes, or `None` with the reason noted as an error about that file.
     fn read_or_note(&mut self, file: &Path, name: &str) -> Option<Vec<u8>> {
         read_bounded(file).map_err(|e| self.problems.push(Problem::error("", e).in_file(name))).ok()

@@ -32,11 +32,13 @@ impl Store {
         Ok(())
     }
 
-    /// The log, newest first; `campaign_id` narrows it to one campaign.
+    /// The log, newest first; `campaign_id` narrows it to one campaign. The hub's entries
+    /// (`campaign_id` `hub:<organisation>`) are the hub's: listed only when asked for by name,
+    /// never in the office's whole log.
     pub async fn audit_log(&self, campaign_id: Option<&str>, limit: i64) -> Result<Vec<AuditEntry>> {
         let rows = sqlx::query(
             "SELECT at_us, actor, action, campaign_id, target, before_value, after_value FROM audit \
-             WHERE ($1 = '' OR campaign_id = $1) ORDER BY at_us DESC, id DESC LIMIT $2",
+             WHERE (($1 = '' AND campaign_id NOT LIKE 'hub:%') OR campaign_id = $1) ORDER BY at_us DESC, id DESC LIMIT $2",
         )
         .bind(campaign_id.unwrap_or(""))
         .bind(limit)

@@ -32,6 +32,7 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 mod audit;
 mod campaigns;
 mod copy;
+pub mod hub;
 mod limits;
 mod link;
 mod mail;
@@ -129,6 +130,21 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE participants ADD COLUMN corporate_number TEXT NOT NULL DEFAULT ''",
     "CREATE INDEX participants_org ON participants (org_id)",
     "ALTER TABLE campaigns ADD COLUMN previous_id TEXT",
+    // The device security hub (hub.rs): its people are users with role 'hub' and an
+    // organisation; the office's pages never admit them.
+    "CREATE TABLE hub_orgs (id TEXT PRIMARY KEY, kind TEXT NOT NULL, name_ja TEXT NOT NULL, name_en TEXT NOT NULL, licence_class TEXT NOT NULL, psirt_contact TEXT NOT NULL, created_at BIGINT NOT NULL)",
+    "ALTER TABLE users ADD COLUMN org_id TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE users ADD COLUMN hub_role TEXT NOT NULL DEFAULT ''",
+    "CREATE TABLE hub_state (name TEXT PRIMARY KEY, value BIGINT NOT NULL)",
+    "CREATE TABLE hub_documents (id TEXT PRIMARY KEY, format TEXT NOT NULL, file_name TEXT NOT NULL, sha256 TEXT NOT NULL UNIQUE, doc_id TEXT NOT NULL, revision TEXT NOT NULL, tlp TEXT NOT NULL, title TEXT NOT NULL, warnings TEXT NOT NULL, uploaded_by TEXT NOT NULL, uploaded_at BIGINT NOT NULL, content TEXT NOT NULL)",
+    "CREATE INDEX hub_documents_doc ON hub_documents (doc_id)",
+    "CREATE TABLE hub_devices (id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES hub_orgs(id), row_number BIGINT NOT NULL, manufacturer TEXT NOT NULL, product TEXT NOT NULL, model TEXT NOT NULL, version TEXT NOT NULL, serial TEXT NOT NULL, asset_tag TEXT NOT NULL, location TEXT NOT NULL, purl TEXT NOT NULL, created_at BIGINT NOT NULL)",
+    "CREATE INDEX hub_devices_org ON hub_devices (org_id)",
+    "CREATE TABLE hub_findings (org_id TEXT NOT NULL, device_id TEXT NOT NULL REFERENCES hub_devices(id), advisory TEXT NOT NULL, product_id TEXT NOT NULL, revision TEXT NOT NULL, confidence TEXT NOT NULL, body TEXT NOT NULL)",
+    "CREATE INDEX hub_findings_device ON hub_findings (device_id, advisory)",
+    "CREATE INDEX hub_findings_org ON hub_findings (org_id, advisory)",
+    "CREATE TABLE hub_finding_states (device_id TEXT NOT NULL REFERENCES hub_devices(id), advisory TEXT NOT NULL, org_id TEXT NOT NULL, state TEXT NOT NULL, why TEXT NOT NULL, changed_by TEXT NOT NULL, changed_at BIGINT NOT NULL, PRIMARY KEY (device_id, advisory))",
+    "CREATE TABLE hub_aliases (alias TEXT PRIMARY KEY, vendor TEXT NOT NULL, confirmed_by TEXT NOT NULL, why TEXT NOT NULL, created_at BIGINT NOT NULL)",
 ];
 
 /// Runs `work` on a connection of its own and closes that connection, instead of giving it back

@@ -5,12 +5,15 @@ use crate::{Result, Store, StoreError, now, random_hex, token_hash};
 use sqlx::Row;
 
 /// What a user may do: an admin everything; an analyst only results; a reviewer only review.
+/// `Hub` is a person of an organisation of the device security hub (hub.rs): never one of the
+/// office's users, whatever else it may do on the hub's pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Admin,
     Analyst,
     Reviewer,
+    Hub,
 }
 
 impl Role {
@@ -19,6 +22,7 @@ impl Role {
             Role::Admin => "admin",
             Role::Analyst => "analyst",
             Role::Reviewer => "reviewer",
+            Role::Hub => "hub",
         }
     }
 
@@ -27,6 +31,7 @@ impl Role {
             "admin" => Some(Role::Admin),
             "analyst" => Some(Role::Analyst),
             "reviewer" => Some(Role::Reviewer),
+            "hub" => Some(Role::Hub),
             _ => None,
         }
     }
@@ -39,6 +44,10 @@ pub struct User {
     pub name: String,
     pub role: Role,
     pub active: bool,
+    /// The hub organisation of a hub person (empty for the office's users).
+    pub org_id: String,
+    /// A hub person's role in its organisation: `admin` or `member`.
+    pub hub_role: String,
 }
 
 /// A signed-in user and the session's CSRF token.
@@ -51,7 +60,7 @@ pub struct Session {
 /// How long a session lasts without signing in again.
 pub const SESSION_SECONDS: i64 = 8 * 3600;
 
-fn user_from(r: &sqlx::any::AnyRow) -> Result<User> {
+pub(crate) fn user_from(r: &sqlx::any::AnyRow) -> Result<User> {
     let role: String = r.try_get("role")?;
     let active: i64 = r.try_get("active")?;
     Ok(User {
@@ -60,6 +69,8 @@ fn user_from(r: &sqlx::any::AnyRow) -> Result<User> {
         name: r.try_get("name")?,
         role: Role::parse(&role).ok_or_else(|| StoreError(format!("unknown role {role}")))?,
         active: active != 0,
+        org_id: r.try_get("org_id")?,
+        hub_role: r.try_get("hub_role")?,
     })
 }
 
@@ -79,26 +90,36 @@ impl Store {
     }
 
     pub async fn users(&self) -> Result<Vec<User>> {
-        let rows =
-            sqlx::query("SELECT id, login, name, role, active FROM users ORDER BY login").fetch_all(&self.pool).await?;
+        // The office's users only: the hub's people are listed by their organisations.
+        let rows = sqlx::query(
+            "SELECT id, login, name, role, active, org_id, hub_role FROM users WHERE role <> 'hub' ORDER BY login",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(user_from).collect()
     }
 
     pub async fn user_count(&self) -> Result<i64> {
-        Ok(sqlx::query("SELECT COUNT(*) AS n FROM users").fetch_one(&self.pool).await?.try_get("n")?)
+        Ok(sqlx::query("SELECT COUNT(*) AS n FROM users WHERE role <> 'hub'")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?)
     }
 
     /// A user and its password hash, by login name.
     pub async fn user_for_login(&self, login: &str) -> Result<Option<(User, String)>> {
-        let row = sqlx::query("SELECT id, login, name, role, active, password_hash FROM users WHERE login = $1")
-            .bind(login)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT id, login, name, role, active, org_id, hub_role, password_hash FROM users WHERE login = $1",
+        )
+        .bind(login)
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(|r| Ok((user_from(&r)?, r.try_get("password_hash")?))).transpose()
     }
 
     pub async fn update_user(&self, id: &str, role: Role, active: bool) -> Result<()> {
-        sqlx::query("UPDATE users SET role = $1, active = $2 WHERE id = $3")
+        // The office's users page edits the office's users only, never a hub person.
+        sqlx::query("UPDATE users SET role = $1, active = $2 WHERE id = $3 AND role <> 'hub'")
             .bind(role.as_str())
             .bind(i64::from(active))
             .bind(id)
@@ -141,7 +162,7 @@ impl Store {
     /// The live session of an active user for a cookie value.
     pub async fn session(&self, token: &str) -> Result<Option<Session>> {
         let row = sqlx::query(
-            "SELECT u.id, u.login, u.name, u.role, u.active, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id \
+            "SELECT u.id, u.login, u.name, u.role, u.active, u.org_id, u.hub_role, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = 1",
         )
         .bind(token_hash(token))

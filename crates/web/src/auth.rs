@@ -136,7 +136,7 @@ impl Staff {
     }
 }
 
-fn cookie_value(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn cookie_value(headers: &HeaderMap) -> Option<String> {
     named_cookie(headers, COOKIE)
 }
 
@@ -173,8 +173,9 @@ impl FromRequestParts<Shared> for Staff {
             return Err(refuse(parts));
         }
         match state.store.session(&token).await {
-            Ok(Some(session)) => Ok(Staff { user: session.user, csrf: session.csrf }),
-            Ok(None) => Err(refuse(parts)),
+            // A hub person is never one of the office's users, whatever its session.
+            Ok(Some(session)) if session.user.role != Role::Hub => Ok(Staff { user: session.user, csrf: session.csrf }),
+            Ok(_) => Err(refuse(parts)),
             Err(e) => Err(unavailable(e)),
         }
     }
@@ -195,6 +196,7 @@ pub fn encode(text: &str) -> String {
 
 pub fn routes(table: &mut Table) {
     table.get("/admin/login", login_page);
+    table.get("/hub/login", hub_login_page);
     table.post("/admin/login", login);
     table.post("/admin/logout", logout);
 }
@@ -204,11 +206,21 @@ struct Next {
     next: Option<String>,
 }
 
-/// A place inside the admin pages to go after signing in; anything else goes home.
+/// A place inside the admin or hub pages to go after signing in; anything else goes home.
 fn safe_next(next: Option<&str>) -> &str {
     match next {
-        Some(n) if n.starts_with("/admin") && !n.starts_with("//") && !n.contains('\\') => n,
+        Some(n) if (n.starts_with("/admin") || n.starts_with("/hub")) && !n.starts_with("//") && !n.contains('\\') => n,
         _ => "/admin",
+    }
+}
+
+/// Where a signed-in user goes: the office's users to the office's pages, the hub's people
+/// to the hub's.
+fn landing<'a>(user: &User, next: &'a str) -> &'a str {
+    match (user.role == Role::Hub, next.starts_with("/hub")) {
+        (true, true) | (false, false) => next,
+        (true, false) => "/hub",
+        (false, true) => "/admin",
     }
 }
 
@@ -226,7 +238,8 @@ fn login_form(
         None => (mamori_store::random_hex(16), true),
     };
     let csrf = form_token(&state.csrf_key, &format!("login:{browser}"));
-    let mut page = render(state, "admin/login.html", context! { title => "ログイン", next, error, csrf }, status);
+    let hub = next.starts_with("/hub");
+    let mut page = render(state, "admin/login.html", context! { title => "ログイン", next, error, csrf, hub }, status);
     if new {
         let cookie = format!("{BROWSER_COOKIE}={browser}; Path=/admin; HttpOnly; SameSite=Strict; Max-Age=7200");
         if let Ok(value) = cookie.parse() {
@@ -242,6 +255,16 @@ async fn login_page(
     axum::extract::Query(q): axum::extract::Query<Next>,
 ) -> Response {
     login_form(&state, browser_of(&headers).as_deref(), safe_next(q.next.as_deref()), None, StatusCode::OK)
+}
+
+/// The hub's sign-in: the same form (and the same limits), leading to the hub's pages.
+async fn hub_login_page(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<Next>,
+) -> Response {
+    let next = q.next.as_deref().filter(|n| n.starts_with("/hub")).unwrap_or("/hub");
+    login_form(&state, browser_of(&headers).as_deref(), safe_next(Some(next)), None, StatusCode::OK)
 }
 
 #[derive(Deserialize)]
@@ -322,8 +345,11 @@ async fn login(
         Err(e) => return unavailable(e),
     };
     let _ = state.store.clear_hits(&by_pair).await;
+    let next = landing(&user, &next).to_string();
+    // The hub's sign-ins go to the hub's log (of the person's organisation), not the office's.
+    let log = if user.role == Role::Hub { format!("hub:{}", user.org_id) } else { String::new() };
     let staff = Staff { user, csrf: String::new() };
-    staff.audit(&state, "login", "", &staff.user.login, "", "").await;
+    staff.audit(&state, "login", &log, &staff.user.login, "", "").await;
     let secure = headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes() == b"https");
     let cookie = format!(
         "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",

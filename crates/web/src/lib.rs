@@ -11,6 +11,7 @@ mod admin;
 mod auth;
 mod campaign_data;
 mod feedback_page;
+pub mod hub;
 mod i18n;
 pub mod mailer;
 pub mod password;
@@ -89,6 +90,19 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("admin/users.html", include_str!("../templates/admin/users.html")),
     ("admin/audit.html", include_str!("../templates/admin/audit.html")),
     ("admin/message.html", include_str!("../templates/admin/message.html")),
+    ("hub/layout.html", include_str!("../templates/hub/layout.html")),
+    ("hub/message.html", include_str!("../templates/hub/message.html")),
+    ("hub/manufacturer.html", include_str!("../templates/hub/manufacturer.html")),
+    ("hub/hospital_home.html", include_str!("../templates/hub/hospital_home.html")),
+    ("hub/coordinator_home.html", include_str!("../templates/hub/coordinator_home.html")),
+    ("hub/devices.html", include_str!("../templates/hub/devices.html")),
+    ("hub/device.html", include_str!("../templates/hub/device.html")),
+    ("hub/findings.html", include_str!("../templates/hub/findings.html")),
+    ("hub/advisory.html", include_str!("../templates/hub/advisory.html")),
+    ("hub/audit.html", include_str!("../templates/hub/audit.html")),
+    ("hub/intake.html", include_str!("../templates/hub/intake.html")),
+    ("hub/orgs.html", include_str!("../templates/hub/orgs.html")),
+    ("hub/aliases.html", include_str!("../templates/hub/aliases.html")),
 ];
 
 /// Builds the application on a store, without sending mail.
@@ -131,6 +145,7 @@ async fn build(store: Store, config: Config) -> Result<(Router, Vec<Route>), mam
     register::routes(&mut table);
     auth::routes(&mut table);
     admin::routes(&mut table);
+    hub::routes(&mut table);
     let (router, list) = table.finish();
     let router = router
         // Answers are short text; a larger body is a mistake or an attack. Uploads (forms,

@@ -147,13 +147,7 @@ pub fn run(command: HubCommand) -> ExitCode {
 }
 
 fn print_problem(p: &Problem) {
-    let test = p.test.as_deref().map(|t| format!(" [{t}]")).unwrap_or_default();
-    let at = if p.pointer.is_empty() { String::new() } else { format!(" {}", p.pointer) };
-    let severity = match p.severity {
-        ProblemSeverity::Warning => "warning",
-        ProblemSeverity::Error => "error",
-    };
-    eprintln!("{}:{at}: {severity}{test}: {}", p.file, p.message);
+    eprintln!("{p}");
 }
 
 fn to_json(value: &impl serde::Serialize) -> Vec<u8> {

@@ -67,7 +67,7 @@ pub async fn create(State(state): State<Shared>, staff: Staff, axum::Form(u): ax
     if login.is_empty() || login.len() > 64 || login.chars().any(char::is_whitespace) {
         errors.push("ログイン名は空白を含まない 64 文字以内にしてください。".to_string());
     }
-    let Some(role) = Role::parse(&u.role) else {
+    let Some(role) = Role::parse(&u.role).filter(|r| *r != Role::Hub) else {
         return (StatusCode::BAD_REQUEST, "unknown role").into_response();
     };
     if let Some(problem) = crate::password::problem(&u.password, login) {
@@ -116,7 +116,7 @@ pub async fn update(
     let Some(user) = users.iter().find(|u| u.id == uid) else {
         return staff.message(&state, StatusCode::NOT_FOUND, "見つかりません", "その利用者はいません。");
     };
-    let Some(role) = Role::parse(&c.role) else {
+    let Some(role) = Role::parse(&c.role).filter(|r| *r != Role::Hub) else {
         return (StatusCode::BAD_REQUEST, "unknown role").into_response();
     };
     let active = c.active.as_deref() == Some("on");

@@ -193,6 +193,36 @@ pub async fn upload_as(
     send(app, request).await
 }
 
+/// Posts a multipart form with text fields and several files under one field name.
+pub async fn upload_many_as(
+    app: &Router,
+    uri: &str,
+    cookie: &str,
+    fields: &[(&str, &str)],
+    field: &str,
+    files: &[(String, Vec<u8>)],
+) -> Reply {
+    let boundary = "----mamori-test-boundary";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
+    }
+    for (file_name, bytes) in files {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+        );
+        body.extend(bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").as_bytes());
+    let request = Request::post(uri)
+        .header(header::COOKIE, cookie)
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        .body(Body::from(body))
+        .unwrap();
+    send(app, request).await
+}
+
 /// A real SMTP server on loopback (tools/smtp_sink.py on aiosmtpd), recording what it receives.
 pub struct Smtp {
     child: std::process::Child,

@@ -1,0 +1,635 @@
+//! The device security hub's rows (hub.md §6): organisations and their people, the advisories
+//! the coordinator took in (kept as uploaded, with their warnings and TLP label), hospitals'
+//! devices, the findings the matching engine stored for them, each finding's state and the
+//! vendor aliases. What matches is decided by `mamori-matching`, outside this crate; every
+//! query about an organisation's rows takes the organisation's id, which callers take from
+//! the signed-in person, never from the request.
+
+use crate::{Result, Store, StoreError, base64_decode, base64_encode, now, random_hex};
+use sqlx::Row;
+
+/// What an organisation of the hub is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgKind {
+    /// 製造販売業者: products, releases, SBOMs, VEX.
+    Manufacturer,
+    /// 医療機関: a device inventory and its findings.
+    Hospital,
+    /// The hub's coordinator: intake, organisations, vendor aliases.
+    Coordinator,
+}
+
+impl OrgKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrgKind::Manufacturer => "manufacturer",
+            OrgKind::Hospital => "hospital",
+            OrgKind::Coordinator => "coordinator",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<OrgKind> {
+        Some(match text {
+            "manufacturer" => OrgKind::Manufacturer,
+            "hospital" => OrgKind::Hospital,
+            "coordinator" => OrgKind::Coordinator,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct HubOrg {
+    pub id: String,
+    pub kind: OrgKind,
+    pub name_ja: String,
+    pub name_en: String,
+    /// A manufacturer's licence class (第一種/第二種/第三種製造販売業, `mah1`…), else empty.
+    pub licence_class: String,
+    pub psirt_contact: String,
+}
+
+/// An advisory document as the coordinator took it in.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct HubDocument {
+    pub id: String,
+    /// `csaf`, `osv` or `jvn`.
+    pub format: String,
+    pub file_name: String,
+    pub sha256: String,
+    /// The advisory's own id (`ICSMA-21-343-01`, `RUSTSEC-2016-0001`) and revision.
+    pub doc_id: String,
+    pub revision: String,
+    /// TLP 2.0 label: CLEAR, GREEN, AMBER, AMBER+STRICT or RED.
+    pub tlp: String,
+    pub title: String,
+    /// The reader's warnings, as JSON (a list of problems).
+    pub warnings: String,
+    pub uploaded_by: String,
+    pub uploaded_at: i64,
+}
+
+/// What is stored for a newly taken-in document.
+pub struct NewDocument<'a> {
+    pub format: &'a str,
+    pub file_name: &'a str,
+    pub doc_id: &'a str,
+    pub revision: &'a str,
+    pub tlp: &'a str,
+    pub title: &'a str,
+    pub warnings: &'a str,
+    pub uploaded_by: &'a str,
+    pub bytes: &'a [u8],
+}
+
+/// One device of a hospital's inventory.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct HubDevice {
+    pub id: String,
+    pub org_id: String,
+    /// The row of the file it was imported from (0 when added on a page).
+    pub row: i64,
+    pub manufacturer: String,
+    pub product: String,
+    pub model: String,
+    pub version: String,
+    pub serial: String,
+    pub asset_tag: String,
+    pub location: String,
+    pub purl: String,
+}
+
+/// A finding the engine stored: one advisory product a device may be.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct NewFinding {
+    pub org_id: String,
+    pub device_id: String,
+    pub advisory: String,
+    pub product_id: String,
+    pub revision: String,
+    /// `exact`, `range` or `possible`.
+    pub confidence: String,
+    /// The engine's finding as JSON (reasons, statement, vulnerabilities, remediations, CVSS).
+    pub body: String,
+}
+
+/// A stored finding with the hospital's state for it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct HubFinding {
+    #[serde(flatten)]
+    pub finding: NewFinding,
+    /// new, acknowledged, mitigated, risk_accepted or resolved.
+    pub state: String,
+    pub why: String,
+    pub changed_by: String,
+    pub changed_at: i64,
+    pub tlp: String,
+}
+
+/// A finding's states, in the order a hospital works through them.
+pub const FINDING_STATES: &[&str] = &["new", "acknowledged", "mitigated", "risk_accepted", "resolved"];
+
+/// A vendor alias the coordinator confirmed.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct HubAlias {
+    pub alias: String,
+    pub vendor: String,
+    pub confirmed_by: String,
+    pub why: String,
+    pub created_at: i64,
+}
+
+fn org_from(r: &sqlx::any::AnyRow) -> Result<HubOrg> {
+    let kind: String = r.try_get("kind")?;
+    Ok(HubOrg {
+        id: r.try_get("id")?,
+        kind: OrgKind::parse(&kind).ok_or_else(|| StoreError(format!("unknown organisation kind {kind}")))?,
+        name_ja: r.try_get("name_ja")?,
+        name_en: r.try_get("name_en")?,
+        licence_class: r.try_get("licence_class")?,
+        psirt_contact: r.try_get("psirt_contact")?,
+    })
+}
+
+fn document_from(r: &sqlx::any::AnyRow) -> Result<HubDocument> {
+    Ok(HubDocument {
+        id: r.try_get("id")?,
+        format: r.try_get("format")?,
+        file_name: r.try_get("file_name")?,
+        sha256: r.try_get("sha256")?,
+        doc_id: r.try_get("doc_id")?,
+        revision: r.try_get("revision")?,
+        tlp: r.try_get("tlp")?,
+        title: r.try_get("title")?,
+        warnings: r.try_get("warnings")?,
+        uploaded_by: r.try_get("uploaded_by")?,
+        uploaded_at: r.try_get("uploaded_at")?,
+    })
+}
+
+fn device_from(r: &sqlx::any::AnyRow) -> Result<HubDevice> {
+    Ok(HubDevice {
+        id: r.try_get("id")?,
+        org_id: r.try_get("org_id")?,
+        row: r.try_get("row_number")?,
+        manufacturer: r.try_get("manufacturer")?,
+        product: r.try_get("product")?,
+        model: r.try_get("model")?,
+        version: r.try_get("version")?,
+        serial: r.try_get("serial")?,
+        asset_tag: r.try_get("asset_tag")?,
+        location: r.try_get("location")?,
+        purl: r.try_get("purl")?,
+    })
+}
+
+const DOCUMENT_COLUMNS: &str =
+    "id, format, file_name, sha256, doc_id, revision, tlp, title, warnings, uploaded_by, uploaded_at";
+const DEVICE_COLUMNS: &str =
+    "id, org_id, row_number, manufacturer, product, model, version, serial, asset_tag, location, purl";
+
+impl Store {
+    pub async fn create_hub_org(
+        &self,
+        kind: OrgKind,
+        name_ja: &str,
+        name_en: &str,
+        licence_class: &str,
+    ) -> Result<String> {
+        let id = format!("hub-{}", random_hex(8));
+        sqlx::query(
+            "INSERT INTO hub_orgs (id, kind, name_ja, name_en, licence_class, psirt_contact, created_at) \
+             VALUES ($1, $2, $3, $4, $5, '', $6)",
+        )
+        .bind(&id)
+        .bind(kind.as_str())
+        .bind(name_ja)
+        .bind(name_en)
+        .bind(licence_class)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    pub async fn hub_orgs(&self) -> Result<Vec<HubOrg>> {
+        let rows = sqlx::query(
+            "SELECT id, kind, name_ja, name_en, licence_class, psirt_contact FROM hub_orgs ORDER BY kind, name_ja",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(org_from).collect()
+    }
+
+    pub async fn hub_org(&self, id: &str) -> Result<Option<HubOrg>> {
+        let row =
+            sqlx::query("SELECT id, kind, name_ja, name_en, licence_class, psirt_contact FROM hub_orgs WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.as_ref().map(org_from).transpose()
+    }
+
+    /// Adds a person of a hub organisation (`hub_role` `admin` or `member`); the password
+    /// arrives hashed. Returns the person's id.
+    pub async fn create_hub_person(
+        &self,
+        org_id: &str,
+        login: &str,
+        name: &str,
+        hub_role: &str,
+        password_hash: &str,
+    ) -> Result<String> {
+        if !matches!(hub_role, "admin" | "member") {
+            return Err(StoreError(format!("unknown hub role {hub_role}: admin or member")));
+        }
+        if self.hub_org(org_id).await?.is_none() {
+            return Err(StoreError(format!("no hub organisation {org_id}")));
+        }
+        let id = random_hex(8);
+        sqlx::query(
+            "INSERT INTO users (id, login, name, role, password_hash, active, created_at, org_id, hub_role) \
+             VALUES ($1, $2, $3, 'hub', $4, 1, $5, $6, $7)",
+        )
+        .bind(&id)
+        .bind(login)
+        .bind(name)
+        .bind(password_hash)
+        .bind(now())
+        .bind(org_id)
+        .bind(hub_role)
+        .execute(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    /// The people of one organisation.
+    pub async fn hub_people(&self, org_id: &str) -> Result<Vec<crate::User>> {
+        let rows = sqlx::query(
+            "SELECT id, login, name, role, active, org_id, hub_role FROM users WHERE role = 'hub' AND org_id = $1 ORDER BY login",
+        )
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(crate::staff::user_from).collect()
+    }
+
+    /// Stores a document and moves the hub's generation on (so that a recomputation started
+    /// before it does not overwrite one that includes it). `None` when the same bytes are
+    /// already stored: taking a file in twice changes nothing.
+    pub async fn add_hub_document(&self, doc: &NewDocument<'_>) -> Result<Option<String>> {
+        use sha2::Digest;
+        let sha256: String = sha2::Sha256::digest(doc.bytes).iter().map(|b| format!("{b:02x}")).collect();
+        let id = random_hex(8);
+        crate::on_own_connection(&self.pool, async |conn| {
+            let mut tx = sqlx::Connection::begin(conn).await?;
+            let inserted = sqlx::query(
+                "INSERT INTO hub_documents (id, format, file_name, sha256, doc_id, revision, tlp, title, warnings, uploaded_by, uploaded_at, content) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (sha256) DO NOTHING",
+            )
+            .bind(&id)
+            .bind(doc.format)
+            .bind(doc.file_name)
+            .bind(&sha256)
+            .bind(doc.doc_id)
+            .bind(doc.revision)
+            .bind(doc.tlp)
+            .bind(doc.title)
+            .bind(doc.warnings)
+            .bind(doc.uploaded_by)
+            .bind(now())
+            .bind(base64_encode(doc.bytes))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if inserted == 0 {
+                tx.rollback().await?;
+                return Ok(None);
+            }
+            bump_generation(&mut tx).await?;
+            tx.commit().await?;
+            Ok(Some(id.clone()))
+        })
+        .await
+    }
+
+    /// Every document taken in, newest first (without its bytes).
+    pub async fn hub_documents(&self) -> Result<Vec<HubDocument>> {
+        let rows =
+            sqlx::query(&format!("SELECT {DOCUMENT_COLUMNS} FROM hub_documents ORDER BY uploaded_at DESC, doc_id"))
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(document_from).collect()
+    }
+
+    /// The stored revisions of one advisory, newest upload first.
+    pub async fn hub_documents_for(&self, doc_id: &str) -> Result<Vec<HubDocument>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {DOCUMENT_COLUMNS} FROM hub_documents WHERE doc_id = $1 ORDER BY uploaded_at DESC, revision DESC"
+        ))
+        .bind(doc_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(document_from).collect()
+    }
+
+    /// Every document with its bytes, for the engine: (file name, bytes).
+    pub async fn hub_document_contents(&self) -> Result<Vec<(HubDocument, Vec<u8>)>> {
+        let rows =
+            sqlx::query(&format!("SELECT {DOCUMENT_COLUMNS}, content FROM hub_documents ORDER BY doc_id, uploaded_at"))
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|r| {
+                let content: String = r.try_get("content")?;
+                let bytes = base64_decode(&content).ok_or_else(|| StoreError("a stored document is damaged".into()))?;
+                Ok((document_from(r)?, bytes))
+            })
+            .collect()
+    }
+
+    /// How far the hub's inputs (documents, inventories, aliases) have changed: a
+    /// recomputation stores its findings only if no input changed while it ran.
+    pub async fn hub_generation(&self) -> Result<i64> {
+        let row =
+            sqlx::query("SELECT value FROM hub_state WHERE name = 'generation'").fetch_optional(&self.pool).await?;
+        Ok(row.map(|r| r.try_get("value")).transpose()?.unwrap_or(0))
+    }
+
+    /// Adds devices to a hospital's inventory, all or none, and moves the generation on.
+    pub async fn add_hub_devices(&self, org_id: &str, devices: &[HubDevice]) -> Result<Vec<String>> {
+        let ids: Vec<String> = devices.iter().map(|_| format!("dev-{}", random_hex(8))).collect();
+        crate::on_own_connection(&self.pool, async |conn| {
+            let mut tx = sqlx::Connection::begin(conn).await?;
+            for (d, id) in devices.iter().zip(&ids) {
+                sqlx::query(&format!(
+                    "INSERT INTO hub_devices ({DEVICE_COLUMNS}, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+                ))
+                .bind(id)
+                .bind(org_id)
+                .bind(d.row)
+                .bind(&d.manufacturer)
+                .bind(&d.product)
+                .bind(&d.model)
+                .bind(&d.version)
+                .bind(&d.serial)
+                .bind(&d.asset_tag)
+                .bind(&d.location)
+                .bind(&d.purl)
+                .bind(now())
+                .execute(&mut *tx)
+                .await?;
+            }
+            bump_generation(&mut tx).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+        .await?;
+        Ok(ids)
+    }
+
+    /// A hospital's devices, in inventory order.
+    pub async fn hub_devices(&self, org_id: &str) -> Result<Vec<HubDevice>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {DEVICE_COLUMNS} FROM hub_devices WHERE org_id = $1 ORDER BY created_at, row_number, id"
+        ))
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(device_from).collect()
+    }
+
+    /// Every hospital's devices, for the engine.
+    pub async fn all_hub_devices(&self) -> Result<Vec<HubDevice>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {DEVICE_COLUMNS} FROM hub_devices ORDER BY org_id, created_at, row_number, id"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(device_from).collect()
+    }
+
+    /// One device of `org_id`'s; another organisation's device is not found.
+    pub async fn hub_device(&self, org_id: &str, device_id: &str) -> Result<Option<HubDevice>> {
+        let row = sqlx::query(&format!("SELECT {DEVICE_COLUMNS} FROM hub_devices WHERE org_id = $1 AND id = $2"))
+            .bind(org_id)
+            .bind(device_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(device_from).transpose()
+    }
+
+    /// Replaces the stored findings with `findings` — of one organisation, or of all when
+    /// `org_id` is `None` — in one transaction, if the hub's inputs are still at `generation`.
+    /// Returns false (and changes nothing) when they moved on: whoever moved them recomputes.
+    pub async fn replace_hub_findings(
+        &self,
+        generation: i64,
+        org_id: Option<&str>,
+        findings: &[NewFinding],
+    ) -> Result<bool> {
+        crate::on_own_connection(&self.pool, async |conn| {
+            let mut tx = sqlx::Connection::begin(conn).await?;
+            // Taking the generation row for update serialises recomputations on PostgreSQL;
+            // SQLite's single writer does the same.
+            let now_at = if self.sqlite {
+                sqlx::query("UPDATE hub_state SET value = value WHERE name = 'generation'").execute(&mut *tx).await?;
+                sqlx::query("SELECT value FROM hub_state WHERE name = 'generation'").fetch_optional(&mut *tx).await?
+            } else {
+                sqlx::query("SELECT value FROM hub_state WHERE name = 'generation' FOR UPDATE")
+                    .fetch_optional(&mut *tx)
+                    .await?
+            };
+            let current: i64 = now_at.map(|r| r.try_get("value")).transpose()?.unwrap_or(0);
+            if current != generation {
+                tx.rollback().await?;
+                return Ok(false);
+            }
+            match org_id {
+                Some(org) => {
+                    sqlx::query("DELETE FROM hub_findings WHERE org_id = $1").bind(org).execute(&mut *tx).await?
+                }
+                None => sqlx::query("DELETE FROM hub_findings").execute(&mut *tx).await?,
+            };
+            for f in findings {
+                sqlx::query(
+                    "INSERT INTO hub_findings (org_id, device_id, advisory, product_id, revision, confidence, body) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(&f.org_id)
+                .bind(&f.device_id)
+                .bind(&f.advisory)
+                .bind(&f.product_id)
+                .bind(&f.revision)
+                .bind(&f.confidence)
+                .bind(&f.body)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(true)
+        })
+        .await
+    }
+
+    /// An organisation's findings with their states, optionally of one device or one
+    /// advisory; most confident first.
+    pub async fn hub_findings(
+        &self,
+        org_id: &str,
+        device_id: Option<&str>,
+        advisory: Option<&str>,
+    ) -> Result<Vec<HubFinding>> {
+        let rows = sqlx::query(
+            "SELECT f.org_id, f.device_id, f.advisory, f.product_id, f.revision, f.confidence, f.body, \
+                    COALESCE(s.state, 'new') AS state, COALESCE(s.why, '') AS why, \
+                    COALESCE(s.changed_by, '') AS changed_by, COALESCE(s.changed_at, 0) AS changed_at, \
+                    COALESCE((SELECT MAX(d.tlp) FROM hub_documents d WHERE d.doc_id = f.advisory AND d.revision = f.revision), 'CLEAR') AS tlp \
+             FROM hub_findings f LEFT JOIN hub_finding_states s ON s.device_id = f.device_id AND s.advisory = f.advisory \
+             WHERE f.org_id = $1 AND ($2 = '' OR f.device_id = $2) AND ($3 = '' OR f.advisory = $3) \
+             ORDER BY f.confidence, f.advisory, f.device_id, f.product_id",
+        )
+        .bind(org_id)
+        .bind(device_id.unwrap_or(""))
+        .bind(advisory.unwrap_or(""))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(HubFinding {
+                    finding: NewFinding {
+                        org_id: r.try_get("org_id")?,
+                        device_id: r.try_get("device_id")?,
+                        advisory: r.try_get("advisory")?,
+                        product_id: r.try_get("product_id")?,
+                        revision: r.try_get("revision")?,
+                        confidence: r.try_get("confidence")?,
+                        body: r.try_get("body")?,
+                    },
+                    state: r.try_get("state")?,
+                    why: r.try_get("why")?,
+                    changed_by: r.try_get("changed_by")?,
+                    changed_at: r.try_get("changed_at")?,
+                    tlp: r.try_get("tlp")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Whether any of an organisation's devices has a finding on `advisory`.
+    pub async fn hub_concerned(&self, org_id: &str, advisory: &str) -> Result<bool> {
+        let row = sqlx::query("SELECT 1 AS one FROM hub_findings WHERE org_id = $1 AND advisory = $2 LIMIT 1")
+            .bind(org_id)
+            .bind(advisory)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    /// Sets the state of `org_id`'s finding on (device, advisory); returns the state before,
+    /// or `None` when the organisation has no such finding (another's device, a made-up id).
+    pub async fn set_hub_finding_state(
+        &self,
+        org_id: &str,
+        device_id: &str,
+        advisory: &str,
+        state: &str,
+        why: &str,
+        by: &str,
+    ) -> Result<Option<String>> {
+        if !FINDING_STATES.contains(&state) {
+            return Err(StoreError(format!("unknown finding state {state}")));
+        }
+        crate::on_own_connection(&self.pool, async |conn| {
+            let mut tx = sqlx::Connection::begin(conn).await?;
+            let exists = sqlx::query("SELECT 1 AS one FROM hub_findings WHERE org_id = $1 AND device_id = $2 AND advisory = $3 LIMIT 1")
+                .bind(org_id)
+                .bind(device_id)
+                .bind(advisory)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if exists.is_none() {
+                tx.rollback().await?;
+                return Ok(None);
+            }
+            let before = sqlx::query("SELECT state FROM hub_finding_states WHERE device_id = $1 AND advisory = $2")
+                .bind(device_id)
+                .bind(advisory)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|r| r.try_get::<String, _>("state"))
+                .transpose()?
+                .unwrap_or_else(|| "new".into());
+            sqlx::query(
+                "INSERT INTO hub_finding_states (device_id, advisory, org_id, state, why, changed_by, changed_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (device_id, advisory) DO UPDATE SET \
+                 state = excluded.state, why = excluded.why, changed_by = excluded.changed_by, changed_at = excluded.changed_at",
+            )
+            .bind(device_id)
+            .bind(advisory)
+            .bind(org_id)
+            .bind(state)
+            .bind(why)
+            .bind(by)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(Some(before))
+        })
+        .await
+    }
+
+    /// Records a vendor alias (the coordinator's confirmation: who and why) and moves the
+    /// generation on; a second confirmation of the same alias replaces the first.
+    pub async fn add_hub_alias(&self, alias: &str, vendor: &str, by: &str, why: &str) -> Result<()> {
+        crate::on_own_connection(&self.pool, async |conn| {
+            let mut tx = sqlx::Connection::begin(conn).await?;
+            sqlx::query(
+                "INSERT INTO hub_aliases (alias, vendor, confirmed_by, why, created_at) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (alias) DO UPDATE SET vendor = excluded.vendor, confirmed_by = excluded.confirmed_by, \
+                 why = excluded.why, created_at = excluded.created_at",
+            )
+            .bind(alias)
+            .bind(vendor)
+            .bind(by)
+            .bind(why)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+            bump_generation(&mut tx).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn hub_aliases(&self) -> Result<Vec<HubAlias>> {
+        let rows =
+            sqlx::query("SELECT alias, vendor, confirmed_by, why, created_at FROM hub_aliases ORDER BY vendor, alias")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(HubAlias {
+                    alias: r.try_get("alias")?,
+                    vendor: r.try_get("vendor")?,
+                    confirmed_by: r.try_get("confirmed_by")?,
+                    why: r.try_get("why")?,
+                    created_at: r.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+}
+
+async fn bump_generation(tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO hub_state (name, value) VALUES ('generation', 1) \
+         ON CONFLICT (name) DO UPDATE SET value = hub_state.value + 1",
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

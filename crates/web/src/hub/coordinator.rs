@@ -1,0 +1,329 @@
+//! The coordinator's pages: advisory intake (CSAF, OSV, JVN — all files of an upload or
+//! none), the documents with their revisions and warnings, the hub's organisations and their
+//! first administrators, and vendor aliases confirmed with who and why. Each change
+//! recomputes the findings of every organisation at once.
+
+use super::{HubPerson, TLP_LABELS, engine, field};
+use crate::{AppState, Shared, unavailable};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use mamori_store::hub::{NewDocument, OrgKind};
+use minijinja::context;
+use std::collections::BTreeMap;
+
+/// How many files one intake may carry (the whole ICSMA corpus is 136).
+const MAX_FILES: usize = 2_000;
+
+pub async fn home(state: &AppState, person: &HubPerson) -> Response {
+    let (documents, orgs, aliases) =
+        match (state.store.hub_documents().await, state.store.hub_orgs().await, state.store.hub_aliases().await) {
+            (Ok(d), Ok(o), Ok(a)) => (d, o, a),
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return unavailable(e),
+        };
+    let advisories: std::collections::BTreeSet<&str> = documents.iter().map(|d| d.doc_id.as_str()).collect();
+    person.page(
+        state,
+        "hub/coordinator_home.html",
+        context! {
+            title => "ホーム",
+            documents => documents.len(),
+            advisories => advisories.len(),
+            orgs => orgs.len(),
+            hospitals => orgs.iter().filter(|o| o.kind == OrgKind::Hospital).count(),
+            manufacturers => orgs.iter().filter(|o| o.kind == OrgKind::Manufacturer).count(),
+            aliases => aliases.len(),
+        },
+        StatusCode::OK,
+    )
+}
+
+pub async fn intake(State(state): State<Shared>, person: HubPerson) -> Response {
+    if let Err(r) = person.require(&state, OrgKind::Coordinator) {
+        return r;
+    }
+    intake_page(&state, &person, &[], None, StatusCode::OK).await
+}
+
+async fn intake_page(
+    state: &AppState,
+    person: &HubPerson,
+    errors: &[String],
+    done: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let documents = match state.store.hub_documents().await {
+        Ok(d) => d,
+        Err(e) => return unavailable(e),
+    };
+    // Revisions of one advisory side by side, newest revision first (compared numerically).
+    let mut by_id: BTreeMap<&str, Vec<&mamori_store::hub::HubDocument>> = BTreeMap::new();
+    for d in &documents {
+        by_id.entry(d.doc_id.as_str()).or_default().push(d);
+    }
+    let rows: Vec<_> = by_id
+        .values_mut()
+        .map(|revisions| {
+            revisions.sort_by(|a, b| mamori_advisories::csaf::compare_versions(&b.revision, &a.revision));
+            let newest = revisions[0];
+            let warnings: usize = revisions
+                .iter()
+                .map(|d| serde_json::from_str::<Vec<serde_json::Value>>(&d.warnings).map_or(0, |w| w.len()))
+                .sum();
+            context! {
+                doc => newest,
+                older => revisions[1..].iter().map(|d| d.revision.clone()).collect::<Vec<_>>(),
+                warnings,
+            }
+        })
+        .collect();
+    person.page(
+        state,
+        "hub/intake.html",
+        context! { title => "勧告の取り込み", rows, errors, done, labels => TLP_LABELS },
+        status,
+    )
+}
+
+pub async fn take_in(State(state): State<Shared>, person: HubPerson, request: axum::extract::Request) -> Response {
+    // The organisation's kind is checked before the body is read.
+    if let Err(r) = person.require(&state, OrgKind::Coordinator) {
+        return r;
+    }
+    let mut multipart = match super::multipart(&state, request).await {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    let (mut csrf, mut default_tlp) = (String::new(), "CLEAR".to_string());
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(f)) => {
+                let name = f.name().unwrap_or("").to_string();
+                match f.file_name().map(|n| n.rsplit(['/', '\\']).next().unwrap_or("").to_string()) {
+                    Some(file_name) => match f.bytes().await {
+                        Ok(b) if !file_name.is_empty() && !b.is_empty() => files.push((file_name, b.to_vec())),
+                        Ok(_) => {}
+                        Err(e) => return (StatusCode::BAD_REQUEST, e.body_text()).into_response(),
+                    },
+                    None => {
+                        let text = f.text().await.unwrap_or_default();
+                        match name.as_str() {
+                            "_csrf" => csrf = text,
+                            "tlp" => default_tlp = text,
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            Ok(None) => break,
+            Err(e) => return (StatusCode::BAD_REQUEST, e.body_text()).into_response(),
+        }
+    }
+    if let Err(r) = person.check_csrf(&state, Some(&csrf)) {
+        return r;
+    }
+    if !TLP_LABELS.contains(&default_tlp.as_str()) {
+        return intake_page(
+            &state,
+            &person,
+            &["TLPの区分を一覧から選んでください。".into()],
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    if files.is_empty() || files.len() > MAX_FILES {
+        let e = format!("取り込むファイルを1〜{MAX_FILES}個選んでください（CSAF・OSV の .json、JVN の .xml）。");
+        return intake_page(&state, &person, &[e], None, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    // Every file read first; one that cannot be used stops the whole upload, with each
+    // problem named by file and place.
+    let read = tokio::task::spawn_blocking(move || {
+        files
+            .into_iter()
+            .map(|(name, bytes)| {
+                let r = engine::read_document(&name, &bytes);
+                (name, bytes, r)
+            })
+            .collect::<Vec<_>>()
+    })
+    .await
+    .expect("reading documents does not panic");
+    let mut errors = Vec::new();
+    for (_, _, r) in &read {
+        if let Err(problems) = r {
+            errors.extend(problems.iter().map(|p| p.to_string()));
+        }
+    }
+    if !errors.is_empty() {
+        errors.push("どのファイルも取り込んでいません。上の点を直して、もう一度取り込んでください。".into());
+        return intake_page(&state, &person, &errors, None, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let (mut added, mut again) = (0, 0);
+    for (name, bytes, r) in &read {
+        let Ok(doc) = r else { continue };
+        let warnings = serde_json::to_string(&doc.warnings).expect("problems serialise");
+        let tlp = doc.tlp.clone().unwrap_or_else(|| default_tlp.clone());
+        let new = NewDocument {
+            format: doc.format,
+            file_name: name,
+            doc_id: &doc.doc_id,
+            revision: &doc.revision,
+            tlp: &tlp,
+            title: &doc.title,
+            warnings: &warnings,
+            uploaded_by: &person.user.login,
+            bytes,
+        };
+        match state.store.add_hub_document(&new).await {
+            Ok(Some(_)) => {
+                added += 1;
+                person.audit(&state, "hub document", &format!("{} {}", doc.doc_id, doc.revision), "", name).await;
+            }
+            Ok(None) => again += 1,
+            Err(e) => return unavailable(e),
+        }
+    }
+    let findings = match engine::recompute(&state.store, None).await {
+        Ok(n) => n,
+        Err(e) => return unavailable(e),
+    };
+    let done = format!(
+        "{added}件を取り込みました（取り込み済みと同じファイル {again}件は変更なし）。全組織の検出結果を再計算しました（{findings}件）。"
+    );
+    intake_page(&state, &person, &[], Some(done), StatusCode::OK).await
+}
+
+pub async fn orgs(State(state): State<Shared>, person: HubPerson) -> Response {
+    if let Err(r) = person.require(&state, OrgKind::Coordinator) {
+        return r;
+    }
+    orgs_page(&state, &person, &[], None, StatusCode::OK).await
+}
+
+async fn orgs_page(
+    state: &AppState,
+    person: &HubPerson,
+    errors: &[String],
+    created: Option<minijinja::Value>,
+    status: StatusCode,
+) -> Response {
+    match state.store.hub_orgs().await {
+        Ok(orgs) => person.page(state, "hub/orgs.html", context! { title => "組織", orgs, errors, created }, status),
+        Err(e) => unavailable(e),
+    }
+}
+
+/// Adds an organisation with its first administrator, whose password is made here and
+/// shown once (to be handed over out of band and changed).
+pub async fn add_org(
+    State(state): State<Shared>,
+    person: HubPerson,
+    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    if let Err(r) = person.require(&state, OrgKind::Coordinator) {
+        return r;
+    }
+    if let Err(r) = person.check_csrf(&state, Some(field(&fields, "_csrf"))) {
+        return r;
+    }
+    let (kind, name_ja, name_en, licence, login) = (
+        field(&fields, "kind"),
+        field(&fields, "name_ja"),
+        field(&fields, "name_en"),
+        field(&fields, "licence_class"),
+        field(&fields, "login"),
+    );
+    let mut errors = Vec::new();
+    let kind = match OrgKind::parse(kind) {
+        Some(k) => Some(k),
+        None => {
+            errors.push("組織の種別を選んでください。".to_string());
+            None
+        }
+    };
+    if name_ja.is_empty() || name_ja.chars().count() > 200 {
+        errors.push("組織名（日本語）を200文字以内で入力してください。".into());
+    }
+    if name_en.chars().count() > 200 {
+        errors.push("組織名（英語）は200文字以内にしてください。".into());
+    }
+    if login.len() < 3 || login.len() > 64 || !login.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.@".contains(&b))
+    {
+        errors.push("管理者のログイン名は英数字と - _ . @ の3〜64文字にしてください。".into());
+    }
+    match state.store.user_for_login(login).await {
+        Ok(Some(_)) => errors.push(format!("ログイン名 {login} は使われています。別の名前にしてください。")),
+        Ok(None) => {}
+        Err(e) => return unavailable(e),
+    }
+    let Some(kind) = kind.filter(|_| errors.is_empty()) else {
+        return orgs_page(&state, &person, &errors, None, StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let id = match state.store.create_hub_org(kind, name_ja, name_en, licence).await {
+        Ok(id) => id,
+        Err(e) => return unavailable(e),
+    };
+    let password = mamori_store::random_hex(12);
+    let hash = crate::auth::hash_password_off_thread(password.clone()).await;
+    if let Err(e) = state.store.create_hub_person(&id, login, login, "admin", &hash).await {
+        return unavailable(e);
+    }
+    person
+        .audit(&state, "hub organisation add", &id, "", &format!("{} {name_ja} (admin {login})", kind.as_str()))
+        .await;
+    let created = context! { id, name_ja, login, password };
+    orgs_page(&state, &person, &[], Some(created), StatusCode::OK).await
+}
+
+pub async fn aliases(State(state): State<Shared>, person: HubPerson) -> Response {
+    if let Err(r) = person.require(&state, OrgKind::Coordinator) {
+        return r;
+    }
+    aliases_page(&state, &person, &[], StatusCode::OK).await
+}
+
+async fn aliases_page(state: &AppState, person: &HubPerson, errors: &[String], status: StatusCode) -> Response {
+    match state.store.hub_aliases().await {
+        Ok(aliases) => {
+            person.page(state, "hub/aliases.html", context! { title => "製造元の別名", aliases, errors }, status)
+        }
+        Err(e) => unavailable(e),
+    }
+}
+
+pub async fn confirm_alias(
+    State(state): State<Shared>,
+    person: HubPerson,
+    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    if let Err(r) = person.require(&state, OrgKind::Coordinator) {
+        return r;
+    }
+    if let Err(r) = person.check_csrf(&state, Some(field(&fields, "_csrf"))) {
+        return r;
+    }
+    let (alias, vendor, why) = (field(&fields, "alias"), field(&fields, "vendor"), field(&fields, "why"));
+    let mut errors = Vec::new();
+    if alias.is_empty() || vendor.is_empty() {
+        errors.push("別名と正式な製造元名の両方を入力してください。".to_string());
+    }
+    if why.is_empty() {
+        errors.push("確認の根拠（資料、問い合わせの記録など）を入力してください。".to_string());
+    }
+    if [alias, vendor].iter().any(|s| s.chars().count() > 200) || why.chars().count() > 2000 {
+        errors.push("別名と製造元名は200文字、根拠は2000文字以内にしてください。".to_string());
+    }
+    if !errors.is_empty() {
+        return aliases_page(&state, &person, &errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    if let Err(e) = state.store.add_hub_alias(alias, vendor, &person.user.login, why).await {
+        return unavailable(e);
+    }
+    person.audit(&state, "hub alias", alias, "", &format!("{vendor}: {why}")).await;
+    if let Err(e) = engine::recompute(&state.store, None).await {
+        return unavailable(e);
+    }
+    Redirect::to("/hub/aliases").into_response()
+}

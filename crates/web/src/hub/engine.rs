@@ -1,0 +1,141 @@
+//! Between the hub's rows and its matching engine: a document taken in is read by the same
+//! readers as `mamori hub check`, and findings are computed by the same `match_devices` as
+//! `mamori hub match`, from every stored document (older revisions collapsed) and the
+//! confirmed vendor aliases, then stored for the organisations concerned.
+
+use mamori_advisories::problem::{Problem, Severity as ProblemSeverity};
+use mamori_advisories::sources::Loaded;
+use mamori_matching::devices::match_devices;
+use mamori_matching::knowledge::Knowledge;
+use mamori_matching::names::Aliases;
+use mamori_matching::tables::Device;
+use mamori_store::hub::{HubAlias, HubDevice, HubDocument, NewFinding};
+use mamori_store::{Store, StoreError};
+
+/// What the intake learns from one file before storing it.
+#[derive(Debug, Clone)]
+pub struct ReadDocument {
+    pub format: &'static str,
+    pub doc_id: String,
+    pub revision: String,
+    pub title: String,
+    /// The document's own TLP label (TLP 2.0 names), if it has one.
+    pub tlp: Option<String>,
+    pub warnings: Vec<Problem>,
+}
+
+/// Reads one uploaded file as the hub reads advisories; its errors (the file is not used)
+/// or what it is, with its warnings.
+pub fn read_document(name: &str, bytes: &[u8]) -> Result<ReadDocument, Vec<Problem>> {
+    let mut loaded = Loaded::default();
+    let format = loaded.add_document(name, bytes);
+    let (errors, warnings): (Vec<Problem>, Vec<Problem>) =
+        loaded.problems.into_iter().partition(|p| p.severity == ProblemSeverity::Error);
+    let Some(format) = format.filter(|_| errors.is_empty()) else {
+        return Err(errors);
+    };
+    let value: Option<serde_json::Value> = serde_json::from_slice(bytes).ok();
+    let (doc_id, revision, title) = match (loaded.csaf.first(), loaded.osv.first()) {
+        (Some(c), _) => {
+            let more = loaded.csaf.len() - 1;
+            let title =
+                if more > 0 { format!("{}（ほか{more}件）", c.document.title) } else { c.document.title.clone() };
+            (c.document.id.clone(), c.document.version.clone(), title)
+        }
+        (None, Some(r)) => {
+            let modified = value.as_ref().and_then(|v| v["modified"].as_str()).unwrap_or("").to_string();
+            (r.id.clone(), modified, r.summary.clone().unwrap_or_default())
+        }
+        (None, None) => return Err(vec![Problem::error("", "holds no advisory").in_file(name)]),
+    };
+    let tlp =
+        value.as_ref().and_then(|v| v.pointer("/document/distribution/tlp/label")).and_then(|l| l.as_str()).map(tlp_2);
+    Ok(ReadDocument { format, doc_id, revision, title, tlp, warnings })
+}
+
+/// TLP 1.0's WHITE is TLP 2.0's CLEAR; other labels keep their names, upper-case.
+pub fn tlp_2(label: &str) -> String {
+    match label.trim().to_ascii_uppercase().as_str() {
+        "WHITE" => "CLEAR".into(),
+        other => other.to_string(),
+    }
+}
+
+/// The engine's knowledge: every stored document read again and revisions collapsed to
+/// the newest, with the confirmed aliases.
+pub fn knowledge(documents: &[(HubDocument, Vec<u8>)], aliases: &[HubAlias]) -> Knowledge {
+    let mut loaded = Loaded::default();
+    for (doc, bytes) in documents {
+        loaded.add_document(&doc.file_name, bytes);
+    }
+    loaded.collapse_revisions();
+    let mut known = Aliases::default();
+    for a in aliases {
+        known.insert(&a.alias, &a.vendor, Some(a.confirmed_by.clone()), Some(a.why.clone()));
+    }
+    Knowledge::new(loaded, known, &[])
+}
+
+/// The findings for `devices`, one per device and advisory product, as `mamori hub match`
+/// finds them.
+pub fn findings(knowledge: &Knowledge, devices: &[HubDevice]) -> Vec<NewFinding> {
+    let table: Vec<Device> = devices
+        .iter()
+        .enumerate()
+        .map(|(i, d)| Device {
+            row: i,
+            manufacturer: d.manufacturer.clone(),
+            product: d.product.clone(),
+            model: d.model.clone(),
+            version: d.version.clone(),
+            serial: d.serial.clone(),
+            asset_tag: d.asset_tag.clone(),
+            location: d.location.clone(),
+            purl: d.purl.clone(),
+        })
+        .collect();
+    let mut out = Vec::new();
+    for result in match_devices(knowledge, &table) {
+        let device = &devices[result.device.row];
+        for f in result.findings.iter() {
+            out.push(NewFinding {
+                org_id: device.org_id.clone(),
+                device_id: device.id.clone(),
+                advisory: f.body.advisory.clone(),
+                product_id: f.body.product_id.clone(),
+                revision: f.body.revision.clone(),
+                confidence: serde_json::to_value(f.confidence)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                body: serde_json::to_string(f).expect("a finding serialises"),
+            });
+        }
+    }
+    out
+}
+
+/// Recomputes and stores the findings of one organisation (after its inventory changed) or
+/// of all (after a document or an alias arrived). If an input changes while it runs, it
+/// starts again from the new inputs, so what is stored always reflects every input taken in.
+pub async fn recompute(store: &Store, org_id: Option<&str>) -> Result<usize, StoreError> {
+    for _ in 0..8 {
+        let generation = store.hub_generation().await?;
+        let documents = store.hub_document_contents().await?;
+        let devices = match org_id {
+            Some(org) => store.hub_devices(org).await?,
+            None => store.all_hub_devices().await?,
+        };
+        let aliases = store.hub_aliases().await?;
+        let computed = tokio::task::spawn_blocking(move || findings(&knowledge(&documents, &aliases), &devices))
+            .await
+            .map_err(|e| StoreError(format!("matching failed: {e}")))?;
+        if store.replace_hub_findings(generation, org_id, &computed).await? {
+            return Ok(computed.len());
+        }
+    }
+    Err(StoreError(
+        "the hub's inputs kept changing while findings were computed; they are computed again with the next change"
+            .into(),
+    ))
+}

@@ -1,0 +1,591 @@
+//! A hospital's pages: its device inventory (imported all or nothing, or added on a page),
+//! the findings on it with their confidence, reasons and state, a page per device and per
+//! advisory, state changes audited, and the findings as CSV.
+
+use super::{HubPerson, engine, field, tlp_allows};
+use crate::{AppState, Shared, unavailable};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use mamori_store::hub::{FINDING_STATES, HubDevice, HubFinding, OrgKind};
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+/// A finding as the pages show it.
+#[derive(Serialize)]
+struct FindingView {
+    device_id: String,
+    device: String,
+    location: String,
+    advisory: String,
+    revision: String,
+    product: String,
+    statement: String,
+    confidence: String,
+    confidence_label: &'static str,
+    reasons: Vec<String>,
+    vulnerabilities: Vec<String>,
+    severity: String,
+    score: Option<f64>,
+    remediations: Vec<String>,
+    state: String,
+    state_label: &'static str,
+    why: String,
+    changed_by: String,
+    changed_at: Option<i64>,
+    tlp: String,
+}
+
+pub fn confidence_label(c: &str) -> &'static str {
+    match c {
+        "exact" => "確定（識別子が一致）",
+        "range" => "該当（製品名と版の範囲が一致）",
+        _ => "要確認（候補）",
+    }
+}
+
+pub fn state_label(s: &str) -> &'static str {
+    match s {
+        "acknowledged" => "確認済み",
+        "mitigated" => "緩和策を実施",
+        "risk_accepted" => "リスクを受容",
+        "resolved" => "解決済み",
+        _ => "未対応",
+    }
+}
+
+fn reason_label(code: &str) -> String {
+    let ja = match code {
+        "purl_equal" => "パッケージURLが一致",
+        "model_listed" => "型番が勧告に記載",
+        "model_not_listed" => "型番が勧告の一覧にない",
+        "vendor_equal" => "製造元が一致",
+        "vendor_alias" => "確認済みの製造元の別名",
+        "vendor_similar" => "製造元名が類似",
+        "product_equal" => "製品名が一致",
+        "name_similar" => "製品名が類似",
+        "in_range" => "版が範囲内",
+        "version_listed" => "版が勧告に記載",
+        "all_versions" => "全ての版が対象",
+        "scheme_unknown" => "版の順序が不明",
+        "date_bound" => "出荷日で範囲指定",
+        "no_version" => "台帳に版の記載がない",
+        "no_version_statement" => "勧告に版の記載がない",
+        "unparsed" => "勧告の版記述を解釈できない",
+        _ => return code.to_string(),
+    };
+    format!("{ja}（{code}）")
+}
+
+fn device_name(d: &HubDevice) -> String {
+    let mut name = format!("{} {}", d.manufacturer, d.product);
+    if !d.model.is_empty() {
+        name.push_str(&format!(" {}", d.model));
+    }
+    if !d.version.is_empty() {
+        name.push_str(&format!(" {}", d.version));
+    }
+    name
+}
+
+fn view(f: &HubFinding, devices: &HashMap<String, HubDevice>) -> FindingView {
+    let body: serde_json::Value = serde_json::from_str(&f.finding.body).unwrap_or_default();
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or("").to_string();
+    let list = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default()
+    };
+    let statement = &body["statement"];
+    let mut said = format!("{} / {}", text(&statement["vendor"]), text(&statement["product"]));
+    if let Some(v) = statement["version"].as_str() {
+        said.push_str(&format!(" / {v}"));
+    }
+    let device = devices.get(&f.finding.device_id);
+    FindingView {
+        device_id: f.finding.device_id.clone(),
+        device: device.map(device_name).unwrap_or_default(),
+        location: device.map(|d| d.location.clone()).unwrap_or_default(),
+        advisory: f.finding.advisory.clone(),
+        revision: f.finding.revision.clone(),
+        product: text(&body["product_name"]),
+        statement: said,
+        confidence: f.finding.confidence.clone(),
+        confidence_label: confidence_label(&f.finding.confidence),
+        reasons: list(&body["reasons"]).iter().map(|r| reason_label(r)).collect(),
+        vulnerabilities: list(&body["vulnerabilities"]),
+        severity: text(&body["severity"]["rating"]),
+        score: body["severity"]["score"].as_f64(),
+        remediations: body["remediations"]
+            .as_array()
+            .map(|a| a.iter().map(|r| format!("{}: {}", text(&r["category"]), text(&r["details"]))).collect())
+            .unwrap_or_default(),
+        state: f.state.clone(),
+        state_label: state_label(&f.state),
+        why: f.why.clone(),
+        changed_by: f.changed_by.clone(),
+        changed_at: (f.changed_at > 0).then_some(f.changed_at),
+        tlp: f.tlp.clone(),
+    }
+}
+
+/// The organisation's findings it may see (a RED advisory's reach only the coordinator).
+async fn visible_findings(
+    state: &AppState,
+    person: &HubPerson,
+    device: Option<&str>,
+    advisory: Option<&str>,
+) -> Result<Vec<HubFinding>, Response> {
+    let all = state.store.hub_findings(&person.org.id, device, advisory).await.map_err(unavailable)?;
+    Ok(all.into_iter().filter(|f| tlp_allows(&f.tlp, person.org.kind, true)).collect())
+}
+
+async fn device_map(state: &AppState, person: &HubPerson) -> Result<HashMap<String, HubDevice>, Response> {
+    let devices = state.store.hub_devices(&person.org.id).await.map_err(unavailable)?;
+    Ok(devices.into_iter().map(|d| (d.id.clone(), d)).collect())
+}
+
+pub async fn home(state: &AppState, person: &HubPerson) -> Response {
+    let devices = match state.store.hub_devices(&person.org.id).await {
+        Ok(d) => d.len(),
+        Err(e) => return unavailable(e),
+    };
+    let findings = match visible_findings(state, person, None, None).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let mut by_confidence: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut open = 0;
+    for f in &findings {
+        *by_confidence.entry(f.finding.confidence.as_str()).or_default() += 1;
+        if !matches!(f.state.as_str(), "resolved" | "risk_accepted") {
+            open += 1;
+        }
+    }
+    let advisories: std::collections::BTreeSet<&str> = findings.iter().map(|f| f.finding.advisory.as_str()).collect();
+    person.page(
+        state,
+        "hub/hospital_home.html",
+        context! {
+            title => "ホーム",
+            devices,
+            findings => findings.len(),
+            open,
+            exact => by_confidence.get("exact").copied().unwrap_or(0),
+            range => by_confidence.get("range").copied().unwrap_or(0),
+            possible => by_confidence.get("possible").copied().unwrap_or(0),
+            advisories => advisories.len(),
+        },
+        StatusCode::OK,
+    )
+}
+
+pub async fn devices(State(state): State<Shared>, person: HubPerson) -> Response {
+    if let Err(r) = person.require(&state, OrgKind::Hospital) {
+        return r;
+    }
+    devices_page(&state, &person, &[], StatusCode::OK).await
+}
+
+async fn devices_page(state: &AppState, person: &HubPerson, errors: &[String], status: StatusCode) -> Response {
+    let devices = match state.store.hub_devices(&person.org.id).await {
+        Ok(d) => d,
+        Err(e) => return unavailable(e),
+    };
+    let findings = match visible_findings(state, person, None, None).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for f in &findings {
+        if f.finding.confidence != "possible" {
+            *counts.entry(f.finding.device_id.as_str()).or_default() += 1;
+        }
+    }
+    let rows: Vec<_> = devices
+        .iter()
+        .map(|d| context! { device => d, findings => counts.get(d.id.as_str()).copied().unwrap_or(0) })
+        .collect();
+    person.page(state, "hub/devices.html", context! { title => "機器台帳", rows, errors }, status)
+}
+
+/// The longest text of a device field typed on a page (as the import's limit).
+const MAX_FIELD: usize = 500;
+
+pub async fn add_device(
+    State(state): State<Shared>,
+    person: HubPerson,
+    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    if let Err(r) = person.require(&state, OrgKind::Hospital) {
+        return r;
+    }
+    if let Err(r) = person.check_csrf(&state, Some(field(&fields, "_csrf"))) {
+        return r;
+    }
+    let get = |n: &str| field(&fields, n).to_string();
+    let device = HubDevice {
+        manufacturer: get("manufacturer"),
+        product: get("product"),
+        model: get("model"),
+        version: get("version"),
+        serial: get("serial"),
+        asset_tag: get("asset_tag"),
+        location: get("location"),
+        purl: get("purl"),
+        ..Default::default()
+    };
+    let mut errors = Vec::new();
+    if device.manufacturer.is_empty() {
+        errors.push("製造販売業者（manufacturer）を入力してください。".to_string());
+    }
+    if device.product.is_empty() {
+        errors.push("製品名（product）を入力してください。".to_string());
+    }
+    for (name, value) in
+        [("manufacturer", &device.manufacturer), ("product", &device.product), ("location", &device.location)]
+    {
+        if value.chars().count() > MAX_FIELD {
+            errors.push(format!("{name} は {MAX_FIELD} 文字以内にしてください。"));
+        }
+    }
+    if !errors.is_empty() {
+        return devices_page(&state, &person, &errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let ids = match state.store.add_hub_devices(&person.org.id, std::slice::from_ref(&device)).await {
+        Ok(ids) => ids,
+        Err(e) => return unavailable(e),
+    };
+    person.audit(&state, "hub device add", &ids[0], "", &device_name(&device)).await;
+    if let Err(e) = engine::recompute(&state.store, Some(&person.org.id)).await {
+        return unavailable(e);
+    }
+    Redirect::to(&format!("/hub/devices/{}", ids[0])).into_response()
+}
+
+pub async fn import(State(state): State<Shared>, person: HubPerson, request: axum::extract::Request) -> Response {
+    // The organisation's kind is checked before the body is read.
+    if let Err(r) = person.require(&state, OrgKind::Hospital) {
+        return r;
+    }
+    let mut multipart = match super::multipart(&state, request).await {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    let mut csrf = String::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(f)) => {
+                let name = f.name().unwrap_or("").to_string();
+                match f.file_name().map(|n| n.rsplit(['/', '\\']).next().unwrap_or("").to_string()) {
+                    Some(file_name) => match f.bytes().await {
+                        Ok(b) if !file_name.is_empty() && !b.is_empty() => file = Some((file_name, b.to_vec())),
+                        Ok(_) => {}
+                        Err(e) => return (StatusCode::BAD_REQUEST, e.body_text()).into_response(),
+                    },
+                    None if name == "_csrf" => csrf = f.text().await.unwrap_or_default(),
+                    None => {}
+                }
+            }
+            Ok(None) => break,
+            Err(e) => return (StatusCode::BAD_REQUEST, e.body_text()).into_response(),
+        }
+    }
+    if let Err(r) = person.check_csrf(&state, Some(&csrf)) {
+        return r;
+    }
+    let Some((file_name, bytes)) = file else {
+        return devices_page(
+            &state,
+            &person,
+            &["ファイルを選んでください（.csv または .xlsx）。".into()],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let read = mamori_matching::tables::read_inventory(&file_name, &bytes);
+    let devices = match read {
+        Ok(d) => d,
+        Err(errors) => {
+            // All or nothing: not one device of a file with a problem is added.
+            let mut errors = errors;
+            errors.push(format!(
+                "{file_name}: 機器は1台も追加していません。上の点を直して、もう一度取り込んでください。"
+            ));
+            return devices_page(&state, &person, &errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    let rows: Vec<HubDevice> = devices
+        .into_iter()
+        .map(|d| HubDevice {
+            row: d.row as i64,
+            manufacturer: d.manufacturer,
+            product: d.product,
+            model: d.model,
+            version: d.version,
+            serial: d.serial,
+            asset_tag: d.asset_tag,
+            location: d.location,
+            purl: d.purl,
+            ..Default::default()
+        })
+        .collect();
+    if let Err(e) = state.store.add_hub_devices(&person.org.id, &rows).await {
+        return unavailable(e);
+    }
+    person.audit(&state, "hub inventory import", &file_name, "", &format!("{} devices", rows.len())).await;
+    if let Err(e) = engine::recompute(&state.store, Some(&person.org.id)).await {
+        return unavailable(e);
+    }
+    Redirect::to("/hub/findings").into_response()
+}
+
+pub async fn device(State(state): State<Shared>, person: HubPerson, Path(id): Path<String>) -> Response {
+    if let Err(r) = person.require(&state, OrgKind::Hospital) {
+        return r;
+    }
+    let device = match state.store.hub_device(&person.org.id, &id).await {
+        Ok(Some(d)) => d,
+        Ok(None) => return person.not_found(&state),
+        Err(e) => return unavailable(e),
+    };
+    let findings = match visible_findings(&state, &person, Some(&id), None).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let devices: HashMap<String, HubDevice> = [(device.id.clone(), device.clone())].into();
+    let findings: Vec<FindingView> = findings.iter().map(|f| view(f, &devices)).collect();
+    person.page(
+        &state,
+        "hub/device.html",
+        context! { title => device_name(&device), device, findings, states => state_options() },
+        StatusCode::OK,
+    )
+}
+
+fn state_options() -> Vec<minijinja::Value> {
+    FINDING_STATES.iter().map(|s| context! { value => s, label => state_label(s) }).collect()
+}
+
+#[derive(Deserialize, Default)]
+pub struct Filter {
+    #[serde(default)]
+    confidence: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    advisory: String,
+}
+
+async fn filtered(state: &AppState, person: &HubPerson, filter: &Filter) -> Result<Vec<FindingView>, Response> {
+    let devices = device_map(state, person).await?;
+    let advisory = (!filter.advisory.is_empty()).then_some(filter.advisory.as_str());
+    let findings = visible_findings(state, person, None, advisory).await?;
+    Ok(findings
+        .iter()
+        .filter(|f| filter.confidence.is_empty() || f.finding.confidence == filter.confidence)
+        .filter(|f| filter.state.is_empty() || f.state == filter.state)
+        .map(|f| view(f, &devices))
+        .collect())
+}
+
+pub async fn findings(State(state): State<Shared>, person: HubPerson, Query(filter): Query<Filter>) -> Response {
+    if let Err(r) = person.require(&state, OrgKind::Hospital) {
+        return r;
+    }
+    let rows = match filtered(&state, &person, &filter).await {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    let confidences: Vec<_> =
+        ["exact", "range", "possible"].iter().map(|c| context! { value => c, label => confidence_label(c) }).collect();
+    person.page(
+        &state,
+        "hub/findings.html",
+        context! {
+            title => "検出結果",
+            rows,
+            csv_link => format!(
+                "/hub/findings.csv?confidence={}&state={}&advisory={}",
+                crate::auth::encode(&filter.confidence),
+                crate::auth::encode(&filter.state),
+                crate::auth::encode(&filter.advisory)
+            ),
+            filter => context! { confidence => filter.confidence, state => filter.state, advisory => filter.advisory },
+            states => state_options(),
+            confidences,
+        },
+        StatusCode::OK,
+    )
+}
+
+pub async fn findings_csv(State(state): State<Shared>, person: HubPerson, Query(filter): Query<Filter>) -> Response {
+    if let Err(r) = person.require(&state, OrgKind::Hospital) {
+        return r;
+    }
+    let rows = match filtered(&state, &person, &filter).await {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let header = [
+        "device_id",
+        "device",
+        "location",
+        "advisory",
+        "revision",
+        "confidence",
+        "reasons",
+        "vulnerabilities",
+        "severity",
+        "score",
+        "advisory_statement",
+        "remediations",
+        "state",
+        "why",
+        "tlp",
+    ];
+    let _ = w.write_record(header);
+    for r in &rows {
+        let score = r.score.map(|s| format!("{s:.1}")).unwrap_or_default();
+        let record = [
+            r.device_id.as_str(),
+            &r.device,
+            &r.location,
+            &r.advisory,
+            &r.revision,
+            &r.confidence,
+            &r.reasons.join("; "),
+            &r.vulnerabilities.join(" "),
+            &r.severity,
+            &score,
+            &r.statement,
+            &r.remediations.join(" / "),
+            &r.state,
+            &r.why,
+            &r.tlp,
+        ];
+        // Text from devices and advisories never becomes a spreadsheet formula.
+        let safe: Vec<String> =
+            record.iter().enumerate().map(|(i, c)| mamori_dataset::formula_safe(c, i == 9).into_owned()).collect();
+        let _ = w.write_record(&safe);
+    }
+    let mut bytes = vec![0xEF, 0xBB, 0xBF];
+    bytes.extend(w.into_inner().unwrap_or_default());
+    person.audit(&state, "hub findings export", "findings.csv", "", &format!("{} rows", rows.len())).await;
+    crate::admin::download("text/csv; charset=utf-8", "findings.csv", bytes)
+}
+
+pub async fn set_state(
+    State(state): State<Shared>,
+    person: HubPerson,
+    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    if let Err(r) = person.require(&state, OrgKind::Hospital) {
+        return r;
+    }
+    if let Err(r) = person.check_csrf(&state, Some(field(&fields, "_csrf"))) {
+        return r;
+    }
+    let (device, advisory, new_state, why) =
+        (field(&fields, "device"), field(&fields, "advisory"), field(&fields, "state"), field(&fields, "why"));
+    if !FINDING_STATES.contains(&new_state) {
+        return person.message(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "状態を変更できませんでした",
+            "状態を一覧から選んでください。",
+        );
+    }
+    if new_state != "acknowledged" && why.is_empty() {
+        return person.message(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "状態を変更できませんでした",
+            "理由（実施した緩和策、受容の根拠など）を入力してください。",
+        );
+    }
+    if why.chars().count() > 2000 {
+        return person.message(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "状態を変更できませんでした",
+            "理由は2000文字以内にしてください。",
+        );
+    }
+    match state.store.set_hub_finding_state(&person.org.id, device, advisory, new_state, why, &person.user.login).await
+    {
+        Ok(Some(before)) => {
+            person
+                .audit(
+                    &state,
+                    "hub finding state",
+                    &format!("{device} {advisory}"),
+                    &before,
+                    &format!("{new_state}: {why}"),
+                )
+                .await;
+            Redirect::to(&format!("/hub/devices/{device}")).into_response()
+        }
+        Ok(None) => person.not_found(&state),
+        Err(e) => unavailable(e),
+    }
+}
+
+pub async fn advisory(State(state): State<Shared>, person: HubPerson, Path(id): Path<String>) -> Response {
+    let revisions = match state.store.hub_documents_for(&id).await {
+        Ok(r) => r,
+        Err(e) => return unavailable(e),
+    };
+    let concerned = match state.store.hub_concerned(&person.org.id, &id).await {
+        Ok(c) => c,
+        Err(e) => return unavailable(e),
+    };
+    // The most restrictive label of its revisions decides; nothing is said of an advisory a
+    // person may not see, not even that it exists.
+    let Some(newest) = revisions.first() else { return person.not_found(&state) };
+    if !revisions.iter().all(|d| tlp_allows(&d.tlp, person.org.kind, concerned)) {
+        return person.not_found(&state);
+    }
+    let (devices, findings) = if person.org.kind == OrgKind::Hospital {
+        let devices = match device_map(&state, &person).await {
+            Ok(d) => d,
+            Err(r) => return r,
+        };
+        match visible_findings(&state, &person, None, Some(&id)).await {
+            Ok(f) => (devices.len(), f.iter().map(|f| view(f, &devices)).collect::<Vec<_>>()),
+            Err(r) => return r,
+        }
+    } else {
+        (0, Vec::new())
+    };
+    let warnings: Vec<serde_json::Value> = if person.org.kind == OrgKind::Coordinator {
+        revisions
+            .iter()
+            .flat_map(|d| serde_json::from_str::<Vec<serde_json::Value>>(&d.warnings).unwrap_or_default())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    person.page(
+        &state,
+        "hub/advisory.html",
+        context! { title => &newest.doc_id, newest, revisions, findings, devices, warnings, states => state_options() },
+        StatusCode::OK,
+    )
+}
+
+pub async fn audit(State(state): State<Shared>, person: HubPerson) -> Response {
+    if person.user.hub_role != "admin" {
+        return person.message(
+            &state,
+            StatusCode::FORBIDDEN,
+            "権限がありません",
+            "監査ログは組織の管理者だけが見られます。",
+        );
+    }
+    match state.store.audit_log(Some(&format!("hub:{}", person.org.id)), 500).await {
+        Ok(entries) => person.page(&state, "hub/audit.html", context! { title => "監査ログ", entries }, StatusCode::OK),
+        Err(e) => unavailable(e),
+    }
+}

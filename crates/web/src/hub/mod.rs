@@ -1,0 +1,230 @@
+//! The device security hub's pages under `/hub` (issue 17): hospitals keep their device
+//! inventory and work through the findings the matching engine stores for it; the
+//! coordinator takes advisories in, keeps the organisations and confirms vendor aliases.
+//!
+//! Every handler takes a [`HubPerson`] (anonymous requests and the survey office's users never
+//! reach it), checks the organisation's kind, and reads only rows of the person's own
+//! organisation — the organisation comes from the session, never from the request. TLP
+//! labels are enforced by [`tlp_allows`] on every page and download that shows an advisory.
+
+mod coordinator;
+pub mod engine;
+mod hospital;
+
+use crate::auth::cookie_value;
+use crate::routes::Table;
+use crate::security::same;
+use crate::{AppState, Shared, render, unavailable};
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use mamori_store::hub::{HubOrg, OrgKind};
+use mamori_store::{AuditEntry, Role, User};
+use minijinja::context;
+use serde::Deserialize;
+
+pub fn routes(table: &mut Table) {
+    table.get("/hub", home);
+    table.post("/hub/logout", logout);
+    table.get("/hub/devices", hospital::devices);
+    table.post("/hub/devices", hospital::add_device);
+    table.nest_post("/hub/devices/import", hospital::import, crate::admin::UPLOAD_LIMIT);
+    table.get("/hub/devices/{id}", hospital::device);
+    table.get("/hub/findings", hospital::findings);
+    table.get("/hub/findings.csv", hospital::findings_csv);
+    table.post("/hub/findings/state", hospital::set_state);
+    table.get("/hub/advisories/{id}", hospital::advisory);
+    table.get("/hub/audit", hospital::audit);
+    table.get("/hub/intake", coordinator::intake);
+    table.nest_post("/hub/intake", coordinator::take_in, crate::admin::UPLOAD_LIMIT);
+    table.get("/hub/orgs", coordinator::orgs);
+    table.post("/hub/orgs", coordinator::add_org);
+    table.get("/hub/aliases", coordinator::aliases);
+    table.post("/hub/aliases", coordinator::confirm_alias);
+}
+
+/// A signed-in person of a hub organisation. As an extractor it refuses anonymous requests
+/// and the office's users: a page is redirected to the hub's sign-in, anything else gets 403.
+pub struct HubPerson {
+    pub user: User,
+    pub org: HubOrg,
+    pub csrf: String,
+}
+
+impl FromRequestParts<Shared> for HubPerson {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self, Self::Rejection> {
+        let refuse = |parts: &Parts| {
+            if parts.method == Method::GET || parts.method == Method::HEAD {
+                let next = parts.uri.path_and_query().map_or("/hub", |p| p.as_str());
+                Redirect::to(&format!("/hub/login?next={}", crate::auth::encode(next))).into_response()
+            } else {
+                (StatusCode::FORBIDDEN, "sign in first").into_response()
+            }
+        };
+        let Some(token) = cookie_value(&parts.headers) else { return Err(refuse(parts)) };
+        if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(refuse(parts));
+        }
+        let session = match state.store.session(&token).await {
+            Ok(Some(s)) if s.user.role == Role::Hub => s,
+            Ok(_) => return Err(refuse(parts)),
+            Err(e) => return Err(unavailable(e)),
+        };
+        match state.store.hub_org(&session.user.org_id).await {
+            Ok(Some(org)) => Ok(HubPerson { user: session.user, org, csrf: session.csrf }),
+            Ok(None) => Err(refuse(parts)),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+}
+
+impl HubPerson {
+    /// Refuses the request unless the person's organisation is of `kind`.
+    pub fn require(&self, state: &AppState, kind: OrgKind) -> Result<(), Response> {
+        if self.org.kind == kind {
+            return Ok(());
+        }
+        Err(self.message(
+            state,
+            StatusCode::FORBIDDEN,
+            "このページは使えません",
+            "このページはあなたの組織の種別では使えません。",
+        ))
+    }
+
+    /// Refuses a post whose CSRF token is not this session's.
+    pub fn check_csrf(&self, state: &AppState, token: Option<&str>) -> Result<(), Response> {
+        if token.is_some_and(|t| same(t, &self.csrf)) {
+            return Ok(());
+        }
+        Err(self.message(
+            state,
+            StatusCode::FORBIDDEN,
+            "操作を受け付けられませんでした",
+            "ページの有効期限が切れた可能性があります。ページを開き直してからもう一度操作してください。",
+        ))
+    }
+
+    pub fn page(&self, state: &AppState, template: &str, ctx: minijinja::Value, status: StatusCode) -> Response {
+        let me = context! {
+            person => context! { login => &self.user.login, name => &self.user.name, admin => self.user.hub_role == "admin" },
+            org => &self.org,
+            kind => self.org.kind.as_str(),
+            csrf => &self.csrf,
+        };
+        render(state, template, context! { ..me, ..ctx }, status)
+    }
+
+    pub fn message(&self, state: &AppState, status: StatusCode, heading: &str, text: &str) -> Response {
+        self.page(state, "hub/message.html", context! { title => heading, heading, message => text }, status)
+    }
+
+    pub fn not_found(&self, state: &AppState) -> Response {
+        self.message(
+            state,
+            StatusCode::NOT_FOUND,
+            "見つかりません",
+            "お探しのページは見つからないか、あなたの組織には公開されていません。",
+        )
+    }
+
+    /// Writes an audit entry to the organisation's own log.
+    pub async fn audit(&self, state: &AppState, action: &str, target: &str, before: &str, after: &str) {
+        let entry = AuditEntry {
+            at_us: 0,
+            actor: self.user.login.clone(),
+            action: action.into(),
+            campaign_id: format!("hub:{}", self.org.id),
+            target: target.into(),
+            before: before.into(),
+            after: after.into(),
+        };
+        if let Err(e) = state.store.audit(&entry).await {
+            tracing::warn!("audit: {e}");
+        }
+    }
+}
+
+/// TLP 2.0 as the hub applies it: CLEAR and GREEN reach every organisation of the hub (its
+/// community); AMBER and AMBER+STRICT only the organisations the advisory concerns (their
+/// own findings) and the coordinator; RED — and a label the hub does not know — only the
+/// coordinator.
+pub fn tlp_allows(tlp: &str, kind: OrgKind, concerned: bool) -> bool {
+    match tlp {
+        "CLEAR" | "GREEN" => true,
+        "AMBER" | "AMBER+STRICT" => kind == OrgKind::Coordinator || concerned,
+        _ => kind == OrgKind::Coordinator,
+    }
+}
+
+/// The labels the intake offers for documents that carry none.
+pub const TLP_LABELS: &[&str] = &["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"];
+
+async fn home(State(state): State<Shared>, person: HubPerson) -> Response {
+    match person.org.kind {
+        OrgKind::Hospital => hospital::home(&state, &person).await,
+        OrgKind::Coordinator => coordinator::home(&state, &person).await,
+        OrgKind::Manufacturer => {
+            person.page(&state, "hub/manufacturer.html", context! { title => "ホーム" }, StatusCode::OK)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Token {
+    _csrf: Option<String>,
+}
+
+async fn logout(
+    State(state): State<Shared>,
+    person: HubPerson,
+    headers: HeaderMap,
+    axum::Form(t): axum::Form<Token>,
+) -> Response {
+    if let Err(r) = person.check_csrf(&state, t._csrf.as_deref()) {
+        return r;
+    }
+    if let Some(token) = cookie_value(&headers) {
+        let _ = state.store.end_session(&token).await;
+    }
+    let cookie = format!("{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0", crate::auth::COOKIE);
+    ([(header::SET_COOKIE, cookie)], Redirect::to("/hub/login")).into_response()
+}
+
+/// The body of an upload, read only after the person's right to post it was checked.
+pub(crate) async fn multipart(
+    state: &Shared,
+    request: axum::extract::Request,
+) -> Result<axum::extract::Multipart, Response> {
+    use axum::extract::FromRequest;
+    axum::extract::Multipart::from_request(request, state).await.map_err(|e| e.into_response())
+}
+
+/// The value of a form field among pairs.
+pub(crate) fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    fields.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.trim())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tlp_reaches_whom_it_names() {
+        use OrgKind::*;
+        for kind in [Hospital, Manufacturer, Coordinator] {
+            for concerned in [false, true] {
+                assert!(tlp_allows("CLEAR", kind, concerned));
+                assert!(tlp_allows("GREEN", kind, concerned));
+                let amber = kind == Coordinator || concerned;
+                assert_eq!(tlp_allows("AMBER", kind, concerned), amber);
+                assert_eq!(tlp_allows("AMBER+STRICT", kind, concerned), amber);
+                assert_eq!(tlp_allows("RED", kind, concerned), kind == Coordinator);
+                assert_eq!(tlp_allows("amber", kind, concerned), kind == Coordinator, "an unknown spelling is RED");
+            }
+        }
+    }
+}

@@ -1,0 +1,382 @@
+//! The device security hub on the web (issue 17), on SQLite and PostgreSQL: the coordinator
+//! takes the ICSMA corpus in; a hospital imports an inventory with Japanese headers and sees
+//! exactly the findings `mamori hub match` computes for the same data; a confirmed alias, a
+//! revision and a TLP:RED document change what it sees as they should; its state changes are
+//! audited; another hospital sees none of it; every hub route refuses strangers.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::*;
+use mamori_advisories::sources::Loaded;
+use mamori_matching::devices::match_devices;
+use mamori_matching::knowledge::Knowledge;
+use mamori_store::Store;
+use mamori_store::hub::OrgKind;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+fn corpus(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora/hub").join(rel)
+}
+
+/// An organisation with an admin; returns (organisation id, login, password).
+async fn org(store: &Store, kind: OrgKind, name: &str, login: &str) -> (String, String) {
+    let id = store.create_hub_org(kind, name, "", "").await.unwrap();
+    let password = format!("pw-{}", mamori_store::random_hex(8));
+    store.create_hub_person(&id, login, login, "admin", &mamori_web::hash_password(&password)).await.unwrap();
+    (id, password)
+}
+
+/// The rows of hub.md §8's scenarios 3–9, and Example Medical's X, under Japanese headers.
+const INVENTORY: &str = "製造販売業者,製品名,型番,ソフトウェアバージョン,設置場所\n\
+Hillrom,Welch Allyn Q-Stress Cardiac Stress Testing System,,6.2.0,生理検査室\n\
+Hillrom,Welch Allyn Q-Stress Cardiac Stress Testing System,,6.4.0,生理検査室\n\
+BD,Alaris 8000 PC Unit,,9.5,ICU\n\
+Philips Healthcare,IntelliSpace Cardiovascular,,2.2.0,循環器内科\n\
+Abbott Laboratories,Fortify Assura,,,手術室\n\
+Medtronic,MiniMed 640G,MMT-1711,,外来\n\
+Medtronic,MiniMed 640G,MMT-1799,,外来\n\
+B. Braun Medical,Battery Pack SP with Wi-Fi,,L80,病棟\n\
+Philips,Vue PACS,,12.2.8.0,放射線科\n\
+Example Medical,X,XM-100,2.1,病棟\n";
+
+fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    mamori_advisories::sources::files_under(dir)
+        .unwrap()
+        .into_iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "json"))
+        .map(|f| (f.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&f).unwrap()))
+        .collect()
+}
+
+/// What `mamori hub match` finds for the inventory: (row, advisory, product, confidence).
+fn expected(csaf: &[PathBuf], aliases: &[(&str, &str)]) -> BTreeSet<(usize, String, String, String)> {
+    let devices = mamori_matching::tables::read_inventory("inventory.csv", INVENTORY.as_bytes()).unwrap();
+    let mut loaded = Loaded::default();
+    for path in csaf {
+        loaded.add_csaf(path).unwrap();
+    }
+    loaded.collapse_revisions();
+    let mut known = mamori_matching::names::Aliases::default();
+    for (alias, vendor) in aliases {
+        known.insert(alias, vendor, None, None);
+    }
+    let knowledge = Knowledge::new(loaded, known, &[]);
+    let mut out = BTreeSet::new();
+    for r in match_devices(&knowledge, &devices) {
+        for f in r.findings.iter() {
+            let confidence = serde_json::to_value(f.confidence).unwrap().as_str().unwrap().to_string();
+            out.insert((r.device.row, f.body.advisory.clone(), f.body.product_id.clone(), confidence));
+        }
+    }
+    out
+}
+
+/// What the hub stored for the organisation, by the inventory row of each device.
+async fn stored(store: &Store, org_id: &str) -> BTreeSet<(usize, String, String, String)> {
+    let devices = store.hub_devices(org_id).await.unwrap();
+    let row = |id: &str| devices.iter().find(|d| d.id == id).unwrap().row as usize;
+    store
+        .hub_findings(org_id, None, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| (row(&f.finding.device_id), f.finding.advisory, f.finding.product_id, f.finding.confidence))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_hospital_sees_what_hub_match_finds_and_nothing_of_another() {
+    for backend in BACKENDS {
+        a_hospital_sees_what_hub_match_finds_and_nothing_of_another_on(backend).await;
+    }
+}
+
+async fn a_hospital_sees_what_hub_match_finds_and_nothing_of_another_on(backend: Backend) {
+    let s = site(backend).await;
+    let (_, coordinator_pw) = org(&s.store, OrgKind::Coordinator, "ハブ事務局", "coord").await;
+    let (a_id, a_pw) = org(&s.store, OrgKind::Hospital, "A病院", "hospital-a").await;
+    let (b_id, b_pw) = org(&s.store, OrgKind::Hospital, "B病院", "hospital-b").await;
+    let coord = login(&s.app, "coord", &coordinator_pw).await;
+    let a = login(&s.app, "hospital-a", &a_pw).await;
+    let b = login(&s.app, "hospital-b", &b_pw).await;
+
+    // The coordinator takes in the whole ICSMA corpus in one upload.
+    let page = get_as(&s.app, "/hub/intake", &coord).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let token = form_token(&page.body);
+    let icsma = files_under(&corpus("csaf/icsma"));
+    assert_eq!(icsma.len(), 136);
+    let r = upload_many_as(&s.app, "/hub/intake", &coord, &[("_csrf", &token), ("tlp", "CLEAR")], "documents", &icsma)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("136件を取り込みました"), "{}", r.body);
+    assert!(r.body.contains("ICSMA-21-343-01"));
+    // The same files again change nothing.
+    let r =
+        upload_many_as(&s.app, "/hub/intake", &coord, &[("_csrf", &token), ("tlp", "CLEAR")], "documents", &icsma[..3])
+            .await;
+    assert!(r.body.contains("0件を取り込みました") && r.body.contains("3件は変更なし"), "{}", r.body);
+    // A file that is no advisory stops the whole upload, named.
+    let mut bad = icsma[..2].to_vec();
+    bad.push(("notes.json".into(), b"{\"hello\": 1}".to_vec()));
+    let r =
+        upload_many_as(&s.app, "/hub/intake", &coord, &[("_csrf", &token), ("tlp", "CLEAR")], "documents", &bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("notes.json") && r.body.contains("どのファイルも取り込んでいません"), "{}", r.body);
+    assert_eq!(s.store.hub_documents().await.unwrap().len(), 136);
+
+    // Hospital A imports its inventory (Japanese headers).
+    let page = get_as(&s.app, "/hub/devices", &a).await;
+    let a_token = form_token(&page.body);
+    let r = upload_as(
+        &s.app,
+        "/hub/devices/import",
+        &a,
+        &[("_csrf", &a_token)],
+        ("inventory", "台帳.csv", INVENTORY.as_bytes()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location.as_deref(), Some("/hub/findings"));
+    let icsma_dir = vec![corpus("csaf/icsma")];
+    let want = expected(&icsma_dir, &[]);
+    assert!(want.len() >= 10, "{want:?}");
+    assert_eq!(stored(&s.store, &a_id).await, want, "the hub stores exactly what `mamori hub match` finds");
+    // And the pages show them: the findings list, the device, the advisory.
+    let findings = get_as(&s.app, "/hub/findings", &a).await;
+    assert_eq!(findings.status, StatusCode::OK);
+    for advisory in ["ICSMA-21-343-01", "ICSMA-17-017-01", "ICSMA-22-263-01", "ICSMA-24-200-01"] {
+        assert!(findings.body.contains(advisory), "{advisory} missing from the findings page");
+    }
+    let range = get_as(&s.app, "/hub/findings?confidence=range", &a).await;
+    assert!(!range.body.contains("要確認（候補）</td>"), "the filter keeps only range findings");
+    let advisory = get_as(&s.app, "/hub/advisories/ICSMA-21-343-01", &a).await;
+    assert_eq!(advisory.status, StatusCode::OK);
+    assert!(advisory.body.contains("Q-Stress") && advisory.body.contains("生理検査室"), "{}", advisory.body);
+    let csv = get_as(&s.app, "/hub/findings.csv", &a).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let records = csv::Reader::from_reader(csv.body.as_bytes()).records().count();
+    assert_eq!(records, want.len(), "one CSV record per finding");
+
+    // A bad cell refuses the whole file, with its row and column; nothing is added.
+    let broken = format!("{INVENTORY}{}\n", "Philips,Vue PACS,,12.2.8.0,".to_string() + &"x".repeat(600));
+    let r = upload_as(
+        &s.app,
+        "/hub/devices/import",
+        &a,
+        &[("_csrf", &a_token)],
+        ("inventory", "台帳2.csv", broken.as_bytes()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("台帳2.csv") && r.body.contains("row 12"), "{}", r.body);
+    assert_eq!(s.store.hub_devices(&a_id).await.unwrap().len(), 10);
+
+    // A state change, with who, when and why in the audit log.
+    let devices = s.store.hub_devices(&a_id).await.unwrap();
+    let q_stress = devices.iter().find(|d| d.version == "6.2.0").unwrap();
+    let r = post_as(
+        &s.app,
+        "/hub/findings/state",
+        &a,
+        &[
+            ("_csrf", &a_token),
+            ("device", &q_stress.id),
+            ("advisory", "ICSMA-21-343-01"),
+            ("state", "mitigated"),
+            ("why", "VLANで隔離"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let device_page = get_as(&s.app, &format!("/hub/devices/{}", q_stress.id), &a).await;
+    assert!(
+        device_page.body.contains("緩和策を実施") && device_page.body.contains("VLANで隔離"),
+        "{}",
+        device_page.body
+    );
+    let log = get_as(&s.app, "/hub/audit", &a).await;
+    assert!(log.body.contains("hub finding state") && log.body.contains("mitigated: VLANで隔離"), "{}", log.body);
+    // Without a reason, or with a made-up state, nothing changes.
+    let r = post_as(
+        &s.app,
+        "/hub/findings/state",
+        &a,
+        &[
+            ("_csrf", &a_token),
+            ("device", &q_stress.id),
+            ("advisory", "ICSMA-21-343-01"),
+            ("state", "resolved"),
+            ("why", ""),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The office's audit log does not show the hub's entries.
+    let office = signed_in(&s, mamori_store::Role::Admin).await;
+    assert!(!get_as(&s.app, "/admin/audit", &office).await.body.contains("VLANで隔離"));
+
+    // Hospital B sees nothing of A's: no findings, no device, no state change, no audit entry.
+    let b_findings = get_as(&s.app, "/hub/findings", &b).await;
+    assert!(!b_findings.body.contains("ICSMA-21-343-01") && !b_findings.body.contains("生理検査室"));
+    let r = get_as(&s.app, &format!("/hub/devices/{}", q_stress.id), &b).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(!r.body.contains("Q-Stress"));
+    let b_token = form_token(&get_as(&s.app, "/hub/devices", &b).await.body);
+    let r = post_as(
+        &s.app,
+        "/hub/findings/state",
+        &b,
+        &[
+            ("_csrf", &b_token),
+            ("device", &q_stress.id),
+            ("advisory", "ICSMA-21-343-01"),
+            ("state", "resolved"),
+            ("why", "x"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let a_state = s.store.hub_findings(&a_id, Some(&q_stress.id), Some("ICSMA-21-343-01")).await.unwrap();
+    assert_eq!(a_state[0].state, "mitigated", "B could not change A's finding");
+    let b_advisory = get_as(&s.app, "/hub/advisories/ICSMA-21-343-01", &b).await;
+    assert_eq!(b_advisory.status, StatusCode::OK, "a TLP:CLEAR advisory is public to the hub");
+    assert!(!b_advisory.body.contains("生理検査室") && b_advisory.body.contains("関係しません"));
+    assert!(!get_as(&s.app, "/hub/audit", &b).await.body.contains("VLAN"));
+    assert!(s.store.hub_findings(&b_id, None, None).await.unwrap().is_empty());
+    // A's CSRF token does not work in B's session.
+    let r = post_as(&s.app, "/hub/devices", &b, &[("_csrf", &a_token), ("manufacturer", "M"), ("product", "P")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    // An older revision taken in later changes nothing: the newest tracking version wins, and
+    // the advisory's page keeps both revisions.
+    let old = files_under(&corpus("csaf/icsma-revisions/icsma-24-200-01"));
+    assert!(!old.is_empty());
+    let r =
+        upload_many_as(&s.app, "/hub/intake", &coord, &[("_csrf", &token), ("tlp", "CLEAR")], "documents", &old).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let with_revisions = expected(&[corpus("csaf/icsma"), corpus("csaf/icsma-revisions/icsma-24-200-01")], &[]);
+    assert_eq!(stored(&s.store, &a_id).await, with_revisions);
+    let vue = s.store.hub_findings(&a_id, None, Some("ICSMA-24-200-01")).await.unwrap();
+    assert_eq!(vue.len(), 1);
+    let body: serde_json::Value = serde_json::from_str(&vue[0].finding.body).unwrap();
+    assert_eq!(body["vulnerabilities"].as_array().unwrap().len(), 2, "v2 names only two CVEs: {body}");
+    let page = get_as(&s.app, "/hub/advisories/ICSMA-24-200-01", &coord).await;
+    assert!(page.body.matches("icsma-24-200-01").count() >= 2, "both revisions listed: {}", page.body);
+
+    // The coordinator confirms scenario 5's alias: Philips Healthcare becomes range.
+    let alias_token = form_token(&get_as(&s.app, "/hub/aliases", &coord).await.body);
+    let r = post_as(
+        &s.app,
+        "/hub/aliases",
+        &coord,
+        &[
+            ("_csrf", &alias_token),
+            ("alias", "Philips Healthcare"),
+            ("vendor", "Philips"),
+            ("why", "フィリップスの医療部門"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let aliased = expected(
+        &[corpus("csaf/icsma"), corpus("csaf/icsma-revisions/icsma-24-200-01")],
+        &[("Philips Healthcare", "Philips")],
+    );
+    assert_ne!(aliased, with_revisions);
+    assert_eq!(stored(&s.store, &a_id).await, aliased);
+    let cardio: Vec<_> = aliased.iter().filter(|(row, ..)| *row == 5).collect();
+    assert!(cardio.iter().any(|(_, a, _, c)| a == "ICSMA-17-318-01" && c == "range"), "{cardio:?}");
+    assert!(get_as(&s.app, "/hub/aliases", &coord).await.body.contains("フィリップスの医療部門"));
+
+    // A TLP:RED advisory reaches only the coordinator: A's matching device shows nothing of it.
+    let mut red: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(corpus("csaf/icsma/2021/icsma-21-343-01.json")).unwrap()).unwrap();
+    red["document"]["tracking"]["id"] = "TEST-RED-01".into();
+    red["document"]["distribution"]["tlp"]["label"] = "RED".into();
+    let red_file = vec![("test-red-01.json".to_string(), serde_json::to_vec(&red).unwrap())];
+    let r =
+        upload_many_as(&s.app, "/hub/intake", &coord, &[("_csrf", &token), ("tlp", "CLEAR")], "documents", &red_file)
+            .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(s.store.hub_concerned(&a_id, "TEST-RED-01").await.unwrap(), "the engine matched it");
+    for uri in ["/hub/findings", "/hub/findings.csv", &format!("/hub/devices/{}", q_stress.id)] {
+        assert!(!get_as(&s.app, uri, &a).await.body.contains("TEST-RED-01"), "{uri} shows a RED advisory");
+    }
+    assert_eq!(get_as(&s.app, "/hub/advisories/TEST-RED-01", &a).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(get_as(&s.app, "/hub/advisories/TEST-RED-01", &coord).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn every_hub_route_refuses_strangers_and_the_office() {
+    for backend in BACKENDS {
+        every_hub_route_refuses_strangers_and_the_office_on(backend).await;
+    }
+}
+
+async fn every_hub_route_refuses_strangers_and_the_office_on(backend: Backend) {
+    let s = site(backend).await;
+    let (hospital, pw) = org(&s.store, OrgKind::Hospital, "A病院", "hospital-a").await;
+    let ids = s
+        .store
+        .add_hub_devices(
+            &hospital,
+            &[mamori_store::hub::HubDevice {
+                manufacturer: "M".into(),
+                product: "秘密の機器".into(),
+                ..Default::default()
+            }],
+        )
+        .await
+        .unwrap();
+    let office = signed_in(&s, mamori_store::Role::Admin).await;
+    let (_, mpw) = org(&s.store, OrgKind::Manufacturer, "M社", "maker").await;
+    let maker = login(&s.app, "maker", &mpw).await;
+    let routes = mamori_web::route_list(s.store.clone()).await.unwrap();
+    let mut walked = 0;
+    for route in routes.iter().filter(|r| r.path.starts_with("/hub") && r.path != "/hub/login") {
+        walked += 1;
+        let uri = route.path.replace("{id}", &ids[0]);
+        for cookie in ["", office.as_str(), &format!("mamori_session={}", mamori_store::random_hex(32))] {
+            let r = match route.method {
+                "GET" => get_as(&s.app, &uri, cookie).await,
+                _ => post_as(&s.app, &uri, cookie, &[("_csrf", "x")]).await,
+            };
+            if route.method == "GET" {
+                assert_eq!(r.status, StatusCode::SEE_OTHER, "GET {uri} with {cookie:?}");
+                assert!(r.location.as_deref().unwrap_or("").starts_with("/hub/login?next="), "GET {uri}");
+            } else {
+                assert_eq!(r.status, StatusCode::FORBIDDEN, "POST {uri} with {cookie:?}");
+            }
+            assert!(!r.body.contains("秘密の機器"));
+        }
+        // A manufacturer's person may not use a hospital's or the coordinator's pages.
+        // (Home, sign-out, advisory pages and the organisation's own audit log are everyone's.)
+        let everyones = ["/hub", "/hub/logout", "/hub/audit", "/hub/advisories/{id}"];
+        if !everyones.contains(&route.path) {
+            let r = match route.method {
+                "GET" => get_as(&s.app, &uri, &maker).await,
+                _ => post_as(&s.app, &uri, &maker, &[("_csrf", "x")]).await,
+            };
+            assert!(
+                matches!(r.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+                "{} {uri} as a manufacturer: {}",
+                route.method,
+                r.status
+            );
+            assert!(!r.body.contains("秘密の機器"));
+        }
+    }
+    assert!(walked >= 16, "only {walked} hub routes");
+    // And the hub's people are never the office's users.
+    let hospital_person = login(&s.app, "hospital-a", &pw).await;
+    let r = get_as(&s.app, "/admin", &hospital_person).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(r.location.as_deref().unwrap_or("").starts_with("/admin/login"));
+    assert_eq!(
+        post_as(&s.app, "/admin/users", &hospital_person, &[("_csrf", "x")]).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
