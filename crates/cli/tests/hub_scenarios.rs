@@ -535,3 +535,58 @@ fn xml_documents_are_checked_against_their_bundled_xsd() {
         .collect();
     assert!(schema_warnings.is_empty(), "{schema_warnings:?}");
 }
+
+/// The hub's database from the command line: the first coordinator, then the ICSMA corpus
+/// imported from its directory; a directory with one file that is no advisory takes nothing in.
+#[test]
+fn the_hub_database_gets_a_coordinator_and_imports_a_directory_all_or_nothing() {
+    use std::io::Write;
+    let dir = scratch("hub-import");
+    let db = format!("sqlite://{}", dir.join("hub.db").display());
+    let _ = std::fs::remove_file(dir.join("hub.db"));
+    let add = |password: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mamori"))
+            .args([
+                "hub",
+                "org-add",
+                "--db",
+                &db,
+                "--kind",
+                "coordinator",
+                "--name-ja",
+                "ハブ事務局",
+                "--admin",
+                "coord",
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let weak = add("password");
+    assert!(!weak.status.success(), "a guessable password is refused");
+    let out = add("a-long-enough-passphrase-7");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("coordinator"));
+    assert!(!add("a-long-enough-passphrase-7").status.success(), "the same login twice");
+
+    let bad = scratch("hub-import-bad");
+    std::fs::copy(corpus("csaf/icsma/2021/icsma-21-343-01.json"), bad.join("good.json")).unwrap();
+    write(&bad, "notes.json", "{\"hello\": 1}");
+    let out = mamori(&["hub", "import", "--db", &db, &bad.display().to_string()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("notes.json") && stderr.contains("nothing was taken in"), "{stderr}");
+
+    let out = mamori(&["hub", "import", "--db", &db, &corpus("csaf/icsma")]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("took in 136 document(s) (0 already there)"));
+    // The good file of the refused directory was not taken in then; it is in the corpus now.
+    let out = mamori(&["hub", "import", "--db", &db, &corpus("csaf/icsma/2021/icsma-21-343-01.json")]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("took in 0 document(s) (1 already there)"));
+    let out = mamori(&["hub", "import", "--db", &db, "--tlp", "PURPLE", &corpus("csaf/icsma")]);
+    assert_eq!(out.status.code(), Some(2));
+}

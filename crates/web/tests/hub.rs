@@ -380,3 +380,78 @@ async fn every_hub_route_refuses_strangers_and_the_office_on(backend: Backend) {
         StatusCode::FORBIDDEN
     );
 }
+
+/// Two coordinators' uploads and a hospital's import at the same moment: whatever the order
+/// in which their recomputations finish, the stored findings are those of every input.
+#[tokio::test]
+async fn concurrent_intakes_and_an_import_leave_the_findings_of_every_input() {
+    for backend in BACKENDS {
+        concurrent_intakes_and_an_import_on(backend).await;
+    }
+}
+
+async fn concurrent_intakes_and_an_import_on(backend: Backend) {
+    let s = site(backend).await;
+    let (_, c_pw) = org(&s.store, OrgKind::Coordinator, "ハブ事務局", "coord").await;
+    let (a_id, a_pw) = org(&s.store, OrgKind::Hospital, "A病院", "hospital-a").await;
+    let coord = login(&s.app, "coord", &c_pw).await;
+    let a = login(&s.app, "hospital-a", &a_pw).await;
+    let token = form_token(&get_as(&s.app, "/hub/intake", &coord).await.body);
+    let a_token = form_token(&get_as(&s.app, "/hub/devices", &a).await.body);
+    let icsma = files_under(&corpus("csaf/icsma"));
+    let (first, second) = icsma.split_at(icsma.len() / 2);
+    let fields = [("_csrf", token.as_str()), ("tlp", "CLEAR")];
+    let a_fields = [("_csrf", a_token.as_str())];
+    let (r1, r2, r3) = tokio::join!(
+        upload_many_as(&s.app, "/hub/intake", &coord, &fields, "documents", first),
+        upload_many_as(&s.app, "/hub/intake", &coord, &fields, "documents", second),
+        upload_as(&s.app, "/hub/devices/import", &a, &a_fields, ("inventory", "台帳.csv", INVENTORY.as_bytes())),
+    );
+    assert_eq!(
+        (r1.status, r2.status, r3.status),
+        (StatusCode::OK, StatusCode::OK, StatusCode::SEE_OTHER),
+        "{} {}",
+        r1.body,
+        r2.body
+    );
+    assert_eq!(s.store.hub_documents().await.unwrap().len(), 136);
+    assert_eq!(stored(&s.store, &a_id).await, expected(&[corpus("csaf/icsma")], &[]));
+}
+
+/// The guard behind it, step by step: a recomputation that began before a document arrived
+/// does not overwrite findings with what it computed from fewer documents.
+#[tokio::test]
+async fn a_recomputation_overtaken_by_a_new_input_stores_nothing() {
+    for backend in BACKENDS {
+        let (store, _cleanup) = fresh_store(backend).await;
+        let hospital = store.create_hub_org(OrgKind::Hospital, "A病院", "", "").await.unwrap();
+        let device = mamori_store::hub::HubDevice {
+            manufacturer: "Hillrom".into(),
+            product: "Welch Allyn Q-Stress Cardiac Stress Testing System".into(),
+            version: "6.2.0".into(),
+            ..Default::default()
+        };
+        store.add_hub_devices(&hospital, &[device]).await.unwrap();
+        let started_at = store.hub_generation().await.unwrap();
+        // A document arrives while the (empty) findings are being computed…
+        let bytes = std::fs::read(corpus("csaf/icsma/2021/icsma-21-343-01.json")).unwrap();
+        let doc = mamori_store::hub::NewDocument {
+            format: "csaf",
+            file_name: "icsma-21-343-01.json",
+            doc_id: "ICSMA-21-343-01",
+            revision: "1",
+            tlp: "CLEAR",
+            title: "",
+            warnings: "[]",
+            uploaded_by: "t",
+            bytes: &bytes,
+        };
+        store.add_hub_document(&doc).await.unwrap().unwrap();
+        // …so the stale result is refused, and the recomputation that follows stores it.
+        assert!(!store.replace_hub_findings(started_at, None, &[]).await.unwrap(), "{backend:?}");
+        mamori_web::hub::engine::recompute(&store, None).await.unwrap();
+        let found = store.hub_findings(&hospital, None, None).await.unwrap();
+        assert!(found.iter().any(|f| f.finding.advisory == "ICSMA-21-343-01"), "{backend:?}");
+        assert!(store.replace_hub_findings(store.hub_generation().await.unwrap(), None, &[]).await.unwrap());
+    }
+}

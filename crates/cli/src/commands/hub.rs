@@ -30,6 +30,14 @@ pub enum HubCommand {
     /// removed, and per product (by vendor, name and version statement — product ids are
     /// reassigned per revision) the statuses that changed.
     Diff(Diff),
+    /// Add an organisation of the hub's web pages (a coordinator, hospital or manufacturer)
+    /// with its first administrator, whose password is the first line of standard input.
+    #[command(name = "org-add")]
+    OrgAdd(super::hub_admin::OrgAdd),
+    /// Take advisories into the hub's database from files or directories (CSAF, OSV, JVN), all
+    /// or nothing, as the coordinator's intake page does; every organisation's findings are
+    /// recomputed. Exit 0; 2 when a file cannot be used (nothing is taken in).
+    Import(super::hub_admin::Import),
 }
 
 #[derive(Args)]
@@ -143,6 +151,8 @@ pub fn run(command: HubCommand) -> ExitCode {
         HubCommand::Scan(args) => run_scan(args),
         HubCommand::Match(args) => run_match(args),
         HubCommand::Diff(args) => run_diff(args),
+        HubCommand::OrgAdd(args) => super::hub_admin::org_add(args),
+        HubCommand::Import(args) => super::hub_admin::import(args),
     }
 }
 

@@ -4,6 +4,7 @@ pub mod export;
 pub mod feedback;
 pub mod form;
 pub mod hub;
+pub mod hub_admin;
 pub mod participants;
 pub mod report;
 pub mod serve;

@@ -8,7 +8,7 @@ use crate::{AppState, Shared, unavailable};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use mamori_store::hub::{NewDocument, OrgKind};
+use mamori_store::hub::OrgKind;
 use minijinja::context;
 use std::collections::BTreeMap;
 
@@ -137,60 +137,22 @@ pub async fn take_in(State(state): State<Shared>, person: HubPerson, request: ax
         let e = format!("取り込むファイルを1〜{MAX_FILES}個選んでください（CSAF・OSV の .json、JVN の .xml）。");
         return intake_page(&state, &person, &[e], None, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    // Every file read first; one that cannot be used stops the whole upload, with each
-    // problem named by file and place.
-    let read = tokio::task::spawn_blocking(move || {
-        files
-            .into_iter()
-            .map(|(name, bytes)| {
-                let r = engine::read_document(&name, &bytes);
-                (name, bytes, r)
-            })
-            .collect::<Vec<_>>()
-    })
-    .await
-    .expect("reading documents does not panic");
-    let mut errors = Vec::new();
-    for (_, _, r) in &read {
-        if let Err(problems) = r {
-            errors.extend(problems.iter().map(|p| p.to_string()));
+    let intake = match engine::take_in(&state.store, files, &default_tlp, &person.user.login).await {
+        Ok(i) => i,
+        Err(engine::IntakeError::Unreadable(mut errors)) => {
+            errors.push("どのファイルも取り込んでいません。上の点を直して、もう一度取り込んでください。".into());
+            return intake_page(&state, &person, &errors, None, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
-    }
-    if !errors.is_empty() {
-        errors.push("どのファイルも取り込んでいません。上の点を直して、もう一度取り込んでください。".into());
-        return intake_page(&state, &person, &errors, None, StatusCode::UNPROCESSABLE_ENTITY).await;
-    }
-    let (mut added, mut again) = (0, 0);
-    for (name, bytes, r) in &read {
-        let Ok(doc) = r else { continue };
-        let warnings = serde_json::to_string(&doc.warnings).expect("problems serialise");
-        let tlp = doc.tlp.clone().unwrap_or_else(|| default_tlp.clone());
-        let new = NewDocument {
-            format: doc.format,
-            file_name: name,
-            doc_id: &doc.doc_id,
-            revision: &doc.revision,
-            tlp: &tlp,
-            title: &doc.title,
-            warnings: &warnings,
-            uploaded_by: &person.user.login,
-            bytes,
-        };
-        match state.store.add_hub_document(&new).await {
-            Ok(Some(_)) => {
-                added += 1;
-                person.audit(&state, "hub document", &format!("{} {}", doc.doc_id, doc.revision), "", name).await;
-            }
-            Ok(None) => again += 1,
-            Err(e) => return unavailable(e),
-        }
-    }
-    let findings = match engine::recompute(&state.store, None).await {
-        Ok(n) => n,
-        Err(e) => return unavailable(e),
+        Err(engine::IntakeError::Store(e)) => return unavailable(e),
     };
+    for (doc_id, revision, file) in &intake.added {
+        person.audit(&state, "hub document", &format!("{doc_id} {revision}"), "", file).await;
+    }
     let done = format!(
-        "{added}件を取り込みました（取り込み済みと同じファイル {again}件は変更なし）。全組織の検出結果を再計算しました（{findings}件）。"
+        "{}件を取り込みました（取り込み済みと同じファイル {}件は変更なし）。全組織の検出結果を再計算しました（{}件）。",
+        intake.added.len(),
+        intake.again,
+        intake.findings
     );
     intake_page(&state, &person, &[], Some(done), StatusCode::OK).await
 }

@@ -9,7 +9,7 @@ use mamori_matching::devices::match_devices;
 use mamori_matching::knowledge::Knowledge;
 use mamori_matching::names::Aliases;
 use mamori_matching::tables::Device;
-use mamori_store::hub::{HubAlias, HubDevice, HubDocument, NewFinding};
+use mamori_store::hub::{HubAlias, HubDevice, HubDocument, NewDocument, NewFinding};
 use mamori_store::{Store, StoreError};
 
 /// What the intake learns from one file before storing it.
@@ -138,4 +138,74 @@ pub async fn recompute(store: &Store, org_id: Option<&str>) -> Result<usize, Sto
         "the hub's inputs kept changing while findings were computed; they are computed again with the next change"
             .into(),
     ))
+}
+
+/// What an intake did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Intake {
+    /// Documents stored, with (advisory id, revision, file name) of each.
+    pub added: Vec<(String, String, String)>,
+    /// Files already stored with the same bytes: nothing changed.
+    pub again: usize,
+    /// Findings stored for every organisation afterwards.
+    pub findings: usize,
+}
+
+/// Why an intake stored nothing.
+#[derive(Debug)]
+pub enum IntakeError {
+    /// Files that cannot be used, each problem named by file and place.
+    Unreadable(Vec<String>),
+    Store(StoreError),
+}
+
+/// Takes documents in, all or nothing: every file is read first and one that cannot be used
+/// stops the whole intake; then each is stored (the same bytes twice change nothing) with its
+/// own TLP label or `default_tlp`, and every organisation's findings are recomputed. For the
+/// intake page and `mamori hub import`.
+pub async fn take_in(
+    store: &Store,
+    files: Vec<(String, Vec<u8>)>,
+    default_tlp: &str,
+    by: &str,
+) -> Result<Intake, IntakeError> {
+    let read = tokio::task::spawn_blocking(move || {
+        files
+            .into_iter()
+            .map(|(name, bytes)| {
+                let r = read_document(&name, &bytes);
+                (name, bytes, r)
+            })
+            .collect::<Vec<_>>()
+    })
+    .await
+    .map_err(|e| IntakeError::Store(StoreError(format!("reading documents failed: {e}"))))?;
+    let errors: Vec<String> =
+        read.iter().filter_map(|(_, _, r)| r.as_ref().err()).flatten().map(|p| p.to_string()).collect();
+    if !errors.is_empty() {
+        return Err(IntakeError::Unreadable(errors));
+    }
+    let mut intake = Intake { added: Vec::new(), again: 0, findings: 0 };
+    for (name, bytes, r) in &read {
+        let Ok(doc) = r else { continue };
+        let warnings = serde_json::to_string(&doc.warnings).expect("problems serialise");
+        let tlp = doc.tlp.clone().unwrap_or_else(|| default_tlp.to_string());
+        let new = NewDocument {
+            format: doc.format,
+            file_name: name,
+            doc_id: &doc.doc_id,
+            revision: &doc.revision,
+            tlp: &tlp,
+            title: &doc.title,
+            warnings: &warnings,
+            uploaded_by: by,
+            bytes,
+        };
+        match store.add_hub_document(&new).await.map_err(IntakeError::Store)? {
+            Some(_) => intake.added.push((doc.doc_id.clone(), doc.revision.clone(), name.clone())),
+            None => intake.again += 1,
+        }
+    }
+    intake.findings = recompute(store, None).await.map_err(IntakeError::Store)?;
+    Ok(intake)
 }
