@@ -1,0 +1,164 @@
+// The device security hub in headless Chromium: a hospital signs in, imports its inventory
+// (Japanese headers), reads its findings, an advisory's page and a device's page, and records
+// a state change — with JavaScript off, as the pages need none; the coordinator looks at the
+// intake and confirms a vendor alias. axe-core checks every page for WCAG 2.1 A/AA violations;
+// screenshots go to target/test-artefacts/e2e/hub-*.png. The database is prepared with the
+// command line (`mamori hub org-add`, `mamori hub import` of the ICSMA corpus).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const shots = join(root, 'target', 'test-artefacts', 'e2e');
+mkdirSync(shots, { recursive: true });
+const axeSource = readFileSync(join(root, 'e2e', 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+const binary = process.env.MAMORI_BIN ?? join(root, 'target', 'debug', 'mamori');
+const icsma = join(root, '..', 'shared', 'corpora', 'hub', 'csaf', 'icsma');
+const WCAG = { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] };
+
+let server;
+let origin;
+let browser;
+const password = 'browser-walk-passphrase-42';
+
+function mamori(args, input) {
+  const r = spawnSync(binary, args, { input, encoding: 'utf8' });
+  assert.equal(r.status, 0, `mamori ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+before(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mamori-hub-e2e-'));
+  const db = `sqlite://${join(dir, 'hub.db')}`;
+  mamori(['hub', 'org-add', '--db', db, '--kind', 'coordinator', '--name-ja', 'ハブ事務局', '--admin', 'coord'], `${password}\n`);
+  mamori(['hub', 'org-add', '--db', db, '--kind', 'hospital', '--name-ja', 'みなと総合病院', '--admin', 'minato'], `${password}\n`);
+  assert.match(mamori(['hub', 'import', '--db', db, icsma]), /took in 136 document/);
+  server = spawn(binary, ['serve', '--db', db, '--bind', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  origin = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`mamori serve did not start: ${out}`)), 20000);
+    server.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = out.match(/listening on (http:\/\/\S+)/);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+    server.stderr.on('data', (chunk) => { out += chunk; });
+    server.on('exit', (code) => reject(new Error(`mamori serve exited with ${code}: ${out}`)));
+  });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill();
+});
+
+/** axe-core on the page; a page without JavaScript is checked as HTML in a probe page. */
+async function axe(page, where, javaScriptEnabled) {
+  let target = page;
+  let probeContext;
+  if (!javaScriptEnabled) {
+    const html = (await page.content()).replace('<head>', `<head><base href="${origin}/">`);
+    probeContext = await browser.newContext({ bypassCSP: true });
+    target = await probeContext.newPage();
+    await target.setContent(html, { waitUntil: 'load' });
+  }
+  await target.addScriptTag({ content: axeSource });
+  const result = await target.evaluate((options) => window.axe.run(document, options), WCAG);
+  await probeContext?.close();
+  const problems = result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+  assert.deepEqual(problems, [], `axe-core on ${where}`);
+}
+
+async function look(page, name, javaScriptEnabled) {
+  await axe(page, name, javaScriptEnabled);
+  await page.screenshot({ path: join(shots, `hub-${name}.png`), fullPage: true });
+}
+
+async function signIn(context, login, js) {
+  const page = await context.newPage();
+  await page.goto(`${origin}/hub`);
+  assert.match(page.url(), /\/hub\/login\?next=/, 'the hub asks for a sign-in first');
+  await look(page, `${login}-01-sign-in`, js);
+  await page.fill('#login', login);
+  await page.fill('#password', password);
+  await page.locator('button[type="submit"]').click();
+  await page.waitForLoadState('load');
+  assert.equal(new URL(page.url()).pathname, '/hub');
+  return page;
+}
+
+const INVENTORY = '製造販売業者,製品名,型番,ソフトウェアバージョン,設置場所\n'
+  + 'Hillrom,Welch Allyn Q-Stress Cardiac Stress Testing System,,6.2.0,生理検査室\n'
+  + 'BD,Alaris 8000 PC Unit,,9.5,ICU\n'
+  + 'Philips Healthcare,IntelliSpace Cardiovascular,,2.2.0,循環器内科\n'
+  + 'Medtronic,MiniMed 640G,MMT-1711,,外来\n';
+
+test('a hospital imports its inventory and works through its findings without JavaScript', async () => {
+  const js = false;
+  const context = await browser.newContext({ javaScriptEnabled: js, locale: 'ja-JP' });
+  const page = await signIn(context, 'minato', js);
+  await look(page, 'minato-02-home-empty', js);
+  await page.goto(`${origin}/hub/devices`);
+  await look(page, 'minato-03-devices-empty', js);
+  // A bad cell: nothing added, the row and column named.
+  await page.setInputFiles('#inventory', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from(`${INVENTORY}Philips,Vue PACS,,${'9'.repeat(600)},放射線科\n`) });
+  await page.locator('form[action="/hub/devices/import"] button').click();
+  await page.waitForLoadState('load');
+  assert.match(await page.locator('#errors').innerText(), /row 6/);
+  await look(page, 'minato-04-import-refused', js);
+  await page.setInputFiles('#inventory', { name: '台帳.csv', mimeType: 'text/csv', buffer: Buffer.from(INVENTORY) });
+  await page.locator('form[action="/hub/devices/import"] button').click();
+  await page.waitForLoadState('load');
+  assert.equal(new URL(page.url()).pathname, '/hub/findings');
+  const findings = await page.locator('main').innerText();
+  for (const advisory of ['ICSMA-21-343-01', 'ICSMA-17-017-01', 'ICSMA-22-263-01']) assert.match(findings, new RegExp(advisory));
+  await look(page, 'minato-05-findings', js);
+  await page.goto(`${origin}/hub/advisories/ICSMA-21-343-01`);
+  assert.match(await page.locator('main').innerText(), /生理検査室/);
+  await look(page, 'minato-06-advisory', js);
+  await page.locator('main a[href^="/hub/devices/dev-"]').first().click();
+  await page.waitForLoadState('load');
+  await look(page, 'minato-07-device', js);
+  const form = page.locator('form[action="/hub/findings/state"]').first();
+  await form.locator('select').selectOption('mitigated');
+  await form.locator('input[name="why"]').fill('VLANで隔離し、外部接続を遮断');
+  await form.locator('button').click();
+  await page.waitForLoadState('load');
+  assert.match(await page.locator('main').innerText(), /緩和策を実施（minato、.*VLANで隔離/);
+  await look(page, 'minato-08-state-changed', js);
+  await page.goto(`${origin}/hub/audit`);
+  assert.match(await page.locator('main').innerText(), /hub finding state/);
+  await look(page, 'minato-09-audit', js);
+  await context.close();
+});
+
+test('the coordinator sees the intake and confirms a vendor alias', async () => {
+  const js = true;
+  const context = await browser.newContext({ javaScriptEnabled: js, locale: 'ja-JP', bypassCSP: true });
+  const page = await signIn(context, 'coord', js);
+  await look(page, 'coord-02-home', js);
+  await page.goto(`${origin}/hub/intake`);
+  assert.match(await page.locator('caption').innerText(), /136 件/);
+  await look(page, 'coord-03-intake', js);
+  await page.goto(`${origin}/hub/aliases`);
+  await page.fill('#a-alias', 'Philips Healthcare');
+  await page.fill('#a-vendor', 'Philips');
+  await page.fill('#a-why', 'フィリップスの医療部門（同社サイトで確認）');
+  await page.locator('form[action="/hub/aliases"] button').click();
+  await page.waitForLoadState('load');
+  assert.match(await page.locator('main').innerText(), /フィリップスの医療部門/);
+  await look(page, 'coord-04-alias-confirmed', js);
+  await page.goto(`${origin}/hub/orgs`);
+  await look(page, 'coord-05-orgs', js);
+  await context.close();
+});
