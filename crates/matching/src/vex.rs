@@ -176,6 +176,28 @@ pub fn from_cyclonedx(
     (facts, problems)
 }
 
+/// A manufacturer's VEX file about `sbom`: a CSAF VEX document (JSON with
+/// `/document/csaf_version`) or a CycloneDX document with `vulnerabilities`. The facts it
+/// states and its warnings, or why it cannot be used at all.
+pub fn facts_from_file(name: &str, bytes: &[u8], sbom: &Sbom) -> Result<(Vec<Fact>, Vec<Problem>), Vec<Problem>> {
+    let value: Option<serde_json::Value> = serde_json::from_slice(bytes).ok();
+    if let Some(v) = value.as_ref().filter(|v| v.pointer("/document/csaf_version").is_some()) {
+        let (doc, warnings) = mamori_advisories::csaf::from_value(v)
+            .map_err(|e| e.into_iter().map(|p| p.in_file(name)).collect::<Vec<_>>())?;
+        let mut problems: Vec<Problem> = warnings.into_iter().map(|p| p.in_file(name)).collect();
+        let (facts, p) = from_csaf(&doc, name, sbom);
+        problems.extend(p);
+        return Ok((facts, problems));
+    }
+    let (doc, warnings) =
+        mamori_sbom::read(bytes).map_err(|e| e.into_iter().map(|p| p.in_file(name)).collect::<Vec<_>>())?;
+    let mut problems: Vec<Problem> = warnings.into_iter().map(|p| p.in_file(name)).collect();
+    let issued = value.as_ref().and_then(|v| v.pointer("/metadata/timestamp")).and_then(|t| t.as_str()).unwrap_or("");
+    let (facts, p) = from_cyclonedx(&doc.vex, issued, name, sbom, false);
+    problems.extend(p);
+    Ok((facts, problems))
+}
+
 fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());

@@ -182,6 +182,63 @@ pub(crate) const TABLES: &[(&str, &[(&str, char)])] = &[
         ],
     ),
     ("hub_aliases", &[("alias", 'T'), ("vendor", 'T'), ("confirmed_by", 'T'), ("why", 'T'), ("created_at", 'I')]),
+    (
+        "hub_products",
+        &[
+            ("id", 'T'),
+            ("org_id", 'T'),
+            ("name_ja", 'T'),
+            ("name_en", 'T'),
+            ("models", 'T'),
+            ("gtin", 'T'),
+            ("scheme", 'T'),
+            ("created_at", 'I'),
+        ],
+    ),
+    (
+        "hub_releases",
+        &[
+            ("id", 'T'),
+            ("product_id", 'T'),
+            ("org_id", 'T'),
+            ("version", 'T'),
+            ("ordinal", 'I'),
+            ("released_on", 'T'),
+            ("end_of_support", 'T'),
+            ("created_at", 'I'),
+        ],
+    ),
+    ("hub_sboms", FILES),
+    ("hub_vex", FILES),
+    (
+        "hub_release_findings",
+        &[
+            ("release_id", 'T'),
+            ("org_id", 'T'),
+            ("advisory", 'T'),
+            ("component", 'T'),
+            ("confidence", 'T'),
+            ("status", 'T'),
+            ("body", 'T'),
+        ],
+    ),
+    (
+        "hub_device_links",
+        &[("device_id", 'T'), ("org_id", 'T'), ("release_id", 'T'), ("confirmed_by", 'T'), ("confirmed_at", 'I')],
+    ),
+];
+
+/// The columns of a release's SBOM and VEX files.
+const FILES: &[(&str, char)] = &[
+    ("id", 'T'),
+    ("release_id", 'T'),
+    ("org_id", 'T'),
+    ("file_name", 'T'),
+    ("summary", 'T'),
+    ("warnings", 'T'),
+    ("uploaded_by", 'T'),
+    ("uploaded_at", 'I'),
+    ("content", 'T'),
 ];
 
 fn bad(line: usize, what: impl std::fmt::Display) -> StoreError {

@@ -275,41 +275,54 @@ impl Store {
         rows.iter().map(crate::staff::user_from).collect()
     }
 
-    /// Stores a document and moves the hub's generation on (so that a recomputation started
-    /// before it does not overwrite one that includes it). `None` when the same bytes are
-    /// already stored: taking a file in twice changes nothing.
+    /// Stores one document; see [`Store::add_hub_documents`].
     pub async fn add_hub_document(&self, doc: &NewDocument<'_>) -> Result<Option<String>> {
+        Ok(self.add_hub_documents(std::slice::from_ref(doc)).await?.pop().flatten())
+    }
+
+    /// Stores documents, all or none, in one transaction that moves the hub's generation on
+    /// once (so that a recomputation started before does not overwrite one that includes
+    /// them). Each gets its id, or `None` when the same bytes are already stored: taking a
+    /// file in twice changes nothing.
+    pub async fn add_hub_documents(&self, docs: &[NewDocument<'_>]) -> Result<Vec<Option<String>>> {
         use sha2::Digest;
-        let sha256: String = sha2::Sha256::digest(doc.bytes).iter().map(|b| format!("{b:02x}")).collect();
-        let id = random_hex(8);
         crate::on_own_connection(&self.pool, async |conn| {
             let mut tx = sqlx::Connection::begin(conn).await?;
-            let inserted = sqlx::query(
-                "INSERT INTO hub_documents (id, format, file_name, sha256, doc_id, revision, tlp, title, warnings, uploaded_by, uploaded_at, content) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (sha256) DO NOTHING",
-            )
-            .bind(&id)
-            .bind(doc.format)
-            .bind(doc.file_name)
-            .bind(&sha256)
-            .bind(doc.doc_id)
-            .bind(doc.revision)
-            .bind(doc.tlp)
-            .bind(doc.title)
-            .bind(doc.warnings)
-            .bind(doc.uploaded_by)
-            .bind(now())
-            .bind(base64_encode(doc.bytes))
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if inserted == 0 {
-                tx.rollback().await?;
-                return Ok(None);
-            }
+            // The generation first: every writer takes that row's lock before any other, so
+            // a recomputation storing findings (which holds it) never waits on us in a cycle.
             bump_generation(&mut tx).await?;
-            tx.commit().await?;
-            Ok(Some(id.clone()))
+            let mut ids = Vec::with_capacity(docs.len());
+            for doc in docs {
+                let sha256: String = sha2::Sha256::digest(doc.bytes).iter().map(|b| format!("{b:02x}")).collect();
+                let id = random_hex(8);
+                let inserted = sqlx::query(
+                    "INSERT INTO hub_documents (id, format, file_name, sha256, doc_id, revision, tlp, title, warnings, uploaded_by, uploaded_at, content) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (sha256) DO NOTHING",
+                )
+                .bind(&id)
+                .bind(doc.format)
+                .bind(doc.file_name)
+                .bind(&sha256)
+                .bind(doc.doc_id)
+                .bind(doc.revision)
+                .bind(doc.tlp)
+                .bind(doc.title)
+                .bind(doc.warnings)
+                .bind(doc.uploaded_by)
+                .bind(now())
+                .bind(base64_encode(doc.bytes))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                ids.push((inserted > 0).then_some(id));
+            }
+            if ids.iter().all(Option::is_none) {
+                // Nothing new: the generation stays where it was.
+                tx.rollback().await?;
+            } else {
+                tx.commit().await?;
+            }
+            Ok(ids)
         })
         .await
     }
@@ -362,6 +375,9 @@ impl Store {
         let ids: Vec<String> = devices.iter().map(|_| format!("dev-{}", random_hex(8))).collect();
         crate::on_own_connection(&self.pool, async |conn| {
             let mut tx = sqlx::Connection::begin(conn).await?;
+            // The generation first: every writer takes that row's lock before any other, so
+            // a recomputation storing findings (which holds it) never waits on us in a cycle.
+            bump_generation(&mut tx).await?;
             for (d, id) in devices.iter().zip(&ids) {
                 sqlx::query(&format!(
                     "INSERT INTO hub_devices ({DEVICE_COLUMNS}, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
@@ -381,7 +397,6 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
-            bump_generation(&mut tx).await?;
             tx.commit().await?;
             Ok(())
         })
@@ -421,13 +436,15 @@ impl Store {
     }
 
     /// Replaces the stored findings with `findings` — of one organisation, or of all when
-    /// `org_id` is `None` — in one transaction, if the hub's inputs are still at `generation`.
+    /// `org_id` is `None` — and, when given, every release's findings, in one transaction, if
+    /// the hub's inputs are still at `generation`.
     /// Returns false (and changes nothing) when they moved on: whoever moved them recomputes.
     pub async fn replace_hub_findings(
         &self,
         generation: i64,
         org_id: Option<&str>,
         findings: &[NewFinding],
+        releases: Option<&[crate::hub_products::ReleaseFinding]>,
     ) -> Result<bool> {
         crate::on_own_connection(&self.pool, async |conn| {
             let mut tx = sqlx::Connection::begin(conn).await?;
@@ -466,6 +483,9 @@ impl Store {
                 .bind(&f.body)
                 .execute(&mut *tx)
                 .await?;
+            }
+            if let Some(releases) = releases {
+                Store::write_release_findings(&mut tx, releases).await?;
             }
             tx.commit().await?;
             Ok(true)
@@ -581,11 +601,49 @@ impl Store {
         .await
     }
 
+    /// Records that a hospital confirmed which hub release its device is (a possible link
+    /// made certain), and moves the generation on.
+    pub async fn confirm_device_link(&self, org_id: &str, device_id: &str, release_id: &str, by: &str) -> Result<bool> {
+        if self.hub_device(org_id, device_id).await?.is_none() {
+            return Ok(false);
+        }
+        crate::on_own_connection(&self.pool, async |conn| {
+            let mut tx = sqlx::Connection::begin(conn).await?;
+            // The generation first: every writer takes that row's lock before any other, so
+            // a recomputation storing findings (which holds it) never waits on us in a cycle.
+            bump_generation(&mut tx).await?;
+            sqlx::query(
+                "INSERT INTO hub_device_links (device_id, org_id, release_id, confirmed_by, confirmed_at) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (device_id) DO UPDATE SET release_id = excluded.release_id, confirmed_by = excluded.confirmed_by, \
+                 confirmed_at = excluded.confirmed_at",
+            )
+            .bind(device_id)
+            .bind(org_id)
+            .bind(release_id)
+            .bind(by)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(true)
+        })
+        .await
+    }
+
+    /// Confirmed device → release links: (device, release).
+    pub async fn device_links(&self) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query("SELECT device_id, release_id FROM hub_device_links").fetch_all(&self.pool).await?;
+        rows.iter().map(|r| Ok((r.try_get("device_id")?, r.try_get("release_id")?))).collect()
+    }
+
     /// Records a vendor alias (the coordinator's confirmation: who and why) and moves the
     /// generation on; a second confirmation of the same alias replaces the first.
     pub async fn add_hub_alias(&self, alias: &str, vendor: &str, by: &str, why: &str) -> Result<()> {
         crate::on_own_connection(&self.pool, async |conn| {
             let mut tx = sqlx::Connection::begin(conn).await?;
+            // The generation first: every writer takes that row's lock before any other, so
+            // a recomputation storing findings (which holds it) never waits on us in a cycle.
+            bump_generation(&mut tx).await?;
             sqlx::query(
                 "INSERT INTO hub_aliases (alias, vendor, confirmed_by, why, created_at) VALUES ($1, $2, $3, $4, $5) \
                  ON CONFLICT (alias) DO UPDATE SET vendor = excluded.vendor, confirmed_by = excluded.confirmed_by, \
@@ -598,7 +656,6 @@ impl Store {
             .bind(now())
             .execute(&mut *tx)
             .await?;
-            bump_generation(&mut tx).await?;
             tx.commit().await?;
             Ok(())
         })
@@ -624,7 +681,7 @@ impl Store {
     }
 }
 
-async fn bump_generation(tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<()> {
+pub(crate) async fn bump_generation(tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<()> {
     sqlx::query(
         "INSERT INTO hub_state (name, value) VALUES ('generation', 1) \
          ON CONFLICT (name) DO UPDATE SET value = hub_state.value + 1",

@@ -33,6 +33,7 @@ mod audit;
 mod campaigns;
 mod copy;
 pub mod hub;
+pub mod hub_products;
 mod limits;
 mod link;
 mod mail;
@@ -145,6 +146,14 @@ const MIGRATIONS: &[&str] = &[
     "CREATE INDEX hub_findings_org ON hub_findings (org_id, advisory)",
     "CREATE TABLE hub_finding_states (device_id TEXT NOT NULL REFERENCES hub_devices(id), advisory TEXT NOT NULL, org_id TEXT NOT NULL, state TEXT NOT NULL, why TEXT NOT NULL, changed_by TEXT NOT NULL, changed_at BIGINT NOT NULL, PRIMARY KEY (device_id, advisory))",
     "CREATE TABLE hub_aliases (alias TEXT PRIMARY KEY, vendor TEXT NOT NULL, confirmed_by TEXT NOT NULL, why TEXT NOT NULL, created_at BIGINT NOT NULL)",
+    // A manufacturer's side (hub_products.rs).
+    "CREATE TABLE hub_products (id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES hub_orgs(id), name_ja TEXT NOT NULL, name_en TEXT NOT NULL, models TEXT NOT NULL, gtin TEXT NOT NULL, scheme TEXT NOT NULL, created_at BIGINT NOT NULL)",
+    "CREATE TABLE hub_releases (id TEXT PRIMARY KEY, product_id TEXT NOT NULL REFERENCES hub_products(id), org_id TEXT NOT NULL, version TEXT NOT NULL, ordinal BIGINT NOT NULL, released_on TEXT NOT NULL, end_of_support TEXT NOT NULL, created_at BIGINT NOT NULL, UNIQUE (product_id, version))",
+    "CREATE TABLE hub_sboms (id TEXT PRIMARY KEY, release_id TEXT NOT NULL REFERENCES hub_releases(id), org_id TEXT NOT NULL, file_name TEXT NOT NULL, summary TEXT NOT NULL, warnings TEXT NOT NULL, uploaded_by TEXT NOT NULL, uploaded_at BIGINT NOT NULL, content TEXT NOT NULL)",
+    "CREATE TABLE hub_vex (id TEXT PRIMARY KEY, release_id TEXT NOT NULL REFERENCES hub_releases(id), org_id TEXT NOT NULL, file_name TEXT NOT NULL, summary TEXT NOT NULL, warnings TEXT NOT NULL, uploaded_by TEXT NOT NULL, uploaded_at BIGINT NOT NULL, content TEXT NOT NULL)",
+    "CREATE TABLE hub_release_findings (release_id TEXT NOT NULL REFERENCES hub_releases(id), org_id TEXT NOT NULL, advisory TEXT NOT NULL, component TEXT NOT NULL, confidence TEXT NOT NULL, status TEXT NOT NULL, body TEXT NOT NULL)",
+    "CREATE INDEX hub_release_findings_org ON hub_release_findings (org_id, release_id)",
+    "CREATE TABLE hub_device_links (device_id TEXT PRIMARY KEY REFERENCES hub_devices(id), org_id TEXT NOT NULL, release_id TEXT NOT NULL REFERENCES hub_releases(id), confirmed_by TEXT NOT NULL, confirmed_at BIGINT NOT NULL)",
 ];
 
 /// Runs `work` on a connection of its own and closes that connection, instead of giving it back

@@ -103,6 +103,9 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("hub/intake.html", include_str!("../templates/hub/intake.html")),
     ("hub/orgs.html", include_str!("../templates/hub/orgs.html")),
     ("hub/aliases.html", include_str!("../templates/hub/aliases.html")),
+    ("hub/products.html", include_str!("../templates/hub/products.html")),
+    ("hub/product.html", include_str!("../templates/hub/product.html")),
+    ("hub/release.html", include_str!("../templates/hub/release.html")),
 ];
 
 /// Builds the application on a store, without sending mail.

@@ -334,6 +334,7 @@ async fn every_hub_route_refuses_strangers_and_the_office_on(backend: Backend) {
     let office = signed_in(&s, mamori_store::Role::Admin).await;
     let (_, mpw) = org(&s.store, OrgKind::Manufacturer, "M社", "maker").await;
     let maker = login(&s.app, "maker", &mpw).await;
+    let hospital_person = login(&s.app, "hospital-a", &pw).await;
     let routes = mamori_web::route_list(s.store.clone()).await.unwrap();
     let mut walked = 0;
     for route in routes.iter().filter(|r| r.path.starts_with("/hub") && r.path != "/hub/login") {
@@ -352,26 +353,28 @@ async fn every_hub_route_refuses_strangers_and_the_office_on(backend: Backend) {
             }
             assert!(!r.body.contains("秘密の機器"));
         }
-        // A manufacturer's person may not use a hospital's or the coordinator's pages.
+        // A person of another kind of organisation may not use a page made for one kind.
         // (Home, sign-out, advisory pages and the organisation's own audit log are everyone's.)
         let everyones = ["/hub", "/hub/logout", "/hub/audit", "/hub/advisories/{id}"];
+        let manufacturers = ["/hub/products", "/hub/releases", "/hub/psirt"];
         if !everyones.contains(&route.path) {
+            let outsider =
+                if manufacturers.iter().any(|p| route.path.starts_with(p)) { &hospital_person } else { &maker };
             let r = match route.method {
-                "GET" => get_as(&s.app, &uri, &maker).await,
-                _ => post_as(&s.app, &uri, &maker, &[("_csrf", "x")]).await,
+                "GET" => get_as(&s.app, &uri, outsider).await,
+                _ => post_as(&s.app, &uri, outsider, &[("_csrf", "x")]).await,
             };
             assert!(
                 matches!(r.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
-                "{} {uri} as a manufacturer: {}",
+                "{} {uri} as an organisation of another kind: {}",
                 route.method,
                 r.status
             );
             assert!(!r.body.contains("秘密の機器"));
         }
     }
-    assert!(walked >= 16, "only {walked} hub routes");
+    assert!(walked >= 25, "only {walked} hub routes");
     // And the hub's people are never the office's users.
-    let hospital_person = login(&s.app, "hospital-a", &pw).await;
     let r = get_as(&s.app, "/admin", &hospital_person).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert!(r.location.as_deref().unwrap_or("").starts_with("/admin/login"));
@@ -448,10 +451,260 @@ async fn a_recomputation_overtaken_by_a_new_input_stores_nothing() {
         };
         store.add_hub_document(&doc).await.unwrap().unwrap();
         // …so the stale result is refused, and the recomputation that follows stores it.
-        assert!(!store.replace_hub_findings(started_at, None, &[]).await.unwrap(), "{backend:?}");
+        assert!(!store.replace_hub_findings(started_at, None, &[], None).await.unwrap(), "{backend:?}");
         mamori_web::hub::engine::recompute(&store, None).await.unwrap();
         let found = store.hub_findings(&hospital, None, None).await.unwrap();
         assert!(found.iter().any(|f| f.finding.advisory == "ICSMA-21-343-01"), "{backend:?}");
-        assert!(store.replace_hub_findings(store.hub_generation().await.unwrap(), None, &[]).await.unwrap());
+        assert!(store.replace_hub_findings(store.hub_generation().await.unwrap(), None, &[], None).await.unwrap());
     }
+}
+
+const SERIAL: &str = "1b5e2c3a-0000-4000-8000-00000000a001";
+
+/// hub.md §8 scenario 1's SBOM: X 2.1 by Example Medical with one openssl crate.
+fn x_sbom(openssl: &str) -> Vec<u8> {
+    format!(
+        r#"{{"bomFormat": "CycloneDX", "specVersion": "1.5", "serialNumber": "urn:uuid:{SERIAL}", "version": 1,
+  "metadata": {{"component": {{"type": "firmware", "bom-ref": "x", "name": "X", "version": "2.1", "supplier": {{"name": "Example Medical"}}}}}},
+  "components": [{{"type": "library", "bom-ref": "openssl", "name": "openssl", "version": "{openssl}", "purl": "pkg:cargo/openssl@{openssl}"}}]}}"#
+    )
+    .into_bytes()
+}
+
+/// Scenario 2's CSAF VEX: CVE-2016-10931 (RUSTSEC-2016-0001) does not affect X 2.1.
+const CSAF_VEX: &str = r#"{
+ "document": {"category": "csaf_vex", "csaf_version": "2.0", "title": "X 2.1: OpenSSL advisories",
+  "publisher": {"category": "vendor", "name": "Example Medical", "namespace": "https://example.jp"},
+  "tracking": {"id": "EXM-VEX-2026-001", "version": "1", "status": "final",
+   "initial_release_date": "2026-11-01T00:00:00Z", "current_release_date": "2026-11-01T00:00:00Z",
+   "revision_history": [{"date": "2026-11-01T00:00:00Z", "number": "1", "summary": "Initial"}]}},
+ "product_tree": {"branches": [{"category": "vendor", "name": "Example Medical", "branches": [
+  {"category": "product_name", "name": "X", "branches": [
+   {"category": "product_version", "name": "2.1", "product": {"name": "Example Medical X 2.1", "product_id": "X-2.1"}}]}]}]},
+ "vulnerabilities": [{"cve": "CVE-2016-10931",
+  "flags": [{"label": "vulnerable_code_not_present", "product_ids": ["X-2.1"]}],
+  "product_status": {"known_not_affected": ["X-2.1"]},
+  "threats": [{"category": "impact", "details": "X never calls Pkcs12::parse.", "product_ids": ["X-2.1"]}]}]
+}"#;
+
+const EIGHT: [&str; 8] = [
+    "RUSTSEC-2016-0001",
+    "RUSTSEC-2023-0022",
+    "RUSTSEC-2023-0023",
+    "RUSTSEC-2023-0024",
+    "RUSTSEC-2023-0044",
+    "RUSTSEC-2023-0072",
+    "RUSTSEC-2024-0357",
+    "RUSTSEC-2025-0004",
+];
+
+/// (advisory, confidence, status) of a device's findings through an SBOM.
+async fn through_sbom(store: &Store, org: &str, device: &str) -> Vec<(String, String, String)> {
+    let mut out: Vec<_> = store
+        .hub_findings(org, Some(device), None)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|f| f.finding.product_id.starts_with("sbom:"))
+        .map(|f| {
+            let body: serde_json::Value = serde_json::from_str(&f.finding.body).unwrap();
+            (f.finding.advisory, f.finding.confidence, body["status"].as_str().unwrap().to_string())
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn a_manufacturers_sbom_and_vex_reach_the_hospitals_devices() {
+    for backend in BACKENDS {
+        a_manufacturers_sbom_and_vex_reach_the_hospitals_devices_on(backend).await;
+    }
+}
+
+async fn a_manufacturers_sbom_and_vex_reach_the_hospitals_devices_on(backend: Backend) {
+    let s = site(backend).await;
+    let (_, c_pw) = org(&s.store, OrgKind::Coordinator, "ハブ事務局", "coord").await;
+    let maker_id =
+        s.store.create_hub_org(OrgKind::Manufacturer, "Example Medical", "Example Medical", "mah2").await.unwrap();
+    let m_pw = "pw-maker-0123456789".to_string();
+    s.store.create_hub_person(&maker_id, "maker", "maker", "admin", &mamori_web::hash_password(&m_pw)).await.unwrap();
+    let (_, other_pw) = org(&s.store, OrgKind::Manufacturer, "他社", "other-maker").await;
+    let (a_id, a_pw) = org(&s.store, OrgKind::Hospital, "A病院", "hospital-a").await;
+    let (b_id, b_pw) = org(&s.store, OrgKind::Hospital, "B病院", "hospital-b").await;
+    let (coord, maker, other, a, b) = (
+        login(&s.app, "coord", &c_pw).await,
+        login(&s.app, "maker", &m_pw).await,
+        login(&s.app, "other-maker", &other_pw).await,
+        login(&s.app, "hospital-a", &a_pw).await,
+        login(&s.app, "hospital-b", &b_pw).await,
+    );
+    // The coordinator takes in the crates.io OSV records.
+    let token = form_token(&get_as(&s.app, "/hub/intake", &coord).await.body);
+    let osv = files_under(&corpus("osv/crates.io"));
+    let r =
+        upload_many_as(&s.app, "/hub/intake", &coord, &[("_csrf", &token), ("tlp", "CLEAR")], "documents", &osv).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", &r.body[..r.body.len().min(3000)]);
+
+    // The manufacturer registers X: a GTIN with a wrong check digit is refused, then X is added.
+    let m_token = form_token(&get_as(&s.app, "/hub/products", &maker).await.body);
+    let product = |gtin: &'static str| {
+        vec![
+            ("_csrf", m_token.clone()),
+            ("name_ja", "X".into()),
+            ("name_en", "X".into()),
+            ("models", "XM-100".into()),
+            ("gtin", gtin.into()),
+            ("scheme", "intdot".into()),
+        ]
+    };
+    let bad = product("4901234567890");
+    let bad_refs: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = post_as(&s.app, "/hub/products", &maker, &bad_refs).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("4901234567890") && r.body.contains("チェックデジット"), "{}", r.body);
+    let good = product("4901234567894");
+    let good_refs: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = post_as(&s.app, "/hub/products", &maker, &good_refs).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let product_page = r.location.unwrap();
+    let product_id = product_page.rsplit('/').next().unwrap().to_string();
+    for version in ["2.0", "2.1", "2.2"] {
+        let r = post_as(
+            &s.app,
+            &format!("{product_page}/releases"),
+            &maker,
+            &[("_csrf", &m_token), ("version", version), ("released_on", ""), ("end_of_support", "")],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    let r = post_as(
+        &s.app,
+        &format!("{product_page}/releases"),
+        &maker,
+        &[("_csrf", &m_token), ("version", "2.1"), ("released_on", ""), ("end_of_support", "")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "the same version twice");
+    let releases = s.store.hub_releases(Some(&product_id)).await.unwrap();
+    assert_eq!(
+        releases.iter().map(|r| (r.version.as_str(), r.ordinal)).collect::<Vec<_>>(),
+        [("2.0", 1), ("2.1", 2), ("2.2", 3)]
+    );
+    let r21 = releases[1].id.clone();
+    // Another manufacturer sees none of it.
+    assert_eq!(get_as(&s.app, &product_page, &other).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(get_as(&s.app, &format!("/hub/releases/{r21}"), &other).await.status, StatusCode::NOT_FOUND);
+
+    // A VEX before any SBOM, and a file that is no SBOM, are refused; then scenario 1's SBOM.
+    let r = upload_as(
+        &s.app,
+        &format!("/hub/releases/{r21}/vex"),
+        &maker,
+        &[("_csrf", &m_token)],
+        ("vex", "x.csaf-vex.json", CSAF_VEX.as_bytes()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("先にこのリリースの SBOM"), "{}", r.body);
+    let r = upload_as(
+        &s.app,
+        &format!("/hub/releases/{r21}/sbom"),
+        &maker,
+        &[("_csrf", &m_token)],
+        ("sbom", "notes.txt", b"hello"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("notes.txt"), "{}", r.body);
+    let r = upload_as(
+        &s.app,
+        &format!("/hub/releases/{r21}/sbom"),
+        &maker,
+        &[("_csrf", &m_token)],
+        ("sbom", "x-2.1.cdx.json", &x_sbom("0.8.3")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    for id in EIGHT {
+        assert!(r.body.contains(id), "{id} missing from the release page");
+    }
+    let mut on_release: Vec<String> =
+        s.store.release_findings(&maker_id, Some(&r21)).await.unwrap().into_iter().map(|f| f.advisory).collect();
+    on_release.sort();
+    assert_eq!(on_release, EIGHT, "2.1 shows the 8 records");
+    assert!(
+        get_as(&s.app, "/hub", &maker).await.body.contains("RUSTSEC-2016-0001"),
+        "the home page lists what touches its releases"
+    );
+
+    // Hospital A's X 2.1 (model XM-100) is linked exact to the release and gets its findings.
+    let a_token = form_token(&get_as(&s.app, "/hub/devices", &a).await.body);
+    let inventory = "製造販売業者,製品名,型番,ソフトウェアバージョン\nExample Medical,X,XM-100,2.1\nExample Medical Co.,X Series,,2.1\n";
+    let r = upload_as(
+        &s.app,
+        "/hub/devices/import",
+        &a,
+        &[("_csrf", &a_token)],
+        ("inventory", "a.csv", inventory.as_bytes()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let devices = s.store.hub_devices(&a_id).await.unwrap();
+    let (x, series) = (&devices[0], &devices[1]);
+    let got = through_sbom(&s.store, &a_id, &x.id).await;
+    assert_eq!(got.len(), 8);
+    assert!(got.iter().all(|(_, c, s)| c == "exact" && s == "affected"), "{got:?}");
+    let page = get_as(&s.app, &format!("/hub/devices/{}", x.id), &a).await;
+    assert!(page.body.contains("X 2.1") && page.body.contains("SBOM: openssl 0.8.3"), "{}", page.body);
+    // "X Series" by "Example Medical Co." is only a possible link: no findings until confirmed.
+    assert!(through_sbom(&s.store, &a_id, &series.id).await.is_empty());
+    let page = get_as(&s.app, &format!("/hub/devices/{}", series.id), &a).await;
+    assert!(page.body.contains("この製品・リリースであることを確認する"), "{}", page.body);
+
+    // The manufacturer's VEX turns RUSTSEC-2016-0001 into "not affected" on A's page.
+    let r = upload_as(
+        &s.app,
+        &format!("/hub/releases/{r21}/vex"),
+        &maker,
+        &[("_csrf", &m_token)],
+        ("vex", "x.csaf-vex.json", CSAF_VEX.as_bytes()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let got = through_sbom(&s.store, &a_id, &x.id).await;
+    assert_eq!(got.len(), 8, "the finding stays listed");
+    assert_eq!(got[0], ("RUSTSEC-2016-0001".into(), "exact".into(), "not_affected".into()));
+    assert!(got[1..].iter().all(|(_, _, s)| s == "affected"), "{got:?}");
+    let page = get_as(&s.app, &format!("/hub/devices/{}", x.id), &a).await;
+    assert!(page.body.contains("影響なし（製造販売業者の VEX：EXM-VEX-2026-001 (x.csaf-vex.json)）"), "{}", page.body);
+
+    // A confirms the possible link: the release's findings reach that device too, audited.
+    let r = post_as(&s.app, &format!("/hub/devices/{}/link", series.id), &a, &[("_csrf", &a_token), ("release", &r21)])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(through_sbom(&s.store, &a_id, &series.id).await.len(), 8);
+    assert!(get_as(&s.app, "/hub/audit", &a).await.body.contains("hub device link"));
+
+    // Hospital B sees its own X only; B cannot confirm a link for A's device.
+    let b_token = form_token(&get_as(&s.app, "/hub/devices", &b).await.body);
+    let r = post_as(&s.app, &format!("/hub/devices/{}/link", series.id), &b, &[("_csrf", &b_token), ("release", &r21)])
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(s.store.hub_findings(&b_id, None, None).await.unwrap().is_empty());
+
+    // A new SBOM for 2.1 (openssl 0.9.0): 7 findings, the change listed on the release page.
+    let r = upload_as(
+        &s.app,
+        &format!("/hub/releases/{r21}/sbom"),
+        &maker,
+        &[("_csrf", &m_token)],
+        ("sbom", "x-2.1b.cdx.json", &x_sbom("0.9.0")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("追加：openssl 0.9.0") && r.body.contains("削除：openssl 0.8.3"), "{}", r.body);
+    assert_eq!(s.store.release_findings(&maker_id, Some(&r21)).await.unwrap().len(), 7);
+    assert_eq!(through_sbom(&s.store, &a_id, &x.id).await.len(), 7);
 }

@@ -390,38 +390,16 @@ fn run_scan(args: Scan) -> ExitCode {
             Ok(b) => b,
             Err(e) => return input_error(&e),
         };
-        let value: Option<Value> = serde_json::from_slice(&bytes).ok();
-        if let Some(v) = value.as_ref().filter(|v| v.pointer("/document/csaf_version").is_some()) {
-            match mamori_advisories::csaf::from_value(v) {
-                Ok((doc, w)) => {
-                    warnings.extend(w.into_iter().map(|p| p.in_file(&name)));
-                    let (f, p) = vex::from_csaf(&doc, &name, &sbom);
-                    facts.extend(f);
-                    warnings.extend(p);
-                }
-                Err(errors) => {
-                    for e in errors {
-                        print_problem(&e.in_file(&name));
-                    }
-                    return input_error(&format!("{name}: not a usable CSAF VEX"));
-                }
-            }
-            continue;
-        }
-        match mamori_sbom::read(&bytes) {
-            Ok((doc, w)) => {
-                warnings.extend(w.into_iter().map(|p| p.in_file(&name)));
-                let issued =
-                    value.as_ref().and_then(|v| v.pointer("/metadata/timestamp")).and_then(Value::as_str).unwrap_or("");
-                let (f, p) = vex::from_cyclonedx(&doc.vex, issued, &name, &sbom, false);
+        match vex::facts_from_file(&name, &bytes, &sbom) {
+            Ok((f, p)) => {
                 facts.extend(f);
                 warnings.extend(p);
             }
             Err(errors) => {
                 for e in errors {
-                    print_problem(&e.in_file(&name));
+                    print_problem(&e);
                 }
-                return input_error(&format!("{name}: neither a CSAF VEX nor a CycloneDX VEX"));
+                return input_error(&format!("{name}: neither a usable CSAF VEX nor a CycloneDX VEX"));
             }
         }
     }

@@ -3,14 +3,18 @@
 //! `mamori hub match`, from every stored document (older revisions collapsed) and the
 //! confirmed vendor aliases, then stored for the organisations concerned.
 
+use super::releases::{self, Catalogue};
 use mamori_advisories::problem::{Problem, Severity as ProblemSeverity};
 use mamori_advisories::sources::Loaded;
 use mamori_matching::devices::match_devices;
 use mamori_matching::knowledge::Knowledge;
 use mamori_matching::names::Aliases;
+use mamori_matching::scan::ScanFinding;
 use mamori_matching::tables::Device;
-use mamori_store::hub::{HubAlias, HubDevice, HubDocument, NewDocument, NewFinding};
+use mamori_store::hub::{HubAlias, HubDevice, HubDocument, NewDocument, NewFinding, OrgKind};
+use mamori_store::hub_products::FileKind;
 use mamori_store::{Store, StoreError};
+use std::collections::HashMap;
 
 /// What the intake learns from one file before storing it.
 #[derive(Debug, Clone)]
@@ -63,22 +67,32 @@ pub fn tlp_2(label: &str) -> String {
 
 /// The engine's knowledge: every stored document read again and revisions collapsed to
 /// the newest, with the confirmed aliases.
-pub fn knowledge(documents: &[(HubDocument, Vec<u8>)], aliases: &[HubAlias]) -> Knowledge {
+pub fn knowledge(documents: &[(HubDocument, Vec<u8>)], aliases: &[HubAlias], catalogue: &Catalogue) -> Knowledge {
     let mut loaded = Loaded::default();
     for (doc, bytes) in documents {
         loaded.add_document(&doc.file_name, bytes);
     }
     loaded.collapse_revisions();
+    Knowledge::new(loaded, known_aliases(aliases), &catalogue.release_orders())
+}
+
+pub fn known_aliases(aliases: &[HubAlias]) -> Aliases {
     let mut known = Aliases::default();
     for a in aliases {
         known.insert(&a.alias, &a.vendor, Some(a.confirmed_by.clone()), Some(a.why.clone()));
     }
-    Knowledge::new(loaded, known, &[])
+    known
 }
 
-/// The findings for `devices`, one per device and advisory product, as `mamori hub match`
-/// finds them.
-pub fn findings(knowledge: &Knowledge, devices: &[HubDevice]) -> Vec<NewFinding> {
+/// The findings for `devices`: one per device and advisory product, as `mamori hub match`
+/// finds them, and, for a device linked to a manufacturer's release, one per finding of that
+/// release's SBOM (`found`, by release).
+pub fn findings(
+    knowledge: &Knowledge,
+    devices: &[HubDevice],
+    catalogue: &Catalogue,
+    found: &HashMap<String, Vec<ScanFinding>>,
+) -> Vec<NewFinding> {
     let table: Vec<Device> = devices
         .iter()
         .enumerate()
@@ -111,15 +125,41 @@ pub fn findings(knowledge: &Knowledge, devices: &[HubDevice]) -> Vec<NewFinding>
                 body: serde_json::to_string(f).expect("a finding serialises"),
             });
         }
+        if let Some(link) = catalogue.link(device, &knowledge.aliases) {
+            out.extend(releases::device_findings(device, &link, found));
+        }
     }
     out
 }
+
+/// Everything the manufacturers registered, for the engine.
+pub async fn catalogue(store: &Store, with_files: bool) -> Result<Catalogue, StoreError> {
+    let manufacturers = store.hub_orgs().await?.into_iter().filter(|o| o.kind == OrgKind::Manufacturer).collect();
+    let (sboms, vex) = if with_files {
+        (store.all_release_files(FileKind::Sbom).await?, store.all_release_files(FileKind::Vex).await?)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    Ok(Catalogue {
+        manufacturers,
+        products: store.hub_products(None).await?,
+        releases: store.hub_releases(None).await?,
+        sboms,
+        vex,
+        links: store.device_links().await?,
+    })
+}
+
+/// How many times a recomputation starts again before it reports failure.
+const ROUNDS: usize = 32;
 
 /// Recomputes and stores the findings of one organisation (after its inventory changed) or
 /// of all (after a document or an alias arrived). If an input changes while it runs, it
 /// starts again from the new inputs, so what is stored always reflects every input taken in.
 pub async fn recompute(store: &Store, org_id: Option<&str>) -> Result<usize, StoreError> {
-    for _ in 0..8 {
+    // Each round that is overtaken by a new input starts again from it; a writer's
+    // transaction moves the generation once, so rounds are overtaken only while others write.
+    for _ in 0..ROUNDS {
         let generation = store.hub_generation().await?;
         let documents = store.hub_document_contents().await?;
         let devices = match org_id {
@@ -127,10 +167,17 @@ pub async fn recompute(store: &Store, org_id: Option<&str>) -> Result<usize, Sto
             None => store.all_hub_devices().await?,
         };
         let aliases = store.hub_aliases().await?;
-        let computed = tokio::task::spawn_blocking(move || findings(&knowledge(&documents, &aliases), &devices))
-            .await
-            .map_err(|e| StoreError(format!("matching failed: {e}")))?;
-        if store.replace_hub_findings(generation, org_id, &computed).await? {
+        let catalogue = catalogue(store, true).await?;
+        let all = org_id.is_none();
+        let (computed, releases) = tokio::task::spawn_blocking(move || {
+            let knowledge = knowledge(&documents, &aliases, &catalogue);
+            let found = catalogue.release_findings(&knowledge);
+            let releases = all.then(|| releases::stored_release_findings(&catalogue, &found));
+            (findings(&knowledge, &devices, &catalogue, &found), releases)
+        })
+        .await
+        .map_err(|e| StoreError(format!("matching failed: {e}")))?;
+        if store.replace_hub_findings(generation, org_id, &computed, releases.as_deref()).await? {
             return Ok(computed.len());
         }
     }
@@ -186,23 +233,34 @@ pub async fn take_in(
         return Err(IntakeError::Unreadable(errors));
     }
     let mut intake = Intake { added: Vec::new(), again: 0, findings: 0 };
-    for (name, bytes, r) in &read {
-        let Ok(doc) = r else { continue };
-        let warnings = serde_json::to_string(&doc.warnings).expect("problems serialise");
-        let tlp = doc.tlp.clone().unwrap_or_else(|| default_tlp.to_string());
-        let new = NewDocument {
+    let prepared: Vec<(&String, &Vec<u8>, &ReadDocument, String, String)> = read
+        .iter()
+        .filter_map(|(name, bytes, r)| {
+            let doc = r.as_ref().ok()?;
+            let warnings = serde_json::to_string(&doc.warnings).expect("problems serialise");
+            let tlp = doc.tlp.clone().unwrap_or_else(|| default_tlp.to_string());
+            Some((name, bytes, doc, warnings, tlp))
+        })
+        .collect();
+    let new: Vec<NewDocument> = prepared
+        .iter()
+        .map(|(name, bytes, doc, warnings, tlp)| NewDocument {
             format: doc.format,
             file_name: name,
             doc_id: &doc.doc_id,
             revision: &doc.revision,
-            tlp: &tlp,
+            tlp,
             title: &doc.title,
-            warnings: &warnings,
+            warnings,
             uploaded_by: by,
             bytes,
-        };
-        match store.add_hub_document(&new).await.map_err(IntakeError::Store)? {
-            Some(_) => intake.added.push((doc.doc_id.clone(), doc.revision.clone(), name.clone())),
+        })
+        .collect();
+    // One transaction: all the files or none, and one move of the generation.
+    let ids = store.add_hub_documents(&new).await.map_err(IntakeError::Store)?;
+    for ((name, _, doc, _, _), id) in prepared.iter().zip(&ids) {
+        match id {
+            Some(_) => intake.added.push((doc.doc_id.clone(), doc.revision.clone(), (*name).clone())),
             None => intake.again += 1,
         }
     }

@@ -35,6 +35,11 @@ struct FindingView {
     changed_by: String,
     changed_at: Option<i64>,
     tlp: String,
+    /// The advisory's or, through an SBOM, the manufacturer's status for the product.
+    status: String,
+    status_label: &'static str,
+    /// The manufacturer's VEX document that set the status, if one did.
+    vex: String,
 }
 
 pub fn confidence_label(c: &str) -> &'static str {
@@ -42,6 +47,17 @@ pub fn confidence_label(c: &str) -> &'static str {
         "exact" => "確定（識別子が一致）",
         "range" => "該当（製品名と版の範囲が一致）",
         _ => "要確認（候補）",
+    }
+}
+
+/// A vulnerability's status for the product, as the advisory or the manufacturer's VEX says.
+pub fn status_label(s: &str) -> &'static str {
+    match s {
+        "affected" => "影響あり",
+        "not_affected" => "影響なし",
+        "fixed" => "修正済み",
+        "under_investigation" => "調査中",
+        _ => "—",
     }
 }
 
@@ -73,6 +89,11 @@ fn reason_label(code: &str) -> String {
         "no_version" => "台帳に版の記載がない",
         "no_version_statement" => "勧告に版の記載がない",
         "unparsed" => "勧告の版記述を解釈できない",
+        "model_registered" => "型番が製品の登録と一致",
+        "version_registered" => "版がリリースの登録と一致",
+        "link_confirmed" => "医療機関が確認した製品・リリース",
+        "sbom_component" => "製造販売業者の SBOM の構成要素",
+        "vex" => "製造販売業者の VEX",
         _ => return code.to_string(),
     };
     format!("{ja}（{code}）")
@@ -96,10 +117,23 @@ fn view(f: &HubFinding, devices: &HashMap<String, HubDevice>) -> FindingView {
         v.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default()
     };
     let statement = &body["statement"];
-    let mut said = format!("{} / {}", text(&statement["vendor"]), text(&statement["product"]));
-    if let Some(v) = statement["version"].as_str() {
-        said.push_str(&format!(" / {v}"));
-    }
+    let said = if body["via"] == "sbom" {
+        // Through the manufacturer's SBOM of the release the device is.
+        let (c, r) = (&body["component"], &body["release"]);
+        format!(
+            "SBOM: {} {}（{} {} の構成要素）",
+            text(&c["name"]),
+            text(&c["version"]),
+            text(&r["product"]),
+            text(&r["version"])
+        )
+    } else {
+        let mut said = format!("{} / {}", text(&statement["vendor"]), text(&statement["product"]));
+        if let Some(v) = statement["version"].as_str() {
+            said.push_str(&format!(" / {v}"));
+        }
+        said
+    };
     let device = devices.get(&f.finding.device_id);
     FindingView {
         device_id: f.finding.device_id.clone(),
@@ -125,6 +159,9 @@ fn view(f: &HubFinding, devices: &HashMap<String, HubDevice>) -> FindingView {
         changed_by: f.changed_by.clone(),
         changed_at: (f.changed_at > 0).then_some(f.changed_at),
         tlp: f.tlp.clone(),
+        status: text(&body["status"]),
+        status_label: status_label(body["status"].as_str().unwrap_or("")),
+        vex: text(&body["vex"]["document"]),
     }
 }
 
@@ -355,10 +392,31 @@ pub async fn device(State(state): State<Shared>, person: HubPerson, Path(id): Pa
     };
     let devices: HashMap<String, HubDevice> = [(device.id.clone(), device.clone())].into();
     let findings: Vec<FindingView> = findings.iter().map(|f| view(f, &devices)).collect();
+    // Which manufacturer's release the device is, and who to ask about it.
+    let (catalogue, aliases) = match (engine::catalogue(&state.store, false).await, state.store.hub_aliases().await) {
+        (Ok(c), Ok(a)) => (c, a),
+        (Err(e), _) | (_, Err(e)) => return unavailable(e),
+    };
+    let link = catalogue.link(&device, &engine::known_aliases(&aliases));
+    let maker = link.as_ref().and_then(|l| {
+        let release = catalogue.releases.iter().find(|r| r.id == l.release_id)?;
+        catalogue.manufacturers.iter().find(|o| o.id == release.org_id)
+    });
+    let link = link.map(|l| {
+        context! {
+            release_id => l.release_id,
+            product => l.product,
+            version => l.version,
+            possible => l.confidence == mamori_matching::Confidence::Possible,
+            confidence => confidence_label(&serde_json::to_value(l.confidence).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()),
+            reasons => l.reasons.iter().map(|r| reason_label(r)).collect::<Vec<_>>(),
+            maker => maker.map(|m| context! { name => m.name_ja, psirt => m.psirt_contact }),
+        }
+    });
     person.page(
         &state,
         "hub/device.html",
-        context! { title => device_name(&device), device, findings, states => state_options() },
+        context! { title => device_name(&device), device, findings, link, states => state_options() },
         StatusCode::OK,
     )
 }
@@ -573,6 +631,40 @@ pub async fn advisory(State(state): State<Shared>, person: HubPerson, Path(id): 
         context! { title => &newest.doc_id, newest, revisions, findings, devices, warnings, states => state_options() },
         StatusCode::OK,
     )
+}
+
+/// The hospital confirms that its device is the release a possible link names: from then on
+/// the release's SBOM findings reach the device.
+pub async fn confirm_link(
+    State(state): State<Shared>,
+    person: HubPerson,
+    Path(id): Path<String>,
+    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    if let Err(r) = person.require(&state, OrgKind::Hospital) {
+        return r;
+    }
+    if let Err(r) = person.check_csrf(&state, Some(field(&fields, "_csrf"))) {
+        return r;
+    }
+    let release_id = field(&fields, "release");
+    let known = match state.store.hub_releases(None).await {
+        Ok(r) => r.iter().any(|r| r.id == release_id),
+        Err(e) => return unavailable(e),
+    };
+    if !known {
+        return person.not_found(&state);
+    }
+    match state.store.confirm_device_link(&person.org.id, &id, release_id, &person.user.login).await {
+        Ok(true) => {}
+        Ok(false) => return person.not_found(&state),
+        Err(e) => return unavailable(e),
+    }
+    person.audit(&state, "hub device link", &id, "", release_id).await;
+    if let Err(e) = engine::recompute(&state.store, Some(&person.org.id)).await {
+        return unavailable(e);
+    }
+    Redirect::to(&format!("/hub/devices/{id}")).into_response()
 }
 
 pub async fn audit(State(state): State<Shared>, person: HubPerson) -> Response {

@@ -10,6 +10,8 @@
 mod coordinator;
 pub mod engine;
 mod hospital;
+mod manufacturer;
+pub mod releases;
 
 use crate::auth::cookie_value;
 use crate::routes::Table;
@@ -35,7 +37,16 @@ pub fn routes(table: &mut Table) {
     table.get("/hub/findings.csv", hospital::findings_csv);
     table.post("/hub/findings/state", hospital::set_state);
     table.get("/hub/advisories/{id}", hospital::advisory);
+    table.post("/hub/devices/{id}/link", hospital::confirm_link);
     table.get("/hub/audit", hospital::audit);
+    table.post("/hub/psirt", manufacturer::set_psirt);
+    table.get("/hub/products", manufacturer::products);
+    table.post("/hub/products", manufacturer::add_product);
+    table.get("/hub/products/{id}", manufacturer::product);
+    table.post("/hub/products/{id}/releases", manufacturer::add_release);
+    table.get("/hub/releases/{id}", manufacturer::release);
+    table.nest_post("/hub/releases/{id}/sbom", manufacturer::upload_sbom, crate::admin::UPLOAD_LIMIT);
+    table.nest_post("/hub/releases/{id}/vex", manufacturer::upload_vex, crate::admin::UPLOAD_LIMIT);
     table.get("/hub/intake", coordinator::intake);
     table.nest_post("/hub/intake", coordinator::take_in, crate::admin::UPLOAD_LIMIT);
     table.get("/hub/orgs", coordinator::orgs);
@@ -167,9 +178,7 @@ async fn home(State(state): State<Shared>, person: HubPerson) -> Response {
     match person.org.kind {
         OrgKind::Hospital => hospital::home(&state, &person).await,
         OrgKind::Coordinator => coordinator::home(&state, &person).await,
-        OrgKind::Manufacturer => {
-            person.page(&state, "hub/manufacturer.html", context! { title => "ホーム" }, StatusCode::OK)
-        }
+        OrgKind::Manufacturer => manufacturer::home(&state, &person).await,
     }
 }
 

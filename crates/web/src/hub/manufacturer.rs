@@ -1,0 +1,505 @@
+//! A manufacturer's pages: its products (names, model numbers, JAN/GTIN checked by its check
+//! digit, version scheme), releases in order with release and end-of-support dates, an SBOM
+//! per release (checked; every upload kept, the differences from the previous one shown),
+//! VEX documents per release (checked against the release's SBOM), its PSIRT contact, and
+//! which of its releases each advisory or OSV record touches through their SBOMs.
+
+use super::{HubPerson, engine, field};
+use crate::{AppState, Shared, unavailable};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use mamori_store::hub::OrgKind;
+use mamori_store::hub_products::{FileKind, HubProduct, HubRelease, gtin_valid};
+use minijinja::context;
+use std::collections::{BTreeMap, BTreeSet};
+
+const SCHEMES: &[(&str, &str)] = &[
+    ("intdot", "数字とドット（1.10 > 1.9）"),
+    ("semver", "セマンティックバージョニング"),
+    ("release-order", "登録したリリースの順（L79 < L80 など）"),
+];
+
+pub async fn home(state: &AppState, person: &HubPerson) -> Response {
+    let products = match state.store.hub_products(Some(&person.org.id)).await {
+        Ok(p) => p,
+        Err(e) => return unavailable(e),
+    };
+    let findings = match state.store.release_findings(&person.org.id, None).await {
+        Ok(f) => f,
+        Err(e) => return unavailable(e),
+    };
+    let releases = match state.store.hub_releases(None).await {
+        Ok(r) => r.into_iter().filter(|r| r.org_id == person.org.id).collect::<Vec<_>>(),
+        Err(e) => return unavailable(e),
+    };
+    // Per release: the advisories that touch it and are not answered "not affected" or "fixed".
+    let mut touched: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for f in findings.iter().filter(|f| f.status == "affected" || f.status == "under_investigation") {
+        touched.entry(f.release_id.as_str()).or_default().insert(f.advisory.as_str());
+    }
+    let rows: Vec<_> = releases
+        .iter()
+        .filter_map(|r| {
+            let advisories = touched.get(r.id.as_str())?;
+            let product = products.iter().find(|p| p.id == r.product_id)?;
+            Some(context! { release => r, product => product, advisories => advisories.iter().collect::<Vec<_>>() })
+        })
+        .collect();
+    person.page(state, "hub/manufacturer.html", context! { title => "ホーム", products, rows }, StatusCode::OK)
+}
+
+pub async fn set_psirt(
+    State(state): State<Shared>,
+    person: HubPerson,
+    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    if let Err(r) = person.require(&state, OrgKind::Manufacturer) {
+        return r;
+    }
+    if let Err(r) = person.check_csrf(&state, Some(field(&fields, "_csrf"))) {
+        return r;
+    }
+    if person.user.hub_role != "admin" {
+        return person.message(
+            &state,
+            StatusCode::FORBIDDEN,
+            "権限がありません",
+            "連絡先は組織の管理者だけが変更できます。",
+        );
+    }
+    let contact = field(&fields, "psirt_contact");
+    if contact.chars().count() > 500 {
+        return person.message(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "変更できませんでした",
+            "連絡先は500文字以内にしてください。",
+        );
+    }
+    if let Err(e) = state.store.set_psirt_contact(&person.org.id, contact).await {
+        return unavailable(e);
+    }
+    person.audit(&state, "hub psirt contact", &person.org.id, &person.org.psirt_contact, contact).await;
+    Redirect::to("/hub").into_response()
+}
+
+pub async fn add_product(
+    State(state): State<Shared>,
+    person: HubPerson,
+    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    if let Err(r) = person.require(&state, OrgKind::Manufacturer) {
+        return r;
+    }
+    if let Err(r) = person.check_csrf(&state, Some(field(&fields, "_csrf"))) {
+        return r;
+    }
+    let product = HubProduct {
+        org_id: person.org.id.clone(),
+        name_ja: field(&fields, "name_ja").to_string(),
+        name_en: field(&fields, "name_en").to_string(),
+        models: field(&fields, "models")
+            .split(['\n', ',', '、'])
+            .map(|m| m.trim().to_string())
+            .filter(|m| !m.is_empty())
+            .collect(),
+        gtin: field(&fields, "gtin").to_string(),
+        scheme: field(&fields, "scheme").to_string(),
+        ..Default::default()
+    };
+    let mut errors = Vec::new();
+    if product.name_ja.is_empty() || product.name_ja.chars().count() > 200 {
+        errors.push("販売名（日本語）を200文字以内で入力してください。".to_string());
+    }
+    if product.name_en.chars().count() > 200 {
+        errors.push("英語名は200文字以内にしてください。".into());
+    }
+    if product.models.len() > 200 || product.models.iter().any(|m| m.chars().count() > 100) {
+        errors.push("型番は1つ100文字以内、200個までにしてください。".into());
+    }
+    if !product.gtin.is_empty() && !gtin_valid(&product.gtin) {
+        errors.push(format!(
+            "JAN/GTIN「{}」は8・12・13・14桁の数字で、最後の桁がチェックデジットと合うものを入力してください。",
+            product.gtin
+        ));
+    }
+    if !SCHEMES.iter().any(|(s, _)| *s == product.scheme) {
+        errors.push("バージョンの順序を一覧から選んでください。".into());
+    }
+    if !errors.is_empty() {
+        return products_page(&state, &person, &errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let id = match state.store.add_hub_product(&product).await {
+        Ok(id) => id,
+        Err(e) => return unavailable(e),
+    };
+    person.audit(&state, "hub product add", &id, "", &product.name_ja).await;
+    Redirect::to(&format!("/hub/products/{id}")).into_response()
+}
+
+pub async fn products(State(state): State<Shared>, person: HubPerson) -> Response {
+    if let Err(r) = person.require(&state, OrgKind::Manufacturer) {
+        return r;
+    }
+    products_page(&state, &person, &[], StatusCode::OK).await
+}
+
+async fn products_page(state: &AppState, person: &HubPerson, errors: &[String], status: StatusCode) -> Response {
+    match state.store.hub_products(Some(&person.org.id)).await {
+        Ok(products) => person.page(
+            state,
+            "hub/products.html",
+            context! { title => "製品", products, errors, schemes => SCHEMES.iter().map(|(v, l)| context! { value => v, label => l }).collect::<Vec<_>>() },
+            status,
+        ),
+        Err(e) => unavailable(e),
+    }
+}
+
+pub async fn product(State(state): State<Shared>, person: HubPerson, Path(id): Path<String>) -> Response {
+    if let Err(r) = person.require(&state, OrgKind::Manufacturer) {
+        return r;
+    }
+    product_page(&state, &person, &id, &[], StatusCode::OK).await
+}
+
+async fn product_page(
+    state: &AppState,
+    person: &HubPerson,
+    id: &str,
+    errors: &[String],
+    status: StatusCode,
+) -> Response {
+    let product = match state.store.hub_product(&person.org.id, id).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return person.not_found(state),
+        Err(e) => return unavailable(e),
+    };
+    let releases = match state.store.hub_releases(Some(id)).await {
+        Ok(r) => r,
+        Err(e) => return unavailable(e),
+    };
+    let findings = match state.store.release_findings(&person.org.id, None).await {
+        Ok(f) => f,
+        Err(e) => return unavailable(e),
+    };
+    let mut rows = Vec::new();
+    for r in &releases {
+        let sboms = match state.store.release_files(FileKind::Sbom, &r.id).await {
+            Ok(s) => s,
+            Err(e) => return unavailable(e),
+        };
+        let affected = findings.iter().filter(|f| f.release_id == r.id && f.status == "affected").count();
+        rows.push(context! { release => r, sbom => sboms.first(), affected });
+    }
+    let scheme = SCHEMES.iter().find(|(s, _)| *s == product.scheme).map_or("", |(_, l)| *l);
+    person.page(
+        state,
+        "hub/product.html",
+        context! { title => &product.name_ja, product, scheme, rows, errors },
+        status,
+    )
+}
+
+fn valid_day(text: &str) -> bool {
+    text.is_empty() || crate::i18n::parse_day(text, false).is_some()
+}
+
+pub async fn add_release(
+    State(state): State<Shared>,
+    person: HubPerson,
+    Path(id): Path<String>,
+    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    if let Err(r) = person.require(&state, OrgKind::Manufacturer) {
+        return r;
+    }
+    if let Err(r) = person.check_csrf(&state, Some(field(&fields, "_csrf"))) {
+        return r;
+    }
+    match state.store.hub_product(&person.org.id, &id).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return person.not_found(&state),
+        Err(e) => return unavailable(e),
+    }
+    let release = HubRelease {
+        product_id: id.clone(),
+        version: field(&fields, "version").to_string(),
+        released_on: field(&fields, "released_on").to_string(),
+        end_of_support: field(&fields, "end_of_support").to_string(),
+        ..Default::default()
+    };
+    let mut errors = Vec::new();
+    if release.version.is_empty() || release.version.chars().count() > 100 {
+        errors.push("バージョンを100文字以内で入力してください。".to_string());
+    }
+    if !valid_day(&release.released_on) || !valid_day(&release.end_of_support) {
+        errors.push("日付は YYYY-MM-DD の形で入力してください。".into());
+    }
+    if !release.released_on.is_empty()
+        && !release.end_of_support.is_empty()
+        && release.end_of_support < release.released_on
+    {
+        errors.push("サポート終了日はリリース日より後にしてください。".into());
+    }
+    if !errors.is_empty() {
+        return product_page(&state, &person, &id, &errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    match state.store.add_hub_release(&person.org.id, &release).await {
+        Ok(Some(rid)) => {
+            person.audit(&state, "hub release add", &rid, "", &release.version).await;
+            if let Err(e) = engine::recompute(&state.store, None).await {
+                return unavailable(e);
+            }
+            Redirect::to(&format!("/hub/products/{id}")).into_response()
+        }
+        Ok(None) => {
+            let e = format!("バージョン {} は登録済みです。", release.version);
+            product_page(&state, &person, &id, &[e], StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => unavailable(e),
+    }
+}
+
+pub async fn release(State(state): State<Shared>, person: HubPerson, Path(id): Path<String>) -> Response {
+    if let Err(r) = person.require(&state, OrgKind::Manufacturer) {
+        return r;
+    }
+    release_page(&state, &person, &id, &[], &[], StatusCode::OK).await
+}
+
+/// The components of an SBOM as (name, version, purl) rows.
+fn components(bytes: &[u8]) -> BTreeSet<(String, String, String)> {
+    mamori_sbom::read(bytes)
+        .map(|(s, _)| {
+            s.components
+                .iter()
+                .map(|c| {
+                    (
+                        c.name.clone(),
+                        c.version.clone().unwrap_or_default(),
+                        c.purl.as_ref().map(|p| p.raw.clone()).unwrap_or_default(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn release_page(
+    state: &AppState,
+    person: &HubPerson,
+    id: &str,
+    errors: &[String],
+    warnings: &[String],
+    status: StatusCode,
+) -> Response {
+    let release = match state.store.hub_release(&person.org.id, id).await {
+        Ok(Some(r)) => r,
+        Ok(None) => return person.not_found(state),
+        Err(e) => return unavailable(e),
+    };
+    let product = match state.store.hub_product(&person.org.id, &release.product_id).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return person.not_found(state),
+        Err(e) => return unavailable(e),
+    };
+    let (sboms, vex, findings) = match (
+        state.store.release_files(FileKind::Sbom, id).await,
+        state.store.release_files(FileKind::Vex, id).await,
+        state.store.release_findings(&person.org.id, Some(id)).await,
+    ) {
+        (Ok(s), Ok(v), Ok(f)) => (s, v, f),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return unavailable(e),
+    };
+    // What changed between the previous SBOM and the current one.
+    let mut added = Vec::new();
+    let mut removed = Vec::new();
+    if sboms.len() >= 2 {
+        let newest = state.store.release_file_bytes(FileKind::Sbom, &person.org.id, &sboms[0].id).await;
+        let previous = state.store.release_file_bytes(FileKind::Sbom, &person.org.id, &sboms[1].id).await;
+        if let (Ok(Some((_, new))), Ok(Some((_, old)))) = (newest, previous) {
+            let (new, old) = (components(&new), components(&old));
+            added = new.difference(&old).cloned().collect();
+            removed = old.difference(&new).cloned().collect();
+        }
+    }
+    let rows: Vec<_> = findings
+        .iter()
+        .map(|f| {
+            let body: serde_json::Value = serde_json::from_str(&f.body).unwrap_or_default();
+            context! {
+                advisory => &f.advisory,
+                component => &f.component,
+                confidence => super::hospital::confidence_label(&f.confidence),
+                status => super::hospital::status_label(&f.status),
+                vulnerabilities => body["vulnerabilities"].as_array().map(|a| a.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join(" ")).unwrap_or_default(),
+                fixed_in => body["fixed_in"].as_str().unwrap_or(""),
+                vex => body["vex"]["document"].as_str().unwrap_or(""),
+            }
+        })
+        .collect();
+    person.page(
+        state,
+        "hub/release.html",
+        context! { title => format!("{} {}", product.name_ja, release.version), product, release, sboms, vex, rows, added, removed, errors, warnings },
+        status,
+    )
+}
+
+/// Reads an upload's one file and its CSRF token, after the person's kind was checked.
+async fn one_file(
+    state: &Shared,
+    request: axum::extract::Request,
+) -> Result<(String, Option<(String, Vec<u8>)>), Response> {
+    let mut multipart = super::multipart(state, request).await?;
+    let (mut csrf, mut file) = (String::new(), None);
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(f)) => {
+                let name = f.name().unwrap_or("").to_string();
+                match f.file_name().map(|n| n.rsplit(['/', '\\']).next().unwrap_or("").to_string()) {
+                    Some(file_name) => match f.bytes().await {
+                        Ok(b) if !file_name.is_empty() && !b.is_empty() => file = Some((file_name, b.to_vec())),
+                        Ok(_) => {}
+                        Err(e) => return Err((StatusCode::BAD_REQUEST, e.body_text()).into_response()),
+                    },
+                    None if name == "_csrf" => csrf = f.text().await.unwrap_or_default(),
+                    None => {}
+                }
+            }
+            Ok(None) => return Ok((csrf, file)),
+            Err(e) => return Err((StatusCode::BAD_REQUEST, e.body_text()).into_response()),
+        }
+    }
+}
+
+pub async fn upload_sbom(
+    State(state): State<Shared>,
+    person: HubPerson,
+    Path(id): Path<String>,
+    request: axum::extract::Request,
+) -> Response {
+    upload(state, person, id, request, FileKind::Sbom).await
+}
+
+pub async fn upload_vex(
+    State(state): State<Shared>,
+    person: HubPerson,
+    Path(id): Path<String>,
+    request: axum::extract::Request,
+) -> Response {
+    upload(state, person, id, request, FileKind::Vex).await
+}
+
+async fn upload(
+    state: Shared,
+    person: HubPerson,
+    id: String,
+    request: axum::extract::Request,
+    kind: FileKind,
+) -> Response {
+    if let Err(r) = person.require(&state, OrgKind::Manufacturer) {
+        return r;
+    }
+    let release = match state.store.hub_release(&person.org.id, &id).await {
+        Ok(Some(r)) => r,
+        Ok(None) => return person.not_found(&state),
+        Err(e) => return unavailable(e),
+    };
+    let (csrf, file) = match one_file(&state, request).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if let Err(r) = person.check_csrf(&state, Some(&csrf)) {
+        return r;
+    }
+    let Some((file_name, bytes)) = file else {
+        return release_page(
+            &state,
+            &person,
+            &id,
+            &["ファイルを選んでください。".into()],
+            &[],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let read: Result<(String, Vec<mamori_advisories::Problem>), Vec<String>> = match kind {
+        FileKind::Sbom => match mamori_sbom::read(&bytes) {
+            Ok((sbom, warnings)) => Ok((
+                format!(
+                    "{} {} ({})、コンポーネント {} 件",
+                    sbom.format.name,
+                    sbom.format.version,
+                    sbom.format.syntax,
+                    sbom.components.len()
+                ),
+                warnings.into_iter().map(|w| w.in_file(&file_name)).collect::<Vec<_>>(),
+            )),
+            Err(errors) => {
+                let mut errors: Vec<String> = errors.into_iter().map(|e| e.in_file(&file_name).to_string()).collect();
+                errors.push(format!("{file_name}: SBOM として読めないため、登録していません。"));
+                Err(errors)
+            }
+        },
+        FileKind::Vex => {
+            // A VEX is about the release's components: checked against its current SBOM.
+            let current = match state.store.release_files(FileKind::Sbom, &id).await {
+                Ok(s) => s.into_iter().next(),
+                Err(e) => return unavailable(e),
+            };
+            let sbom = match current {
+                Some(f) => match state.store.release_file_bytes(FileKind::Sbom, &person.org.id, &f.id).await {
+                    Ok(Some((_, b))) => mamori_sbom::read(&b).ok().map(|(s, _)| s),
+                    Ok(None) => None,
+                    Err(e) => return unavailable(e),
+                },
+                None => None,
+            };
+            match sbom.map(|sbom| mamori_matching::vex::facts_from_file(&file_name, &bytes, &sbom)) {
+                None => Err(vec![
+                    "先にこのリリースの SBOM を登録してください。VEX は SBOM の構成要素について述べるものです。".into(),
+                ]),
+                Some(Ok((facts, warnings))) if !facts.is_empty() => Ok((format!("記述 {} 件", facts.len()), warnings)),
+                Some(Ok((_, warnings))) => {
+                    let mut errors: Vec<String> = warnings.iter().map(|w| w.to_string()).collect();
+                    errors.push(format!(
+                        "{file_name}: このリリースに当てはまる VEX の記述がないため、登録していません。"
+                    ));
+                    Err(errors)
+                }
+                Some(Err(errors)) => {
+                    let mut errors: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+                    errors.push(format!("{file_name}: CSAF VEX・CycloneDX VEX として読めないため、登録していません。"));
+                    Err(errors)
+                }
+            }
+        }
+    };
+    let (summary, warnings) = match read {
+        Ok(x) => x,
+        Err(errors) => return release_page(&state, &person, &id, &errors, &[], StatusCode::UNPROCESSABLE_ENTITY).await,
+    };
+    let warnings_json = serde_json::to_string(&warnings).expect("problems serialise");
+    let file = mamori_store::hub_products::NewReleaseFile {
+        kind,
+        file_name: &file_name,
+        summary: &summary,
+        warnings: &warnings_json,
+        by: &person.user.login,
+        bytes: &bytes,
+    };
+    let stored = state.store.add_release_file(&release, &file).await;
+    if let Err(e) = stored {
+        return unavailable(e);
+    }
+    let what = if kind == FileKind::Sbom { "hub sbom" } else { "hub vex" };
+    person.audit(&state, what, &release.id, "", &format!("{file_name}: {summary}")).await;
+    if let Err(e) = engine::recompute(&state.store, None).await {
+        return unavailable(e);
+    }
+    let warnings: Vec<String> = warnings.iter().map(|w| w.to_string()).collect();
+    release_page(&state, &person, &id, &[], &warnings, StatusCode::OK).await
+}
