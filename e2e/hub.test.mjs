@@ -1,7 +1,8 @@
-// The device security hub in headless Chromium: a hospital signs in, imports its inventory
-// (Japanese headers), reads its findings, an advisory's page and a device's page, and records
-// a state change — with JavaScript off, as the pages need none; the coordinator looks at the
-// intake and confirms a vendor alias. axe-core checks every page for WCAG 2.1 A/AA violations;
+// The device security hub in headless Chromium: a manufacturer registers a product and a
+// release, uploads its SBOM and a VEX; a hospital signs in, imports its inventory (Japanese
+// headers), reads its findings (the manufacturer's VEX among them), an advisory's page and a
+// device's page, and records a state change — with JavaScript off, as the pages need none;
+// the coordinator looks at the intake and confirms a vendor alias. axe-core checks every page for WCAG 2.1 A/AA violations;
 // screenshots go to target/test-artefacts/e2e/hub-*.png. The database is prepared with the
 // command line (`mamori hub org-add`, `mamori hub import` of the ICSMA corpus).
 import { test, before, after } from 'node:test';
@@ -19,6 +20,7 @@ mkdirSync(shots, { recursive: true });
 const axeSource = readFileSync(join(root, 'e2e', 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 const binary = process.env.MAMORI_BIN ?? join(root, 'target', 'debug', 'mamori');
 const icsma = join(root, '..', 'shared', 'corpora', 'hub', 'csaf', 'icsma');
+const osv = join(root, '..', 'shared', 'corpora', 'hub', 'osv', 'crates.io');
 const WCAG = { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] };
 
 let server;
@@ -37,7 +39,8 @@ before(async () => {
   const db = `sqlite://${join(dir, 'hub.db')}`;
   mamori(['hub', 'org-add', '--db', db, '--kind', 'coordinator', '--name-ja', 'ハブ事務局', '--admin', 'coord'], `${password}\n`);
   mamori(['hub', 'org-add', '--db', db, '--kind', 'hospital', '--name-ja', 'みなと総合病院', '--admin', 'minato'], `${password}\n`);
-  assert.match(mamori(['hub', 'import', '--db', db, icsma]), /took in 136 document/);
+  mamori(['hub', 'org-add', '--db', db, '--kind', 'manufacturer', '--name-ja', 'Example Medical', '--name-en', 'Example Medical', '--admin', 'exmed'], `${password}\n`);
+  assert.match(mamori(['hub', 'import', '--db', db, icsma, osv]), /took in \d+ document/);
   server = spawn(binary, ['serve', '--db', db, '--bind', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   origin = await new Promise((resolve, reject) => {
     let out = '';
@@ -101,7 +104,61 @@ const INVENTORY = '製造販売業者,製品名,型番,ソフトウェアバー�
   + 'Hillrom,Welch Allyn Q-Stress Cardiac Stress Testing System,,6.2.0,生理検査室\n'
   + 'BD,Alaris 8000 PC Unit,,9.5,ICU\n'
   + 'Philips Healthcare,IntelliSpace Cardiovascular,,2.2.0,循環器内科\n'
-  + 'Medtronic,MiniMed 640G,MMT-1711,,外来\n';
+  + 'Medtronic,MiniMed 640G,MMT-1711,,外来\n'
+  + 'Example Medical,X,XM-100,2.1,病棟\n';
+
+const SERIAL = '1b5e2c3a-0000-4000-8000-00000000a001';
+const SBOM = JSON.stringify({
+  bomFormat: 'CycloneDX', specVersion: '1.5', serialNumber: `urn:uuid:${SERIAL}`, version: 1,
+  metadata: { component: { type: 'firmware', 'bom-ref': 'x', name: 'X', version: '2.1', supplier: { name: 'Example Medical' } } },
+  components: [{ type: 'library', 'bom-ref': 'openssl', name: 'openssl', version: '0.8.3', purl: 'pkg:cargo/openssl@0.8.3' }],
+});
+const VEX = JSON.stringify({
+  bomFormat: 'CycloneDX', specVersion: '1.5', version: 1, metadata: { timestamp: '2026-11-02T00:00:00Z' },
+  vulnerabilities: [{ id: 'CVE-2016-10931', analysis: { state: 'not_affected', justification: 'code_not_present' },
+    affects: [{ ref: `urn:cdx:${SERIAL}/1#openssl` }] }],
+});
+
+test('a manufacturer registers X, its release 2.1, the SBOM and a VEX', async () => {
+  const js = true;
+  const context = await browser.newContext({ javaScriptEnabled: js, locale: 'ja-JP', bypassCSP: true });
+  const page = await signIn(context, 'exmed', js);
+  await look(page, 'exmed-02-home', js);
+  await page.goto(`${origin}/hub/products`);
+  await page.fill('#p-ja', 'X');
+  await page.fill('#p-en', 'X');
+  await page.fill('#p-models', 'XM-100');
+  await page.fill('#p-gtin', '4901234567890');
+  await page.locator('form[action="/hub/products"] button').click();
+  await page.waitForLoadState('load');
+  assert.match(await page.locator('#errors').innerText(), /チェックデジット/);
+  await look(page, 'exmed-03-gtin-refused', js);
+  await page.fill('#p-ja', 'X');
+  await page.fill('#p-en', 'X');
+  await page.fill('#p-models', 'XM-100');
+  await page.fill('#p-gtin', '4901234567894');
+  await page.locator('form[action="/hub/products"] button').click();
+  await page.waitForLoadState('load');
+  assert.match(new URL(page.url()).pathname, /^\/hub\/products\/prd-/);
+  for (const version of ['2.0', '2.1']) {
+    await page.fill('#r-version', version);
+    await page.locator('form[action$="/releases"] button').click();
+    await page.waitForLoadState('load');
+  }
+  await look(page, 'exmed-04-product', js);
+  await page.locator('a', { hasText: '2.1' }).first().click();
+  await page.waitForLoadState('load');
+  await page.setInputFiles('#sbom', { name: 'x-2.1.cdx.json', mimeType: 'application/json', buffer: Buffer.from(SBOM) });
+  await page.locator('form[action$="/sbom"] button').click();
+  await page.waitForLoadState('load');
+  assert.match(await page.locator('main').innerText(), /RUSTSEC-2016-0001/);
+  await page.setInputFiles('#vex', { name: 'x.cdx-vex.json', mimeType: 'application/json', buffer: Buffer.from(VEX) });
+  await page.locator('form[action$="/vex"] button').click();
+  await page.waitForLoadState('load');
+  assert.match(await page.locator('main').innerText(), /x\.cdx-vex\.json/);
+  await look(page, 'exmed-05-release-sbom-vex', js);
+  await context.close();
+});
 
 test('a hospital imports its inventory and works through its findings without JavaScript', async () => {
   const js = false;
@@ -114,7 +171,7 @@ test('a hospital imports its inventory and works through its findings without Ja
   await page.setInputFiles('#inventory', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from(`${INVENTORY}Philips,Vue PACS,,${'9'.repeat(600)},放射線科\n`) });
   await page.locator('form[action="/hub/devices/import"] button').click();
   await page.waitForLoadState('load');
-  assert.match(await page.locator('#errors').innerText(), /row 6/);
+  assert.match(await page.locator('#errors').innerText(), /row 7/);
   await look(page, 'minato-04-import-refused', js);
   await page.setInputFiles('#inventory', { name: '台帳.csv', mimeType: 'text/csv', buffer: Buffer.from(INVENTORY) });
   await page.locator('form[action="/hub/devices/import"] button').click();
@@ -126,6 +183,15 @@ test('a hospital imports its inventory and works through its findings without Ja
   await page.goto(`${origin}/hub/advisories/ICSMA-21-343-01`);
   assert.match(await page.locator('main').innerText(), /生理検査室/);
   await look(page, 'minato-06-advisory', js);
+  // Example Medical's X 2.1: its SBOM's findings, CVE-2016-10931 not affected by the VEX.
+  await page.goto(`${origin}/hub/devices`);
+  await page.locator('a', { hasText: /^X$/ }).click();
+  await page.waitForLoadState('load');
+  const x = await page.locator('main').innerText();
+  assert.match(x, /SBOM: openssl 0\.8\.3/);
+  assert.match(x, /影響なし（製造販売業者の VEX：x\.cdx-vex\.json）/);
+  await look(page, 'minato-06b-device-with-vex', js);
+  await page.goto(`${origin}/hub/advisories/ICSMA-21-343-01`);
   await page.locator('main a[href^="/hub/devices/dev-"]').first().click();
   await page.waitForLoadState('load');
   await look(page, 'minato-07-device', js);
@@ -148,7 +214,8 @@ test('the coordinator sees the intake and confirms a vendor alias', async () => 
   const page = await signIn(context, 'coord', js);
   await look(page, 'coord-02-home', js);
   await page.goto(`${origin}/hub/intake`);
-  assert.match(await page.locator('caption').innerText(), /136 件/);
+  assert.match(await page.locator('caption').innerText(), /取り込んだ勧告 \d+ 件/);
+  assert.match(await page.locator('main').innerText(), /ICSMA-21-343-01/);
   await look(page, 'coord-03-intake', js);
   await page.goto(`${origin}/hub/aliases`);
   await page.fill('#a-alias', 'Philips Healthcare');
