@@ -167,6 +167,7 @@ pub(crate) const TABLES: &[(&str, &[(&str, char)])] = &[
             ("revision", 'T'),
             ("confidence", 'T'),
             ("body", 'T'),
+            ("digest", 'T'),
         ],
     ),
     (

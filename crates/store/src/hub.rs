@@ -130,6 +130,48 @@ pub struct HubFinding {
 /// A finding's states, in the order a hospital works through them.
 pub const FINDING_STATES: &[&str] = &["new", "acknowledged", "mitigated", "risk_accepted", "resolved"];
 
+/// Which findings a recomputation rewrites.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope<'a> {
+    All,
+    /// One organisation's (its inventory changed).
+    Org(&'a str),
+    /// The devices a new advisory can concern (see [`DeviceScope`]).
+    Devices(&'a DeviceScope),
+}
+
+/// The devices whose manufacturer is one of `manufacturers` (as written in inventories) or
+/// that have a finding on one of `advisories`: all that a new revision of those advisories
+/// can add a finding to or take one from.
+#[derive(Debug, Clone, Default)]
+pub struct DeviceScope {
+    pub manufacturers: Vec<String>,
+    pub advisories: Vec<String>,
+}
+
+impl DeviceScope {
+    /// The SQL condition on a device id column, with its placeholders from `$first`.
+    fn condition(&self, column: &str, first: usize) -> String {
+        let list = |from: usize, n: usize| (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let (m, a) = (self.manufacturers.len(), self.advisories.len());
+        let mut parts = Vec::new();
+        if m > 0 {
+            parts.push(format!("{column} IN (SELECT id FROM hub_devices WHERE manufacturer IN ({}))", list(first, m)));
+        }
+        if a > 0 {
+            parts.push(format!(
+                "{column} IN (SELECT device_id FROM hub_findings WHERE advisory IN ({}))",
+                list(first + m, a)
+            ));
+        }
+        if parts.is_empty() { "1 = 0".into() } else { format!("({})", parts.join(" OR ")) }
+    }
+
+    fn values(&self) -> impl Iterator<Item = &String> {
+        self.manufacturers.iter().chain(&self.advisories)
+    }
+}
+
 /// A vendor alias the coordinator confirmed.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct HubAlias {
@@ -425,6 +467,24 @@ impl Store {
         rows.iter().map(device_from).collect()
     }
 
+    /// The devices of a scope, for the engine.
+    pub async fn hub_devices_in(&self, scope: &DeviceScope) -> Result<Vec<HubDevice>> {
+        let sql =
+            format!("SELECT {DEVICE_COLUMNS} FROM hub_devices WHERE {} ORDER BY org_id, id", scope.condition("id", 1));
+        let mut q = sqlx::query(&sql);
+        for v in scope.values() {
+            q = q.bind(v);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        rows.iter().map(device_from).collect()
+    }
+
+    /// Every manufacturer name written in an inventory, once.
+    pub async fn hub_manufacturer_names(&self) -> Result<Vec<String>> {
+        let rows = sqlx::query("SELECT DISTINCT manufacturer FROM hub_devices").fetch_all(&self.pool).await?;
+        rows.iter().map(|r| Ok(r.try_get("manufacturer")?)).collect()
+    }
+
     /// One device of `org_id`'s; another organisation's device is not found.
     pub async fn hub_device(&self, org_id: &str, device_id: &str) -> Result<Option<HubDevice>> {
         let row = sqlx::query(&format!("SELECT {DEVICE_COLUMNS} FROM hub_devices WHERE org_id = $1 AND id = $2"))
@@ -435,14 +495,13 @@ impl Store {
         row.as_ref().map(device_from).transpose()
     }
 
-    /// Replaces the stored findings with `findings` — of one organisation, or of all when
-    /// `org_id` is `None` — and, when given, every release's findings, in one transaction, if
-    /// the hub's inputs are still at `generation`.
+    /// Replaces the stored findings of `scope` with `findings` and, when given, every
+    /// release's findings, in one transaction, if the hub's inputs are still at `generation`.
     /// Returns false (and changes nothing) when they moved on: whoever moved them recomputes.
     pub async fn replace_hub_findings(
         &self,
         generation: i64,
-        org_id: Option<&str>,
+        scope: Scope<'_>,
         findings: &[NewFinding],
         releases: Option<&[crate::hub_products::ReleaseFinding]>,
     ) -> Result<bool> {
@@ -463,26 +522,77 @@ impl Store {
                 tx.rollback().await?;
                 return Ok(false);
             }
-            match org_id {
-                Some(org) => {
-                    sqlx::query("DELETE FROM hub_findings WHERE org_id = $1").bind(org).execute(&mut *tx).await?
+            // Only what changed is written: a new advisory touches a few thousand of the
+            // hundreds of thousands of findings, and rewriting them all would take seconds.
+            let select = "SELECT device_id, advisory, product_id, digest FROM hub_findings";
+            let stored = match scope {
+                Scope::All => sqlx::query(select).fetch_all(&mut *tx).await?,
+                Scope::Org(org) => {
+                    sqlx::query(&format!("{select} WHERE org_id = $1")).bind(org).fetch_all(&mut *tx).await?
                 }
-                None => sqlx::query("DELETE FROM hub_findings").execute(&mut *tx).await?,
+                Scope::Devices(devices) => {
+                    let sql = format!("{select} WHERE {}", devices.condition("device_id", 1));
+                    let mut q = sqlx::query(&sql);
+                    for v in devices.values() {
+                        q = q.bind(v);
+                    }
+                    q.fetch_all(&mut *tx).await?
+                }
             };
+            let mut stale: std::collections::HashMap<(String, String, String), String> = stored
+                .iter()
+                .map(|r| {
+                    Ok((
+                        (r.try_get("device_id")?, r.try_get("advisory")?, r.try_get("product_id")?),
+                        r.try_get("digest")?,
+                    ))
+                })
+                .collect::<Result<_>>()?;
             for f in findings {
-                sqlx::query(
-                    "INSERT INTO hub_findings (org_id, device_id, advisory, product_id, revision, confidence, body) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(&f.org_id)
-                .bind(&f.device_id)
-                .bind(&f.advisory)
-                .bind(&f.product_id)
-                .bind(&f.revision)
-                .bind(&f.confidence)
-                .bind(&f.body)
-                .execute(&mut *tx)
-                .await?;
+                let digest = finding_digest(f);
+                let key = (f.device_id.clone(), f.advisory.clone(), f.product_id.clone());
+                match stale.remove(&key) {
+                    Some(old) if old == digest => continue,
+                    Some(_) => {
+                        sqlx::query(
+                            "UPDATE hub_findings SET revision = $1, confidence = $2, body = $3, digest = $4 \
+                             WHERE device_id = $5 AND advisory = $6 AND product_id = $7",
+                        )
+                        .bind(&f.revision)
+                        .bind(&f.confidence)
+                        .bind(&f.body)
+                        .bind(&digest)
+                        .bind(&f.device_id)
+                        .bind(&f.advisory)
+                        .bind(&f.product_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    None => {
+                        sqlx::query(
+                            "INSERT INTO hub_findings (org_id, device_id, advisory, product_id, revision, confidence, body, digest) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                        )
+                        .bind(&f.org_id)
+                        .bind(&f.device_id)
+                        .bind(&f.advisory)
+                        .bind(&f.product_id)
+                        .bind(&f.revision)
+                        .bind(&f.confidence)
+                        .bind(&f.body)
+                        .bind(&digest)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                }
+            }
+            for (device, advisory, product) in stale.keys() {
+                sqlx::query("DELETE FROM hub_findings WHERE device_id = $1 AND advisory = $2 AND product_id = $3")
+                    .bind(device)
+                    .bind(advisory)
+                    .bind(product)
+                    .execute(&mut *tx)
+                    .await?;
             }
             if let Some(releases) = releases {
                 Store::write_release_findings(&mut tx, releases).await?;
@@ -679,6 +789,17 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// What a stored finding says, in 64 hex digits: equal digests need no write.
+fn finding_digest(f: &NewFinding) -> String {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    for part in [&f.org_id, &f.revision, &f.confidence, &f.body] {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 pub(crate) async fn bump_generation(tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<()> {

@@ -154,6 +154,11 @@ const MIGRATIONS: &[&str] = &[
     "CREATE TABLE hub_release_findings (release_id TEXT NOT NULL REFERENCES hub_releases(id), org_id TEXT NOT NULL, advisory TEXT NOT NULL, component TEXT NOT NULL, confidence TEXT NOT NULL, status TEXT NOT NULL, body TEXT NOT NULL)",
     "CREATE INDEX hub_release_findings_org ON hub_release_findings (org_id, release_id)",
     "CREATE TABLE hub_device_links (device_id TEXT PRIMARY KEY REFERENCES hub_devices(id), org_id TEXT NOT NULL, release_id TEXT NOT NULL REFERENCES hub_releases(id), confirmed_by TEXT NOT NULL, confirmed_at BIGINT NOT NULL)",
+    // Findings are rewritten only where they changed (hub.rs, replace_hub_findings).
+    "ALTER TABLE hub_findings ADD COLUMN digest TEXT NOT NULL DEFAULT ''",
+    // A new advisory's recomputation looks devices up by manufacturer and findings by advisory.
+    "CREATE INDEX hub_devices_manufacturer ON hub_devices (manufacturer)",
+    "CREATE INDEX hub_findings_advisory ON hub_findings (advisory)",
 ];
 
 /// Runs `work` on a connection of its own and closes that connection, instead of giving it back

@@ -307,6 +307,25 @@ async fn a_hospital_sees_what_hub_match_finds_and_nothing_of_another_on(backend:
     }
     assert_eq!(get_as(&s.app, "/hub/advisories/TEST-RED-01", &a).await.status, StatusCode::NOT_FOUND);
     assert_eq!(get_as(&s.app, "/hub/advisories/TEST-RED-01", &coord).await.status, StatusCode::OK);
+
+    // Intakes of advisories without package identifiers recompute only the devices they can
+    // concern; a full recomputation finds nothing to change.
+    let digests = |store: Store, org: String| async move {
+        let mut rows: Vec<_> = store
+            .hub_findings(&org, None, None)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|f| {
+                (f.finding.device_id, f.finding.advisory, f.finding.product_id, f.finding.confidence, f.finding.body)
+            })
+            .collect();
+        rows.sort();
+        rows
+    };
+    let scoped = digests(s.store.clone(), a_id.clone()).await;
+    mamori_web::hub::engine::recompute(&s.store, None).await.unwrap();
+    assert_eq!(digests(s.store.clone(), a_id.clone()).await, scoped);
 }
 
 #[tokio::test]
@@ -451,11 +470,19 @@ async fn a_recomputation_overtaken_by_a_new_input_stores_nothing() {
         };
         store.add_hub_document(&doc).await.unwrap().unwrap();
         // …so the stale result is refused, and the recomputation that follows stores it.
-        assert!(!store.replace_hub_findings(started_at, None, &[], None).await.unwrap(), "{backend:?}");
+        assert!(
+            !store.replace_hub_findings(started_at, mamori_store::hub::Scope::All, &[], None).await.unwrap(),
+            "{backend:?}"
+        );
         mamori_web::hub::engine::recompute(&store, None).await.unwrap();
         let found = store.hub_findings(&hospital, None, None).await.unwrap();
         assert!(found.iter().any(|f| f.finding.advisory == "ICSMA-21-343-01"), "{backend:?}");
-        assert!(store.replace_hub_findings(store.hub_generation().await.unwrap(), None, &[], None).await.unwrap());
+        assert!(
+            store
+                .replace_hub_findings(store.hub_generation().await.unwrap(), mamori_store::hub::Scope::All, &[], None)
+                .await
+                .unwrap()
+        );
     }
 }
 

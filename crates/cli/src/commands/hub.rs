@@ -38,6 +38,10 @@ pub enum HubCommand {
     /// or nothing, as the coordinator's intake page does; every organisation's findings are
     /// recomputed. Exit 0; 2 when a file cannot be used (nothing is taken in).
     Import(super::hub_admin::Import),
+    /// Hospitals with made-up inventories, for benchmarks and demonstrations (the password of
+    /// every hospital's administrator is the first line of standard input).
+    #[command(name = "demo-hospitals")]
+    DemoHospitals(super::hub_admin::DemoHospitals),
 }
 
 #[derive(Args)]
@@ -153,6 +157,7 @@ pub fn run(command: HubCommand) -> ExitCode {
         HubCommand::Diff(args) => run_diff(args),
         HubCommand::OrgAdd(args) => super::hub_admin::org_add(args),
         HubCommand::Import(args) => super::hub_admin::import(args),
+        HubCommand::DemoHospitals(args) => super::hub_admin::demo_hospitals(args),
     }
 }
 

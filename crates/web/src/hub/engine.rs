@@ -11,7 +11,7 @@ use mamori_matching::knowledge::Knowledge;
 use mamori_matching::names::Aliases;
 use mamori_matching::scan::ScanFinding;
 use mamori_matching::tables::Device;
-use mamori_store::hub::{HubAlias, HubDevice, HubDocument, NewDocument, NewFinding, OrgKind};
+use mamori_store::hub::{DeviceScope, HubAlias, HubDevice, HubDocument, NewDocument, NewFinding, OrgKind, Scope};
 use mamori_store::hub_products::FileKind;
 use mamori_store::{Store, StoreError};
 use std::collections::HashMap;
@@ -26,6 +26,9 @@ pub struct ReadDocument {
     /// The document's own TLP label (TLP 2.0 names), if it has one.
     pub tlp: Option<String>,
     pub warnings: Vec<Problem>,
+    /// A CSAF or JVN advisory whose products have no purl or cpe: it can concern devices
+    /// through their names only, never an SBOM's components.
+    pub names_only: bool,
 }
 
 /// Reads one uploaded file as the hub reads advisories; its errors (the file is not used)
@@ -54,7 +57,9 @@ pub fn read_document(name: &str, bytes: &[u8]) -> Result<ReadDocument, Vec<Probl
     };
     let tlp =
         value.as_ref().and_then(|v| v.pointer("/document/distribution/tlp/label")).and_then(|l| l.as_str()).map(tlp_2);
-    Ok(ReadDocument { format, doc_id, revision, title, tlp, warnings })
+    let names_only = loaded.osv.is_empty()
+        && loaded.csaf.iter().all(|c| c.document.products.iter().all(|p| p.purl.is_none() && p.cpe.is_none()));
+    Ok(ReadDocument { format, doc_id, revision, title, tlp, warnings, names_only })
 }
 
 /// TLP 1.0's WHITE is TLP 2.0's CLEAR; other labels keep their names, upper-case.
@@ -153,31 +158,76 @@ pub async fn catalogue(store: &Store, with_files: bool) -> Result<Catalogue, Sto
 /// How many times a recomputation starts again before it reports failure.
 const ROUNDS: usize = 32;
 
+/// What a recomputation covers.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// Every organisation, and every release (a document that can reach SBOMs, an alias,
+    /// a manufacturer's change).
+    All,
+    /// One hospital (its inventory or a confirmed link changed).
+    Org(String),
+    /// The devices advisories with these ids can concern: those of a related manufacturer
+    /// and those with a finding on them (a new CSAF or JVN advisory without package
+    /// identifiers, which reaches no SBOM).
+    Advisories(Vec<String>),
+}
+
 /// Recomputes and stores the findings of one organisation (after its inventory changed) or
 /// of all (after a document or an alias arrived). If an input changes while it runs, it
 /// starts again from the new inputs, so what is stored always reflects every input taken in.
 pub async fn recompute(store: &Store, org_id: Option<&str>) -> Result<usize, StoreError> {
+    recompute_target(store, &org_id.map_or(Target::All, |o| Target::Org(o.to_string()))).await
+}
+
+/// See [`recompute`]; `target` says which findings can change.
+pub async fn recompute_target(store: &Store, target: &Target) -> Result<usize, StoreError> {
+    let timings = std::env::var_os("MAMORI_TIMINGS").map(|_| std::time::Instant::now());
+    let phase = |what: &str| {
+        if let Some(start) = timings {
+            eprintln!("timing: {what} done at {:.3} s", start.elapsed().as_secs_f64());
+        }
+    };
     // Each round that is overtaken by a new input starts again from it; a writer's
     // transaction moves the generation once, so rounds are overtaken only while others write.
     for _ in 0..ROUNDS {
         let generation = store.hub_generation().await?;
         let documents = store.hub_document_contents().await?;
-        let devices = match org_id {
-            Some(org) => store.hub_devices(org).await?,
-            None => store.all_hub_devices().await?,
-        };
         let aliases = store.hub_aliases().await?;
         let catalogue = catalogue(store, true).await?;
-        let all = org_id.is_none();
+        let (knowledge, catalogue) =
+            tokio::task::spawn_blocking(move || (knowledge(&documents, &aliases, &catalogue), catalogue))
+                .await
+                .map_err(|e| StoreError(format!("reading advisories failed: {e}")))?;
+        phase("knowledge built");
+        let (devices, scope) = match target {
+            Target::All => (store.all_hub_devices().await?, None),
+            Target::Org(org) => (store.hub_devices(org).await?, None),
+            Target::Advisories(ids) => {
+                let names = store.hub_manufacturer_names().await?;
+                let scope = DeviceScope {
+                    manufacturers: related_manufacturers(&knowledge, ids, &names),
+                    advisories: ids.clone(),
+                };
+                (store.hub_devices_in(&scope).await?, Some(scope))
+            }
+        };
+        phase("devices read");
+        let all = matches!(target, Target::All);
         let (computed, releases) = tokio::task::spawn_blocking(move || {
-            let knowledge = knowledge(&documents, &aliases, &catalogue);
             let found = catalogue.release_findings(&knowledge);
             let releases = all.then(|| releases::stored_release_findings(&catalogue, &found));
             (findings(&knowledge, &devices, &catalogue, &found), releases)
         })
         .await
         .map_err(|e| StoreError(format!("matching failed: {e}")))?;
-        if store.replace_hub_findings(generation, org_id, &computed, releases.as_deref()).await? {
+        phase("findings computed");
+        let scope = match (target, &scope) {
+            (Target::Org(org), _) => Scope::Org(org),
+            (Target::Advisories(_), Some(devices)) => Scope::Devices(devices),
+            _ => Scope::All,
+        };
+        if store.replace_hub_findings(generation, scope, &computed, releases.as_deref()).await? {
+            phase("findings stored");
             return Ok(computed.len());
         }
     }
@@ -185,6 +235,27 @@ pub async fn recompute(store: &Store, org_id: Option<&str>) -> Result<usize, Sto
         "the hub's inputs kept changing while findings were computed; they are computed again with the next change"
             .into(),
     ))
+}
+
+/// The manufacturers written in inventories that are the same as, or similar to, a vendor
+/// of the advisories `ids` — exactly those whose devices `match_devices` compares with
+/// their products.
+fn related_manufacturers(knowledge: &Knowledge, ids: &[String], names: &[String]) -> Vec<String> {
+    use mamori_matching::names::{Vendor, VendorRelation, relate_vendors};
+    let vendors: Vec<&Vendor> = knowledge
+        .vendors
+        .iter()
+        .filter(|v| v.products.iter().any(|&p| ids.contains(&knowledge.document(&knowledge.products[p]).id)))
+        .map(|v| &v.vendor)
+        .collect();
+    names
+        .iter()
+        .filter(|name| {
+            let device = Vendor::new(name, &knowledge.aliases);
+            vendors.iter().any(|v| relate_vendors(&device, v) != VendorRelation::Unrelated)
+        })
+        .cloned()
+        .collect()
 }
 
 /// What an intake did.
@@ -264,6 +335,15 @@ pub async fn take_in(
             None => intake.again += 1,
         }
     }
-    intake.findings = recompute(store, None).await.map_err(IntakeError::Store)?;
+    // A CSAF or JVN advisory without package identifiers reaches devices through their
+    // names only: only the devices of related manufacturers need recomputing. Anything else
+    // (OSV records, purls and cpes that SBOM components can match) recomputes everything.
+    let names_only = prepared.iter().all(|(_, _, doc, _, _)| doc.names_only);
+    let target = if names_only {
+        Target::Advisories(intake.added.iter().map(|(id, _, _)| id.clone()).collect())
+    } else {
+        Target::All
+    };
+    intake.findings = recompute_target(store, &target).await.map_err(IntakeError::Store)?;
     Ok(intake)
 }
