@@ -125,6 +125,8 @@ pub struct HubFinding {
     pub changed_by: String,
     pub changed_at: i64,
     pub tlp: String,
+    /// The device as the pages name it (its id, org and row left empty).
+    pub device: HubDevice,
 }
 
 /// A finding's states, in the order a hospital works through them.
@@ -615,8 +617,10 @@ impl Store {
             "SELECT f.org_id, f.device_id, f.advisory, f.product_id, f.revision, f.confidence, f.body, \
                     COALESCE(s.state, 'new') AS state, COALESCE(s.why, '') AS why, \
                     COALESCE(s.changed_by, '') AS changed_by, COALESCE(s.changed_at, 0) AS changed_at, \
-                    COALESCE((SELECT MAX(d.tlp) FROM hub_documents d WHERE d.doc_id = f.advisory AND d.revision = f.revision), 'CLEAR') AS tlp \
-             FROM hub_findings f LEFT JOIN hub_finding_states s ON s.device_id = f.device_id AND s.advisory = f.advisory \
+                    COALESCE((SELECT MAX(d.tlp) FROM hub_documents d WHERE d.doc_id = f.advisory AND d.revision = f.revision), 'CLEAR') AS tlp, \
+                    v.manufacturer, v.product, v.model, v.version, v.location \
+             FROM hub_findings f JOIN hub_devices v ON v.id = f.device_id \
+             LEFT JOIN hub_finding_states s ON s.device_id = f.device_id AND s.advisory = f.advisory \
              WHERE f.org_id = $1 AND ($2 = '' OR f.device_id = $2) AND ($3 = '' OR f.advisory = $3) \
              ORDER BY f.confidence, f.advisory, f.device_id, f.product_id",
         )
@@ -642,6 +646,14 @@ impl Store {
                     changed_by: r.try_get("changed_by")?,
                     changed_at: r.try_get("changed_at")?,
                     tlp: r.try_get("tlp")?,
+                    device: HubDevice {
+                        manufacturer: r.try_get("manufacturer")?,
+                        product: r.try_get("product")?,
+                        model: r.try_get("model")?,
+                        version: r.try_get("version")?,
+                        location: r.try_get("location")?,
+                        ..Default::default()
+                    },
                 })
             })
             .collect()

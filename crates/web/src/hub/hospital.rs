@@ -110,7 +110,7 @@ fn device_name(d: &HubDevice) -> String {
     name
 }
 
-fn view(f: &HubFinding, devices: &HashMap<String, HubDevice>) -> FindingView {
+fn view(f: &HubFinding) -> FindingView {
     let body: serde_json::Value = serde_json::from_str(&f.finding.body).unwrap_or_default();
     let text = |v: &serde_json::Value| v.as_str().unwrap_or("").to_string();
     let list = |v: &serde_json::Value| -> Vec<String> {
@@ -134,7 +134,7 @@ fn view(f: &HubFinding, devices: &HashMap<String, HubDevice>) -> FindingView {
         }
         said
     };
-    let device = devices.get(&f.finding.device_id);
+    let device = Some(&f.device);
     FindingView {
         device_id: f.finding.device_id.clone(),
         device: device.map(device_name).unwrap_or_default(),
@@ -176,9 +176,9 @@ async fn visible_findings(
     Ok(all.into_iter().filter(|f| tlp_allows(&f.tlp, person.org.kind, true)).collect())
 }
 
-async fn device_map(state: &AppState, person: &HubPerson) -> Result<HashMap<String, HubDevice>, Response> {
-    let devices = state.store.hub_devices(&person.org.id).await.map_err(unavailable)?;
-    Ok(devices.into_iter().map(|d| (d.id.clone(), d)).collect())
+/// How many devices the organisation's inventory holds.
+async fn device_count(state: &AppState, person: &HubPerson) -> Result<usize, Response> {
+    Ok(state.store.hub_devices(&person.org.id).await.map_err(unavailable)?.len())
 }
 
 pub async fn home(state: &AppState, person: &HubPerson) -> Response {
@@ -390,8 +390,7 @@ pub async fn device(State(state): State<Shared>, person: HubPerson, Path(id): Pa
         Ok(f) => f,
         Err(r) => return r,
     };
-    let devices: HashMap<String, HubDevice> = [(device.id.clone(), device.clone())].into();
-    let findings: Vec<FindingView> = findings.iter().map(|f| view(f, &devices)).collect();
+    let findings: Vec<FindingView> = findings.iter().map(view).collect();
     // Which manufacturer's release the device is, and who to ask about it.
     let (catalogue, aliases) = match (engine::catalogue(&state.store, false).await, state.store.hub_aliases().await) {
         (Ok(c), Ok(a)) => (c, a),
@@ -436,14 +435,13 @@ pub struct Filter {
 }
 
 async fn filtered(state: &AppState, person: &HubPerson, filter: &Filter) -> Result<Vec<FindingView>, Response> {
-    let devices = device_map(state, person).await?;
     let advisory = (!filter.advisory.is_empty()).then_some(filter.advisory.as_str());
     let findings = visible_findings(state, person, None, advisory).await?;
     Ok(findings
         .iter()
         .filter(|f| filter.confidence.is_empty() || f.finding.confidence == filter.confidence)
         .filter(|f| filter.state.is_empty() || f.state == filter.state)
-        .map(|f| view(f, &devices))
+        .map(view)
         .collect())
 }
 
@@ -606,12 +604,12 @@ pub async fn advisory(State(state): State<Shared>, person: HubPerson, Path(id): 
         return person.not_found(&state);
     }
     let (devices, findings) = if person.org.kind == OrgKind::Hospital {
-        let devices = match device_map(&state, &person).await {
+        let devices = match device_count(&state, &person).await {
             Ok(d) => d,
             Err(r) => return r,
         };
         match visible_findings(&state, &person, None, Some(&id)).await {
-            Ok(f) => (devices.len(), f.iter().map(|f| view(f, &devices)).collect::<Vec<_>>()),
+            Ok(f) => (devices, f.iter().map(view).collect::<Vec<_>>()),
             Err(r) => return r,
         }
     } else {
