@@ -218,10 +218,11 @@ test('the coordinator sees the intake and confirms a vendor alias', async () => 
   assert.match(await page.locator('main').innerText(), /ICSMA-21-343-01/);
   await look(page, 'coord-03-intake', js);
   await page.goto(`${origin}/hub/aliases`);
-  await page.fill('#a-alias', 'Philips Healthcare');
-  await page.fill('#a-vendor', 'Philips');
-  await page.fill('#a-why', 'フィリップスの医療部門（同社サイトで確認）');
-  await page.locator('form[action="/hub/aliases"] button').click();
+  // The hospital's "Philips Healthcare" waits as a possible match of ICSMA's "Philips".
+  assert.match(await page.locator('#waiting + p + table').innerText(), /Philips Healthcare\s+Philips\s/);
+  await look(page, 'coord-04a-aliases-waiting', js);
+  await page.fill('#why-1', 'フィリップスの医療部門（同社サイトで確認）');
+  await page.getByRole('button', { name: '同じ会社として確認する' }).first().click();
   await page.waitForLoadState('load');
   assert.match(await page.locator('main').innerText(), /フィリップスの医療部門/);
   await look(page, 'coord-04-alias-confirmed', js);

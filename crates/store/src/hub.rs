@@ -784,6 +784,20 @@ impl Store {
         .await
     }
 
+    /// Possible findings that are possible because a manufacturer's name as written in an
+    /// inventory is only similar to an advisory's vendor: (the name as written, the device,
+    /// the finding as JSON), for the coordinator to confirm or leave. Across organisations,
+    /// without saying whose devices they are.
+    pub async fn similar_vendor_findings(&self) -> Result<Vec<(String, String, String)>> {
+        let rows = sqlx::query(
+            "SELECT v.manufacturer, f.device_id, f.body FROM hub_findings f JOIN hub_devices v ON v.id = f.device_id \
+             WHERE f.confidence = 'possible' AND f.body LIKE '%\"vendor_similar\"%'",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get("manufacturer")?, r.try_get("device_id")?, r.try_get("body")?))).collect()
+    }
+
     pub async fn hub_aliases(&self) -> Result<Vec<HubAlias>> {
         let rows =
             sqlx::query("SELECT alias, vendor, confirmed_by, why, created_at FROM hub_aliases ORDER BY vendor, alias")

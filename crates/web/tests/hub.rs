@@ -159,6 +159,10 @@ async fn a_hospital_sees_what_hub_match_finds_and_nothing_of_another_on(backend:
     assert_eq!(csv.status, StatusCode::OK);
     let records = csv::Reader::from_reader(csv.body.as_bytes()).records().count();
     assert_eq!(records, want.len(), "one CSV record per finding");
+    let (status, xlsx) = send_raw(&s.app, "/hub/findings.xlsx", &a).await;
+    assert_eq!(status, StatusCode::OK);
+    let table = mamori_form::workbook::read_table("findings.xlsx", &xlsx).unwrap();
+    assert_eq!(table.len(), want.len() + 1, "one row per finding under the header");
 
     // A bad cell refuses the whole file, with its row and column; nothing is added.
     let broken = format!("{INVENTORY}{}\n", "Philips,Vue PACS,,12.2.8.0,".to_string() + &"x".repeat(600));
@@ -266,8 +270,16 @@ async fn a_hospital_sees_what_hub_match_finds_and_nothing_of_another_on(backend:
     let page = get_as(&s.app, "/hub/advisories/ICSMA-24-200-01", &coord).await;
     assert!(page.body.matches("icsma-24-200-01").count() >= 2, "both revisions listed: {}", page.body);
 
-    // The coordinator confirms scenario 5's alias: Philips Healthcare becomes range.
-    let alias_token = form_token(&get_as(&s.app, "/hub/aliases", &coord).await.body);
+    // The coordinator sees scenario 5's pair waiting (not whose devices), and confirms it:
+    // Philips Healthcare becomes range.
+    let waiting = get_as(&s.app, "/hub/aliases", &coord).await;
+    assert!(
+        waiting.body.contains("Philips Healthcare") && waiting.body.contains("ICSMA-17-318-01"),
+        "{}",
+        waiting.body
+    );
+    assert!(!waiting.body.contains("A病院") && !waiting.body.contains("循環器内科"));
+    let alias_token = form_token(&waiting.body);
     let r = post_as(
         &s.app,
         "/hub/aliases",
@@ -289,7 +301,9 @@ async fn a_hospital_sees_what_hub_match_finds_and_nothing_of_another_on(backend:
     assert_eq!(stored(&s.store, &a_id).await, aliased);
     let cardio: Vec<_> = aliased.iter().filter(|(row, ..)| *row == 5).collect();
     assert!(cardio.iter().any(|(_, a, _, c)| a == "ICSMA-17-318-01" && c == "range"), "{cardio:?}");
-    assert!(get_as(&s.app, "/hub/aliases", &coord).await.body.contains("フィリップスの医療部門"));
+    let after = get_as(&s.app, "/hub/aliases", &coord).await;
+    assert!(after.body.contains("フィリップスの医療部門"));
+    assert!(!after.body.contains("value=\"Philips Healthcare\""), "a confirmed pair no longer waits");
 
     // A TLP:RED advisory reaches only the coordinator: A's matching device shows nothing of it.
     let mut red: serde_json::Value =

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use mamori_store::hub::OrgKind;
 use minijinja::context;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// How many files one intake may carry (the whole ICSMA corpus is 136).
 const MAX_FILES: usize = 2_000;
@@ -247,12 +247,29 @@ pub async fn aliases(State(state): State<Shared>, person: HubPerson) -> Response
 }
 
 async fn aliases_page(state: &AppState, person: &HubPerson, errors: &[String], status: StatusCode) -> Response {
-    match state.store.hub_aliases().await {
-        Ok(aliases) => {
-            person.page(state, "hub/aliases.html", context! { title => "製造元の別名", aliases, errors }, status)
-        }
-        Err(e) => unavailable(e),
+    let (aliases, similar) = match (state.store.hub_aliases().await, state.store.similar_vendor_findings().await) {
+        (Ok(a), Ok(s)) => (a, s),
+        (Err(e), _) | (_, Err(e)) => return unavailable(e),
+    };
+    // Waiting for confirmation: each (name as written, advisory vendor) pair once, with how
+    // many devices and which advisories it holds back — never whose devices they are.
+    let mut pairs: BTreeMap<(String, String), (BTreeSet<String>, BTreeSet<String>)> = BTreeMap::new();
+    for (manufacturer, device, body) in similar {
+        let body: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+        let vendor = body["statement"]["vendor"].as_str().unwrap_or("").trim().to_string();
+        let advisory = body["advisory"].as_str().unwrap_or("").to_string();
+        let entry = pairs.entry((manufacturer.trim().to_string(), vendor)).or_default();
+        entry.0.insert(device);
+        entry.1.insert(advisory);
     }
+    let waiting: Vec<_> = pairs
+        .into_iter()
+        .filter(|((alias, _), _)| !aliases.iter().any(|a| a.alias == *alias))
+        .map(|((alias, vendor), (devices, advisories))| {
+            context! { alias, vendor, devices => devices.len(), advisories => advisories.into_iter().collect::<Vec<_>>() }
+        })
+        .collect();
+    person.page(state, "hub/aliases.html", context! { title => "製造元の別名", aliases, waiting, errors }, status)
 }
 
 pub async fn confirm_alias(

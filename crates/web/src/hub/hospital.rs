@@ -453,6 +453,12 @@ pub async fn findings(State(state): State<Shared>, person: HubPerson, Query(filt
         Ok(r) => r,
         Err(r) => return r,
     };
+    let query = format!(
+        "confidence={}&state={}&advisory={}",
+        crate::auth::encode(&filter.confidence),
+        crate::auth::encode(&filter.state),
+        crate::auth::encode(&filter.advisory)
+    );
     let confidences: Vec<_> =
         ["exact", "range", "possible"].iter().map(|c| context! { value => c, label => confidence_label(c) }).collect();
     person.page(
@@ -461,12 +467,8 @@ pub async fn findings(State(state): State<Shared>, person: HubPerson, Query(filt
         context! {
             title => "検出結果",
             rows,
-            csv_link => format!(
-                "/hub/findings.csv?confidence={}&state={}&advisory={}",
-                crate::auth::encode(&filter.confidence),
-                crate::auth::encode(&filter.state),
-                crate::auth::encode(&filter.advisory)
-            ),
+            csv_link => format!("/hub/findings.csv?{query}"),
+            xlsx_link => format!("/hub/findings.xlsx?{query}"),
             filter => context! { confidence => filter.confidence, state => filter.state, advisory => filter.advisory },
             states => state_options(),
             confidences,
@@ -475,7 +477,60 @@ pub async fn findings(State(state): State<Shared>, person: HubPerson, Query(filt
     )
 }
 
+/// The columns of the findings exports, and one row per finding.
+const EXPORT_HEADER: [&str; 17] = [
+    "device_id",
+    "device",
+    "location",
+    "advisory",
+    "revision",
+    "confidence",
+    "reasons",
+    "vulnerabilities",
+    "severity",
+    "score",
+    "advisory_statement",
+    "product_status",
+    "manufacturer_vex",
+    "remediations",
+    "state",
+    "why",
+    "tlp",
+];
+/// The column holding a number (the CVSS score).
+const SCORE_COLUMN: usize = 9;
+
+fn export_row(r: &FindingView) -> [String; 17] {
+    [
+        r.device_id.clone(),
+        r.device.clone(),
+        r.location.clone(),
+        r.advisory.clone(),
+        r.revision.clone(),
+        r.confidence.clone(),
+        r.reasons.join("; "),
+        r.vulnerabilities.join(" "),
+        r.severity.clone(),
+        r.score.map(|s| format!("{s:.1}")).unwrap_or_default(),
+        r.statement.clone(),
+        r.status.clone(),
+        r.vex.clone(),
+        r.remediations.join(" / "),
+        r.state.clone(),
+        r.why.clone(),
+        r.tlp.clone(),
+    ]
+}
+
 pub async fn findings_csv(State(state): State<Shared>, person: HubPerson, Query(filter): Query<Filter>) -> Response {
+    findings_export(state, person, filter, false).await
+}
+
+pub async fn findings_xlsx(State(state): State<Shared>, person: HubPerson, Query(filter): Query<Filter>) -> Response {
+    findings_export(state, person, filter, true).await
+}
+
+async fn findings_export(state: Shared, person: HubPerson, filter: Filter, xlsx: bool) -> Response {
     if let Err(r) = person.require(&state, OrgKind::Hospital) {
         return r;
     }
@@ -483,53 +538,54 @@ pub async fn findings_csv(State(state): State<Shared>, person: HubPerson, Query(
         Ok(r) => r,
         Err(r) => return r,
     };
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let header = [
-        "device_id",
-        "device",
-        "location",
-        "advisory",
-        "revision",
-        "confidence",
-        "reasons",
-        "vulnerabilities",
-        "severity",
-        "score",
-        "advisory_statement",
-        "remediations",
-        "state",
-        "why",
-        "tlp",
-    ];
-    let _ = w.write_record(header);
-    for r in &rows {
-        let score = r.score.map(|s| format!("{s:.1}")).unwrap_or_default();
-        let record = [
-            r.device_id.as_str(),
-            &r.device,
-            &r.location,
-            &r.advisory,
-            &r.revision,
-            &r.confidence,
-            &r.reasons.join("; "),
-            &r.vulnerabilities.join(" "),
-            &r.severity,
-            &score,
-            &r.statement,
-            &r.remediations.join(" / "),
-            &r.state,
-            &r.why,
-            &r.tlp,
-        ];
-        // Text from devices and advisories never becomes a spreadsheet formula.
-        let safe: Vec<String> =
-            record.iter().enumerate().map(|(i, c)| mamori_dataset::formula_safe(c, i == 9).into_owned()).collect();
-        let _ = w.write_record(&safe);
+    let (name, content_type, bytes) = if xlsx {
+        match findings_workbook(&rows) {
+            Ok(bytes) => ("findings.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", bytes),
+            Err(e) => {
+                tracing::warn!("findings.xlsx: {e}");
+                return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
+            }
+        }
+    } else {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let _ = w.write_record(EXPORT_HEADER);
+        for r in &rows {
+            // Text from devices and advisories never becomes a spreadsheet formula.
+            let safe: Vec<String> = export_row(r)
+                .iter()
+                .enumerate()
+                .map(|(i, c)| mamori_dataset::formula_safe(c, i == SCORE_COLUMN).into_owned())
+                .collect();
+            let _ = w.write_record(&safe);
+        }
+        let mut bytes = vec![0xEF, 0xBB, 0xBF];
+        bytes.extend(w.into_inner().unwrap_or_default());
+        ("findings.csv", "text/csv; charset=utf-8", bytes)
+    };
+    person.audit(&state, "hub findings export", name, "", &format!("{} rows", rows.len())).await;
+    crate::admin::download(content_type, name, bytes)
+}
+
+/// The findings as a workbook: text cells stay text (never formulas), the score a number.
+fn findings_workbook(rows: &[FindingView]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("findings")?;
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    for (c, h) in EXPORT_HEADER.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
     }
-    let mut bytes = vec![0xEF, 0xBB, 0xBF];
-    bytes.extend(w.into_inner().unwrap_or_default());
-    person.audit(&state, "hub findings export", "findings.csv", "", &format!("{} rows", rows.len())).await;
-    crate::admin::download("text/csv; charset=utf-8", "findings.csv", bytes)
+    sheet.set_freeze_panes(1, 0)?;
+    for (i, r) in rows.iter().enumerate() {
+        let row = i as u32 + 1;
+        for (c, value) in export_row(r).iter().enumerate() {
+            match (c == SCORE_COLUMN).then(|| value.parse::<f64>().ok()).flatten() {
+                Some(n) => sheet.write_number(row, c as u16, n)?,
+                None => sheet.write_string(row, c as u16, value)?,
+            };
+        }
+    }
+    book.save_to_buffer()
 }
 
 pub async fn set_state(

@@ -35,6 +35,7 @@ pub fn routes(table: &mut Table) {
     table.get("/hub/devices/{id}", hospital::device);
     table.get("/hub/findings", hospital::findings);
     table.get("/hub/findings.csv", hospital::findings_csv);
+    table.get("/hub/findings.xlsx", hospital::findings_xlsx);
     table.post("/hub/findings/state", hospital::set_state);
     table.get("/hub/advisories/{id}", hospital::advisory);
     table.post("/hub/devices/{id}/link", hospital::confirm_link);
