@@ -752,6 +752,67 @@ impl Store {
         .await
     }
 
+    /// Changes one of `org_id`'s devices (everything but its id and row); false when the
+    /// organisation has no such device.
+    pub async fn update_hub_device(&self, org_id: &str, device: &HubDevice) -> Result<bool> {
+        crate::on_own_connection(&self.pool, async |conn| {
+            let mut tx = sqlx::Connection::begin(conn).await?;
+            bump_generation(&mut tx).await?;
+            let changed = sqlx::query(
+                "UPDATE hub_devices SET manufacturer = $1, product = $2, model = $3, version = $4, serial = $5, \
+                 asset_tag = $6, location = $7, purl = $8 WHERE org_id = $9 AND id = $10",
+            )
+            .bind(&device.manufacturer)
+            .bind(&device.product)
+            .bind(&device.model)
+            .bind(&device.version)
+            .bind(&device.serial)
+            .bind(&device.asset_tag)
+            .bind(&device.location)
+            .bind(&device.purl)
+            .bind(org_id)
+            .bind(&device.id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if changed == 0 {
+                tx.rollback().await?;
+                return Ok(false);
+            }
+            tx.commit().await?;
+            Ok(true)
+        })
+        .await
+    }
+
+    /// Removes one of `org_id`'s devices with its findings, states and link; false when the
+    /// organisation has no such device. (The audit log keeps what it was.)
+    pub async fn delete_hub_device(&self, org_id: &str, device_id: &str) -> Result<bool> {
+        crate::on_own_connection(&self.pool, async |conn| {
+            let mut tx = sqlx::Connection::begin(conn).await?;
+            bump_generation(&mut tx).await?;
+            let mine = sqlx::query("SELECT 1 AS one FROM hub_devices WHERE org_id = $1 AND id = $2")
+                .bind(org_id)
+                .bind(device_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if mine.is_none() {
+                tx.rollback().await?;
+                return Ok(false);
+            }
+            for table in ["hub_findings", "hub_finding_states", "hub_device_links"] {
+                sqlx::query(&format!("DELETE FROM {table} WHERE device_id = $1"))
+                    .bind(device_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query("DELETE FROM hub_devices WHERE id = $1").bind(device_id).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(true)
+        })
+        .await
+    }
+
     /// Confirmed device → release links: (device, release).
     pub async fn device_links(&self) -> Result<Vec<(String, String)>> {
         let rows = sqlx::query("SELECT device_id, release_id FROM hub_device_links").fetch_all(&self.pool).await?;

@@ -340,6 +340,50 @@ async fn a_hospital_sees_what_hub_match_finds_and_nothing_of_another_on(backend:
     let scoped = digests(s.store.clone(), a_id.clone()).await;
     mamori_web::hub::engine::recompute(&s.store, None).await.unwrap();
     assert_eq!(digests(s.store.clone(), a_id.clone()).await, scoped);
+
+    // Edited on its page, the 6.4.0 Q-Stress becomes 6.3.1 and gets ICSMA-21-343-01 at once;
+    // B can neither change nor remove it; removed by A, its findings go and the log keeps it.
+    let q64 = devices.iter().find(|d| d.version == "6.4.0").unwrap();
+    let concerns = |store: Store, id: String| async move {
+        store.hub_findings(&a_id_for(&store, &id).await, Some(&id), Some("ICSMA-21-343-01")).await.unwrap().len()
+    };
+    assert_eq!(concerns(s.store.clone(), q64.id.clone()).await, 0);
+    let edit = [
+        ("_csrf", a_token.as_str()),
+        ("manufacturer", "Hillrom"),
+        ("product", "Welch Allyn Q-Stress Cardiac Stress Testing System"),
+        ("version", "6.3.1"),
+        ("location", "生理検査室"),
+    ];
+    let r = post_as(
+        &s.app,
+        &format!("/hub/devices/{}", q64.id),
+        &b,
+        &[("_csrf", &b_token), ("manufacturer", "x"), ("product", "y")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = post_as(&s.app, &format!("/hub/devices/{}", q64.id), &a, &edit).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(concerns(s.store.clone(), q64.id.clone()).await, 1);
+    let r = post_as(&s.app, &format!("/hub/devices/{}/delete", q64.id), &b, &[("_csrf", &b_token)]).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = post_as(&s.app, &format!("/hub/devices/{}/delete", q64.id), &a, &[("_csrf", &a_token)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(s.store.hub_device(&a_id, &q64.id).await.unwrap().is_none());
+    assert!(s.store.hub_findings(&a_id, Some(&q64.id), None).await.unwrap().is_empty());
+    let log = get_as(&s.app, "/hub/audit", &a).await.body;
+    assert!(log.contains("hub device edit") && log.contains("hub device delete") && log.contains("6.4.0"), "{log}");
+}
+
+/// The organisation a device belongs to (for a test's helper).
+async fn a_id_for(store: &Store, device: &str) -> String {
+    for org in store.hub_orgs().await.unwrap() {
+        if store.hub_device(&org.id, device).await.unwrap().is_some() {
+            return org.id;
+        }
+    }
+    panic!("no organisation has device {device}")
 }
 
 #[tokio::test]

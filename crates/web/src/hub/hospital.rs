@@ -259,7 +259,24 @@ pub async fn add_device(
     if let Err(r) = person.check_csrf(&state, Some(field(&fields, "_csrf"))) {
         return r;
     }
-    let get = |n: &str| field(&fields, n).to_string();
+    let (device, errors) = device_from_fields(&fields);
+    if !errors.is_empty() {
+        return devices_page(&state, &person, &errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let ids = match state.store.add_hub_devices(&person.org.id, std::slice::from_ref(&device)).await {
+        Ok(ids) => ids,
+        Err(e) => return unavailable(e),
+    };
+    person.audit(&state, "hub device add", &ids[0], "", &device_name(&device)).await;
+    if let Err(e) = engine::recompute(&state.store, Some(&person.org.id)).await {
+        return unavailable(e);
+    }
+    Redirect::to(&format!("/hub/devices/{}", ids[0])).into_response()
+}
+
+/// A device as typed on a page, and what is wrong with it.
+fn device_from_fields(fields: &[(String, String)]) -> (HubDevice, Vec<String>) {
+    let get = |n: &str| field(fields, n).to_string();
     let device = HubDevice {
         manufacturer: get("manufacturer"),
         product: get("product"),
@@ -275,28 +292,87 @@ pub async fn add_device(
     if device.manufacturer.is_empty() {
         errors.push("製造販売業者（manufacturer）を入力してください。".to_string());
     }
-    if device.product.is_empty() {
-        errors.push("製品名（product）を入力してください。".to_string());
+    if device.product.is_empty() && device.model.is_empty() {
+        errors.push("製品名（product）か型番（model）を入力してください。".to_string());
     }
-    for (name, value) in
-        [("manufacturer", &device.manufacturer), ("product", &device.product), ("location", &device.location)]
-    {
+    let all = [
+        ("manufacturer", &device.manufacturer),
+        ("product", &device.product),
+        ("model", &device.model),
+        ("version", &device.version),
+        ("serial", &device.serial),
+        ("asset_tag", &device.asset_tag),
+        ("location", &device.location),
+        ("purl", &device.purl),
+    ];
+    for (name, value) in all {
         if value.chars().count() > MAX_FIELD {
             errors.push(format!("{name} は {MAX_FIELD} 文字以内にしてください。"));
         }
     }
-    if !errors.is_empty() {
-        return devices_page(&state, &person, &errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    (device, errors)
+}
+
+/// Changes a device as typed on its page; the findings follow at once.
+pub async fn edit_device(
+    State(state): State<Shared>,
+    person: HubPerson,
+    Path(id): Path<String>,
+    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    if let Err(r) = person.require(&state, OrgKind::Hospital) {
+        return r;
     }
-    let ids = match state.store.add_hub_devices(&person.org.id, std::slice::from_ref(&device)).await {
-        Ok(ids) => ids,
+    if let Err(r) = person.check_csrf(&state, Some(field(&fields, "_csrf"))) {
+        return r;
+    }
+    let before = match state.store.hub_device(&person.org.id, &id).await {
+        Ok(Some(d)) => d,
+        Ok(None) => return person.not_found(&state),
         Err(e) => return unavailable(e),
     };
-    person.audit(&state, "hub device add", &ids[0], "", &device_name(&device)).await;
+    let (mut device, errors) = device_from_fields(&fields);
+    if !errors.is_empty() {
+        return person.message(&state, StatusCode::UNPROCESSABLE_ENTITY, "変更できませんでした", &errors.join(" "));
+    }
+    device.id = id.clone();
+    match state.store.update_hub_device(&person.org.id, &device).await {
+        Ok(true) => {}
+        Ok(false) => return person.not_found(&state),
+        Err(e) => return unavailable(e),
+    }
+    person.audit(&state, "hub device edit", &id, &device_name(&before), &device_name(&device)).await;
     if let Err(e) = engine::recompute(&state.store, Some(&person.org.id)).await {
         return unavailable(e);
     }
-    Redirect::to(&format!("/hub/devices/{}", ids[0])).into_response()
+    Redirect::to(&format!("/hub/devices/{id}")).into_response()
+}
+
+/// Removes a device (sold, scrapped) with its findings; the audit log keeps what it was.
+pub async fn delete_device(
+    State(state): State<Shared>,
+    person: HubPerson,
+    Path(id): Path<String>,
+    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    if let Err(r) = person.require(&state, OrgKind::Hospital) {
+        return r;
+    }
+    if let Err(r) = person.check_csrf(&state, Some(field(&fields, "_csrf"))) {
+        return r;
+    }
+    let before = match state.store.hub_device(&person.org.id, &id).await {
+        Ok(Some(d)) => d,
+        Ok(None) => return person.not_found(&state),
+        Err(e) => return unavailable(e),
+    };
+    match state.store.delete_hub_device(&person.org.id, &id).await {
+        Ok(true) => {}
+        Ok(false) => return person.not_found(&state),
+        Err(e) => return unavailable(e),
+    }
+    person.audit(&state, "hub device delete", &id, &device_name(&before), "").await;
+    Redirect::to("/hub/devices").into_response()
 }
 
 pub async fn import(State(state): State<Shared>, person: HubPerson, request: axum::extract::Request) -> Response {

@@ -39,6 +39,8 @@ pub fn routes(table: &mut Table) {
     table.post("/hub/findings/state", hospital::set_state);
     table.get("/hub/advisories/{id}", hospital::advisory);
     table.post("/hub/devices/{id}/link", hospital::confirm_link);
+    table.post("/hub/devices/{id}", hospital::edit_device);
+    table.post("/hub/devices/{id}/delete", hospital::delete_device);
     table.get("/hub/audit", hospital::audit);
     table.post("/hub/psirt", manufacturer::set_psirt);
     table.get("/hub/products", manufacturer::products);
