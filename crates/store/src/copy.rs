@@ -227,6 +227,21 @@ pub(crate) const TABLES: &[(&str, &[(&str, char)])] = &[
         "hub_device_links",
         &[("device_id", 'T'), ("org_id", 'T'), ("release_id", 'T'), ("confirmed_by", 'T'), ("confirmed_at", 'I')],
     ),
+    (
+        "hub_attachments",
+        &[
+            ("id", 'T'),
+            ("product_id", 'T'),
+            ("org_id", 'T'),
+            ("kind", 'T'),
+            ("form_version", 'T'),
+            ("file_name", 'T'),
+            ("tlp", 'T'),
+            ("uploaded_by", 'T'),
+            ("uploaded_at", 'I'),
+            ("content", 'T'),
+        ],
+    ),
 ];
 
 /// The columns of a release's SBOM and VEX files.

@@ -386,6 +386,85 @@ impl Store {
     }
 }
 
+/// A security document of a product: MDS2 (ANSI/NEMA HN 1-2019), JAHIS MDS/SDS, or other.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Attachment {
+    pub id: String,
+    pub product_id: String,
+    pub org_id: String,
+    /// `mds2`, `jahis_mds`, `jahis_sds` or `other`.
+    pub kind: String,
+    pub form_version: String,
+    pub file_name: String,
+    pub tlp: String,
+    pub uploaded_by: String,
+    pub uploaded_at: i64,
+}
+
+fn attachment_from(r: &sqlx::any::AnyRow) -> Result<Attachment> {
+    Ok(Attachment {
+        id: r.try_get("id")?,
+        product_id: r.try_get("product_id")?,
+        org_id: r.try_get("org_id")?,
+        kind: r.try_get("kind")?,
+        form_version: r.try_get("form_version")?,
+        file_name: r.try_get("file_name")?,
+        tlp: r.try_get("tlp")?,
+        uploaded_by: r.try_get("uploaded_by")?,
+        uploaded_at: r.try_get("uploaded_at")?,
+    })
+}
+
+const ATTACHMENT_COLUMNS: &str = "id, product_id, org_id, kind, form_version, file_name, tlp, uploaded_by, uploaded_at";
+
+impl Store {
+    /// Stores a security document of `org_id`'s product (the caller checked the product).
+    pub async fn add_attachment(&self, a: &Attachment, bytes: &[u8]) -> Result<String> {
+        let id = format!("doc-{}", random_hex(8));
+        sqlx::query(&format!(
+            "INSERT INTO hub_attachments ({ATTACHMENT_COLUMNS}, content) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        ))
+        .bind(&id)
+        .bind(&a.product_id)
+        .bind(&a.org_id)
+        .bind(&a.kind)
+        .bind(&a.form_version)
+        .bind(&a.file_name)
+        .bind(&a.tlp)
+        .bind(&a.uploaded_by)
+        .bind(now())
+        .bind(base64_encode(bytes))
+        .execute(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    /// A product's security documents, newest first.
+    pub async fn attachments(&self, product_id: &str) -> Result<Vec<Attachment>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ATTACHMENT_COLUMNS} FROM hub_attachments WHERE product_id = $1 ORDER BY uploaded_at DESC, id"
+        ))
+        .bind(product_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(attachment_from).collect()
+    }
+
+    /// One document with its bytes (whoever asks must be checked by the caller).
+    pub async fn attachment(&self, id: &str) -> Result<Option<(Attachment, Vec<u8>)>> {
+        let row = sqlx::query(&format!("SELECT {ATTACHMENT_COLUMNS}, content FROM hub_attachments WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            let content: String = r.try_get("content")?;
+            let bytes = base64_decode(&content).ok_or_else(|| StoreError("a stored document is damaged".into()))?;
+            Ok((attachment_from(&r)?, bytes))
+        })
+        .transpose()
+    }
+}
+
 /// Whether a JAN/GTIN (8, 12, 13 or 14 digits) has the right check digit (GS1's mod-10:
 /// weights 3 and 1 from the right, the check digit excluded).
 pub fn gtin_valid(text: &str) -> bool {

@@ -159,6 +159,8 @@ const MIGRATIONS: &[&str] = &[
     // A new advisory's recomputation looks devices up by manufacturer and findings by advisory.
     "CREATE INDEX hub_devices_manufacturer ON hub_devices (manufacturer)",
     "CREATE INDEX hub_findings_advisory ON hub_findings (advisory)",
+    // A manufacturer's security documents per product (MDS2, JAHIS MDS/SDS), with TLP.
+    "CREATE TABLE hub_attachments (id TEXT PRIMARY KEY, product_id TEXT NOT NULL REFERENCES hub_products(id), org_id TEXT NOT NULL, kind TEXT NOT NULL, form_version TEXT NOT NULL, file_name TEXT NOT NULL, tlp TEXT NOT NULL, uploaded_by TEXT NOT NULL, uploaded_at BIGINT NOT NULL, content TEXT NOT NULL)",
 ];
 
 /// Runs `work` on a connection of its own and closes that connection, instead of giving it back

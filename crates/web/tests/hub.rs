@@ -779,6 +779,45 @@ async fn a_manufacturers_sbom_and_vex_reach_the_hospitals_devices_on(backend: Ba
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(s.store.hub_findings(&b_id, None, None).await.unwrap().is_empty());
 
+    // Security documents: an MDS2 as TLP:AMBER reaches A (which has X) as an attachment, not
+    // B (which has none) nor another manufacturer; a TLP:RED one reaches no hospital; a file
+    // of another kind is refused.
+    let post_document = |name: &'static str, tlp: &'static str| {
+        let fields = [
+            ("_csrf", m_token.clone()),
+            ("kind", "mds2".to_string()),
+            ("form_version", "HN 1-2019".into()),
+            ("tlp", tlp.to_string()),
+        ];
+        let app = s.app.clone();
+        let maker = maker.clone();
+        let uri = format!("{product_page}/documents");
+        async move {
+            let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            upload_as(&app, &uri, &maker, &refs, ("document", name, b"%PDF-1.4 test document")).await
+        }
+    };
+    let r = post_document("setup.exe", "AMBER").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("setup.exe"), "{}", r.body);
+    assert_eq!(post_document("X-MDS2.pdf", "AMBER").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(post_document("X-internal.pdf", "RED").await.status, StatusCode::SEE_OTHER);
+    let docs = s.store.attachments(&product_id).await.unwrap();
+    let (amber, red) = (docs.iter().find(|d| d.tlp == "AMBER").unwrap(), docs.iter().find(|d| d.tlp == "RED").unwrap());
+    let page = get_as(&s.app, &format!("/hub/devices/{}", x.id), &a).await;
+    assert!(page.body.contains("X-MDS2.pdf") && !page.body.contains("X-internal.pdf"), "{}", page.body);
+    let r = get_as(&s.app, &format!("/hub/documents/{}", amber.id), &a).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let disposition = r.headers.get("content-disposition").unwrap().to_str().unwrap();
+    assert!(disposition.starts_with("attachment;") && disposition.contains("X-MDS2.pdf"), "{disposition}");
+    assert_eq!(r.body, "%PDF-1.4 test document");
+    for (who, doc) in [(&b, &amber.id), (&other, &amber.id), (&a, &red.id)] {
+        let r = get_as(&s.app, &format!("/hub/documents/{doc}"), who).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        assert!(!r.body.contains("PDF"));
+    }
+    assert_eq!(get_as(&s.app, &format!("/hub/documents/{}", red.id), &coord).await.status, StatusCode::OK);
+
     // A new SBOM for 2.1 (openssl 0.9.0): 7 findings, the change listed on the release page.
     let r = upload_as(
         &s.app,

@@ -477,6 +477,19 @@ pub async fn device(State(state): State<Shared>, person: HubPerson, Path(id): Pa
         let release = catalogue.releases.iter().find(|r| r.id == l.release_id)?;
         catalogue.manufacturers.iter().find(|o| o.id == release.org_id)
     });
+    // The manufacturer's security documents of that product, as far as their labels allow.
+    let product_id = link
+        .as_ref()
+        .and_then(|l| catalogue.releases.iter().find(|r| r.id == l.release_id))
+        .map(|r| r.product_id.clone());
+    let sure = link.as_ref().is_some_and(|l| l.confidence != mamori_matching::Confidence::Possible);
+    let documents = match product_id {
+        Some(p) => match state.store.attachments(&p).await {
+            Ok(docs) => docs.into_iter().filter(|d| super::tlp_allows(&d.tlp, OrgKind::Hospital, sure)).collect(),
+            Err(e) => return unavailable(e),
+        },
+        None => Vec::new(),
+    };
     let link = link.map(|l| {
         context! {
             release_id => l.release_id,
@@ -491,7 +504,7 @@ pub async fn device(State(state): State<Shared>, person: HubPerson, Path(id): Pa
     person.page(
         &state,
         "hub/device.html",
-        context! { title => device_name(&device), device, findings, link, states => state_options() },
+        context! { title => device_name(&device), device, findings, link, documents, states => state_options() },
         StatusCode::OK,
     )
 }

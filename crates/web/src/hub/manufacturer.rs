@@ -194,10 +194,15 @@ async fn product_page(
         rows.push(context! { release => r, sbom => sboms.first(), affected });
     }
     let scheme = SCHEMES.iter().find(|(s, _)| *s == product.scheme).map_or("", |(_, l)| *l);
+    let documents = match state.store.attachments(id).await {
+        Ok(d) => d,
+        Err(e) => return unavailable(e),
+    };
+    let kinds: Vec<_> = DOCUMENT_KINDS.iter().map(|(v, l)| context! { value => v, label => l }).collect();
     person.page(
         state,
         "hub/product.html",
-        context! { title => &product.name_ja, product, scheme, rows, errors },
+        context! { title => &product.name_ja, product, scheme, rows, errors, documents, kinds, labels => super::TLP_LABELS },
         status,
     )
 }
@@ -502,4 +507,120 @@ async fn upload(
     }
     let warnings: Vec<String> = warnings.iter().map(|w| w.to_string()).collect();
     release_page(&state, &person, &id, &[], &warnings, StatusCode::OK).await
+}
+
+/// The kinds of security documents, as the pages name them.
+pub const DOCUMENT_KINDS: &[(&str, &str)] = &[
+    ("mds2", "MDS2（ANSI/NEMA HN 1-2019）"),
+    ("jahis_mds", "JAHIS 製造業者による医療情報セキュリティ開示書（MDS）"),
+    ("jahis_sds", "JAHIS サービス事業者による医療情報セキュリティ開示書（SDS）"),
+    ("other", "その他のセキュリティ文書"),
+];
+
+/// Files a security document may be: what hospitals open with their usual tools.
+const DOCUMENT_EXTENSIONS: &[&str] = &["pdf", "xlsx", "xls", "docx", "csv", "txt", "zip"];
+
+pub async fn upload_document(
+    State(state): State<Shared>,
+    person: HubPerson,
+    Path(id): Path<String>,
+    request: axum::extract::Request,
+) -> Response {
+    if let Err(r) = person.require(&state, OrgKind::Manufacturer) {
+        return r;
+    }
+    match state.store.hub_product(&person.org.id, &id).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return person.not_found(&state),
+        Err(e) => return unavailable(e),
+    }
+    let (fields, file) = match super::upload_form(&state, request).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let get = |k: &str| fields.get(k).map(String::as_str).unwrap_or("");
+    if let Err(r) = person.check_csrf(&state, Some(get("_csrf"))) {
+        return r;
+    }
+    let mut errors = Vec::new();
+    let (kind, tlp, form_version) = (get("kind"), get("tlp"), get("form_version"));
+    if !DOCUMENT_KINDS.iter().any(|(k, _)| *k == kind) {
+        errors.push("文書の種類を一覧から選んでください。".to_string());
+    }
+    if !super::TLP_LABELS.contains(&tlp) {
+        errors.push("TLP の区分を一覧から選んでください。".to_string());
+    }
+    if form_version.chars().count() > 50 {
+        errors.push("様式の版は50文字以内にしてください。".to_string());
+    }
+    match &file {
+        None => errors.push("ファイルを選んでください。".to_string()),
+        Some((name, _)) => {
+            let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+            if !DOCUMENT_EXTENSIONS.contains(&ext.as_str()) {
+                errors.push(format!("{name}: {} のいずれかの形式にしてください。", DOCUMENT_EXTENSIONS.join("、")));
+            }
+        }
+    }
+    let Some((file_name, bytes)) = file.filter(|_| errors.is_empty()) else {
+        return product_page(&state, &person, &id, &errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let attachment = mamori_store::hub_products::Attachment {
+        id: String::new(),
+        product_id: id.clone(),
+        org_id: person.org.id.clone(),
+        kind: kind.to_string(),
+        form_version: form_version.to_string(),
+        file_name: file_name.clone(),
+        tlp: tlp.to_string(),
+        uploaded_by: person.user.login.clone(),
+        uploaded_at: 0,
+    };
+    match state.store.add_attachment(&attachment, &bytes).await {
+        Ok(doc) => person.audit(&state, "hub document add", &doc, "", &format!("{kind} {file_name} TLP:{tlp}")).await,
+        Err(e) => return unavailable(e),
+    }
+    Redirect::to(&format!("/hub/products/{id}")).into_response()
+}
+
+/// Whether a hospital has a device that is a release of the product (a link it confirmed,
+/// or one as sure as an identifier or its names and version).
+pub async fn hospital_has_product(state: &AppState, org_id: &str, product_id: &str) -> Result<bool, Response> {
+    let devices = state.store.hub_devices(org_id).await.map_err(unavailable)?;
+    let catalogue = engine::catalogue(&state.store, false).await.map_err(unavailable)?;
+    let aliases = engine::known_aliases(&state.store.hub_aliases().await.map_err(unavailable)?);
+    Ok(devices.iter().filter_map(|d| catalogue.link(d, &aliases)).any(|l| {
+        l.confidence != mamori_matching::Confidence::Possible
+            && catalogue.releases.iter().any(|r| r.id == l.release_id && r.product_id == product_id)
+    }))
+}
+
+/// A security document, as an attachment: to its manufacturer and the coordinator; to
+/// hospitals by its TLP label — CLEAR and GREEN to every hospital, AMBER only to one with the
+/// product, RED to none.
+pub async fn download_document(State(state): State<Shared>, person: HubPerson, Path(id): Path<String>) -> Response {
+    let (doc, bytes) = match state.store.attachment(&id).await {
+        Ok(Some(x)) => x,
+        Ok(None) => return person.not_found(&state),
+        Err(e) => return unavailable(e),
+    };
+    let allowed = if doc.org_id == person.org.id || person.org.kind == OrgKind::Coordinator {
+        true
+    } else {
+        let concerned = match person.org.kind {
+            OrgKind::Hospital => match hospital_has_product(&state, &person.org.id, &doc.product_id).await {
+                Ok(c) => c,
+                Err(r) => return r,
+            },
+            _ => false,
+        };
+        super::tlp_allows(&doc.tlp, person.org.kind, concerned)
+    };
+    if !allowed {
+        return person.not_found(&state);
+    }
+    person.audit(&state, "hub document download", &doc.id, "", &doc.file_name).await;
+    let safe_name: String =
+        doc.file_name.chars().map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' }).collect();
+    crate::admin::download("application/octet-stream", &safe_name, bytes)
 }

@@ -50,6 +50,8 @@ pub fn routes(table: &mut Table) {
     table.get("/hub/releases/{id}", manufacturer::release);
     table.nest_post("/hub/releases/{id}/sbom", manufacturer::upload_sbom, crate::admin::UPLOAD_LIMIT);
     table.nest_post("/hub/releases/{id}/vex", manufacturer::upload_vex, crate::admin::UPLOAD_LIMIT);
+    table.nest_post("/hub/products/{id}/documents", manufacturer::upload_document, crate::admin::UPLOAD_LIMIT);
+    table.get("/hub/documents/{id}", manufacturer::download_document);
     table.get("/hub/intake", coordinator::intake);
     table.nest_post("/hub/intake", coordinator::take_in, crate::admin::UPLOAD_LIMIT);
     table.get("/hub/orgs", coordinator::orgs);
@@ -213,6 +215,37 @@ pub(crate) async fn multipart(
 ) -> Result<axum::extract::Multipart, Response> {
     use axum::extract::FromRequest;
     axum::extract::Multipart::from_request(request, state).await.map_err(|e| e.into_response())
+}
+
+/// An upload's text fields and its one file (the last one given), read after the person's
+/// right to post it was checked. Only the file's own name is kept, never a path.
+pub(crate) async fn upload_form(
+    state: &Shared,
+    request: axum::extract::Request,
+) -> Result<(std::collections::BTreeMap<String, String>, Option<(String, Vec<u8>)>), Response> {
+    let mut multipart = multipart(state, request).await?;
+    let (mut fields, mut file) = (std::collections::BTreeMap::new(), None);
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(f)) => {
+                let name = f.name().unwrap_or("").to_string();
+                match f.file_name().map(|n| n.rsplit(['/', '\\']).next().unwrap_or("").to_string()) {
+                    Some(file_name) => match f.bytes().await {
+                        Ok(b) if !file_name.is_empty() && !b.is_empty() => file = Some((file_name, b.to_vec())),
+                        Ok(_) => {}
+                        Err(e) => return Err((StatusCode::BAD_REQUEST, e.body_text()).into_response()),
+                    },
+                    None => {
+                        let text =
+                            f.text().await.map_err(|e| (StatusCode::BAD_REQUEST, e.body_text()).into_response())?;
+                        fields.insert(name, text.trim().to_string());
+                    }
+                }
+            }
+            Ok(None) => return Ok((fields, file)),
+            Err(e) => return Err((StatusCode::BAD_REQUEST, e.body_text()).into_response()),
+        }
+    }
 }
 
 /// The value of a form field among pairs.
