@@ -308,6 +308,24 @@ impl Store {
         Ok(id)
     }
 
+    /// Turns one of `org_id`'s people on or off (ending their sessions when off); false when
+    /// the organisation has no such person.
+    pub async fn set_hub_person_active(&self, org_id: &str, person_id: &str, active: bool) -> Result<bool> {
+        let changed = sqlx::query("UPDATE users SET active = $1 WHERE id = $2 AND org_id = $3 AND role = 'hub'")
+            .bind(i64::from(active))
+            .bind(person_id)
+            .bind(org_id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        // Only a person of this organisation's: another organisation's admin must not be able
+        // to end anyone's sessions.
+        if changed > 0 && !active {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(person_id).execute(&self.pool).await?;
+        }
+        Ok(changed > 0)
+    }
+
     /// The people of one organisation.
     pub async fn hub_people(&self, org_id: &str) -> Result<Vec<crate::User>> {
         let rows = sqlx::query(

@@ -106,6 +106,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("hub/products.html", include_str!("../templates/hub/products.html")),
     ("hub/product.html", include_str!("../templates/hub/product.html")),
     ("hub/release.html", include_str!("../templates/hub/release.html")),
+    ("hub/people.html", include_str!("../templates/hub/people.html")),
 ];
 
 /// Builds the application on a store, without sending mail.

@@ -432,7 +432,15 @@ async fn every_hub_route_refuses_strangers_and_the_office_on(backend: Backend) {
         }
         // A person of another kind of organisation may not use a page made for one kind.
         // (Home, sign-out, advisory pages and the organisation's own audit log are everyone's.)
-        let everyones = ["/hub", "/hub/logout", "/hub/audit", "/hub/advisories/{id}"];
+        let everyones = [
+            "/hub",
+            "/hub/logout",
+            "/hub/audit",
+            "/hub/advisories/{id}",
+            "/hub/people",
+            "/hub/people/{id}",
+            "/hub/documents/{id}",
+        ];
         let manufacturers = ["/hub/products", "/hub/releases", "/hub/psirt"];
         if !everyones.contains(&route.path) {
             let outsider =
@@ -831,4 +839,51 @@ async fn a_manufacturers_sbom_and_vex_reach_the_hospitals_devices_on(backend: Ba
     assert!(r.body.contains("追加：openssl 0.9.0") && r.body.contains("削除：openssl 0.8.3"), "{}", r.body);
     assert_eq!(s.store.release_findings(&maker_id, Some(&r21)).await.unwrap().len(), 7);
     assert_eq!(through_sbom(&s.store, &a_id, &x.id).await.len(), 7);
+}
+
+#[tokio::test]
+async fn an_organisations_admin_keeps_its_people_and_no_one_elses() {
+    for backend in BACKENDS {
+        let s = site(backend).await;
+        let (_, a_pw) = org(&s.store, OrgKind::Hospital, "A病院", "hospital-a").await;
+        let (_, b_pw) = org(&s.store, OrgKind::Hospital, "B病院", "hospital-b").await;
+        let a = login(&s.app, "hospital-a", &a_pw).await;
+        let b = login(&s.app, "hospital-b", &b_pw).await;
+        let token = form_token(&get_as(&s.app, "/hub/people", &a).await.body);
+        let r = post_as(
+            &s.app,
+            "/hub/people",
+            &a,
+            &[("_csrf", &token), ("login", "nurse-1"), ("name", "看護師"), ("role", "member")],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let password = r.body.split("初期パスワードは <code>").nth(1).unwrap().split('<').next().unwrap().to_string();
+        let r = post_as(
+            &s.app,
+            "/hub/people",
+            &a,
+            &[("_csrf", &token), ("login", "nurse-1"), ("name", ""), ("role", "member")],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "the same login twice");
+        // The member works with the findings but keeps neither people nor the log.
+        let member = login(&s.app, "nurse-1", &password).await;
+        assert_eq!(get_as(&s.app, "/hub/findings", &member).await.status, StatusCode::OK);
+        assert_eq!(get_as(&s.app, "/hub/people", &member).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(get_as(&s.app, "/hub/audit", &member).await.status, StatusCode::FORBIDDEN);
+        // B's admin sees none of A's people and cannot turn one off.
+        assert!(!get_as(&s.app, "/hub/people", &b).await.body.contains("nurse-1"));
+        let nurse = s.store.user_for_login("nurse-1").await.unwrap().unwrap().0;
+        let b_token = form_token(&get_as(&s.app, "/hub/people", &b).await.body);
+        let r =
+            post_as(&s.app, &format!("/hub/people/{}", nurse.id), &b, &[("_csrf", &b_token), ("active", "0")]).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        assert_eq!(get_as(&s.app, "/hub/findings", &member).await.status, StatusCode::OK);
+        // A's admin turns the member off: its session ends at once.
+        let r = post_as(&s.app, &format!("/hub/people/{}", nurse.id), &a, &[("_csrf", &token), ("active", "0")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(get_as(&s.app, "/hub/findings", &member).await.status, StatusCode::SEE_OTHER);
+        assert!(get_as(&s.app, "/hub/audit", &a).await.body.contains("hub person active"));
+    }
 }

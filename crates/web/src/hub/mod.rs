@@ -11,6 +11,7 @@ mod coordinator;
 pub mod engine;
 mod hospital;
 mod manufacturer;
+mod people;
 pub mod releases;
 
 use crate::auth::cookie_value;
@@ -42,6 +43,9 @@ pub fn routes(table: &mut Table) {
     table.post("/hub/devices/{id}", hospital::edit_device);
     table.post("/hub/devices/{id}/delete", hospital::delete_device);
     table.get("/hub/audit", hospital::audit);
+    table.get("/hub/people", people::list);
+    table.post("/hub/people", people::add);
+    table.post("/hub/people/{id}", people::set_active);
     table.post("/hub/psirt", manufacturer::set_psirt);
     table.get("/hub/products", manufacturer::products);
     table.post("/hub/products", manufacturer::add_product);
