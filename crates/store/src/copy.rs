@@ -120,6 +120,7 @@ pub(crate) const TABLES: &[(&str, &[(&str, char)])] = &[
             ("licence_class", 'T'),
             ("psirt_contact", 'T'),
             ("created_at", 'I'),
+            ("corporate_number", 'T'),
         ],
     ),
     ("hub_state", &[("name", 'T'), ("value", 'I')]),

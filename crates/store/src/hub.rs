@@ -48,6 +48,8 @@ pub struct HubOrg {
     /// A manufacturer's licence class (第一種/第二種/第三種製造販売業, `mah1`…), else empty.
     pub licence_class: String,
     pub psirt_contact: String,
+    /// A manufacturer's 法人番号, checked: its link to the survey's participant.
+    pub corporate_number: String,
 }
 
 /// An advisory document as the coordinator took it in.
@@ -193,6 +195,7 @@ fn org_from(r: &sqlx::any::AnyRow) -> Result<HubOrg> {
         name_en: r.try_get("name_en")?,
         licence_class: r.try_get("licence_class")?,
         psirt_contact: r.try_get("psirt_contact")?,
+        corporate_number: r.try_get("corporate_number")?,
     })
 }
 
@@ -257,9 +260,31 @@ impl Store {
         Ok(id)
     }
 
+    /// Links a manufacturer to its survey participant by 法人番号 (already checked).
+    pub async fn set_hub_corporate_number(&self, org_id: &str, number: &str) -> Result<()> {
+        sqlx::query("UPDATE hub_orgs SET corporate_number = $1 WHERE id = $2")
+            .bind(number)
+            .bind(org_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Whether a manufacturer of the hub has this 法人番号.
+    pub async fn hub_manufacturer_with_number(&self, number: &str) -> Result<bool> {
+        if number.is_empty() {
+            return Ok(false);
+        }
+        let row = sqlx::query("SELECT 1 AS one FROM hub_orgs WHERE kind = 'manufacturer' AND corporate_number = $1")
+            .bind(number)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
     pub async fn hub_orgs(&self) -> Result<Vec<HubOrg>> {
         let rows = sqlx::query(
-            "SELECT id, kind, name_ja, name_en, licence_class, psirt_contact FROM hub_orgs ORDER BY kind, name_ja",
+            "SELECT id, kind, name_ja, name_en, licence_class, psirt_contact, corporate_number FROM hub_orgs ORDER BY kind, name_ja",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -268,7 +293,7 @@ impl Store {
 
     pub async fn hub_org(&self, id: &str) -> Result<Option<HubOrg>> {
         let row =
-            sqlx::query("SELECT id, kind, name_ja, name_en, licence_class, psirt_contact FROM hub_orgs WHERE id = $1")
+            sqlx::query("SELECT id, kind, name_ja, name_en, licence_class, psirt_contact, corporate_number FROM hub_orgs WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await?;

@@ -160,6 +160,9 @@ const MIGRATIONS: &[&str] = &[
     "CREATE INDEX hub_devices_manufacturer ON hub_devices (manufacturer)",
     "CREATE INDEX hub_findings_advisory ON hub_findings (advisory)",
     // A manufacturer's security documents per product (MDS2, JAHIS MDS/SDS), with TLP.
+    // A manufacturer's link to its survey participant: the same 法人番号 (org.rs). The hub reads
+    // nothing of the survey through it; the survey's feedback points to the hub.
+    "ALTER TABLE hub_orgs ADD COLUMN corporate_number TEXT NOT NULL DEFAULT ''",
     "CREATE TABLE hub_attachments (id TEXT PRIMARY KEY, product_id TEXT NOT NULL REFERENCES hub_products(id), org_id TEXT NOT NULL, kind TEXT NOT NULL, form_version TEXT NOT NULL, file_name TEXT NOT NULL, tlp TEXT NOT NULL, uploaded_by TEXT NOT NULL, uploaded_at BIGINT NOT NULL, content TEXT NOT NULL)",
 ];
 

@@ -84,7 +84,12 @@ pub async fn feedback_of(
 
 /// The feedback document with a line of links at the top of its main part.
 pub fn document(f: &Feedback, links: Vec<Piece>) -> Response {
-    let html = mamori_report::feedback_html_with(f, &Preamble { meta: links, notices: Vec::new() });
+    document_with(f, links, Vec::new())
+}
+
+/// [`document`] with notices under the links.
+pub fn document_with(f: &Feedback, links: Vec<Piece>, notices: Vec<mamori_report::Notice>) -> Response {
+    let html = mamori_report::feedback_html_with(f, &Preamble { meta: links, notices });
     ([(header::CONTENT_SECURITY_POLICY, DOCUMENT_POLICY)], Html(html)).into_response()
 }
 
@@ -139,7 +144,11 @@ pub async fn respondent_html(
                 Piece::link(answers, format!("/r/{token}/review?lang={code}")),
                 Piece::link(other_name, format!("?lang={other}")).in_language(other),
             ];
-            document(&f, links)
+            let notices = match hub_notice(&state, &client, &token, &f, code).await {
+                Ok(n) => n.into_iter().collect(),
+                Err(r) => return r,
+            };
+            document_with(&f, links, notices)
         }
         Err(r) => r,
     }
@@ -155,4 +164,54 @@ pub async fn respondent_pdf(
         Ok(f) => pdf(&f, "mamori-feedback.pdf"),
         Err(r) => r,
     }
+}
+
+/// Hub pages that close a gap of the 2024 questionnaire: (item names, Japanese, English).
+const HUB_PAGES: &[(&[&str], &str, &str)] = &[
+    (
+        &["sbom_current", "sbom_legacy"],
+        "製品・リリースごとの SBOM を登録し、勧告がどのリリースに関係するかを確かめる：医療機器セキュリティハブ /hub/products",
+        "Register an SBOM per product release and see which releases an advisory touches: the device security hub, /hub/products",
+    ),
+    (
+        &["advisory", "user_inquiry"],
+        "脆弱性ごとの影響の有無（VEX）とセキュリティ文書（MDS2・JAHIS MDS）を医療機関に公開する：/hub/products",
+        "Tell hospitals, per vulnerability, whether a release is affected (VEX) and share security documents (MDS2, JAHIS MDS): /hub/products",
+    ),
+    (
+        &["psirt", "vuln_intake"],
+        "医療機関からの問い合わせ先（PSIRT の連絡先）を登録する：/hub",
+        "Register where hospitals reach your PSIRT: /hub",
+    ),
+];
+
+/// For a manufacturer that is also on the device security hub (the same 法人番号), a notice
+/// naming the hub pages that close its gaps. The hub learns nothing of the answers.
+async fn hub_notice(
+    state: &AppState,
+    client: &str,
+    token: &str,
+    f: &Feedback,
+    code: &str,
+) -> Result<Option<mamori_report::Notice>, Response> {
+    let ctx = load(state, client, token, Some(code.to_string())).await?;
+    let on_hub =
+        state.store.hub_manufacturer_with_number(&ctx.participant.corporate_number).await.map_err(unavailable)?;
+    if !on_hub {
+        return Ok(None);
+    }
+    let items: Vec<String> = HUB_PAGES
+        .iter()
+        .filter(|(names, _, _)| f.gaps.iter().any(|g| names.contains(&g.name.as_str())))
+        .map(|(_, ja, en)| if code == "en" { en.to_string() } else { ja.to_string() })
+        .collect();
+    if items.is_empty() {
+        return Ok(None);
+    }
+    let text = if code == "en" {
+        "Your company is on the device security hub. These pages close gaps listed below:"
+    } else {
+        "貴社は医療機器セキュリティハブに登録されています。次のページで、下に挙げた課題に取り組めます。"
+    };
+    Ok(Some(mamori_report::Notice { text: text.to_string(), items }))
 }

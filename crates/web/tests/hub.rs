@@ -887,3 +887,76 @@ async fn an_organisations_admin_keeps_its_people_and_no_one_elses() {
         assert!(get_as(&s.app, "/hub/audit", &a).await.body.contains("hub person active"));
     }
 }
+
+/// A manufacturer on the hub with the 法人番号 of a survey participant: the participant's
+/// feedback names the hub pages that close its gaps; the hub shows nothing of the survey.
+#[tokio::test]
+async fn the_survey_feedback_points_a_manufacturer_on_the_hub_to_the_pages_that_close_its_gaps() {
+    for backend in BACKENDS {
+        let s = site(backend).await;
+        let c = &s.campaign;
+        // Row 5 of the fixture answers "none" for SBOM, advisories and PSIRT.
+        let ids = submitted(&s.store, c, 6).await;
+        let p = s.store.participant(&ids[4]).await.unwrap().unwrap();
+        let number = "7000012050002";
+        let details = mamori_store::NewParticipant {
+            company: p.company.clone(),
+            license: p.license.clone(),
+            email: p.email.clone(),
+            language: p.language.clone(),
+            corporate_number: number.into(),
+        };
+        s.store.update_participant(&p.id, &details).await.unwrap();
+        let mut campaign = s.store.campaign(c).await.unwrap().unwrap();
+        campaign.settings.feedback_released = true;
+        s.store
+            .update_campaign(c, &campaign.name, campaign.opens_at, campaign.closes_at, &campaign.settings)
+            .await
+            .unwrap();
+        let link = format!("/r/{}/feedback", s.store.link_token(&ids[4]));
+        let before = get(&s.app, &link).await;
+        assert_eq!(before.status, StatusCode::OK);
+        assert!(!before.body.contains("医療機器セキュリティハブ"), "not on the hub yet");
+        // The coordinator registers the manufacturer with the same number (a wrong one refused).
+        let (_, pw) = org(&s.store, OrgKind::Coordinator, "ハブ事務局", "coord").await;
+        let coord = login(&s.app, "coord", &pw).await;
+        let token = form_token(&get_as(&s.app, "/hub/orgs", &coord).await.body);
+        let add = |number: &'static str, login: &'static str| {
+            [
+                ("_csrf", token.clone()),
+                ("kind", "manufacturer".into()),
+                ("name_ja", p.company.clone()),
+                ("name_en", String::new()),
+                ("licence_class", "mah1".into()),
+                ("corporate_number", number.into()),
+                ("login", login.into()),
+            ]
+        };
+        let bad = add("7000012050003", "maker-x");
+        let r =
+            post_as(&s.app, "/hub/orgs", &coord, &bad.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("check digit"), "{}", r.body);
+        let good = add(number, "maker-1");
+        let r =
+            post_as(&s.app, "/hub/orgs", &coord, &good.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let after = get(&s.app, &link).await;
+        let text = after.body.replace("&#x2f;", "/");
+        assert!(text.contains("医療機器セキュリティハブに登録されています"), "{}", after.body);
+        assert!(text.contains("/hub/products") && text.contains("SBOM") && text.contains("PSIRT"), "{text}");
+        let en = get(&s.app, &format!("{link}?lang=en")).await.body.replace("&#x2f;", "/");
+        assert!(en.contains("device security hub") && en.contains("/hub/products"));
+        // Another participant, not on the hub, sees no such notice.
+        let other = get(&s.app, &format!("/r/{}/feedback", s.store.link_token(&ids[0]))).await;
+        assert!(!other.body.contains("医療機器セキュリティハブに登録されています"));
+        // And the hub's pages say nothing of the survey: the maker's home has no answers.
+        let maker_pw = {
+            let body = r.body.clone();
+            body.split("初期パスワードは <code>").nth(1).unwrap().split('<').next().unwrap().to_string()
+        };
+        let maker = login(&s.app, "maker-1", &maker_pw).await;
+        let home = get_as(&s.app, "/hub", &maker).await.body;
+        assert!(!home.contains("総合スコア") && !home.contains("sbom_current"));
+    }
+}

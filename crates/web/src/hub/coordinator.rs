@@ -220,6 +220,22 @@ pub async fn add_org(
         Ok(None) => {}
         Err(e) => return unavailable(e),
     }
+    // A manufacturer's 法人番号 links it to its survey participant (the survey's feedback then
+    // points to the hub pages that close its gaps); checked by its check digit.
+    let number = match (field(&fields, "corporate_number"), kind) {
+        ("", _) => String::new(),
+        (written, Some(OrgKind::Manufacturer)) => match mamori_store::org::corporate_number(written) {
+            Ok(n) => n,
+            Err(e) => {
+                errors.push(format!("法人番号：{e}"));
+                String::new()
+            }
+        },
+        _ => {
+            errors.push("法人番号は製造販売業者にだけ登録します。".to_string());
+            String::new()
+        }
+    };
     let Some(kind) = kind.filter(|_| errors.is_empty()) else {
         return orgs_page(&state, &person, &errors, None, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
@@ -227,6 +243,11 @@ pub async fn add_org(
         Ok(id) => id,
         Err(e) => return unavailable(e),
     };
+    if !number.is_empty()
+        && let Err(e) = state.store.set_hub_corporate_number(&id, &number).await
+    {
+        return unavailable(e);
+    }
     let password = mamori_store::random_hex(12);
     let hash = crate::auth::hash_password_off_thread(password.clone()).await;
     if let Err(e) = state.store.create_hub_person(&id, login, login, "admin", &hash).await {
