@@ -90,36 +90,12 @@ pub async fn take_in(State(state): State<Shared>, person: HubPerson, request: ax
     if let Err(r) = person.require(&state, OrgKind::Coordinator) {
         return r;
     }
-    let mut multipart = match super::multipart(&state, request).await {
-        Ok(m) => m,
+    let (fields, files) = match super::upload_form(&state, request).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
-    let (mut csrf, mut default_tlp) = (String::new(), "CLEAR".to_string());
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    loop {
-        match multipart.next_field().await {
-            Ok(Some(f)) => {
-                let name = f.name().unwrap_or("").to_string();
-                match f.file_name().map(|n| n.rsplit(['/', '\\']).next().unwrap_or("").to_string()) {
-                    Some(file_name) => match f.bytes().await {
-                        Ok(b) if !file_name.is_empty() && !b.is_empty() => files.push((file_name, b.to_vec())),
-                        Ok(_) => {}
-                        Err(e) => return (StatusCode::BAD_REQUEST, e.body_text()).into_response(),
-                    },
-                    None => {
-                        let text = f.text().await.unwrap_or_default();
-                        match name.as_str() {
-                            "_csrf" => csrf = text,
-                            "tlp" => default_tlp = text,
-                            _ => {}
-                        }
-                    }
-                }
-            }
-            Ok(None) => break,
-            Err(e) => return (StatusCode::BAD_REQUEST, e.body_text()).into_response(),
-        }
-    }
+    let csrf = fields.get("_csrf").cloned().unwrap_or_default();
+    let default_tlp = fields.get("tlp").cloned().unwrap_or_else(|| "CLEAR".to_string());
     if let Err(r) = person.check_csrf(&state, Some(&csrf)) {
         return r;
     }
@@ -184,10 +160,7 @@ pub async fn add_org(
     person: HubPerson,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Response {
-    if let Err(r) = person.require(&state, OrgKind::Coordinator) {
-        return r;
-    }
-    if let Err(r) = person.check_csrf(&state, Some(field(&fields, "_csrf"))) {
+    if let Err(r) = person.may_post(&state, OrgKind::Coordinator, &fields) {
         return r;
     }
     let (kind, name_ja, name_en, licence, login) = (
@@ -298,10 +271,7 @@ pub async fn confirm_alias(
     person: HubPerson,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Response {
-    if let Err(r) = person.require(&state, OrgKind::Coordinator) {
-        return r;
-    }
-    if let Err(r) = person.check_csrf(&state, Some(field(&fields, "_csrf"))) {
+    if let Err(r) = person.may_post(&state, OrgKind::Coordinator, &fields) {
         return r;
     }
     let (alias, vendor, why) = (field(&fields, "alias"), field(&fields, "vendor"), field(&fields, "why"));

@@ -253,10 +253,7 @@ pub async fn add_device(
     person: HubPerson,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Response {
-    if let Err(r) = person.require(&state, OrgKind::Hospital) {
-        return r;
-    }
-    if let Err(r) = person.check_csrf(&state, Some(field(&fields, "_csrf"))) {
+    if let Err(r) = person.may_post(&state, OrgKind::Hospital, &fields) {
         return r;
     }
     let (device, errors) = device_from_fields(&fields);
@@ -320,10 +317,7 @@ pub async fn edit_device(
     Path(id): Path<String>,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Response {
-    if let Err(r) = person.require(&state, OrgKind::Hospital) {
-        return r;
-    }
-    if let Err(r) = person.check_csrf(&state, Some(field(&fields, "_csrf"))) {
+    if let Err(r) = person.may_post(&state, OrgKind::Hospital, &fields) {
         return r;
     }
     let before = match state.store.hub_device(&person.org.id, &id).await {
@@ -355,10 +349,7 @@ pub async fn delete_device(
     Path(id): Path<String>,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Response {
-    if let Err(r) = person.require(&state, OrgKind::Hospital) {
-        return r;
-    }
-    if let Err(r) = person.check_csrf(&state, Some(field(&fields, "_csrf"))) {
+    if let Err(r) = person.may_post(&state, OrgKind::Hospital, &fields) {
         return r;
     }
     let before = match state.store.hub_device(&person.org.id, &id).await {
@@ -380,30 +371,12 @@ pub async fn import(State(state): State<Shared>, person: HubPerson, request: axu
     if let Err(r) = person.require(&state, OrgKind::Hospital) {
         return r;
     }
-    let mut multipart = match super::multipart(&state, request).await {
-        Ok(m) => m,
+    let (fields, files) = match super::upload_form(&state, request).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
-    let mut csrf = String::new();
-    let mut file: Option<(String, Vec<u8>)> = None;
-    loop {
-        match multipart.next_field().await {
-            Ok(Some(f)) => {
-                let name = f.name().unwrap_or("").to_string();
-                match f.file_name().map(|n| n.rsplit(['/', '\\']).next().unwrap_or("").to_string()) {
-                    Some(file_name) => match f.bytes().await {
-                        Ok(b) if !file_name.is_empty() && !b.is_empty() => file = Some((file_name, b.to_vec())),
-                        Ok(_) => {}
-                        Err(e) => return (StatusCode::BAD_REQUEST, e.body_text()).into_response(),
-                    },
-                    None if name == "_csrf" => csrf = f.text().await.unwrap_or_default(),
-                    None => {}
-                }
-            }
-            Ok(None) => break,
-            Err(e) => return (StatusCode::BAD_REQUEST, e.body_text()).into_response(),
-        }
-    }
+    let csrf = fields.get("_csrf").cloned().unwrap_or_default();
+    let file = files.into_iter().next();
     if let Err(r) = person.check_csrf(&state, Some(&csrf)) {
         return r;
     }
@@ -682,10 +655,7 @@ pub async fn set_state(
     person: HubPerson,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Response {
-    if let Err(r) = person.require(&state, OrgKind::Hospital) {
-        return r;
-    }
-    if let Err(r) = person.check_csrf(&state, Some(field(&fields, "_csrf"))) {
+    if let Err(r) = person.may_post(&state, OrgKind::Hospital, &fields) {
         return r;
     }
     let (device, advisory, new_state, why) =
@@ -784,10 +754,7 @@ pub async fn confirm_link(
     Path(id): Path<String>,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Response {
-    if let Err(r) = person.require(&state, OrgKind::Hospital) {
-        return r;
-    }
-    if let Err(r) = person.check_csrf(&state, Some(field(&fields, "_csrf"))) {
+    if let Err(r) = person.may_post(&state, OrgKind::Hospital, &fields) {
         return r;
     }
     let release_id = field(&fields, "release");

@@ -54,10 +54,7 @@ pub async fn set_psirt(
     person: HubPerson,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Response {
-    if let Err(r) = person.require(&state, OrgKind::Manufacturer) {
-        return r;
-    }
-    if let Err(r) = person.check_csrf(&state, Some(field(&fields, "_csrf"))) {
+    if let Err(r) = person.may_post(&state, OrgKind::Manufacturer, &fields) {
         return r;
     }
     if person.user.hub_role != "admin" {
@@ -89,10 +86,7 @@ pub async fn add_product(
     person: HubPerson,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Response {
-    if let Err(r) = person.require(&state, OrgKind::Manufacturer) {
-        return r;
-    }
-    if let Err(r) = person.check_csrf(&state, Some(field(&fields, "_csrf"))) {
+    if let Err(r) = person.may_post(&state, OrgKind::Manufacturer, &fields) {
         return r;
     }
     let product = HubProduct {
@@ -217,10 +211,7 @@ pub async fn add_release(
     Path(id): Path<String>,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Response {
-    if let Err(r) = person.require(&state, OrgKind::Manufacturer) {
-        return r;
-    }
-    if let Err(r) = person.check_csrf(&state, Some(field(&fields, "_csrf"))) {
+    if let Err(r) = person.may_post(&state, OrgKind::Manufacturer, &fields) {
         return r;
     }
     match state.store.hub_product(&person.org.id, &id).await {
@@ -353,33 +344,6 @@ async fn release_page(
     )
 }
 
-/// Reads an upload's one file and its CSRF token, after the person's kind was checked.
-async fn one_file(
-    state: &Shared,
-    request: axum::extract::Request,
-) -> Result<(String, Option<(String, Vec<u8>)>), Response> {
-    let mut multipart = super::multipart(state, request).await?;
-    let (mut csrf, mut file) = (String::new(), None);
-    loop {
-        match multipart.next_field().await {
-            Ok(Some(f)) => {
-                let name = f.name().unwrap_or("").to_string();
-                match f.file_name().map(|n| n.rsplit(['/', '\\']).next().unwrap_or("").to_string()) {
-                    Some(file_name) => match f.bytes().await {
-                        Ok(b) if !file_name.is_empty() && !b.is_empty() => file = Some((file_name, b.to_vec())),
-                        Ok(_) => {}
-                        Err(e) => return Err((StatusCode::BAD_REQUEST, e.body_text()).into_response()),
-                    },
-                    None if name == "_csrf" => csrf = f.text().await.unwrap_or_default(),
-                    None => {}
-                }
-            }
-            Ok(None) => return Ok((csrf, file)),
-            Err(e) => return Err((StatusCode::BAD_REQUEST, e.body_text()).into_response()),
-        }
-    }
-}
-
 pub async fn upload_sbom(
     State(state): State<Shared>,
     person: HubPerson,
@@ -413,10 +377,12 @@ async fn upload(
         Ok(None) => return person.not_found(&state),
         Err(e) => return unavailable(e),
     };
-    let (csrf, file) = match one_file(&state, request).await {
+    let (fields, files) = match super::upload_form(&state, request).await {
         Ok(x) => x,
         Err(r) => return r,
     };
+    let csrf = fields.get("_csrf").cloned().unwrap_or_default();
+    let file = files.into_iter().next();
     if let Err(r) = person.check_csrf(&state, Some(&csrf)) {
         return r;
     }
@@ -534,10 +500,11 @@ pub async fn upload_document(
         Ok(None) => return person.not_found(&state),
         Err(e) => return unavailable(e),
     }
-    let (fields, file) = match super::upload_form(&state, request).await {
+    let (fields, files) = match super::upload_form(&state, request).await {
         Ok(x) => x,
         Err(r) => return r,
     };
+    let file = files.into_iter().next();
     let get = |k: &str| fields.get(k).map(String::as_str).unwrap_or("");
     if let Err(r) = person.check_csrf(&state, Some(get("_csrf"))) {
         return r;

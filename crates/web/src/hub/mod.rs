@@ -115,6 +115,13 @@ impl HubPerson {
         ))
     }
 
+    /// For a form post: refuses it unless the organisation is of `kind` and the post carries
+    /// this session's CSRF token.
+    pub fn may_post(&self, state: &AppState, kind: OrgKind, fields: &[(String, String)]) -> Result<(), Response> {
+        self.require(state, kind)?;
+        self.check_csrf(state, Some(field(fields, "_csrf")))
+    }
+
     /// Refuses a post whose CSRF token is not this session's.
     pub fn check_csrf(&self, state: &AppState, token: Option<&str>) -> Result<(), Response> {
         if token.is_some_and(|t| same(t, &self.csrf)) {
@@ -221,21 +228,21 @@ pub(crate) async fn multipart(
     axum::extract::Multipart::from_request(request, state).await.map_err(|e| e.into_response())
 }
 
-/// An upload's text fields and its one file (the last one given), read after the person's
-/// right to post it was checked. Only the file's own name is kept, never a path.
+/// An upload's text fields and its files, read after the person's right to post it was
+/// checked. Only a file's own name is kept, never a path; empty file fields are passed over.
 pub(crate) async fn upload_form(
     state: &Shared,
     request: axum::extract::Request,
-) -> Result<(std::collections::BTreeMap<String, String>, Option<(String, Vec<u8>)>), Response> {
+) -> Result<(std::collections::BTreeMap<String, String>, Vec<(String, Vec<u8>)>), Response> {
     let mut multipart = multipart(state, request).await?;
-    let (mut fields, mut file) = (std::collections::BTreeMap::new(), None);
+    let (mut fields, mut files) = (std::collections::BTreeMap::new(), Vec::new());
     loop {
         match multipart.next_field().await {
             Ok(Some(f)) => {
                 let name = f.name().unwrap_or("").to_string();
                 match f.file_name().map(|n| n.rsplit(['/', '\\']).next().unwrap_or("").to_string()) {
                     Some(file_name) => match f.bytes().await {
-                        Ok(b) if !file_name.is_empty() && !b.is_empty() => file = Some((file_name, b.to_vec())),
+                        Ok(b) if !file_name.is_empty() && !b.is_empty() => files.push((file_name, b.to_vec())),
                         Ok(_) => {}
                         Err(e) => return Err((StatusCode::BAD_REQUEST, e.body_text()).into_response()),
                     },
@@ -246,7 +253,7 @@ pub(crate) async fn upload_form(
                     }
                 }
             }
-            Ok(None) => return Ok((fields, file)),
+            Ok(None) => return Ok((fields, files)),
             Err(e) => return Err((StatusCode::BAD_REQUEST, e.body_text()).into_response()),
         }
     }
