@@ -226,6 +226,14 @@ pub fn parse_day(text: &str, end_of_day: bool) -> Option<i64> {
     Some(days * 86_400 - JST + if end_of_day { 86_399 } else { 0 })
 }
 
+/// Unix seconds as an RFC 3339 time in UTC (`2026-12-07T05:30:00Z`), for documents the hub
+/// writes.
+pub fn rfc3339(unix: i64) -> String {
+    let date = mamori_form::dates::format_date(unix.div_euclid(86_400));
+    let s = unix.rem_euclid(86_400);
+    format!("{date}T{:02}:{:02}:{:02}Z", s / 3600, s / 60 % 60, s % 60)
+}
+
 /// Unix seconds as `2024-10-31 14:05:09` (Japanese time), for the audit log.
 pub fn datetime_seconds(unix: i64) -> String {
     let local = unix + JST;

@@ -773,6 +773,50 @@ async fn a_manufacturers_sbom_and_vex_reach_the_hospitals_devices_on(backend: Ba
     let page = get_as(&s.app, &format!("/hub/devices/{}", x.id), &a).await;
     assert!(page.body.contains("影響なし（製造販売業者の VEX：EXM-VEX-2026-001 (x.csaf-vex.json)）"), "{}", page.body);
 
+    // A statement typed on the release page works the same: RUSTSEC-2023-0022 not affected;
+    // without a justification "not affected" is refused.
+    let vex_form = format!("/hub/releases/{r21}/vex-statement");
+    let r = post_as(
+        &s.app,
+        &vex_form,
+        &maker,
+        &[
+            ("_csrf", &m_token),
+            ("vulnerability", "RUSTSEC-2023-0022"),
+            ("status", "not_affected"),
+            ("justification", ""),
+            ("detail", ""),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(get_as(&s.app, &vex_form, &other).await.status, StatusCode::METHOD_NOT_ALLOWED);
+    let r = post_as(
+        &s.app,
+        &vex_form,
+        &other,
+        &[("_csrf", "x"), ("vulnerability", "RUSTSEC-2023-0022"), ("status", "not_affected")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "another manufacturer's token is not this session's");
+    let r = post_as(
+        &s.app,
+        &vex_form,
+        &maker,
+        &[
+            ("_csrf", &m_token),
+            ("vulnerability", "RUSTSEC-2023-0022"),
+            ("status", "not_affected"),
+            ("justification", "vulnerable_code_not_in_execute_path"),
+            ("detail", "X は該当機能を使わない"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let got = through_sbom(&s.store, &a_id, &x.id).await;
+    assert_eq!(got[1], ("RUSTSEC-2023-0022".into(), "exact".into(), "not_affected".into()), "{got:?}");
+    assert!(got[2..].iter().all(|(_, _, s)| s == "affected"), "{got:?}");
+
     // A confirms the possible link: the release's findings reach that device too, audited.
     let r = post_as(&s.app, &format!("/hub/devices/{}/link", series.id), &a, &[("_csrf", &a_token), ("release", &r21)])
         .await;
@@ -958,5 +1002,72 @@ async fn the_survey_feedback_points_a_manufacturer_on_the_hub_to_the_pages_that_
         let maker = login(&s.app, "maker-1", &maker_pw).await;
         let home = get_as(&s.app, "/hub", &maker).await.body;
         assert!(!home.contains("総合スコア") && !home.contains("sbom_current"));
+    }
+}
+
+/// hub.md §8 scenario 9 on the web: a hospital's Vue PACS 12.2.8.0 has 13 CVEs from revision 1
+/// of ICSMA-24-200-01; revision 2 arrives and the finding names only its two, the state the
+/// hospital recorded is kept, and both revisions stay listed on the advisory's page.
+#[tokio::test]
+async fn a_revision_of_an_advisory_updates_the_findings_and_keeps_the_state() {
+    for backend in BACKENDS {
+        let s = site(backend).await;
+        let (_, c_pw) = org(&s.store, OrgKind::Coordinator, "ハブ事務局", "coord").await;
+        let (a_id, a_pw) = org(&s.store, OrgKind::Hospital, "A病院", "hospital-a").await;
+        let (coord, a) = (login(&s.app, "coord", &c_pw).await, login(&s.app, "hospital-a", &a_pw).await);
+        let token = form_token(&get_as(&s.app, "/hub/intake", &coord).await.body);
+        let v1 = files_under(&corpus("csaf/icsma-revisions/icsma-24-200-01"));
+        let r = upload_many_as(&s.app, "/hub/intake", &coord, &[("_csrf", &token), ("tlp", "CLEAR")], "documents", &v1)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let a_token = form_token(&get_as(&s.app, "/hub/devices", &a).await.body);
+        let inventory = "manufacturer,product,version\nPhilips,Vue PACS,12.2.8.0\n";
+        let r = upload_as(
+            &s.app,
+            "/hub/devices/import",
+            &a,
+            &[("_csrf", &a_token)],
+            ("inventory", "a.csv", inventory.as_bytes()),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let cves = |store: Store, org: String| async move {
+            let found = store.hub_findings(&org, None, Some("ICSMA-24-200-01")).await.unwrap();
+            assert_eq!(found.len(), 1, "{found:?}");
+            let body: serde_json::Value = serde_json::from_str(&found[0].finding.body).unwrap();
+            (
+                found[0].finding.revision.clone(),
+                body["vulnerabilities"].as_array().unwrap().len(),
+                found[0].state.clone(),
+                found[0].finding.device_id.clone(),
+            )
+        };
+        let (revision, n, _, device) = cves(s.store.clone(), a_id.clone()).await;
+        assert_eq!((revision.as_str(), n), ("1", 13));
+        let r = post_as(
+            &s.app,
+            "/hub/findings/state",
+            &a,
+            &[
+                ("_csrf", &a_token),
+                ("device", &device),
+                ("advisory", "ICSMA-24-200-01"),
+                ("state", "acknowledged"),
+                ("why", ""),
+            ],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let v2 = vec![(
+            "icsma-24-200-01.json".to_string(),
+            std::fs::read(corpus("csaf/icsma/2024/icsma-24-200-01.json")).unwrap(),
+        )];
+        let r = upload_many_as(&s.app, "/hub/intake", &coord, &[("_csrf", &token), ("tlp", "CLEAR")], "documents", &v2)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let (revision, n, state, _) = cves(s.store.clone(), a_id.clone()).await;
+        assert_eq!((revision.as_str(), n, state.as_str()), ("2", 2, "acknowledged"));
+        let page = get_as(&s.app, "/hub/advisories/ICSMA-24-200-01", &a).await.body;
+        assert!(page.contains("icsma-24-200-01.v1-2024-07-18.json") && page.contains("icsma-24-200-01.json"), "{page}");
     }
 }

@@ -339,7 +339,11 @@ async fn release_page(
     person.page(
         state,
         "hub/release.html",
-        context! { title => format!("{} {}", product.name_ja, release.version), product, release, sboms, vex, rows, added, removed, errors, warnings },
+        context! {
+            title => format!("{} {}", product.name_ja, release.version), product, release, sboms, vex, rows, added, removed, errors, warnings,
+            vex_statuses => VEX_STATUSES.iter().map(|(v, _, l)| context! { value => v, label => l }).collect::<Vec<_>>(),
+            justifications => JUSTIFICATIONS.iter().map(|(v, l)| context! { value => v, label => l }).collect::<Vec<_>>(),
+        },
         status,
     )
 }
@@ -397,6 +401,20 @@ async fn upload(
         )
         .await;
     };
+    accept(&state, &person, &release, kind, file_name, bytes).await
+}
+
+/// Checks an SBOM or VEX of a release, stores it and recomputes: the upload's path and the
+/// VEX form's (which writes its statement as a CSAF VEX document first).
+async fn accept(
+    state: &Shared,
+    person: &HubPerson,
+    release: &HubRelease,
+    kind: FileKind,
+    file_name: String,
+    bytes: Vec<u8>,
+) -> Response {
+    let (state, person, id) = (state.clone(), person, release.id.clone());
     let read: Result<(String, Vec<mamori_advisories::Problem>), Vec<String>> = match kind {
         FileKind::Sbom => match mamori_sbom::read(&bytes) {
             Ok((sbom, warnings)) => Ok((
@@ -462,7 +480,7 @@ async fn upload(
         by: &person.user.login,
         bytes: &bytes,
     };
-    let stored = state.store.add_release_file(&release, &file).await;
+    let stored = state.store.add_release_file(release, &file).await;
     if let Err(e) = stored {
         return unavailable(e);
     }
@@ -472,7 +490,121 @@ async fn upload(
         return unavailable(e);
     }
     let warnings: Vec<String> = warnings.iter().map(|w| w.to_string()).collect();
-    release_page(&state, &person, &id, &[], &warnings, StatusCode::OK).await
+    release_page(&state, person, &id, &[], &warnings, StatusCode::OK).await
+}
+
+/// The VEX statuses a form offers: (form value, CSAF product status group, label).
+const VEX_STATUSES: &[(&str, &str, &str)] = &[
+    ("not_affected", "known_not_affected", "影響なし"),
+    ("affected", "known_affected", "影響あり"),
+    ("fixed", "fixed", "修正済み"),
+    ("under_investigation", "under_investigation", "調査中"),
+];
+
+/// CSAF's justifications for "not affected" (flags), with the pages' words.
+const JUSTIFICATIONS: &[(&str, &str)] = &[
+    ("component_not_present", "該当する構成要素を含まない"),
+    ("vulnerable_code_not_present", "脆弱なコードを含まない"),
+    ("vulnerable_code_cannot_be_controlled_by_adversary", "攻撃者が脆弱なコードを制御できない"),
+    ("vulnerable_code_not_in_execute_path", "脆弱なコードが実行されない"),
+    ("inline_mitigations_already_exist", "製品内の緩和策がある"),
+];
+
+/// A VEX statement typed on the release page, about the release as a whole: written as a
+/// CSAF VEX document (product tree = the SBOM's subject) and taken in like an uploaded one,
+/// so it is checked, stored and applied the same way.
+pub async fn vex_statement(
+    State(state): State<Shared>,
+    person: HubPerson,
+    Path(id): Path<String>,
+    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    if let Err(r) = person.may_post(&state, OrgKind::Manufacturer, &fields) {
+        return r;
+    }
+    let release = match state.store.hub_release(&person.org.id, &id).await {
+        Ok(Some(r)) => r,
+        Ok(None) => return person.not_found(&state),
+        Err(e) => return unavailable(e),
+    };
+    let (vulnerability, status, justification, detail) = (
+        field(&fields, "vulnerability"),
+        field(&fields, "status"),
+        field(&fields, "justification"),
+        field(&fields, "detail"),
+    );
+    let mut errors = Vec::new();
+    let id_ok = (3..=64).contains(&vulnerability.len())
+        && vulnerability.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
+    if !id_ok {
+        errors.push("脆弱性の ID（CVE-2016-10931、GHSA-…、RUSTSEC-… など）を入力してください。".to_string());
+    }
+    let Some((_, group, _)) = VEX_STATUSES.iter().find(|(v, _, _)| *v == status) else {
+        errors.push("影響の有無を選んでください。".to_string());
+        return release_page(&state, &person, &id, &errors, &[], StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    if status == "not_affected" && !JUSTIFICATIONS.iter().any(|(j, _)| *j == justification) {
+        errors.push("「影響なし」には理由（justification）を選んでください。".to_string());
+    }
+    if detail.chars().count() > 2000 {
+        errors.push("説明は2000文字以内にしてください。".to_string());
+    }
+    // The statement is about the product the current SBOM describes.
+    let sbom = match state.store.release_files(FileKind::Sbom, &id).await {
+        Ok(files) => match files.first() {
+            Some(f) => match state.store.release_file_bytes(FileKind::Sbom, &person.org.id, &f.id).await {
+                Ok(Some((_, b))) => mamori_sbom::read(&b).ok().map(|(s, _)| s),
+                Ok(None) => None,
+                Err(e) => return unavailable(e),
+            },
+            None => None,
+        },
+        Err(e) => return unavailable(e),
+    };
+    let subject = sbom.as_ref().and_then(|s| s.subject.clone());
+    if subject.is_none() {
+        errors.push("VEX はこのリリースの SBOM が名指す製品（metadata.component）について述べます。先に製品名のある SBOM を登録してください。".to_string());
+    }
+    let Some(subject) = subject.filter(|_| errors.is_empty()) else {
+        return release_page(&state, &person, &id, &errors, &[], StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let vendor = subject.supplier.clone().unwrap_or_else(|| person.org.name_en.clone());
+    let version = subject.version.clone().unwrap_or_else(|| release.version.clone());
+    let now = crate::i18n::rfc3339(mamori_store::now());
+    let tracking = format!("MAMORI-VEX-{}-{}", release.id, mamori_store::random_hex(4));
+    let mut vuln = serde_json::json!({ "product_status": { *group: ["release"] } });
+    if vulnerability.starts_with("CVE-") {
+        vuln["cve"] = vulnerability.into();
+    } else {
+        vuln["ids"] = serde_json::json!([{ "system_name": vulnerability.split('-').next().unwrap_or("ID"), "text": vulnerability }]);
+    }
+    if status == "not_affected" {
+        vuln["flags"] = serde_json::json!([{ "label": justification, "product_ids": ["release"] }]);
+    }
+    if !detail.is_empty() {
+        vuln["threats"] = serde_json::json!([{ "category": "impact", "details": detail, "product_ids": ["release"] }]);
+    }
+    let document = serde_json::json!({
+        "document": {
+            "category": "csaf_vex", "csaf_version": "2.0",
+            "title": format!("{} {}: {vulnerability}", subject.name, version),
+            "publisher": { "category": "vendor", "name": vendor, "namespace": "https://mamori.invalid/hub" },
+            "tracking": {
+                "id": tracking, "version": "1", "status": "final",
+                "initial_release_date": now, "current_release_date": now,
+                "revision_history": [{ "date": now, "number": "1", "summary": format!("stated on the hub by {}", person.user.login) }]
+            }
+        },
+        "product_tree": { "branches": [{ "category": "vendor", "name": vendor, "branches": [{
+            "category": "product_name", "name": subject.name, "branches": [{
+                "category": "product_version", "name": version,
+                "product": { "name": format!("{vendor} {} {version}", subject.name), "product_id": "release" }
+            }]
+        }]}]},
+        "vulnerabilities": [vuln]
+    });
+    let bytes = serde_json::to_vec_pretty(&document).expect("a VEX document serialises");
+    accept(&state, &person, &release, FileKind::Vex, format!("{vulnerability}-vex.json"), bytes).await
 }
 
 /// The kinds of security documents, as the pages name them.

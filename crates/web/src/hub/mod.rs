@@ -54,6 +54,7 @@ pub fn routes(table: &mut Table) {
     table.get("/hub/releases/{id}", manufacturer::release);
     table.nest_post("/hub/releases/{id}/sbom", manufacturer::upload_sbom, crate::admin::UPLOAD_LIMIT);
     table.nest_post("/hub/releases/{id}/vex", manufacturer::upload_vex, crate::admin::UPLOAD_LIMIT);
+    table.post("/hub/releases/{id}/vex-statement", manufacturer::vex_statement);
     table.nest_post("/hub/products/{id}/documents", manufacturer::upload_document, crate::admin::UPLOAD_LIMIT);
     table.get("/hub/documents/{id}", manufacturer::download_document);
     table.get("/hub/intake", coordinator::intake);
