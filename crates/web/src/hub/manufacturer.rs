@@ -469,7 +469,7 @@ async fn accept(
     };
     let (summary, warnings) = match read {
         Ok(x) => x,
-        Err(errors) => return release_page(&state, &person, &id, &errors, &[], StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(errors) => return release_page(&state, person, &id, &errors, &[], StatusCode::UNPROCESSABLE_ENTITY).await,
     };
     let warnings_json = serde_json::to_string(&warnings).expect("problems serialise");
     let file = mamori_store::hub_products::NewReleaseFile {
