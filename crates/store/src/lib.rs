@@ -303,6 +303,15 @@ impl Store {
         Ok(())
     }
 
+    /// Folds SQLite's write-ahead log back into the database file and empties it, for command
+    /// line writers, which have no server's background checkpoint (nothing on PostgreSQL).
+    pub async fn checkpoint(&self) -> Result<()> {
+        if self.sqlite {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await?;
+        }
+        Ok(())
+    }
+
     /// True when the database answers.
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()

@@ -129,7 +129,9 @@ pub fn import(args: Import) -> ExitCode {
     let Some(runtime) = runtime() else { return ExitCode::FAILURE };
     let result = runtime.block_on(async {
         let store = Store::open(&args.db).await.map_err(IntakeError::Store)?;
-        engine::take_in(&store, files, &args.tlp, &args.by).await
+        let intake = engine::take_in(&store, files, &args.tlp, &args.by).await?;
+        store.checkpoint().await.map_err(IntakeError::Store)?;
+        Ok(intake)
     });
     match result {
         Ok(intake) => {
@@ -261,7 +263,9 @@ pub fn demo_hospitals(args: DemoHospitals) -> ExitCode {
                 .collect();
             store.add_hub_devices(&id, &devices).await?;
         }
-        engine::recompute(&store, None).await
+        let findings = engine::recompute(&store, None).await?;
+        store.checkpoint().await?;
+        Ok::<_, mamori_web::mamori_store::StoreError>(findings)
     });
     match result {
         Ok(findings) => {
