@@ -2,6 +2,7 @@
 //! server process knows them), an HttpOnly SameSite=Strict cookie, a CSRF token per session,
 //! and a limit on failed attempts per address and per login name.
 
+use crate::hub::words::Lang;
 use crate::routes::Table;
 use crate::security::{Client, form_token, form_token_ok, same};
 use crate::{AppState, Shared, render, unavailable};
@@ -228,18 +229,31 @@ fn landing<'a>(user: &User, next: &'a str) -> &'a str {
 /// the browser has none yet).
 fn login_form(
     state: &AppState,
-    browser: Option<&str>,
+    headers: &HeaderMap,
     next: &str,
-    error: Option<&str>,
+    error: Option<&'static str>,
     status: StatusCode,
 ) -> Response {
+    let browser = browser_of(headers);
+    let browser = browser.as_deref();
     let (browser, new) = match browser {
         Some(b) => (b.to_string(), false),
         None => (mamori_store::random_hex(16), true),
     };
     let csrf = form_token(&state.csrf_key, &format!("login:{browser}"));
     let hub = next.starts_with("/hub");
-    let mut page = render(state, "admin/login.html", context! { title => "ログイン", next, error, csrf, hub }, status);
+    // The hub's people may read in English; the office's pages are Japanese.
+    let lang = if hub { Lang::of(headers) } else { Lang::Ja };
+    let here = format!("/hub/login?next={}", encode(next));
+    let (other, other_name) = if lang == Lang::En { ("ja", "日本語") } else { ("en", "English") };
+    let context = context! {
+        title => lang.text("ログイン"),
+        error => error.map(|e| lang.text(e)),
+        lang => lang.code(),
+        switch => crate::hub::words::switch_link(lang, &here),
+        other, other_name, next, csrf, hub,
+    };
+    let mut page = render(state, "admin/login.html", context, status);
     if new {
         let cookie = format!("{BROWSER_COOKIE}={browser}; Path=/admin; HttpOnly; SameSite=Strict; Max-Age=7200");
         if let Ok(value) = cookie.parse() {
@@ -254,7 +268,7 @@ async fn login_page(
     headers: HeaderMap,
     axum::extract::Query(q): axum::extract::Query<Next>,
 ) -> Response {
-    login_form(&state, browser_of(&headers).as_deref(), safe_next(q.next.as_deref()), None, StatusCode::OK)
+    login_form(&state, &headers, safe_next(q.next.as_deref()), None, StatusCode::OK)
 }
 
 /// The hub's sign-in: the same form (and the same limits), leading to the hub's pages.
@@ -264,7 +278,7 @@ async fn hub_login_page(
     axum::extract::Query(q): axum::extract::Query<Next>,
 ) -> Response {
     let next = q.next.as_deref().filter(|n| n.starts_with("/hub")).unwrap_or("/hub");
-    login_form(&state, browser_of(&headers).as_deref(), safe_next(Some(next)), None, StatusCode::OK)
+    login_form(&state, &headers, safe_next(Some(next)), None, StatusCode::OK)
 }
 
 #[derive(Deserialize)]
@@ -287,7 +301,7 @@ async fn login(
     if !bound {
         return login_form(
             &state,
-            browser.as_deref(),
+            &headers,
             &next,
             Some("ページの有効期限が切れました。もう一度お試しください。"),
             StatusCode::FORBIDDEN,
@@ -303,7 +317,7 @@ async fn login(
             Ok(n) if n >= limit => {
                 return login_form(
                     &state,
-                    browser.as_deref(),
+                    &headers,
                     &next,
                     Some("ログインの失敗が続いたため、しばらく受け付けません。15分ほど待ってからお試しください。"),
                     StatusCode::TOO_MANY_REQUESTS,
@@ -333,7 +347,7 @@ async fn login(
             tokio::time::sleep(failure_delay(failures)).await;
             return login_form(
                 &state,
-                browser.as_deref(),
+                &headers,
                 &next,
                 Some("ログイン名またはパスワードが違います。"),
                 StatusCode::UNAUTHORIZED,

@@ -132,6 +132,7 @@ async fn build(store: Store, config: Config) -> Result<(Router, Vec<Route>), mam
     templates.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
     templates.add_filter("datetime", i18n::datetime);
     templates.add_filter("date", i18n::date);
+    templates.add_function("t", hub::words::template_text);
     for (name, source) in TEMPLATES {
         templates.add_template(name, source).expect("the built-in templates parse");
     }

@@ -31,7 +31,8 @@ async fn every_admin_route_refuses_anonymous_requests_and_the_wrong_roles_on(bac
         .await
         .unwrap();
     // Every route is either public by design or under /admin.
-    let public = ["/healthz", "/static/", "/r/{token}", "/join/{code}", "/admin/login", "/hub/login"];
+    // `/lang` only sets the reader's language (a cookie) and goes back to a hub page.
+    let public = ["/healthz", "/static/", "/r/{token}", "/join/{code}", "/admin/login", "/hub/login", "/lang"];
     let mut admin_routes = 0;
     for route in &routes {
         // The hub's routes have their own walk (hub.rs).

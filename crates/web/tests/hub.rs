@@ -902,7 +902,8 @@ async fn an_organisations_admin_keeps_its_people_and_no_one_elses() {
         )
         .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-        let password = r.body.split("初期パスワードは <code>").nth(1).unwrap().split('<').next().unwrap().to_string();
+        let password =
+            r.body.split("<code id=\"initial-password\">").nth(1).unwrap().split('<').next().unwrap().to_string();
         let r = post_as(
             &s.app,
             "/hub/people",
@@ -997,7 +998,7 @@ async fn the_survey_feedback_points_a_manufacturer_on_the_hub_to_the_pages_that_
         // And the hub's pages say nothing of the survey: the maker's home has no answers.
         let maker_pw = {
             let body = r.body.clone();
-            body.split("初期パスワードは <code>").nth(1).unwrap().split('<').next().unwrap().to_string()
+            body.split("<code id=\"initial-password\">").nth(1).unwrap().split('<').next().unwrap().to_string()
         };
         let maker = login(&s.app, "maker-1", &maker_pw).await;
         let home = get_as(&s.app, "/hub", &maker).await.body;
@@ -1070,4 +1071,188 @@ async fn a_revision_of_an_advisory_updates_the_findings_and_keeps_the_state() {
         let page = get_as(&s.app, "/hub/advisories/ICSMA-24-200-01", &a).await.body;
         assert!(page.contains("icsma-24-200-01.v1-2024-07-18.json") && page.contains("icsma-24-200-01.json"), "{page}");
     }
+}
+
+/// Whether a text holds Japanese (kana, kanji or full-width forms).
+fn has_japanese(text: &str) -> bool {
+    text.chars().any(|c| matches!(c, '\u{3000}'..='\u{30ff}' | '\u{3400}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}'))
+}
+
+#[tokio::test]
+async fn every_hub_page_reads_in_english_for_those_who_choose_it() {
+    for backend in BACKENDS {
+        every_hub_page_reads_in_english_on(backend).await;
+    }
+}
+
+async fn every_hub_page_reads_in_english_on(backend: Backend) {
+    let s = site(backend).await;
+    // The language link keeps the choice in a cookie and goes back to a hub page only.
+    let r = get(&s.app, "/lang?to=en&next=/hub/findings%3Fstate%3Dnew").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location.as_deref(), Some("/hub/findings?state=new"));
+    let cookies: Vec<&str> = r.headers.get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).collect();
+    assert!(cookies.iter().any(|c| c.starts_with("mamori_lang=en;")), "{cookies:?}");
+    for away in ["//evil.example/hub", "https://evil.example/hub", "/admin", "/hub\\..\\x"] {
+        let r = get(&s.app, &format!("/lang?to=en&next={}", encode(away))).await;
+        assert_eq!(r.location.as_deref(), Some("/hub"), "{away}");
+    }
+    // The organisations have English names; their data is English, so any Japanese on an
+    // English page is a text the page forgot to translate.
+    let coord_id = s.store.create_hub_org(OrgKind::Coordinator, "ハブ事務局", "Hub office", "").await.unwrap();
+    let hospital_id =
+        s.store.create_hub_org(OrgKind::Hospital, "みなと総合病院", "Minato General Hospital", "").await.unwrap();
+    let maker_id =
+        s.store.create_hub_org(OrgKind::Manufacturer, "Example Medical", "Example Medical", "mah2").await.unwrap();
+    let pw = "pw-english-0123456789";
+    for (org, person) in [(&coord_id, "coord"), (&hospital_id, "minato"), (&maker_id, "maker")] {
+        s.store.create_hub_person(org, person, person, "admin", &mamori_web::hash_password(pw)).await.unwrap();
+    }
+    let en = |session: &str| format!("{session}; mamori_lang=en");
+    let coord = en(&login(&s.app, "coord", pw).await);
+    let hospital = en(&login(&s.app, "minato", pw).await);
+    let maker = en(&login(&s.app, "maker", pw).await);
+
+    let token = form_token(&get_as(&s.app, "/hub/intake", &coord).await.body);
+    let mut documents = files_under(&corpus("csaf/icsma"));
+    documents.extend(files_under(&corpus("osv/crates.io")));
+    let r =
+        upload_many_as(&s.app, "/hub/intake", &coord, &[("_csrf", &token), ("tlp", "CLEAR")], "documents", &documents)
+            .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("findings were recomputed"), "{}", &r.body[..2000]);
+
+    let m_token = form_token(&get_as(&s.app, "/hub/products", &maker).await.body);
+    let fields = [
+        ("_csrf", m_token.as_str()),
+        ("name_ja", "X"),
+        ("name_en", "X"),
+        ("models", "XM-100"),
+        ("gtin", "4901234567890"),
+        ("scheme", "intdot"),
+    ];
+    let r = post_as(&s.app, "/hub/products", &maker, &fields).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("check digit") && !has_japanese(&r.body.replace("日本語", "")), "{}", r.body);
+    let mut fields = fields;
+    fields[4].1 = "4901234567894";
+    let product_page = post_as(&s.app, "/hub/products", &maker, &fields).await.location.unwrap();
+    let r =
+        post_as(&s.app, &format!("{product_page}/releases"), &maker, &[("_csrf", &m_token), ("version", "2.1")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let release = s.store.hub_releases(Some(product_page.rsplit('/').next().unwrap())).await.unwrap()[0].id.clone();
+    let release_page = format!("/hub/releases/{release}");
+    let r = upload_as(
+        &s.app,
+        &format!("{release_page}/sbom"),
+        &maker,
+        &[("_csrf", &m_token)],
+        ("sbom", "x.cdx.json", &x_sbom("0.8.3")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = post_as(
+        &s.app,
+        &format!("{release_page}/vex-statement"),
+        &maker,
+        &[
+            ("_csrf", &m_token),
+            ("vulnerability", "RUSTSEC-2016-0001"),
+            ("status", "not_affected"),
+            ("justification", "vulnerable_code_not_in_execute_path"),
+            ("detail", "not called"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    let h_token = form_token(&get_as(&s.app, "/hub/devices", &hospital).await.body);
+    let inventory = "manufacturer,product,model,version,location\n\
+Hillrom,Welch Allyn Q-Stress Cardiac Stress Testing System,,6.2.0,Cardiology\n\
+Example Medical,X,XM-100,2.1,Ward 3\n\
+Example Medical Co.,X Series,,2.1,Ward 4\n";
+    let r = upload_as(
+        &s.app,
+        "/hub/devices/import",
+        &hospital,
+        &[("_csrf", &h_token)],
+        ("inventory", "inventory.csv", inventory.as_bytes()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let devices = s.store.hub_devices(&hospital_id).await.unwrap();
+    assert_eq!(devices.iter().map(|d| d.product.as_str()).collect::<Vec<_>>()[1..], ["X", "X Series"]);
+    let q_stress = s.store.hub_findings(&hospital_id, Some(&devices[0].id), None).await.unwrap();
+    let advisory = q_stress.first().expect("Q-Stress 6.2.0 has a finding").finding.advisory.clone();
+    let r = post_as(
+        &s.app,
+        "/hub/findings/state",
+        &hospital,
+        &[
+            ("_csrf", &h_token),
+            ("device", &devices[0].id),
+            ("advisory", &advisory),
+            ("state", "mitigated"),
+            ("why", "segmented"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+
+    let pages: Vec<(&str, String)> = vec![
+        (&coord, "/hub".into()),
+        (&coord, "/hub/intake".into()),
+        (&coord, "/hub/orgs".into()),
+        (&coord, "/hub/aliases".into()),
+        (&coord, format!("/hub/advisories/{advisory}")),
+        (&coord, "/hub/people".into()),
+        (&hospital, "/hub".into()),
+        (&hospital, "/hub/devices".into()),
+        (&hospital, "/hub/findings".into()),
+        (&hospital, "/hub/findings?confidence=exact".into()),
+        (&hospital, format!("/hub/devices/{}", devices[0].id)),
+        (&hospital, format!("/hub/devices/{}", devices[1].id)),
+        (&hospital, format!("/hub/devices/{}", devices[2].id)),
+        (&hospital, format!("/hub/advisories/{advisory}")),
+        (&hospital, "/hub/audit".into()),
+        (&hospital, "/hub/people".into()),
+        (&hospital, "/hub/devices/no-such-device".into()),
+        (&maker, "/hub".into()),
+        (&maker, "/hub/products".into()),
+        (&maker, product_page.clone()),
+        (&maker, release_page.clone()),
+        (&maker, "/hub/findings".into()),
+    ];
+    for (cookie, uri) in &pages {
+        let r = get_as(&s.app, uri, cookie).await;
+        assert!(
+            matches!(r.status, StatusCode::OK | StatusCode::NOT_FOUND | StatusCode::FORBIDDEN),
+            "{uri}: {}",
+            r.status
+        );
+        assert!(r.body.contains("<html lang=\"en\">"), "{uri}");
+        // The organisations list shows each organisation's Japanese name, which is data.
+        let body = r.body.replace("ハブ事務局", "").replace("みなと総合病院", "").replace("日本語", "");
+        let japanese: String = body.chars().filter(|c| has_japanese(&c.to_string())).collect();
+        assert!(japanese.is_empty(), "{uri} has Japanese left in English: {japanese:?}\n{}", r.body);
+    }
+    let findings = get_as(&s.app, "/hub/findings", &hospital).await.body;
+    assert!(findings.contains("Minato General Hospital") && findings.contains("Mitigated"), "{findings}");
+    assert!(
+        findings.contains("lang?to=ja&amp;next=&#x2f;hub&#x2f;findings\""),
+        "the link back to Japanese: {findings}"
+    );
+    let device = get_as(&s.app, &format!("/hub/devices/{}", devices[1].id), &hospital).await.body;
+    assert!(
+        device.contains("Not affected (manufacturer&#x27;s VEX:")
+            || device.contains("Not affected (manufacturer's VEX:"),
+        "{device}"
+    );
+    // The sign-in page too, before anyone has signed in.
+    let r = get_as(&s.app, "/hub/login", "mamori_lang=en").await;
+    assert!(r.body.contains("<html lang=\"en\">") && r.body.contains("Sign in to the medical device security hub"));
+    assert!(!has_japanese(&r.body.replace("日本語", "")), "{}", r.body);
+    // Without the choice the same pages are Japanese.
+    let japanese = get_as(&s.app, "/hub/findings", hospital.trim_end_matches("; mamori_lang=en")).await.body;
+    assert!(japanese.contains("<html lang=\"ja\">") && japanese.contains("緩和策を実施"), "{japanese}");
 }

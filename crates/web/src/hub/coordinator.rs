@@ -26,7 +26,7 @@ pub async fn home(state: &AppState, person: &HubPerson) -> Response {
         state,
         "hub/coordinator_home.html",
         context! {
-            title => "ホーム",
+            title => person.t("ホーム"),
             documents => documents.len(),
             advisories => advisories.len(),
             orgs => orgs.len(),
@@ -80,7 +80,7 @@ async fn intake_page(
     person.page(
         state,
         "hub/intake.html",
-        context! { title => "勧告の取り込み", rows, errors, done, labels => TLP_LABELS },
+        context! { title => person.t("勧告の取り込み"), rows, errors, done, labels => TLP_LABELS },
         status,
     )
 }
@@ -103,20 +103,25 @@ pub async fn take_in(State(state): State<Shared>, person: HubPerson, request: ax
         return intake_page(
             &state,
             &person,
-            &["TLPの区分を一覧から選んでください。".into()],
+            &[person.t("TLP の区分を一覧から選んでください。").into()],
             None,
             StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
     }
     if files.is_empty() || files.len() > MAX_FILES {
-        let e = format!("取り込むファイルを1〜{MAX_FILES}個選んでください（CSAF・OSV の .json、JVN の .xml）。");
+        let e = person.tf(
+            "取り込むファイルを1〜{max}個選んでください（CSAF・OSV の .json、JVN の .xml）。",
+            &[("max", &MAX_FILES)],
+        );
         return intake_page(&state, &person, &[e], None, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let intake = match engine::take_in(&state.store, files, &default_tlp, &person.user.login).await {
         Ok(i) => i,
         Err(engine::IntakeError::Unreadable(mut errors)) => {
-            errors.push("どのファイルも取り込んでいません。上の点を直して、もう一度取り込んでください。".into());
+            errors.push(
+                person.t("どのファイルも取り込んでいません。上の点を直して、もう一度取り込んでください。").into(),
+            );
             return intake_page(&state, &person, &errors, None, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
         Err(engine::IntakeError::Store(e)) => return unavailable(e),
@@ -124,11 +129,9 @@ pub async fn take_in(State(state): State<Shared>, person: HubPerson, request: ax
     for (doc_id, revision, file) in &intake.added {
         person.audit(&state, "hub document", &format!("{doc_id} {revision}"), "", file).await;
     }
-    let done = format!(
-        "{}件を取り込みました（取り込み済みと同じファイル {}件は変更なし）。全組織の検出結果を再計算しました（{}件）。",
-        intake.added.len(),
-        intake.again,
-        intake.findings
+    let done = person.tf(
+        "{added}件を取り込みました（取り込み済みと同じファイル {again}件は変更なし）。全組織の検出結果を再計算しました（{findings}件）。",
+        &[("added", &intake.added.len()), ("again", &intake.again), ("findings", &intake.findings)],
     );
     intake_page(&state, &person, &[], Some(done), StatusCode::OK).await
 }
@@ -148,7 +151,9 @@ async fn orgs_page(
     status: StatusCode,
 ) -> Response {
     match state.store.hub_orgs().await {
-        Ok(orgs) => person.page(state, "hub/orgs.html", context! { title => "組織", orgs, errors, created }, status),
+        Ok(orgs) => {
+            person.page(state, "hub/orgs.html", context! { title => person.t("組織"), orgs, errors, created }, status)
+        }
         Err(e) => unavailable(e),
     }
 }
@@ -174,22 +179,23 @@ pub async fn add_org(
     let kind = match OrgKind::parse(kind) {
         Some(k) => Some(k),
         None => {
-            errors.push("組織の種別を選んでください。".to_string());
+            errors.push(person.t("組織の種別を選んでください。").to_string());
             None
         }
     };
     if name_ja.is_empty() || name_ja.chars().count() > 200 {
-        errors.push("組織名（日本語）を200文字以内で入力してください。".into());
+        errors.push(person.t("組織名（日本語）を200文字以内で入力してください。").into());
     }
     if name_en.chars().count() > 200 {
-        errors.push("組織名（英語）は200文字以内にしてください。".into());
+        errors.push(person.t("組織名（英語）は200文字以内にしてください。").into());
     }
     if login.len() < 3 || login.len() > 64 || !login.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.@".contains(&b))
     {
-        errors.push("管理者のログイン名は英数字と - _ . @ の3〜64文字にしてください。".into());
+        errors.push(person.t("管理者のログイン名は英数字と - _ . @ の3〜64文字にしてください。").into());
     }
     match state.store.user_for_login(login).await {
-        Ok(Some(_)) => errors.push(format!("ログイン名 {login} は使われています。別の名前にしてください。")),
+        Ok(Some(_)) => errors
+            .push(person.tf("ログイン名 {login} は使われています。別の名前にしてください。", &[("login", &login)])),
         Ok(None) => {}
         Err(e) => return unavailable(e),
     }
@@ -200,12 +206,12 @@ pub async fn add_org(
         (written, Some(OrgKind::Manufacturer)) => match mamori_store::org::corporate_number(written) {
             Ok(n) => n,
             Err(e) => {
-                errors.push(format!("法人番号：{e}"));
+                errors.push(person.tf("法人番号：{error}", &[("error", &e)]));
                 String::new()
             }
         },
         _ => {
-            errors.push("法人番号は製造販売業者にだけ登録します。".to_string());
+            errors.push(person.t("法人番号は製造販売業者にだけ登録します。").to_string());
             String::new()
         }
     };
@@ -263,7 +269,12 @@ async fn aliases_page(state: &AppState, person: &HubPerson, errors: &[String], s
             context! { alias, vendor, devices => devices.len(), advisories => advisories.into_iter().collect::<Vec<_>>() }
         })
         .collect();
-    person.page(state, "hub/aliases.html", context! { title => "製造元の別名", aliases, waiting, errors }, status)
+    person.page(
+        state,
+        "hub/aliases.html",
+        context! { title => person.t("製造元の別名"), aliases, waiting, errors },
+        status,
+    )
 }
 
 pub async fn confirm_alias(
@@ -277,13 +288,13 @@ pub async fn confirm_alias(
     let (alias, vendor, why) = (field(&fields, "alias"), field(&fields, "vendor"), field(&fields, "why"));
     let mut errors = Vec::new();
     if alias.is_empty() || vendor.is_empty() {
-        errors.push("別名と正式な製造元名の両方を入力してください。".to_string());
+        errors.push(person.t("別名と正式な製造元名の両方を入力してください。").to_string());
     }
     if why.is_empty() {
-        errors.push("確認の根拠（資料、問い合わせの記録など）を入力してください。".to_string());
+        errors.push(person.t("確認の根拠（資料、問い合わせの記録など）を入力してください。").to_string());
     }
     if [alias, vendor].iter().any(|s| s.chars().count() > 200) || why.chars().count() > 2000 {
-        errors.push("別名と製造元名は200文字、根拠は2000文字以内にしてください。".to_string());
+        errors.push(person.t("別名と製造元名は200文字、根拠は2000文字以内にしてください。").to_string());
     }
     if !errors.is_empty() {
         return aliases_page(&state, &person, &errors, StatusCode::UNPROCESSABLE_ENTITY).await;

@@ -45,8 +45,7 @@ pub fn read_document(name: &str, bytes: &[u8]) -> Result<ReadDocument, Vec<Probl
     let (doc_id, revision, title) = match (loaded.csaf.first(), loaded.osv.first()) {
         (Some(c), _) => {
             let more = loaded.csaf.len() - 1;
-            let title =
-                if more > 0 { format!("{}（ほか{more}件）", c.document.title) } else { c.document.title.clone() };
+            let title = if more > 0 { format!("{} (+{more})", c.document.title) } else { c.document.title.clone() };
             (c.document.id.clone(), c.document.version.clone(), title)
         }
         (None, Some(r)) => {

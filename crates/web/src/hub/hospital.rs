@@ -2,6 +2,7 @@
 //! the findings on it with their confidence, reasons and state, a page per device and per
 //! advisory, state changes audited, and the findings as CSV.
 
+use super::words::Lang;
 use super::{HubPerson, engine, field, tlp_allows};
 use crate::{AppState, Shared, unavailable};
 use axum::extract::{Path, Query, State};
@@ -42,36 +43,36 @@ struct FindingView {
     vex: String,
 }
 
-pub fn confidence_label(c: &str) -> &'static str {
-    match c {
+pub fn confidence_label(lang: Lang, c: &str) -> &'static str {
+    lang.text(match c {
         "exact" => "確定（識別子が一致）",
         "range" => "該当（製品名と版の範囲が一致）",
         _ => "要確認（候補）",
-    }
+    })
 }
 
 /// A vulnerability's status for the product, as the advisory or the manufacturer's VEX says.
-pub fn status_label(s: &str) -> &'static str {
-    match s {
+pub fn status_label(lang: Lang, s: &str) -> &'static str {
+    lang.text(match s {
         "affected" => "影響あり",
         "not_affected" => "影響なし",
         "fixed" => "修正済み",
         "under_investigation" => "調査中",
         _ => "—",
-    }
+    })
 }
 
-pub fn state_label(s: &str) -> &'static str {
-    match s {
+pub fn state_label(lang: Lang, s: &str) -> &'static str {
+    lang.text(match s {
         "acknowledged" => "確認済み",
         "mitigated" => "緩和策を実施",
         "risk_accepted" => "リスクを受容",
         "resolved" => "解決済み",
         _ => "未対応",
-    }
+    })
 }
 
-fn reason_label(code: &str) -> String {
+fn reason_label(lang: Lang, code: &str) -> String {
     let ja = match code {
         "purl_equal" => "パッケージURLが一致",
         "model_listed" => "型番が勧告に記載",
@@ -96,7 +97,7 @@ fn reason_label(code: &str) -> String {
         "vex" => "製造販売業者の VEX",
         _ => return code.to_string(),
     };
-    format!("{ja}（{code}）")
+    lang.fill("{reason}（{code}）", &[("reason", &lang.text(ja)), ("code", &code)])
 }
 
 fn device_name(d: &HubDevice) -> String {
@@ -110,7 +111,7 @@ fn device_name(d: &HubDevice) -> String {
     name
 }
 
-fn view(f: &HubFinding) -> FindingView {
+fn view(lang: Lang, f: &HubFinding) -> FindingView {
     let body: serde_json::Value = serde_json::from_str(&f.finding.body).unwrap_or_default();
     let text = |v: &serde_json::Value| v.as_str().unwrap_or("").to_string();
     let list = |v: &serde_json::Value| -> Vec<String> {
@@ -120,12 +121,14 @@ fn view(f: &HubFinding) -> FindingView {
     let said = if body["via"] == "sbom" {
         // Through the manufacturer's SBOM of the release the device is.
         let (c, r) = (&body["component"], &body["release"]);
-        format!(
-            "SBOM: {} {}（{} {} の構成要素）",
-            text(&c["name"]),
-            text(&c["version"]),
-            text(&r["product"]),
-            text(&r["version"])
+        lang.fill(
+            "SBOM: {name} {version}（{product} {release} の構成要素）",
+            &[
+                ("name", &text(&c["name"])),
+                ("version", &text(&c["version"])),
+                ("product", &text(&r["product"])),
+                ("release", &text(&r["version"])),
+            ],
         )
     } else {
         let mut said = format!("{} / {}", text(&statement["vendor"]), text(&statement["product"]));
@@ -144,8 +147,8 @@ fn view(f: &HubFinding) -> FindingView {
         product: text(&body["product_name"]),
         statement: said,
         confidence: f.finding.confidence.clone(),
-        confidence_label: confidence_label(&f.finding.confidence),
-        reasons: list(&body["reasons"]).iter().map(|r| reason_label(r)).collect(),
+        confidence_label: confidence_label(lang, &f.finding.confidence),
+        reasons: list(&body["reasons"]).iter().map(|r| reason_label(lang, r)).collect(),
         vulnerabilities: list(&body["vulnerabilities"]),
         severity: text(&body["severity"]["rating"]),
         score: body["severity"]["score"].as_f64(),
@@ -154,13 +157,13 @@ fn view(f: &HubFinding) -> FindingView {
             .map(|a| a.iter().map(|r| format!("{}: {}", text(&r["category"]), text(&r["details"]))).collect())
             .unwrap_or_default(),
         state: f.state.clone(),
-        state_label: state_label(&f.state),
+        state_label: state_label(lang, &f.state),
         why: f.why.clone(),
         changed_by: f.changed_by.clone(),
         changed_at: (f.changed_at > 0).then_some(f.changed_at),
         tlp: f.tlp.clone(),
         status: text(&body["status"]),
-        status_label: status_label(body["status"].as_str().unwrap_or("")),
+        status_label: status_label(lang, body["status"].as_str().unwrap_or("")),
         vex: text(&body["vex"]["document"]),
     }
 }
@@ -203,7 +206,7 @@ pub async fn home(state: &AppState, person: &HubPerson) -> Response {
         state,
         "hub/hospital_home.html",
         context! {
-            title => "ホーム",
+            title => person.t("ホーム"),
             devices,
             findings => findings.len(),
             open,
@@ -242,7 +245,7 @@ async fn devices_page(state: &AppState, person: &HubPerson, errors: &[String], s
         .iter()
         .map(|d| context! { device => d, findings => counts.get(d.id.as_str()).copied().unwrap_or(0) })
         .collect();
-    person.page(state, "hub/devices.html", context! { title => "機器台帳", rows, errors }, status)
+    person.page(state, "hub/devices.html", context! { title => person.t("機器台帳"), rows, errors }, status)
 }
 
 /// The longest text of a device field typed on a page (as the import's limit).
@@ -256,7 +259,7 @@ pub async fn add_device(
     if let Err(r) = person.may_post(&state, OrgKind::Hospital, &fields) {
         return r;
     }
-    let (device, errors) = device_from_fields(&fields);
+    let (device, errors) = device_from_fields(person.lang, &fields);
     if !errors.is_empty() {
         return devices_page(&state, &person, &errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
@@ -272,7 +275,7 @@ pub async fn add_device(
 }
 
 /// A device as typed on a page, and what is wrong with it.
-fn device_from_fields(fields: &[(String, String)]) -> (HubDevice, Vec<String>) {
+fn device_from_fields(lang: Lang, fields: &[(String, String)]) -> (HubDevice, Vec<String>) {
     let get = |n: &str| field(fields, n).to_string();
     let device = HubDevice {
         manufacturer: get("manufacturer"),
@@ -287,10 +290,10 @@ fn device_from_fields(fields: &[(String, String)]) -> (HubDevice, Vec<String>) {
     };
     let mut errors = Vec::new();
     if device.manufacturer.is_empty() {
-        errors.push("製造販売業者（manufacturer）を入力してください。".to_string());
+        errors.push(lang.text("製造販売業者（manufacturer）を入力してください。").to_string());
     }
     if device.product.is_empty() && device.model.is_empty() {
-        errors.push("製品名（product）か型番（model）を入力してください。".to_string());
+        errors.push(lang.text("製品名（product）か型番（model）を入力してください。").to_string());
     }
     let all = [
         ("manufacturer", &device.manufacturer),
@@ -304,7 +307,7 @@ fn device_from_fields(fields: &[(String, String)]) -> (HubDevice, Vec<String>) {
     ];
     for (name, value) in all {
         if value.chars().count() > MAX_FIELD {
-            errors.push(format!("{name} は {MAX_FIELD} 文字以内にしてください。"));
+            errors.push(lang.fill("{name} は {max} 文字以内にしてください。", &[("name", &name), ("max", &MAX_FIELD)]));
         }
     }
     (device, errors)
@@ -325,7 +328,7 @@ pub async fn edit_device(
         Ok(None) => return person.not_found(&state),
         Err(e) => return unavailable(e),
     };
-    let (mut device, errors) = device_from_fields(&fields);
+    let (mut device, errors) = device_from_fields(person.lang, &fields);
     if !errors.is_empty() {
         return person.message(&state, StatusCode::UNPROCESSABLE_ENTITY, "変更できませんでした", &errors.join(" "));
     }
@@ -384,7 +387,7 @@ pub async fn import(State(state): State<Shared>, person: HubPerson, request: axu
         return devices_page(
             &state,
             &person,
-            &["ファイルを選んでください（.csv または .xlsx）。".into()],
+            &[person.t("ファイルを選んでください（.csv または .xlsx）。").into()],
             StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
@@ -395,8 +398,9 @@ pub async fn import(State(state): State<Shared>, person: HubPerson, request: axu
         Err(errors) => {
             // All or nothing: not one device of a file with a problem is added.
             let mut errors = errors;
-            errors.push(format!(
-                "{file_name}: 機器は1台も追加していません。上の点を直して、もう一度取り込んでください。"
+            errors.push(person.tf(
+                "{file}: 機器は1台も追加していません。上の点を直して、もう一度取り込んでください。",
+                &[("file", &file_name)],
             ));
             return devices_page(&state, &person, &errors, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
@@ -439,7 +443,7 @@ pub async fn device(State(state): State<Shared>, person: HubPerson, Path(id): Pa
         Ok(f) => f,
         Err(r) => return r,
     };
-    let findings: Vec<FindingView> = findings.iter().map(view).collect();
+    let findings: Vec<FindingView> = findings.iter().map(|f| view(person.lang, f)).collect();
     // Which manufacturer's release the device is, and who to ask about it.
     let (catalogue, aliases) = match (engine::catalogue(&state.store, false).await, state.store.hub_aliases().await) {
         (Ok(c), Ok(a)) => (c, a),
@@ -469,21 +473,21 @@ pub async fn device(State(state): State<Shared>, person: HubPerson, Path(id): Pa
             product => l.product,
             version => l.version,
             possible => l.confidence == mamori_matching::Confidence::Possible,
-            confidence => confidence_label(&serde_json::to_value(l.confidence).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()),
-            reasons => l.reasons.iter().map(|r| reason_label(r)).collect::<Vec<_>>(),
+            confidence => confidence_label(person.lang, &serde_json::to_value(l.confidence).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()),
+            reasons => l.reasons.iter().map(|r| reason_label(person.lang, r)).collect::<Vec<_>>(),
             maker => maker.map(|m| context! { name => m.name_ja, psirt => m.psirt_contact }),
         }
     });
     person.page(
         &state,
         "hub/device.html",
-        context! { title => device_name(&device), device, findings, link, documents, states => state_options() },
+        context! { title => device_name(&device), device, findings, link, documents, states => state_options(person.lang) },
         StatusCode::OK,
     )
 }
 
-fn state_options() -> Vec<minijinja::Value> {
-    FINDING_STATES.iter().map(|s| context! { value => s, label => state_label(s) }).collect()
+fn state_options(lang: Lang) -> Vec<minijinja::Value> {
+    FINDING_STATES.iter().map(|s| context! { value => s, label => state_label(lang, s) }).collect()
 }
 
 #[derive(Deserialize, Default)]
@@ -503,7 +507,7 @@ async fn filtered(state: &AppState, person: &HubPerson, filter: &Filter) -> Resu
         .iter()
         .filter(|f| filter.confidence.is_empty() || f.finding.confidence == filter.confidence)
         .filter(|f| filter.state.is_empty() || f.state == filter.state)
-        .map(view)
+        .map(|f| view(person.lang, f))
         .collect())
 }
 
@@ -521,18 +525,20 @@ pub async fn findings(State(state): State<Shared>, person: HubPerson, Query(filt
         crate::auth::encode(&filter.state),
         crate::auth::encode(&filter.advisory)
     );
-    let confidences: Vec<_> =
-        ["exact", "range", "possible"].iter().map(|c| context! { value => c, label => confidence_label(c) }).collect();
+    let confidences: Vec<_> = ["exact", "range", "possible"]
+        .iter()
+        .map(|c| context! { value => c, label => confidence_label(person.lang, c) })
+        .collect();
     person.page(
         &state,
         "hub/findings.html",
         context! {
-            title => "検出結果",
+            title => person.t("検出結果"),
             rows,
             csv_link => format!("/hub/findings.csv?{query}"),
             xlsx_link => format!("/hub/findings.xlsx?{query}"),
             filter => context! { confidence => filter.confidence, state => filter.state, advisory => filter.advisory },
-            states => state_options(),
+            states => state_options(person.lang),
             confidences,
         },
         StatusCode::OK,
@@ -724,7 +730,7 @@ pub async fn advisory(State(state): State<Shared>, person: HubPerson, Path(id): 
             Err(r) => return r,
         };
         match visible_findings(&state, &person, None, Some(&id)).await {
-            Ok(f) => (devices, f.iter().map(view).collect::<Vec<_>>()),
+            Ok(f) => (devices, f.iter().map(|f| view(person.lang, f)).collect::<Vec<_>>()),
             Err(r) => return r,
         }
     } else {
@@ -741,7 +747,7 @@ pub async fn advisory(State(state): State<Shared>, person: HubPerson, Path(id): 
     person.page(
         &state,
         "hub/advisory.html",
-        context! { title => &newest.doc_id, newest, revisions, findings, devices, warnings, states => state_options() },
+        context! { title => &newest.doc_id, newest, revisions, findings, devices, warnings, states => state_options(person.lang) },
         StatusCode::OK,
     )
 }
@@ -787,7 +793,9 @@ pub async fn audit(State(state): State<Shared>, person: HubPerson) -> Response {
         );
     }
     match state.store.audit_log(Some(&format!("hub:{}", person.org.id)), 500).await {
-        Ok(entries) => person.page(&state, "hub/audit.html", context! { title => "監査ログ", entries }, StatusCode::OK),
+        Ok(entries) => {
+            person.page(&state, "hub/audit.html", context! { title => person.t("監査ログ"), entries }, StatusCode::OK)
+        }
         Err(e) => unavailable(e),
     }
 }

@@ -4,6 +4,7 @@
 //! VEX documents per release (checked against the release's SBOM), its PSIRT contact, and
 //! which of its releases each advisory or OSV record touches through their SBOMs.
 
+use super::words::Lang;
 use super::{HubPerson, engine, field};
 use crate::{AppState, Shared, unavailable};
 use axum::extract::{Path, State};
@@ -46,7 +47,12 @@ pub async fn home(state: &AppState, person: &HubPerson) -> Response {
             Some(context! { release => r, product => product, advisories => advisories.iter().collect::<Vec<_>>() })
         })
         .collect();
-    person.page(state, "hub/manufacturer.html", context! { title => "ホーム", products, rows }, StatusCode::OK)
+    person.page(
+        state,
+        "hub/manufacturer.html",
+        context! { title => person.t("ホーム"), products, rows },
+        StatusCode::OK,
+    )
 }
 
 pub async fn set_psirt(
@@ -104,22 +110,22 @@ pub async fn add_product(
     };
     let mut errors = Vec::new();
     if product.name_ja.is_empty() || product.name_ja.chars().count() > 200 {
-        errors.push("販売名（日本語）を200文字以内で入力してください。".to_string());
+        errors.push(person.t("販売名（日本語）を200文字以内で入力してください。").to_string());
     }
     if product.name_en.chars().count() > 200 {
-        errors.push("英語名は200文字以内にしてください。".into());
+        errors.push(person.t("英語名は200文字以内にしてください。").into());
     }
     if product.models.len() > 200 || product.models.iter().any(|m| m.chars().count() > 100) {
-        errors.push("型番は1つ100文字以内、200個までにしてください。".into());
+        errors.push(person.t("型番は1つ100文字以内、200個までにしてください。").into());
     }
     if !product.gtin.is_empty() && !gtin_valid(&product.gtin) {
-        errors.push(format!(
-            "JAN/GTIN「{}」は8・12・13・14桁の数字で、最後の桁がチェックデジットと合うものを入力してください。",
-            product.gtin
+        errors.push(person.tf(
+            "JAN/GTIN「{gtin}」は8・12・13・14桁の数字で、最後の桁がチェックデジットと合うものを入力してください。",
+            &[("gtin", &product.gtin)],
         ));
     }
     if !SCHEMES.iter().any(|(s, _)| *s == product.scheme) {
-        errors.push("バージョンの順序を一覧から選んでください。".into());
+        errors.push(person.t("バージョンの順序を一覧から選んでください。").into());
     }
     if !errors.is_empty() {
         return products_page(&state, &person, &errors, StatusCode::UNPROCESSABLE_ENTITY).await;
@@ -144,7 +150,7 @@ async fn products_page(state: &AppState, person: &HubPerson, errors: &[String], 
         Ok(products) => person.page(
             state,
             "hub/products.html",
-            context! { title => "製品", products, errors, schemes => SCHEMES.iter().map(|(v, l)| context! { value => v, label => l }).collect::<Vec<_>>() },
+            context! { title => person.t("製品"), products, errors, schemes => SCHEMES.iter().map(|(v, l)| context! { value => v, label => person.t(l) }).collect::<Vec<_>>() },
             status,
         ),
         Err(e) => unavailable(e),
@@ -181,22 +187,22 @@ async fn product_page(
     let mut rows = Vec::new();
     for r in &releases {
         let sboms = match state.store.release_files(FileKind::Sbom, &r.id).await {
-            Ok(s) => s,
+            Ok(s) => in_words(person.lang, s),
             Err(e) => return unavailable(e),
         };
         let affected = findings.iter().filter(|f| f.release_id == r.id && f.status == "affected").count();
         rows.push(context! { release => r, sbom => sboms.first(), affected });
     }
-    let scheme = SCHEMES.iter().find(|(s, _)| *s == product.scheme).map_or("", |(_, l)| *l);
+    let scheme = SCHEMES.iter().find(|(s, _)| *s == product.scheme).map_or("", |(_, l)| person.t(l));
     let documents = match state.store.attachments(id).await {
         Ok(d) => d,
         Err(e) => return unavailable(e),
     };
-    let kinds: Vec<_> = DOCUMENT_KINDS.iter().map(|(v, l)| context! { value => v, label => l }).collect();
+    let kinds: Vec<_> = DOCUMENT_KINDS.iter().map(|(v, l)| context! { value => v, label => person.t(l) }).collect();
     person.page(
         state,
         "hub/product.html",
-        context! { title => &product.name_ja, product, scheme, rows, errors, documents, kinds, labels => super::TLP_LABELS },
+        context! { title => product_name(person.lang, &product), product, scheme, rows, errors, documents, kinds, labels => super::TLP_LABELS },
         status,
     )
 }
@@ -228,16 +234,16 @@ pub async fn add_release(
     };
     let mut errors = Vec::new();
     if release.version.is_empty() || release.version.chars().count() > 100 {
-        errors.push("バージョンを100文字以内で入力してください。".to_string());
+        errors.push(person.t("バージョンを100文字以内で入力してください。").to_string());
     }
     if !valid_day(&release.released_on) || !valid_day(&release.end_of_support) {
-        errors.push("日付は YYYY-MM-DD の形で入力してください。".into());
+        errors.push(person.t("日付は YYYY-MM-DD の形で入力してください。").into());
     }
     if !release.released_on.is_empty()
         && !release.end_of_support.is_empty()
         && release.end_of_support < release.released_on
     {
-        errors.push("サポート終了日はリリース日より後にしてください。".into());
+        errors.push(person.t("サポート終了日はリリース日より後にしてください。").into());
     }
     if !errors.is_empty() {
         return product_page(&state, &person, &id, &errors, StatusCode::UNPROCESSABLE_ENTITY).await;
@@ -251,7 +257,7 @@ pub async fn add_release(
             Redirect::to(&format!("/hub/products/{id}")).into_response()
         }
         Ok(None) => {
-            let e = format!("バージョン {} は登録済みです。", release.version);
+            let e = person.tf("バージョン {version} は登録済みです。", &[("version", &release.version)]);
             product_page(&state, &person, &id, &[e], StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => unavailable(e),
@@ -263,6 +269,35 @@ pub async fn release(State(state): State<Shared>, person: HubPerson, Path(id): P
         return r;
     }
     release_page(&state, &person, &id, &[], &[], StatusCode::OK).await
+}
+
+/// What an uploaded SBOM or VEX holds, in the reader's words. The store keeps the facts
+/// (`{"format": …, "components": n}` or `{"statements": n}`); anything else is shown as it is.
+fn summary_text(lang: Lang, stored: &str) -> String {
+    let facts: serde_json::Value = serde_json::from_str(stored).unwrap_or_default();
+    if let (Some(format), Some(n)) = (facts["format"].as_str(), facts["components"].as_u64()) {
+        lang.fill("{format}、コンポーネント {n} 件", &[("format", &format), ("n", &n)])
+    } else if let Some(n) = facts["statements"].as_u64() {
+        lang.fill("記述 {n} 件", &[("n", &n)])
+    } else {
+        stored.to_string()
+    }
+}
+
+/// A product's name in the reader's language (its Japanese name when it has no English one).
+fn product_name(lang: Lang, p: &HubProduct) -> &str {
+    if lang == Lang::En && !p.name_en.is_empty() { &p.name_en } else { &p.name_ja }
+}
+
+/// Uploaded files with their summaries in the reader's words.
+fn in_words(
+    lang: Lang,
+    mut files: Vec<mamori_store::hub_products::ReleaseFile>,
+) -> Vec<mamori_store::hub_products::ReleaseFile> {
+    for f in &mut files {
+        f.summary = summary_text(lang, &f.summary);
+    }
+    files
 }
 
 /// The components of an SBOM as (name, version, purl) rows.
@@ -306,7 +341,7 @@ async fn release_page(
         state.store.release_files(FileKind::Vex, id).await,
         state.store.release_findings(&person.org.id, Some(id)).await,
     ) {
-        (Ok(s), Ok(v), Ok(f)) => (s, v, f),
+        (Ok(s), Ok(v), Ok(f)) => (in_words(person.lang, s), in_words(person.lang, v), f),
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return unavailable(e),
     };
     // What changed between the previous SBOM and the current one.
@@ -328,8 +363,8 @@ async fn release_page(
             context! {
                 advisory => &f.advisory,
                 component => &f.component,
-                confidence => super::hospital::confidence_label(&f.confidence),
-                status => super::hospital::status_label(&f.status),
+                confidence => super::hospital::confidence_label(person.lang, &f.confidence),
+                status => super::hospital::status_label(person.lang, &f.status),
                 vulnerabilities => body["vulnerabilities"].as_array().map(|a| a.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join(" ")).unwrap_or_default(),
                 fixed_in => body["fixed_in"].as_str().unwrap_or(""),
                 vex => body["vex"]["document"].as_str().unwrap_or(""),
@@ -340,9 +375,9 @@ async fn release_page(
         state,
         "hub/release.html",
         context! {
-            title => format!("{} {}", product.name_ja, release.version), product, release, sboms, vex, rows, added, removed, errors, warnings,
-            vex_statuses => VEX_STATUSES.iter().map(|(v, _, l)| context! { value => v, label => l }).collect::<Vec<_>>(),
-            justifications => JUSTIFICATIONS.iter().map(|(v, l)| context! { value => v, label => l }).collect::<Vec<_>>(),
+            title => format!("{} {}", product_name(person.lang, &product), release.version), product, release, sboms, vex, rows, added, removed, errors, warnings,
+            vex_statuses => VEX_STATUSES.iter().map(|(v, _, l)| context! { value => v, label => person.t(l) }).collect::<Vec<_>>(),
+            justifications => JUSTIFICATIONS.iter().map(|(v, l)| context! { value => v, label => person.t(l) }).collect::<Vec<_>>(),
         },
         status,
     )
@@ -395,7 +430,7 @@ async fn upload(
             &state,
             &person,
             &id,
-            &["ファイルを選んでください。".into()],
+            &[person.t("ファイルを選んでください。").into()],
             &[],
             StatusCode::UNPROCESSABLE_ENTITY,
         )
@@ -418,18 +453,16 @@ async fn accept(
     let read: Result<(String, Vec<mamori_advisories::Problem>), Vec<String>> = match kind {
         FileKind::Sbom => match mamori_sbom::read(&bytes) {
             Ok((sbom, warnings)) => Ok((
-                format!(
-                    "{} {} ({})、コンポーネント {} 件",
-                    sbom.format.name,
-                    sbom.format.version,
-                    sbom.format.syntax,
-                    sbom.components.len()
-                ),
+                serde_json::json!({
+                    "format": format!("{} {} ({})", sbom.format.name, sbom.format.version, sbom.format.syntax),
+                    "components": sbom.components.len(),
+                })
+                .to_string(),
                 warnings.into_iter().map(|w| w.in_file(&file_name)).collect::<Vec<_>>(),
             )),
             Err(errors) => {
                 let mut errors: Vec<String> = errors.into_iter().map(|e| e.in_file(&file_name).to_string()).collect();
-                errors.push(format!("{file_name}: SBOM として読めないため、登録していません。"));
+                errors.push(person.tf("{file}: SBOM として読めないため、登録していません。", &[("file", &file_name)]));
                 Err(errors)
             }
         },
@@ -449,19 +482,27 @@ async fn accept(
             };
             match sbom.map(|sbom| mamori_matching::vex::facts_from_file(&file_name, &bytes, &sbom)) {
                 None => Err(vec![
-                    "先にこのリリースの SBOM を登録してください。VEX は SBOM の構成要素について述べるものです。".into(),
+                    person
+                        .t("先にこのリリースの SBOM を登録してください。VEX は SBOM の構成要素について述べるものです。")
+                        .into(),
                 ]),
-                Some(Ok((facts, warnings))) if !facts.is_empty() => Ok((format!("記述 {} 件", facts.len()), warnings)),
+                Some(Ok((facts, warnings))) if !facts.is_empty() => {
+                    Ok((serde_json::json!({ "statements": facts.len() }).to_string(), warnings))
+                }
                 Some(Ok((_, warnings))) => {
                     let mut errors: Vec<String> = warnings.iter().map(|w| w.to_string()).collect();
-                    errors.push(format!(
-                        "{file_name}: このリリースに当てはまる VEX の記述がないため、登録していません。"
+                    errors.push(person.tf(
+                        "{file}: このリリースに当てはまる VEX の記述がないため、登録していません。",
+                        &[("file", &file_name)],
                     ));
                     Err(errors)
                 }
                 Some(Err(errors)) => {
                     let mut errors: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
-                    errors.push(format!("{file_name}: CSAF VEX・CycloneDX VEX として読めないため、登録していません。"));
+                    errors.push(person.tf(
+                        "{file}: CSAF VEX・CycloneDX VEX として読めないため、登録していません。",
+                        &[("file", &file_name)],
+                    ));
                     Err(errors)
                 }
             }
@@ -485,7 +526,7 @@ async fn accept(
         return unavailable(e);
     }
     let what = if kind == FileKind::Sbom { "hub sbom" } else { "hub vex" };
-    person.audit(&state, what, &release.id, "", &format!("{file_name}: {summary}")).await;
+    person.audit(&state, what, &release.id, "", &format!("{file_name}: {}", summary_text(Lang::Ja, &summary))).await;
     if let Err(e) = engine::recompute(&state.store, None).await {
         return unavailable(e);
     }
@@ -537,17 +578,17 @@ pub async fn vex_statement(
     let id_ok = (3..=64).contains(&vulnerability.len())
         && vulnerability.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
     if !id_ok {
-        errors.push("脆弱性の ID（CVE-2016-10931、GHSA-…、RUSTSEC-… など）を入力してください。".to_string());
+        errors.push(person.t("脆弱性の ID（CVE-2016-10931、GHSA-…、RUSTSEC-… など）を入力してください。").to_string());
     }
     let Some((_, group, _)) = VEX_STATUSES.iter().find(|(v, _, _)| *v == status) else {
-        errors.push("影響の有無を選んでください。".to_string());
+        errors.push(person.t("影響の有無を選んでください。").to_string());
         return release_page(&state, &person, &id, &errors, &[], StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     if status == "not_affected" && !JUSTIFICATIONS.iter().any(|(j, _)| *j == justification) {
-        errors.push("「影響なし」には理由（justification）を選んでください。".to_string());
+        errors.push(person.t("「影響なし」には理由（justification）を選んでください。").to_string());
     }
     if detail.chars().count() > 2000 {
-        errors.push("説明は2000文字以内にしてください。".to_string());
+        errors.push(person.t("説明は2000文字以内にしてください。").to_string());
     }
     // The statement is about the product the current SBOM describes.
     let sbom = match state.store.release_files(FileKind::Sbom, &id).await {
@@ -563,7 +604,7 @@ pub async fn vex_statement(
     };
     let subject = sbom.as_ref().and_then(|s| s.subject.clone());
     if subject.is_none() {
-        errors.push("VEX はこのリリースの SBOM が名指す製品（metadata.component）について述べます。先に製品名のある SBOM を登録してください。".to_string());
+        errors.push(person.t("VEX はこのリリースの SBOM が名指す製品（metadata.component）について述べます。先に製品名のある SBOM を登録してください。").to_string());
     }
     let Some(subject) = subject.filter(|_| errors.is_empty()) else {
         return release_page(&state, &person, &id, &errors, &[], StatusCode::UNPROCESSABLE_ENTITY).await;
@@ -644,20 +685,23 @@ pub async fn upload_document(
     let mut errors = Vec::new();
     let (kind, tlp, form_version) = (get("kind"), get("tlp"), get("form_version"));
     if !DOCUMENT_KINDS.iter().any(|(k, _)| *k == kind) {
-        errors.push("文書の種類を一覧から選んでください。".to_string());
+        errors.push(person.t("文書の種類を一覧から選んでください。").to_string());
     }
     if !super::TLP_LABELS.contains(&tlp) {
-        errors.push("TLP の区分を一覧から選んでください。".to_string());
+        errors.push(person.t("TLP の区分を一覧から選んでください。").to_string());
     }
     if form_version.chars().count() > 50 {
-        errors.push("様式の版は50文字以内にしてください。".to_string());
+        errors.push(person.t("様式の版は50文字以内にしてください。").to_string());
     }
     match &file {
-        None => errors.push("ファイルを選んでください。".to_string()),
+        None => errors.push(person.t("ファイルを選んでください。").to_string()),
         Some((name, _)) => {
             let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
             if !DOCUMENT_EXTENSIONS.contains(&ext.as_str()) {
-                errors.push(format!("{name}: {} のいずれかの形式にしてください。", DOCUMENT_EXTENSIONS.join("、")));
+                errors.push(person.tf(
+                    "{file}: {formats} のいずれかの形式にしてください。",
+                    &[("file", &name), ("formats", &DOCUMENT_EXTENSIONS.join(", "))],
+                ));
             }
         }
     }

@@ -9,10 +9,12 @@
 
 mod coordinator;
 pub mod engine;
+mod english;
 mod hospital;
 mod manufacturer;
 mod people;
 pub mod releases;
+pub mod words;
 
 use crate::auth::cookie_value;
 use crate::routes::Table;
@@ -26,8 +28,10 @@ use mamori_store::hub::{HubOrg, OrgKind};
 use mamori_store::{AuditEntry, Role, User};
 use minijinja::context;
 use serde::Deserialize;
+use words::Lang;
 
 pub fn routes(table: &mut Table) {
+    table.get("/lang", words::choose);
     table.get("/hub", home);
     table.post("/hub/logout", logout);
     table.get("/hub/devices", hospital::devices);
@@ -71,6 +75,10 @@ pub struct HubPerson {
     pub user: User,
     pub org: HubOrg,
     pub csrf: String,
+    /// The language the person reads the pages in.
+    pub lang: Lang,
+    /// The page asked for (path and query), for the link to the same page in the other language.
+    pub here: String,
 }
 
 impl FromRequestParts<Shared> for HubPerson {
@@ -95,11 +103,29 @@ impl FromRequestParts<Shared> for HubPerson {
             Err(e) => return Err(unavailable(e)),
         };
         match state.store.hub_org(&session.user.org_id).await {
-            Ok(Some(org)) => Ok(HubPerson { user: session.user, org, csrf: session.csrf }),
+            Ok(Some(org)) => Ok(HubPerson {
+                user: session.user,
+                org,
+                csrf: session.csrf,
+                lang: Lang::of(&parts.headers),
+                here: here(parts),
+            }),
             Ok(None) => Err(refuse(parts)),
             Err(e) => Err(unavailable(e)),
         }
     }
+}
+
+/// The page a request shows, for its link to the other language: the address itself for a
+/// GET; for a post (whose answer is the page the form was on) the hub page it came from.
+fn here(parts: &Parts) -> String {
+    let asked = parts.uri.path_and_query().map_or("/hub", |p| p.as_str());
+    if parts.method == Method::GET {
+        return asked.to_string();
+    }
+    let referer = parts.headers.get(header::REFERER).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let path = referer.split_once("://").map_or("", |(_, rest)| rest.find('/').map_or("", |i| &rest[i..]));
+    if path.starts_with("/hub") && !path.starts_with("//") { path.to_string() } else { "/hub".to_string() }
 }
 
 impl HubPerson {
@@ -140,14 +166,36 @@ impl HubPerson {
         let me = context! {
             person => context! { login => &self.user.login, name => &self.user.name, admin => self.user.hub_role == "admin" },
             org => &self.org,
+            org_name => self.org_name(),
             kind => self.org.kind.as_str(),
             csrf => &self.csrf,
+            lang => self.lang.code(),
+            switch => words::switch_link(self.lang, &self.here),
         };
         render(state, template, context! { ..me, ..ctx }, status)
     }
 
+    /// A page with a heading and a text, both given in Japanese and shown in the person's
+    /// language.
     pub fn message(&self, state: &AppState, status: StatusCode, heading: &str, text: &str) -> Response {
+        let (heading, text) = (words::text(self.lang, heading), words::text(self.lang, text));
         self.page(state, "hub/message.html", context! { title => heading, heading, message => text }, status)
+    }
+
+    /// A Japanese text in the person's language.
+    pub fn t(&self, ja: &'static str) -> &'static str {
+        self.lang.text(ja)
+    }
+
+    /// A Japanese text in the person's language, its `{name}` places filled.
+    pub fn tf(&self, ja: &'static str, values: &[(&str, &dyn std::fmt::Display)]) -> String {
+        self.lang.fill(ja, values)
+    }
+
+    /// The organisation's name in the person's language (its Japanese name when it has no
+    /// English one).
+    pub fn org_name(&self) -> &str {
+        if self.lang == Lang::En && !self.org.name_en.is_empty() { &self.org.name_en } else { &self.org.name_ja }
     }
 
     pub fn not_found(&self, state: &AppState) -> Response {

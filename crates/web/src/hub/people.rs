@@ -32,9 +32,12 @@ async fn page(
     status: StatusCode,
 ) -> Response {
     match state.store.hub_people(&person.org.id).await {
-        Ok(people) => {
-            person.page(state, "hub/people.html", context! { title => "利用者", people, errors, created }, status)
-        }
+        Ok(people) => person.page(
+            state,
+            "hub/people.html",
+            context! { title => person.t("利用者"), people, errors, created },
+            status,
+        ),
         Err(e) => unavailable(e),
     }
 }
@@ -54,16 +57,17 @@ pub async fn add(
     let mut errors = Vec::new();
     if login.len() < 3 || login.len() > 64 || !login.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.@".contains(&b))
     {
-        errors.push("ログイン名は英数字と - _ . @ の3〜64文字にしてください。".to_string());
+        errors.push(person.t("ログイン名は英数字と - _ . @ の3〜64文字にしてください。").to_string());
     }
     if name.chars().count() > 100 {
-        errors.push("氏名は100文字以内にしてください。".to_string());
+        errors.push(person.t("氏名は100文字以内にしてください。").to_string());
     }
     if !matches!(role, "admin" | "member") {
-        errors.push("役割を選んでください。".to_string());
+        errors.push(person.t("役割を選んでください。").to_string());
     }
     match state.store.user_for_login(login).await {
-        Ok(Some(_)) => errors.push(format!("ログイン名 {login} は使われています。別の名前にしてください。")),
+        Ok(Some(_)) => errors
+            .push(person.tf("ログイン名 {login} は使われています。別の名前にしてください。", &[("login", &login)])),
         Ok(None) => {}
         Err(e) => return unavailable(e),
     }
