@@ -230,3 +230,51 @@ test('the coordinator sees the intake and confirms a vendor alias', async () => 
   await look(page, 'coord-05-orgs', js);
   await context.close();
 });
+
+test('the hub in English: the language link, a hospital\'s findings and device, a release page', async () => {
+  const js = false;
+  const context = await browser.newContext({ javaScriptEnabled: js, locale: 'en-GB' });
+  const page = await context.newPage();
+  await page.goto(`${origin}/hub/findings`);
+  await page.getByRole('link', { name: 'English' }).click();
+  await page.waitForLoadState('load');
+  assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+  assert.match(await page.locator('h1').innerText(), /Sign in to the medical device security hub/);
+  await look(page, 'en-01-sign-in', js);
+  await page.fill('#login', 'minato');
+  await page.fill('#password', password);
+  await page.locator('button[type="submit"]').click();
+  await page.waitForLoadState('load');
+  assert.equal(new URL(page.url()).pathname, '/hub/findings', 'back to the page asked for');
+  const findings = await page.locator('main').innerText();
+  assert.match(findings, /Confidence/);
+  assert.match(findings, /Mitigated/, 'the state recorded in Japanese reads in English');
+  assert.doesNotMatch(findings.replace(/生理検査室|循環器内科|外来|病棟/g, ''), /[\u3040-\u30ff\u4e00-\u9fff]/);
+  await look(page, 'en-02-findings', js);
+  await page.goto(`${origin}/hub/devices`);
+  await page.locator('a', { hasText: /^X$/ }).click();
+  await page.waitForLoadState('load');
+  assert.match(await page.locator('main').innerText(), /Not affected \(manufacturer's VEX: x\.cdx-vex\.json\)/);
+  await look(page, 'en-03-device', js);
+  // Back to Japanese with one link, on the same page.
+  const here = new URL(page.url()).pathname;
+  await page.getByRole('link', { name: '日本語' }).click();
+  await page.waitForLoadState('load');
+  assert.equal(new URL(page.url()).pathname, here);
+  assert.equal(await page.locator('html').getAttribute('lang'), 'ja');
+  await context.close();
+
+  const maker = await browser.newContext({ javaScriptEnabled: true, locale: 'en-GB', bypassCSP: true });
+  await maker.addCookies([{ name: 'mamori_lang', value: 'en', url: origin }]);
+  const m = await signIn(maker, 'exmed', true);
+  await m.goto(`${origin}/hub/products`);
+  await m.locator('main a', { hasText: /^X$/ }).click();
+  await m.waitForLoadState('load');
+  await m.locator('a', { hasText: '2.1' }).first().click();
+  await m.waitForLoadState('load');
+  const release = await m.locator('main').innerText();
+  assert.match(release, /Findings through the SBOM/);
+  assert.match(release, /CycloneDX 1\.5 \(json\), components: 1/);
+  await look(m, 'en-04-release', true);
+  await maker.close();
+});

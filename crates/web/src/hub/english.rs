@@ -430,8 +430,8 @@ pub static ENGLISH: &[(&str, &str)] = &[
     ("「影響なし」の理由", "Justification for \"not affected\""),
     ("説明（任意）", "Detail (optional)"),
     ("VEX を記録する", "Record the VEX"),
-    ("{format}、コンポーネント {n} 件", "{format}, {n} components"),
-    ("記述 {n} 件", "{n} statements"),
+    ("{format}、コンポーネント {n} 件", "{format}, components: {n}"),
+    ("記述 {n} 件", "statements: {n}"),
     ("{file}: SBOM として読めないため、登録していません。", "{file}: not registered, as it cannot be read as an SBOM."),
     (
         "先にこのリリースの SBOM を登録してください。VEX は SBOM の構成要素について述べるものです。",
