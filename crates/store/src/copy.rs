@@ -169,6 +169,7 @@ pub(crate) const TABLES: &[(&str, &[(&str, char)])] = &[
             ("confidence", 'T'),
             ("body", 'T'),
             ("digest", 'T'),
+            ("brief", 'T'),
         ],
     ),
     (

@@ -600,7 +600,7 @@ impl Store {
                     Some(old) if old == digest => continue,
                     Some(_) => {
                         sqlx::query(
-                            "UPDATE hub_findings SET revision = $1, confidence = $2, body = $3, digest = $4 \
+                            "UPDATE hub_findings SET revision = $1, confidence = $2, body = $3, digest = $4, brief = $8 \
                              WHERE device_id = $5 AND advisory = $6 AND product_id = $7",
                         )
                         .bind(&f.revision)
@@ -610,13 +610,14 @@ impl Store {
                         .bind(&f.device_id)
                         .bind(&f.advisory)
                         .bind(&f.product_id)
+                        .bind(brief_of(&f.body))
                         .execute(&mut *tx)
                         .await?;
                     }
                     None => {
                         sqlx::query(
-                            "INSERT INTO hub_findings (org_id, device_id, advisory, product_id, revision, confidence, body, digest) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                            "INSERT INTO hub_findings (org_id, device_id, advisory, product_id, revision, confidence, body, digest, brief) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                         )
                         .bind(&f.org_id)
                         .bind(&f.device_id)
@@ -626,6 +627,7 @@ impl Store {
                         .bind(&f.confidence)
                         .bind(&f.body)
                         .bind(&digest)
+                        .bind(brief_of(&f.body))
                         .execute(&mut *tx)
                         .await?;
                     }
@@ -656,8 +658,85 @@ impl Store {
         device_id: Option<&str>,
         advisory: Option<&str>,
     ) -> Result<Vec<HubFinding>> {
-        let rows = sqlx::query(
-            "SELECT f.org_id, f.device_id, f.advisory, f.product_id, f.revision, f.confidence, f.body, \
+        self.hub_findings_as(org_id, device_id, advisory, false).await
+    }
+
+    /// A digest of everything [`Self::hub_findings`] would return for the same arguments —
+    /// each finding's digest, its state, its document's TLP and its device's names — computed
+    /// in the database and returned as one row, so that a page built from those findings can
+    /// be kept and shown again while the digest is unchanged (the findings list, read far more
+    /// often than it changes).
+    pub async fn hub_findings_fingerprint(
+        &self,
+        org_id: &str,
+        device_id: Option<&str>,
+        advisory: Option<&str>,
+    ) -> Result<String> {
+        // Identifiers, digests, states and labels hold no '|' (hex, codes); free text is
+        // written with its length, so no two different lists read the same.
+        let plain = [
+            "f.device_id",
+            "f.advisory",
+            "f.product_id",
+            "f.digest",
+            "COALESCE(s.state, 'new')",
+            "CAST(COALESCE(s.changed_at, 0) AS TEXT)",
+            "COALESCE((SELECT MAX(d.tlp) FROM hub_documents d WHERE d.doc_id = f.advisory AND d.revision = f.revision), 'CLEAR')",
+        ];
+        let text = [
+            "COALESCE(s.why, '')",
+            "COALESCE(s.changed_by, '')",
+            "v.manufacturer",
+            "v.product",
+            "v.model",
+            "v.version",
+            "v.location",
+        ];
+        let row: Vec<String> = plain
+            .iter()
+            .map(|f| f.to_string())
+            .chain(text.iter().map(|f| format!("CAST(LENGTH({f}) AS TEXT) || ':' || {f}")))
+            .collect();
+        let row = row.join(" || '|' || ");
+        // One row back whatever the number of findings: SQLite's group_concat (in the order of
+        // its scan, the same while the rows are — sorting cost more than the rest of the
+        // request), PostgreSQL's string_agg (sorted, as its plan may vary). A different order
+        // only costs a rebuild.
+        let aggregate = if self.sqlite { "group_concat(x, '\n')" } else { "string_agg(x, '\n' ORDER BY x)" };
+        let sql = format!(
+            "SELECT COUNT(*) AS n, {aggregate} AS rows FROM (SELECT {row} AS x \
+             FROM hub_findings f JOIN hub_devices v ON v.id = f.device_id \
+             LEFT JOIN hub_finding_states s ON s.device_id = f.device_id AND s.advisory = f.advisory \
+             WHERE f.org_id = $1 AND ($2 = '' OR f.device_id = $2) AND ($3 = '' OR f.advisory = $3)) AS t"
+        );
+        let r = sqlx::query(&sql)
+            .bind(org_id)
+            .bind(device_id.unwrap_or(""))
+            .bind(advisory.unwrap_or(""))
+            .fetch_one(&self.pool)
+            .await?;
+        let n: i64 = r.try_get("n")?;
+        let rows: Option<String> = r.try_get("rows")?;
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        h.update(n.to_le_bytes());
+        h.update(rows.unwrap_or_default().as_bytes());
+        Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    /// The organisation's findings with their bodies [`brief_of`] (`brief`: what the findings
+    /// list shows) or whole.
+    pub async fn hub_findings_as(
+        &self,
+        org_id: &str,
+        device_id: Option<&str>,
+        advisory: Option<&str>,
+        brief: bool,
+    ) -> Result<Vec<HubFinding>> {
+        // Rows written before the brief column have it empty: their body stands in.
+        let body = if brief { "CASE WHEN f.brief = '' THEN f.body ELSE f.brief END AS body" } else { "f.body" };
+        let sql = format!(
+            "SELECT f.org_id, f.device_id, f.advisory, f.product_id, f.revision, f.confidence, {body}, \
                     COALESCE(s.state, 'new') AS state, COALESCE(s.why, '') AS why, \
                     COALESCE(s.changed_by, '') AS changed_by, COALESCE(s.changed_at, 0) AS changed_at, \
                     COALESCE((SELECT MAX(d.tlp) FROM hub_documents d WHERE d.doc_id = f.advisory AND d.revision = f.revision), 'CLEAR') AS tlp, \
@@ -665,13 +744,14 @@ impl Store {
              FROM hub_findings f JOIN hub_devices v ON v.id = f.device_id \
              LEFT JOIN hub_finding_states s ON s.device_id = f.device_id AND s.advisory = f.advisory \
              WHERE f.org_id = $1 AND ($2 = '' OR f.device_id = $2) AND ($3 = '' OR f.advisory = $3) \
-             ORDER BY f.confidence, f.advisory, f.device_id, f.product_id",
-        )
-        .bind(org_id)
-        .bind(device_id.unwrap_or(""))
-        .bind(advisory.unwrap_or(""))
-        .fetch_all(&self.pool)
-        .await?;
+             ORDER BY f.confidence, f.advisory, f.device_id, f.product_id"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(org_id)
+            .bind(device_id.unwrap_or(""))
+            .bind(advisory.unwrap_or(""))
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|r| {
                 Ok(HubFinding {
@@ -921,6 +1001,25 @@ impl Store {
     }
 }
 
+/// A finding's body as the findings list needs it: without the remediations (most of a
+/// CSAF finding's bytes), the version range and the CVSS vector, which only the finding's own
+/// page and the exports show.
+pub fn brief_of(body: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(body) {
+        Ok(serde_json::Value::Object(mut m)) => {
+            for key in ["remediations", "vers", "source"] {
+                m.remove(key);
+            }
+            if let Some(serde_json::Value::Object(severity)) = m.get_mut("severity") {
+                severity.remove("vector");
+            }
+            serde_json::Value::Object(m).to_string()
+        }
+        // Not an object: the list reads the body itself.
+        _ => String::new(),
+    }
+}
+
 /// What a stored finding says, in 64 hex digits: equal digests need no write.
 fn finding_digest(f: &NewFinding) -> String {
     use sha2::Digest;
@@ -940,4 +1039,24 @@ pub(crate) async fn bump_generation(tx: &mut sqlx::Transaction<'_, sqlx::Any>) -
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod brief_tests {
+    use super::brief_of;
+
+    #[test]
+    fn the_brief_keeps_what_the_list_shows_and_drops_the_rest() {
+        let body = r#"{"advisory":"A","reasons":["vendor_equal"],"status":"affected","severity":{"rating":"high","score":8.1,"vector":"CVSS:3.0/AV:N"},"statement":{"vendor":"V","product":"P"},"remediations":[{"category":"vendor_fix","details":"long text"}],"vers":"vers:intdot/>=1","source":"csaf","vex":{"document":"D"}}"#;
+        let brief: serde_json::Value = serde_json::from_str(&brief_of(body)).unwrap();
+        assert_eq!(brief["reasons"][0], "vendor_equal");
+        assert_eq!(brief["severity"]["score"], 8.1);
+        assert_eq!(brief["statement"]["product"], "P");
+        assert_eq!(brief["vex"]["document"], "D");
+        for gone in ["remediations", "vers", "source"] {
+            assert!(brief.get(gone).is_none(), "{gone}");
+        }
+        assert!(brief["severity"].get("vector").is_none());
+        assert_eq!(brief_of("not json"), "", "the list then reads the body");
+    }
 }

@@ -164,6 +164,9 @@ const MIGRATIONS: &[&str] = &[
     // nothing of the survey through it; the survey's feedback points to the hub.
     "ALTER TABLE hub_orgs ADD COLUMN corporate_number TEXT NOT NULL DEFAULT ''",
     "CREATE TABLE hub_attachments (id TEXT PRIMARY KEY, product_id TEXT NOT NULL REFERENCES hub_products(id), org_id TEXT NOT NULL, kind TEXT NOT NULL, form_version TEXT NOT NULL, file_name TEXT NOT NULL, tlp TEXT NOT NULL, uploaded_by TEXT NOT NULL, uploaded_at BIGINT NOT NULL, content TEXT NOT NULL)",
+    // A finding's body without what only its own page shows (remediations above all): the
+    // findings list reads this instead (hub.rs, brief_of). Empty in rows written before it.
+    "ALTER TABLE hub_findings ADD COLUMN brief TEXT NOT NULL DEFAULT ''",
 ];
 
 /// Runs `work` on a connection of its own and closes that connection, instead of giving it back

@@ -69,6 +69,8 @@ pub struct AppState {
     csrf_key: String,
     /// Wakes this process's mail sender when a mail is queued.
     mail_waiting: Arc<tokio::sync::Notify>,
+    /// Hub page parts kept while their data is unchanged (`hub::page_cache`).
+    hub_pages: hub::page_cache::PageCache,
 }
 
 pub type Shared = Arc<AppState>;
@@ -98,6 +100,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("hub/devices.html", include_str!("../templates/hub/devices.html")),
     ("hub/device.html", include_str!("../templates/hub/device.html")),
     ("hub/findings.html", include_str!("../templates/hub/findings.html")),
+    ("hub/findings_table.html", include_str!("../templates/hub/findings_table.html")),
     ("hub/advisory.html", include_str!("../templates/hub/advisory.html")),
     ("hub/audit.html", include_str!("../templates/hub/audit.html")),
     ("hub/intake.html", include_str!("../templates/hub/intake.html")),
@@ -137,8 +140,15 @@ async fn build(store: Store, config: Config) -> Result<(Router, Vec<Route>), mam
         templates.add_template(name, source).expect("the built-in templates parse");
     }
     let mail_waiting = Arc::new(tokio::sync::Notify::new());
-    let state =
-        Arc::new(AppState { store, config, templates, forms: Mutex::new(HashMap::new()), csrf_key, mail_waiting });
+    let state = Arc::new(AppState {
+        store,
+        config,
+        templates,
+        forms: Mutex::new(HashMap::new()),
+        csrf_key,
+        mail_waiting,
+        hub_pages: Default::default(),
+    });
     if let Some(url) = state.config.smtp.clone() {
         mailer::start(state.clone(), &url).map_err(mamori_store::StoreError)?;
     }
@@ -193,6 +203,14 @@ pub(crate) fn render(state: &AppState, template: &str, context: minijinja::Value
             (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
         }
     }
+}
+
+/// Renders a part of a page to a string; a template failure goes to the log, not the page.
+pub(crate) fn render_part(state: &AppState, template: &str, context: minijinja::Value) -> Result<String, Response> {
+    state.templates.get_template(template).and_then(|t| t.render(context)).map_err(|e| {
+        tracing::warn!("template {template}: {e:#}");
+        (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+    })
 }
 
 /// The answer when the database fails: the cause goes to the log only.

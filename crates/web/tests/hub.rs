@@ -1256,3 +1256,90 @@ Example Medical Co.,X Series,,2.1,Ward 4\n";
     let japanese = get_as(&s.app, "/hub/findings", hospital.trim_end_matches("; mamori_lang=en")).await.body;
     assert!(japanese.contains("<html lang=\"ja\">") && japanese.contains("緩和策を実施"), "{japanese}");
 }
+
+/// The findings list of a page (the part `page_cache` keeps).
+fn findings_table(body: &str) -> String {
+    let start = body.find("<table class=\"list\">").expect("a findings table");
+    let end = start + body[start..].find("</table>").unwrap();
+    body[start..end].to_string()
+}
+
+#[tokio::test]
+async fn the_findings_list_kept_between_requests_follows_every_change() {
+    for backend in BACKENDS {
+        the_findings_list_kept_between_requests_follows_every_change_on(backend).await;
+    }
+}
+
+async fn the_findings_list_kept_between_requests_follows_every_change_on(backend: Backend) {
+    let s = site(backend).await;
+    let (_, c_pw) = org(&s.store, OrgKind::Coordinator, "ハブ事務局", "coord").await;
+    let (a_id, a_pw) = org(&s.store, OrgKind::Hospital, "A病院", "hospital-a").await;
+    let (_, b_pw) = org(&s.store, OrgKind::Hospital, "B病院", "hospital-b").await;
+    let coord = login(&s.app, "coord", &c_pw).await;
+    let a = login(&s.app, "hospital-a", &a_pw).await;
+    let b = login(&s.app, "hospital-b", &b_pw).await;
+    let token = form_token(&get_as(&s.app, "/hub/intake", &coord).await.body);
+    let icsma = files_under(&corpus("csaf/icsma"));
+    let r = upload_many_as(&s.app, "/hub/intake", &coord, &[("_csrf", &token), ("tlp", "CLEAR")], "documents", &icsma)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    for (cookie, name) in [(&a, "a.csv"), (&b, "b.csv")] {
+        let t = form_token(&get_as(&s.app, "/hub/devices", cookie).await.body);
+        let r = upload_as(
+            &s.app,
+            "/hub/devices/import",
+            cookie,
+            &[("_csrf", &t)],
+            ("inventory", name, INVENTORY.as_bytes()),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    // What a process that has kept nothing shows: the list as the database says it now.
+    let fresh = async |cookie: &str| {
+        let app = mamori_web::app_with(s.store.clone(), mamori_web::Config::default()).await.unwrap();
+        findings_table(&get_as(&app, "/hub/findings", cookie).await.body)
+    };
+    let kept = async |cookie: &str| findings_table(&get_as(&s.app, "/hub/findings", cookie).await.body);
+    let first = kept(&a).await;
+    assert!(first.contains("生理検査室") && !first.contains("緩和策を実施"), "{first}");
+    assert_eq!(kept(&a).await, first, "the same list again");
+    assert_eq!(fresh(&a).await, first);
+
+    // A state written to the database by another process (no request through this app).
+    let q_stress = s.store.hub_devices(&a_id).await.unwrap()[0].clone();
+    let advisory = s.store.hub_findings(&a_id, Some(&q_stress.id), None).await.unwrap()[0].finding.advisory.clone();
+    s.store.set_hub_finding_state(&a_id, &q_stress.id, &advisory, "mitigated", "VLAN", "nurse").await.unwrap();
+    let after_state = kept(&a).await;
+    assert!(after_state.contains("緩和策を実施"), "a kept list that missed a state change: {after_state}");
+    assert_eq!(after_state, fresh(&a).await);
+    // A device's location changed in the database: no finding changes, the list does.
+    let mut moved = q_stress.clone();
+    moved.location = "第2生理検査室".into();
+    assert!(s.store.update_hub_device(&a_id, &moved).await.unwrap());
+    let after_move = kept(&a).await;
+    assert!(after_move.contains("第2生理検査室"), "{after_move}");
+    assert_eq!(after_move, fresh(&a).await);
+    // A new advisory (an ICSMA document under a new id) adds findings.
+    let mut doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(corpus("csaf/icsma/2021/icsma-21-343-01.json")).unwrap()).unwrap();
+    doc["document"]["tracking"]["id"] = "KEPT-LIST-NEW-1".into();
+    let new = vec![("kept-list-new-1.json".to_string(), serde_json::to_vec(&doc).unwrap())];
+    let r =
+        upload_many_as(&s.app, "/hub/intake", &coord, &[("_csrf", &token), ("tlp", "CLEAR")], "documents", &new).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let after_new = kept(&a).await;
+    assert!(after_new.contains("KEPT-LIST-NEW-1"), "{after_new}");
+    assert_eq!(after_new, fresh(&a).await);
+    // Another hospital's list is its own, never A's kept one; a filter and a language are
+    // lists of their own too.
+    let b_list = kept(&b).await;
+    assert!(!b_list.contains("第2生理検査室") && !b_list.contains("緩和策を実施"), "{b_list}");
+    assert_eq!(b_list, fresh(&b).await);
+    let filtered = findings_table(&get_as(&s.app, "/hub/findings?state=mitigated", &a).await.body);
+    assert_eq!(filtered.matches("<tr><td><a href=\"/hub/devices/").count(), 1, "{filtered}");
+    let english = kept(&format!("{a}; mamori_lang=en")).await;
+    assert!(english.contains("Mitigated") && !english.contains("緩和策を実施"), "{english}");
+    assert_eq!(kept(&a).await, after_new, "and the Japanese list is still Japanese");
+}

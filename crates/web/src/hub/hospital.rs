@@ -12,6 +12,7 @@ use mamori_store::hub::{FINDING_STATES, HubDevice, HubFinding, OrgKind};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// A finding as the pages show it.
 #[derive(Serialize)]
@@ -174,8 +175,9 @@ async fn visible_findings(
     person: &HubPerson,
     device: Option<&str>,
     advisory: Option<&str>,
+    brief: bool,
 ) -> Result<Vec<HubFinding>, Response> {
-    let all = state.store.hub_findings(&person.org.id, device, advisory).await.map_err(unavailable)?;
+    let all = state.store.hub_findings_as(&person.org.id, device, advisory, brief).await.map_err(unavailable)?;
     Ok(all.into_iter().filter(|f| tlp_allows(&f.tlp, person.org.kind, true)).collect())
 }
 
@@ -189,7 +191,7 @@ pub async fn home(state: &AppState, person: &HubPerson) -> Response {
         Ok(d) => d.len(),
         Err(e) => return unavailable(e),
     };
-    let findings = match visible_findings(state, person, None, None).await {
+    let findings = match visible_findings(state, person, None, None, true).await {
         Ok(f) => f,
         Err(r) => return r,
     };
@@ -231,7 +233,7 @@ async fn devices_page(state: &AppState, person: &HubPerson, errors: &[String], s
         Ok(d) => d,
         Err(e) => return unavailable(e),
     };
-    let findings = match visible_findings(state, person, None, None).await {
+    let findings = match visible_findings(state, person, None, None, true).await {
         Ok(f) => f,
         Err(r) => return r,
     };
@@ -439,7 +441,7 @@ pub async fn device(State(state): State<Shared>, person: HubPerson, Path(id): Pa
         Ok(None) => return person.not_found(&state),
         Err(e) => return unavailable(e),
     };
-    let findings = match visible_findings(&state, &person, Some(&id), None).await {
+    let findings = match visible_findings(&state, &person, Some(&id), None, false).await {
         Ok(f) => f,
         Err(r) => return r,
     };
@@ -500,9 +502,16 @@ pub struct Filter {
     advisory: String,
 }
 
-async fn filtered(state: &AppState, person: &HubPerson, filter: &Filter) -> Result<Vec<FindingView>, Response> {
+/// The findings a filter keeps, `brief` for the list (without remediations) or whole for the
+/// exports.
+async fn filtered(
+    state: &AppState,
+    person: &HubPerson,
+    filter: &Filter,
+    brief: bool,
+) -> Result<Vec<FindingView>, Response> {
     let advisory = (!filter.advisory.is_empty()).then_some(filter.advisory.as_str());
-    let findings = visible_findings(state, person, None, advisory).await?;
+    let findings = visible_findings(state, person, None, advisory, brief).await?;
     Ok(findings
         .iter()
         .filter(|f| filter.confidence.is_empty() || f.finding.confidence == filter.confidence)
@@ -515,8 +524,8 @@ pub async fn findings(State(state): State<Shared>, person: HubPerson, Query(filt
     if let Err(r) = person.require(&state, OrgKind::Hospital) {
         return r;
     }
-    let rows = match filtered(&state, &person, &filter).await {
-        Ok(r) => r,
+    let table = match findings_table(&state, &person, &filter).await {
+        Ok(t) => t,
         Err(r) => return r,
     };
     let query = format!(
@@ -534,7 +543,7 @@ pub async fn findings(State(state): State<Shared>, person: HubPerson, Query(filt
         "hub/findings.html",
         context! {
             title => person.t("検出結果"),
-            rows,
+            table => minijinja::Value::from_safe_string(table.to_string()),
             csv_link => format!("/hub/findings.csv?{query}"),
             xlsx_link => format!("/hub/findings.xlsx?{query}"),
             filter => context! { confidence => filter.confidence, state => filter.state, advisory => filter.advisory },
@@ -543,6 +552,33 @@ pub async fn findings(State(state): State<Shared>, person: HubPerson, Query(filt
         },
         StatusCode::OK,
     )
+}
+
+/// The findings list as HTML: kept from an earlier request while the database's fingerprint
+/// of the findings it shows is the same (`page_cache`), else built and kept.
+async fn findings_table(state: &AppState, person: &HubPerson, filter: &Filter) -> Result<Arc<str>, Response> {
+    let advisory = (!filter.advisory.is_empty()).then_some(filter.advisory.as_str());
+    // Taken before the findings are read: a change in between is then newer than the
+    // fingerprint it is kept under, and the next request's fingerprint rebuilds it.
+    let fingerprint =
+        state.store.hub_findings_fingerprint(&person.org.id, None, advisory).await.map_err(unavailable)?;
+    let key = super::page_cache::key(&[
+        "findings",
+        &person.org.id,
+        person.org.kind.as_str(),
+        person.lang.code(),
+        &filter.confidence,
+        &filter.state,
+        &filter.advisory,
+    ]);
+    if let Some(table) = state.hub_pages.get(&key, &fingerprint) {
+        return Ok(table);
+    }
+    let rows = filtered(state, person, filter, true).await?;
+    let table: Arc<str> =
+        crate::render_part(state, "hub/findings_table.html", context! { rows, lang => person.lang.code() })?.into();
+    state.hub_pages.put(key, fingerprint, table.clone());
+    Ok(table)
 }
 
 /// The columns of the findings exports, and one row per finding.
@@ -602,7 +638,7 @@ async fn findings_export(state: Shared, person: HubPerson, filter: Filter, xlsx:
     if let Err(r) = person.require(&state, OrgKind::Hospital) {
         return r;
     }
-    let rows = match filtered(&state, &person, &filter).await {
+    let rows = match filtered(&state, &person, &filter, false).await {
         Ok(r) => r,
         Err(r) => return r,
     };
@@ -729,7 +765,7 @@ pub async fn advisory(State(state): State<Shared>, person: HubPerson, Path(id): 
             Ok(d) => d,
             Err(r) => return r,
         };
-        match visible_findings(&state, &person, None, Some(&id)).await {
+        match visible_findings(&state, &person, None, Some(&id), true).await {
             Ok(f) => (devices, f.iter().map(|f| view(person.lang, f)).collect::<Vec<_>>()),
             Err(r) => return r,
         }

@@ -12,6 +12,7 @@ pub mod engine;
 mod english;
 mod hospital;
 mod manufacturer;
+pub mod page_cache;
 mod people;
 pub mod releases;
 pub mod words;
