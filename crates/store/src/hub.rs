@@ -300,6 +300,35 @@ impl Store {
         row.as_ref().map(org_from).transpose()
     }
 
+    /// A signed-in hub person's session with its organisation, in one query (every hub page
+    /// asks for both): none for an unknown or expired session, an inactive person, or a user
+    /// without a hub organisation (the survey office's).
+    pub async fn hub_session(&self, token: &str) -> Result<Option<(crate::staff::Session, HubOrg)>> {
+        let row = sqlx::query(
+            "SELECT u.id, u.login, u.name, u.role, u.active, u.org_id, u.hub_role, s.csrf, \
+                    o.kind, o.name_ja, o.name_en, o.licence_class, o.psirt_contact, o.corporate_number \
+             FROM sessions s JOIN users u ON u.id = s.user_id JOIN hub_orgs o ON o.id = u.org_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = 1",
+        )
+        .bind(crate::token_hash(token))
+        .bind(crate::now())
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(r) = row else { return Ok(None) };
+        let user = crate::staff::user_from(&r)?;
+        let kind: String = r.try_get("kind")?;
+        let org = HubOrg {
+            id: user.org_id.clone(),
+            kind: OrgKind::parse(&kind).ok_or_else(|| StoreError(format!("unknown organisation kind {kind}")))?,
+            name_ja: r.try_get("name_ja")?,
+            name_en: r.try_get("name_en")?,
+            licence_class: r.try_get("licence_class")?,
+            psirt_contact: r.try_get("psirt_contact")?,
+            corporate_number: r.try_get("corporate_number")?,
+        };
+        Ok(Some((crate::staff::Session { user, csrf: r.try_get("csrf")? }, org)))
+    }
+
     /// Adds a person of a hub organisation (`hub_role` `admin` or `member`); the password
     /// arrives hashed. Returns the person's id.
     pub async fn create_hub_person(
@@ -661,19 +690,21 @@ impl Store {
         self.hub_findings_as(org_id, device_id, advisory, false).await
     }
 
-    /// A digest of everything [`Self::hub_findings`] would return for the same arguments —
-    /// each finding's digest, its state, its document's TLP and its device's names — computed
-    /// in the database and returned as one row, so that a page built from those findings can
-    /// be kept and shown again while the digest is unchanged (the findings list, read far more
-    /// often than it changes).
+    /// A digest of everything [`Self::hub_findings`] would return for the same arguments,
+    /// computed in the database and returned as one row, so that a page built from those
+    /// findings can be kept and shown again while the digest is unchanged (the findings list,
+    /// read far more often than it changes). It covers each finding's digest and state and
+    /// the hub's generation — which every write to devices or documents (their names, their
+    /// TLP labels) moves in its own transaction — so it needs neither the devices nor the
+    /// documents read.
     pub async fn hub_findings_fingerprint(
         &self,
         org_id: &str,
         device_id: Option<&str>,
         advisory: Option<&str>,
     ) -> Result<String> {
-        // Identifiers, digests, states and labels hold no '|' (hex, codes); free text is
-        // written with its length, so no two different lists read the same.
+        // Identifiers, digests and states hold no '|' (hex, codes); free text is written with
+        // its length, so no two different lists read the same.
         let plain = [
             "f.device_id",
             "f.advisory",
@@ -681,31 +712,22 @@ impl Store {
             "f.digest",
             "COALESCE(s.state, 'new')",
             "CAST(COALESCE(s.changed_at, 0) AS TEXT)",
-            "COALESCE((SELECT MAX(d.tlp) FROM hub_documents d WHERE d.doc_id = f.advisory AND d.revision = f.revision), 'CLEAR')",
         ];
-        let text = [
-            "COALESCE(s.why, '')",
-            "COALESCE(s.changed_by, '')",
-            "v.manufacturer",
-            "v.product",
-            "v.model",
-            "v.version",
-            "v.location",
-        ];
+        let text = ["COALESCE(s.why, '')", "COALESCE(s.changed_by, '')"];
         let row: Vec<String> = plain
             .iter()
             .map(|f| f.to_string())
             .chain(text.iter().map(|f| format!("CAST(LENGTH({f}) AS TEXT) || ':' || {f}")))
             .collect();
         let row = row.join(" || '|' || ");
-        // One row back whatever the number of findings: SQLite's group_concat (in the order of
-        // its scan, the same while the rows are — sorting cost more than the rest of the
-        // request), PostgreSQL's string_agg (sorted, as its plan may vary). A different order
-        // only costs a rebuild.
-        let aggregate = if self.sqlite { "group_concat(x, '\n')" } else { "string_agg(x, '\n' ORDER BY x)" };
+        // One row back whatever the number of findings: SQLite's group_concat, PostgreSQL's
+        // string_agg, in the order of their scan — the same while the rows are (sorting cost
+        // more than the rest of the request); a different order only costs a rebuild.
+        let aggregate = if self.sqlite { "group_concat(x, '\n')" } else { "string_agg(x, '\n')" };
         let sql = format!(
-            "SELECT COUNT(*) AS n, {aggregate} AS rows FROM (SELECT {row} AS x \
-             FROM hub_findings f JOIN hub_devices v ON v.id = f.device_id \
+            "SELECT COUNT(*) AS n, {aggregate} AS rows, \
+                    (SELECT MAX(value) FROM hub_state WHERE name = 'generation') AS generation \
+             FROM (SELECT {row} AS x FROM hub_findings f \
              LEFT JOIN hub_finding_states s ON s.device_id = f.device_id AND s.advisory = f.advisory \
              WHERE f.org_id = $1 AND ($2 = '' OR f.device_id = $2) AND ($3 = '' OR f.advisory = $3)) AS t"
         );
@@ -717,9 +739,11 @@ impl Store {
             .await?;
         let n: i64 = r.try_get("n")?;
         let rows: Option<String> = r.try_get("rows")?;
+        let generation: Option<i64> = r.try_get("generation")?;
         use sha2::Digest;
         let mut h = sha2::Sha256::new();
         h.update(n.to_le_bytes());
+        h.update(generation.unwrap_or(0).to_le_bytes());
         h.update(rows.unwrap_or_default().as_bytes());
         Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
     }

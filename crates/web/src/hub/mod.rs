@@ -98,20 +98,15 @@ impl FromRequestParts<Shared> for HubPerson {
         if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(refuse(parts));
         }
-        let session = match state.store.session(&token).await {
-            Ok(Some(s)) if s.user.role == Role::Hub => s,
-            Ok(_) => return Err(refuse(parts)),
-            Err(e) => return Err(unavailable(e)),
-        };
-        match state.store.hub_org(&session.user.org_id).await {
-            Ok(Some(org)) => Ok(HubPerson {
+        match state.store.hub_session(&token).await {
+            Ok(Some((session, org))) if session.user.role == Role::Hub => Ok(HubPerson {
                 user: session.user,
                 org,
                 csrf: session.csrf,
                 lang: Lang::of(&parts.headers),
                 here: here(parts),
             }),
-            Ok(None) => Err(refuse(parts)),
+            Ok(_) => Err(refuse(parts)),
             Err(e) => Err(unavailable(e)),
         }
     }
