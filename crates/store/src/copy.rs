@@ -227,7 +227,14 @@ pub(crate) const TABLES: &[(&str, &[(&str, char)])] = &[
     ),
     (
         "hub_device_links",
-        &[("device_id", 'T'), ("org_id", 'T'), ("release_id", 'T'), ("confirmed_by", 'T'), ("confirmed_at", 'I')],
+        &[
+            ("device_id", 'T'),
+            ("org_id", 'T'),
+            ("release_id", 'T'),
+            ("confirmed_by", 'T'),
+            ("confirmed_at", 'I'),
+            ("why", 'T'),
+        ],
     ),
     (
         "hub_attachments",

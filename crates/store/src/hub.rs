@@ -186,6 +186,15 @@ pub struct HubAlias {
     pub created_at: i64,
 }
 
+/// A hospital's confirmation that a device is a manufacturer's release.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct DeviceLink {
+    pub release_id: String,
+    pub confirmed_by: String,
+    pub confirmed_at: i64,
+    pub why: String,
+}
+
 fn org_from(r: &sqlx::any::AnyRow) -> Result<HubOrg> {
     let kind: String = r.try_get("kind")?;
     Ok(HubOrg {
@@ -872,7 +881,14 @@ impl Store {
 
     /// Records that a hospital confirmed which hub release its device is (a possible link
     /// made certain), and moves the generation on.
-    pub async fn confirm_device_link(&self, org_id: &str, device_id: &str, release_id: &str, by: &str) -> Result<bool> {
+    pub async fn confirm_device_link(
+        &self,
+        org_id: &str,
+        device_id: &str,
+        release_id: &str,
+        by: &str,
+        why: &str,
+    ) -> Result<bool> {
         if self.hub_device(org_id, device_id).await?.is_none() {
             return Ok(false);
         }
@@ -882,15 +898,16 @@ impl Store {
             // a recomputation storing findings (which holds it) never waits on us in a cycle.
             bump_generation(&mut tx).await?;
             sqlx::query(
-                "INSERT INTO hub_device_links (device_id, org_id, release_id, confirmed_by, confirmed_at) VALUES ($1, $2, $3, $4, $5) \
+                "INSERT INTO hub_device_links (device_id, org_id, release_id, confirmed_by, confirmed_at, why) VALUES ($1, $2, $3, $4, $5, $6) \
                  ON CONFLICT (device_id) DO UPDATE SET release_id = excluded.release_id, confirmed_by = excluded.confirmed_by, \
-                 confirmed_at = excluded.confirmed_at",
+                 confirmed_at = excluded.confirmed_at, why = excluded.why",
             )
             .bind(device_id)
             .bind(org_id)
             .bind(release_id)
             .bind(by)
             .bind(now())
+            .bind(why)
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
@@ -961,6 +978,26 @@ impl Store {
     }
 
     /// Confirmed device → release links: (device, release).
+    /// Who confirmed that one of the organisation's devices is a release, when and why.
+    pub async fn device_link(&self, org_id: &str, device_id: &str) -> Result<Option<DeviceLink>> {
+        let row = sqlx::query(
+            "SELECT release_id, confirmed_by, confirmed_at, why FROM hub_device_links WHERE org_id = $1 AND device_id = $2",
+        )
+        .bind(org_id)
+        .bind(device_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(DeviceLink {
+                release_id: r.try_get("release_id")?,
+                confirmed_by: r.try_get("confirmed_by")?,
+                confirmed_at: r.try_get("confirmed_at")?,
+                why: r.try_get("why")?,
+            })
+        })
+        .transpose()
+    }
+
     pub async fn device_links(&self) -> Result<Vec<(String, String)>> {
         let rows = sqlx::query("SELECT device_id, release_id FROM hub_device_links").fetch_all(&self.pool).await?;
         rows.iter().map(|r| Ok((r.try_get("device_id")?, r.try_get("release_id")?))).collect()

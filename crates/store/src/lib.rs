@@ -167,6 +167,9 @@ const MIGRATIONS: &[&str] = &[
     // A finding's body without what only its own page shows (remediations above all): the
     // findings list reads this instead (hub.rs, brief_of). Empty in rows written before it.
     "ALTER TABLE hub_findings ADD COLUMN brief TEXT NOT NULL DEFAULT ''",
+    // Why a hospital confirmed that a device is a manufacturer's release (its nameplate, a
+    // delivery note): kept with who and when.
+    "ALTER TABLE hub_device_links ADD COLUMN why TEXT NOT NULL DEFAULT ''",
 ];
 
 /// Runs `work` on a connection of its own and closes that connection, instead of giving it back

@@ -817,17 +817,25 @@ async fn a_manufacturers_sbom_and_vex_reach_the_hospitals_devices_on(backend: Ba
     assert_eq!(got[1], ("RUSTSEC-2023-0022".into(), "exact".into(), "not_affected".into()), "{got:?}");
     assert!(got[2..].iter().all(|(_, _, s)| s == "affected"), "{got:?}");
 
-    // A confirms the possible link: the release's findings reach that device too, audited.
-    let r = post_as(&s.app, &format!("/hub/devices/{}/link", series.id), &a, &[("_csrf", &a_token), ("release", &r21)])
-        .await;
+    // A confirms the possible link — not without saying why —: the release's findings reach
+    // that device too; who and why are kept, shown on the device's page and audited.
+    let link = format!("/hub/devices/{}/link", series.id);
+    let r = post_as(&s.app, &link, &a, &[("_csrf", &a_token), ("release", &r21), ("why", " ")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("確認の根拠"), "{}", r.body);
+    assert!(through_sbom(&s.store, &a_id, &series.id).await.is_empty(), "no link without a reason");
+    let why = "銘板の型番 XM-100 と納品書で確認";
+    let r = post_as(&s.app, &link, &a, &[("_csrf", &a_token), ("release", &r21), ("why", why)]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(through_sbom(&s.store, &a_id, &series.id).await.len(), 8);
-    assert!(get_as(&s.app, "/hub/audit", &a).await.body.contains("hub device link"));
+    let page = get_as(&s.app, &format!("/hub/devices/{}", series.id), &a).await.body;
+    assert!(page.contains(why) && page.contains("hospital-a"), "{page}");
+    let audit = get_as(&s.app, "/hub/audit", &a).await.body;
+    assert!(audit.contains("hub device link") && audit.contains(why), "{audit}");
 
     // Hospital B sees its own X only; B cannot confirm a link for A's device.
     let b_token = form_token(&get_as(&s.app, "/hub/devices", &b).await.body);
-    let r = post_as(&s.app, &format!("/hub/devices/{}/link", series.id), &b, &[("_csrf", &b_token), ("release", &r21)])
-        .await;
+    let r = post_as(&s.app, &link, &b, &[("_csrf", &b_token), ("release", &r21), ("why", "ours")]).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(s.store.hub_findings(&b_id, None, None).await.unwrap().is_empty());
 

@@ -159,6 +159,14 @@ pub static ENGLISH: &[(&str, &str)] = &[
         "Once you confirm that this device is {product} {version}, the findings through its SBOM are shown for this device too.",
     ),
     ("この製品・リリースであることを確認する", "Confirm this product and release"),
+    ("確認の根拠（銘板の型番、納品書など）", "Why you are sure (the nameplate's model, a delivery note, …)"),
+    ("当院での確認", "Confirmed by us"),
+    ("{who}、{when}：{why}", "{who}, {when}: {why}"),
+    ("確認できませんでした", "Not confirmed"),
+    (
+        "確認の根拠（銘板の型番、納品書など）を2000文字以内で入力してください。",
+        "Say why you are sure (the nameplate's model, a delivery note, …), in at most 2000 characters.",
+    ),
     (
         "ハブに登録された製品・リリースのうち、この機器に当たるものは見つかりません。",
         "No product or release registered on the hub matches this device.",

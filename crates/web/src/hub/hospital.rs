@@ -469,8 +469,13 @@ pub async fn device(State(state): State<Shared>, person: HubPerson, Path(id): Pa
         },
         None => Vec::new(),
     };
+    let confirmed = match state.store.device_link(&person.org.id, &device.id).await {
+        Ok(c) => c,
+        Err(e) => return unavailable(e),
+    };
     let link = link.map(|l| {
         context! {
+            confirmed => confirmed.filter(|c| c.release_id == l.release_id),
             release_id => l.release_id,
             product => l.product,
             version => l.version,
@@ -799,7 +804,15 @@ pub async fn confirm_link(
     if let Err(r) = person.may_post(&state, OrgKind::Hospital, &fields) {
         return r;
     }
-    let release_id = field(&fields, "release");
+    let (release_id, why) = (field(&fields, "release"), field(&fields, "why"));
+    if why.is_empty() || why.chars().count() > 2000 {
+        return person.message(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "確認できませんでした",
+            "確認の根拠（銘板の型番、納品書など）を2000文字以内で入力してください。",
+        );
+    }
     let known = match state.store.hub_releases(None).await {
         Ok(r) => r.iter().any(|r| r.id == release_id),
         Err(e) => return unavailable(e),
@@ -807,12 +820,12 @@ pub async fn confirm_link(
     if !known {
         return person.not_found(&state);
     }
-    match state.store.confirm_device_link(&person.org.id, &id, release_id, &person.user.login).await {
+    match state.store.confirm_device_link(&person.org.id, &id, release_id, &person.user.login, why).await {
         Ok(true) => {}
         Ok(false) => return person.not_found(&state),
         Err(e) => return unavailable(e),
     }
-    person.audit(&state, "hub device link", &id, "", release_id).await;
+    person.audit(&state, "hub device link", &id, "", &format!("{release_id}: {why}")).await;
     if let Err(e) = engine::recompute(&state.store, Some(&person.org.id)).await {
         return unavailable(e);
     }
