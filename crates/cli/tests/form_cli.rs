@@ -50,7 +50,7 @@ fn check_fails_with_located_errors_on_stderr() {
         format!(
             "{f}:survey:3:E: error: relevant refers to ${{b}} at character 1, but no question is named 'b'; correct the name or add the question\n\
              {f}:survey:4:B: error: choice list 'x' is not in the choices sheet; add its choices there with list_name 'x', or correct the name\n\
-             {f}:survey:4:C: error: name 'a' is already used at row 3; every question and group needs its own name\n\
+             {f}:survey:4:C: error: name 'a' is already used at row 3 outside any group; every question and group of a group needs its own name\n\
              {f}: 3 error(s), 0 warning(s): fix the errors above and check again\n"
         )
     );

@@ -574,7 +574,9 @@ impl<'f> Importer<'f> {
                 Target::Ignored // metadata columns such as _submitted_at, as Kobo exports them
             } else {
                 let leaf = name.rsplit('/').next().unwrap_or(name);
-                match checker.question_index(leaf) {
+                // A question known by its path (its name is used in another group too) is
+                // headed by that path; any other by its name, with or without its groups.
+                match checker.question_index(name).or_else(|| checker.question_index(leaf)) {
                     None => {
                         errors.push(header_error(name, format!("is not a question of form '{}'; rename the column to a question name or start it with '_' to keep it as metadata", form.form_id)));
                         Target::Ignored

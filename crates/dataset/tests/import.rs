@@ -418,3 +418,23 @@ fn files_that_cannot_be_read_say_so() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Questions of the same name in different groups (pyxform and ODK allow it) are columns of
+/// their own, headed by their paths as Mamori writes them; a file read back gives each its
+/// own answers, and a bare name still means the question outside any group.
+#[test]
+fn the_same_name_in_different_groups_is_one_column_each() {
+    let md = "| survey |\n| | type | name | label |\n| | integer | n | N |\n| | begin group | g | G |\n| | integer | n | N in g |\n| | end group | | |\n| | begin group | h | H |\n| | begin group | g | G in h |\n| | integer | n | N in h/g |\n| | end group | | |\n| | end group | | |\n";
+    let form = mamori_form::read_bytes("dup.md", md.as_bytes()).form.unwrap();
+    let text = "_id,n,g/n,h/g/n\nr1,1,2,3\nr2,4,,6\n";
+    let read = read_responses(&form, "dup.csv", text.as_bytes(), &ReadOptions::default())
+        .map_err(|e| e.iter().map(|e| e.to_string()).collect::<Vec<_>>())
+        .unwrap()
+        .responses;
+    let mut out = Vec::new();
+    write_csv(&form, &read, &mut out).unwrap();
+    assert_eq!(String::from_utf8(out).unwrap().trim_start_matches('\u{feff}').replace("\r\n", "\n"), text);
+    // A header naming a group the question is not in is refused, located.
+    let wrong = read_responses(&form, "dup.csv", b"_id,x/n\nr1,1\n", &ReadOptions::default()).err().unwrap();
+    assert!(wrong[0].to_string().contains("x/n"), "{wrong:?}");
+}

@@ -14,12 +14,20 @@ pub struct ExprSite {
     pub expression: Expression,
 }
 
+/// What a name on the survey sheet names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameKind {
+    Question,
+    Group,
+    Repeat,
+}
+
 /// Where things were read from, kept by the reader for the checks.
 #[derive(Debug, Default)]
 pub struct Sites {
     pub expressions: Vec<ExprSite>,
-    /// Every question and group name, in sheet order.
-    pub names: Vec<(String, Location)>,
+    /// Every question and group name, in sheet order, with the names of its enclosing groups.
+    pub names: Vec<(String, Location, Vec<String>, NameKind)>,
     /// Every question (not groups), with its row.
     pub questions: Vec<(String, Location)>,
     pub choice_filters: Vec<(Location, Expression)>,
@@ -41,7 +49,7 @@ impl Sites {
 
 pub fn run(file: &str, form: &Form, sites: &Sites, out: &mut Vec<Diagnostic>) {
     unique_names(sites, out);
-    let names: HashSet<&str> = sites.names.iter().map(|(n, _)| n.as_str()).collect();
+    let names: HashSet<&str> = sites.names.iter().map(|(n, _, _, _)| n.as_str()).collect();
     references(sites, &names, out);
     labels(form, sites, out);
     translations(form, sites, out);
@@ -61,30 +69,81 @@ pub fn run(file: &str, form: &Form, sites: &Sites, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// pyxform's rules (4.5, `validators/pyxform/unique_names.py`): the questions and groups of
+/// one group (or of the survey outside any) need names of their own — a name that differs
+/// from another only in case is a warning —, `meta` is reserved, and a repeat's name is unique
+/// in the whole survey. The same name in different groups is allowed: such questions are
+/// known by their path (`reader::key_by_path`).
 fn unique_names(sites: &Sites, out: &mut Vec<Diagnostic>) {
-    let mut first: HashMap<&str, &Location> = HashMap::new();
-    for (name, location) in &sites.names {
-        match first.get(name.as_str()) {
-            Some(previous) => out.push(Diagnostic::error(
+    let mut exact: HashMap<(String, &str), &Location> = HashMap::new();
+    let mut lower: HashMap<(String, String), (&str, &Location)> = HashMap::new();
+    let mut repeats: HashMap<&str, &Location> = HashMap::new();
+    for (name, location, parent, kind) in &sites.names {
+        let place = parent.last().map_or_else(|| "outside any group".to_string(), |g| format!("in group '{g}'"));
+        if name == "meta" {
+            out.push(Diagnostic::error(
+                location.clone(),
+                "the name 'meta' is reserved for the form's metadata (pyxform and ODK refuse it); rename this question or group".to_string(),
+            ));
+            continue;
+        }
+        if *kind == NameKind::Repeat {
+            if let Some(previous) = repeats.get(name.as_str()) {
+                out.push(Diagnostic::error(
+                    location.clone(),
+                    format!(
+                        "repeat name '{name}' is already used at row {}; a repeat's name must be unique in the whole survey (pyxform, ODK)",
+                        previous.row.unwrap_or(0)
+                    ),
+                ));
+                continue;
+            }
+            repeats.insert(name, location);
+        }
+        let parent = parent.join("/");
+        if let Some(previous) = exact.get(&(parent.clone(), name.as_str())) {
+            out.push(Diagnostic::error(
                 location.clone(),
                 format!(
-                    "name '{name}' is already used at row {}; every question and group needs its own name",
+                    "name '{name}' is already used at row {} {place}; every question and group of a group needs its own name",
+                    previous.row.unwrap_or(0)
+                ),
+            ));
+            continue;
+        }
+        exact.insert((parent.clone(), name), location);
+        match lower.get(&(parent.clone(), name.to_lowercase())) {
+            Some((other, previous)) => out.push(Diagnostic::warning(
+                location.clone(),
+                format!(
+                    "name '{name}' differs only in case from '{other}' at row {} {place}; some analysis tools do not tell them apart",
                     previous.row.unwrap_or(0)
                 ),
             )),
             None => {
-                first.insert(name, location);
+                lower.insert((parent, name.to_lowercase()), (name, location));
             }
         }
     }
 }
 
 fn references(sites: &Sites, names: &HashSet<&str>, out: &mut Vec<Diagnostic>) {
+    let mut rows_by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (name, location, _, _) in &sites.names {
+        rows_by_name.entry(name.as_str()).or_default().push(location.row.unwrap_or(0));
+    }
     let filter_cells: HashSet<&Location> = sites.choice_filters.iter().map(|(l, _)| l).collect();
     for site in &sites.expressions {
         let expr = &site.expression;
         let is_filter = filter_cells.contains(&site.location);
         for (name, position) in expr.references() {
+            if let Some(rows) = rows_by_name.get(name.as_str()).filter(|rows| rows.len() > 1) {
+                out.push(Diagnostic::error(
+                    site.location.clone(),
+                    format!("{} refers to ${{{name}}} at character {}, but rows {} and {} are both named '{name}' (in different groups); pyxform and ODK cannot tell which is meant: rename one of them", site.column, position + 1, rows[0], rows[1]),
+                ));
+                continue;
+            }
             if !names.contains(name.as_str()) {
                 out.push(Diagnostic::error(
                     site.location.clone(),

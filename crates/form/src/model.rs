@@ -103,7 +103,13 @@ impl Serialize for Required {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Question {
+    /// The question's key, unique in the form: its name, or — when another question or group
+    /// elsewhere has the same name, as pyxform and ODK allow — its path (`group/name`), as ODK
+    /// exports name such columns. Answers, datasets and exports use it.
     pub name: String,
+    /// The name as the survey sheet writes it.
+    #[serde(skip)]
+    pub written_name: String,
     #[serde(rename = "type")]
     pub kind: QuestionType,
     /// The type as written, e.g. `select_one status` or `phonenumber` for metadata.

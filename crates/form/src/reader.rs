@@ -86,8 +86,26 @@ pub fn read_workbook(workbook: &Workbook) -> Outcome {
     };
     let Reader { mut diagnostics, sites, .. } = reader;
     checks::run(file, &form, &sites, &mut diagnostics);
+    let mut form = form;
+    key_by_path(&mut form, &sites);
     diagnostics.sort_by_key(|d| (d.location.sheet.is_some(), sheet_order(&d.location), d.location.row, d.severity));
     Outcome { form: Some(form), diagnostics }
+}
+
+/// Gives each question whose name another question or group elsewhere also has (pyxform and
+/// ODK allow it in different groups) its path as its key, e.g. `household/name`: answers,
+/// datasets and exports need one key per question. A name is never written with '/', so no
+/// key can be another question's name.
+fn key_by_path(form: &mut Form, sites: &checks::Sites) {
+    let mut uses: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (name, _, _, _) in &sites.names {
+        *uses.entry(name.as_str()).or_default() += 1;
+    }
+    for q in &mut form.questions {
+        if uses.get(q.written_name.as_str()).is_some_and(|n| *n > 1) && !q.path.is_empty() {
+            q.name = format!("{}/{}", q.path.join("/"), q.written_name);
+        }
+    }
 }
 
 fn sheet_order(location: &Location) -> usize {
@@ -383,7 +401,9 @@ impl<'a> Reader<'a> {
             match row_type {
                 RowType::BeginGroup | RowType::BeginRepeat => {
                     let kind = if row_type == RowType::BeginGroup { GroupKind::Group } else { GroupKind::Repeat };
-                    self.check_name(&cells, name, true);
+                    let name_kind =
+                        if kind == GroupKind::Repeat { checks::NameKind::Repeat } else { checks::NameKind::Group };
+                    self.check_name(&cells, name, &path, name_kind);
                     let relevant = self.expression(&cells, "relevant");
                     let label = cells.translated("label");
                     self.sites.texts(&cells.location_any("label"), &label);
@@ -498,8 +518,8 @@ impl<'a> Reader<'a> {
         (questions, groups)
     }
 
-    fn check_name(&mut self, cells: &Cells, name: &str, is_group: bool) -> bool {
-        let what = if is_group { "group" } else { "question" };
+    fn check_name(&mut self, cells: &Cells, name: &str, parent: &[String], kind: checks::NameKind) -> bool {
+        let what = if kind == checks::NameKind::Question { "question" } else { "group" };
         if name.is_empty() {
             self.diagnostics.push(Diagnostic::error(
                 cells.location("name"),
@@ -517,7 +537,7 @@ impl<'a> Reader<'a> {
             ));
             return false;
         }
-        self.sites.names.push((name.to_string(), cells.location("name")));
+        self.sites.names.push((name.to_string(), cells.location("name"), parent.to_vec(), kind));
         true
     }
 
@@ -538,7 +558,7 @@ impl<'a> Reader<'a> {
             }
             name => name,
         };
-        if !self.check_name(cells, name, false) {
+        if !self.check_name(cells, name, &path, checks::NameKind::Question) {
             return None;
         }
         let required_text = cells.get("required");
@@ -594,6 +614,7 @@ impl<'a> Reader<'a> {
         self.sites.texts(&cells.location_any("guidance"), &guidance);
         let question = Question {
             name: name.to_string(),
+            written_name: name.to_string(),
             kind,
             type_text: cells.get("type").to_string(),
             path,
@@ -698,6 +719,7 @@ fn specify_other(select: &Question, row: usize) -> Question {
     let relevant = Expression::parse(&format!("selected(${{{}}}, 'other')", select.name)).ok();
     let label = select.label.keys().map(|l| (l.clone(), "Specify other.".to_string())).collect();
     Question {
+        written_name: name.clone(),
         name,
         kind: QuestionType::Text,
         type_text: "text".into(),

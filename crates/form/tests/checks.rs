@@ -18,10 +18,61 @@ fn a_clean_form_has_no_diagnostics() {
 }
 
 #[test]
-fn duplicate_question_names_are_errors() {
+fn duplicate_names_in_one_group_are_errors_and_meta_is_reserved() {
     check(
-        "| survey |\n| | type | name | label |\n| | text | q1 | A |\n| | begin group | g | G |\n| | text | q1 | B |\n| | end group | | |\n",
-        &["f.md:survey:5:C: error: name 'q1' is already used at row 3; every question and group needs its own name"],
+        "| survey |\n| | type | name | label |\n| | text | q1 | A |\n| | text | q1 | B |\n",
+        &[
+            "f.md:survey:4:C: error: name 'q1' is already used at row 3 outside any group; every question and group of a group needs its own name",
+        ],
+    );
+    check(
+        "| survey |\n| | type | name | label |\n| | begin group | g | G |\n| | text | q1 | A |\n| | text | Q1 | B |\n| | end group | | |\n",
+        &[
+            "f.md:survey:5:C: warning: name 'Q1' differs only in case from 'q1' at row 4 in group 'g'; some analysis tools do not tell them apart",
+        ],
+    );
+    check(
+        "| survey |\n| | type | name | label |\n| | begin group | g | G |\n| | begin group | meta | M |\n| | text | q1 | A |\n| | end group | | |\n| | end group | | |\n",
+        &[
+            "f.md:survey:4:C: error: the name 'meta' is reserved for the form's metadata (pyxform and ODK refuse it); rename this question or group",
+        ],
+    );
+    check(
+        "| survey |\n| | type | name | label |\n| | begin repeat | r | R |\n| | text | q1 | A |\n| | end repeat | | |\n| | begin group | g | G |\n| | begin repeat | r | R2 |\n| | text | q2 | B |\n| | end repeat | | |\n| | end group | | |\n",
+        &[
+            "f.md:survey:7:C: error: repeat name 'r' is already used at row 3; a repeat's name must be unique in the whole survey (pyxform, ODK)",
+        ],
+    );
+}
+
+/// pyxform and ODK accept the same name in different groups (`g/a` next to `h/a`); each such
+/// question is then known by its path, and only a `${a}` reference to it is an error.
+#[test]
+fn the_same_name_in_different_groups_is_known_by_its_path() {
+    let form = "| survey |\n| | type | name | label | relevant |\n| | text | q1 | A | |\n| | begin group | g | G | |\n| | text | q1 | B | |\n| | text | q2 | C | ${q2} = '' |\n| | end group | | | |\n| | begin group | h | H | |\n| | begin group | g | G2 | |\n| | integer | q1 | D | |\n| | end group | | | |\n| | end group | | | |\n";
+    check(form, &[]);
+    let read = read_bytes("f.md", form.as_bytes()).form.unwrap();
+    let keys: Vec<(&str, &str, String)> =
+        read.questions.iter().map(|q| (q.name.as_str(), q.written_name.as_str(), q.path.join("/"))).collect();
+    assert_eq!(
+        keys,
+        [
+            ("q1", "q1", "".to_string()),
+            ("g/q1", "q1", "g".into()),
+            ("q2", "q2", "g".into()),
+            ("h/g/q1", "q1", "h/g".into())
+        ]
+    );
+    assert_eq!(read.question("h/g/q1").unwrap().label.values().next().unwrap(), "D");
+}
+
+#[test]
+fn a_reference_to_a_name_used_twice_is_an_error_naming_both_rows() {
+    check(
+        "| survey |\n| | type | name | label | relevant |\n| | text | q1 | A | |\n| | begin group | g | G | |\n| | text | q1 | B | |\n| | text | q2 | C | ${q1} = 'x' |\n| | end group | | | |\n",
+        &[
+            "f.md:survey:6:E: error: relevant refers to ${q1} at character 1, but rows 3 and 5 are both named 'q1' (in different groups); pyxform and ODK cannot tell which is meant: rename one of them",
+        ],
     );
 }
 

@@ -611,3 +611,59 @@ async fn the_sign_in_token_is_bound_to_the_browser_it_was_given_to() {
     let r = post_as(&s.app, "/admin/login", &browser, &fields).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
 }
+
+/// Two questions named `contact` in different groups (as pyxform and ODK allow): each is its
+/// own field on the respondent's pages and its own answer, under its path.
+const SAME_NAME_FORM: &str = "\
+| survey |
+|   | type        | name    | label::Japanese (ja) |
+|   | begin group | office  | 事務局               |
+|   | text        | contact | 事務局の連絡先       |
+|   | end group   |         |                      |
+|   | begin group | psirt   | PSIRT                |
+|   | text        | contact | PSIRTの連絡先        |
+|   | end group   |         |                      |
+";
+
+#[tokio::test]
+async fn questions_of_the_same_name_in_different_groups_keep_their_own_answers() {
+    for backend in BACKENDS {
+        questions_of_the_same_name_in_different_groups_keep_their_own_answers_on(backend).await;
+    }
+}
+
+async fn questions_of_the_same_name_in_different_groups_keep_their_own_answers_on(backend: Backend) {
+    let s = site(backend).await;
+    let now = mamori_store::now();
+    let c =
+        s.store.create_campaign("same", "same.md", SAME_NAME_FORM.as_bytes(), now - 60, now + 86_400).await.unwrap();
+    let (id, token) = s.store.add_participant(&c, "丁社", "mah1", "tei@example.jp", "ja").await.unwrap();
+    let mut page = get(&s.app, &format!("/r/{token}")).await.location.expect("a first page");
+    let answers = [("office/contact", "office@example.jp"), ("psirt/contact", "psirt@example.jp")];
+    let mut csrf_token = String::new();
+    for _ in 0..4 {
+        if page.contains("/review") {
+            break;
+        }
+        let body = get(&s.app, &page).await.body;
+        csrf_token = csrf(&body);
+        let mut fields = vec![("_csrf", csrf_token.as_str()), ("_go", "next")];
+        for (name, value) in answers {
+            // The page escapes '/' in attributes as `&#x2f;`; a browser reads it back.
+            if body.contains(&format!("name=\"{}\"", name.replace('/', "&#x2f;"))) {
+                fields.push((name, value));
+            }
+        }
+        let path = page.split('?').next().unwrap().to_string();
+        let r = post(&s.app, &path, &fields).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        page = r.location.unwrap();
+    }
+    let r = post(&s.app, &format!("/r/{token}/submit"), &[("_csrf", &csrf_token)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let submitted = s.store.response(&id).await.unwrap().unwrap().submitted.expect("submitted");
+    for (name, value) in answers {
+        assert_eq!(submitted.get(name).map(String::as_str), Some(value), "{submitted:?}");
+    }
+    assert!(!submitted.contains_key("contact"));
+}

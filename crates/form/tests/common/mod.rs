@@ -34,7 +34,8 @@ pub type Fields = Vec<(String, String)>;
 pub fn our_fields(form: &Form) -> (Fields, Fields) {
     let path =
         |p: &[String], name: &String| p.iter().chain(std::iter::once(name)).cloned().collect::<Vec<_>>().join("/");
-    let questions = form.questions.iter().map(|q| (path(&q.path, &q.name), q.kind.as_str().to_string())).collect();
+    let questions =
+        form.questions.iter().map(|q| (path(&q.path, &q.written_name), q.kind.as_str().to_string())).collect();
     let mut groups: Fields =
         form.groups.iter().map(|g| (path(&g.path, &g.name), format!("{:?}", g.kind).to_lowercase())).collect();
     groups.sort();
