@@ -150,6 +150,7 @@ pub fn analyse(form: &Form, responses: &Responses, options: &Options) -> Result<
                     | QuestionType::SelectMultiple
                     | QuestionType::Integer
                     | QuestionType::Decimal
+                    | QuestionType::Range
                     | QuestionType::Text
             )
         })
@@ -159,7 +160,7 @@ pub fn analyse(form: &Form, responses: &Responses, options: &Options) -> Result<
     // lagging groups; then the items go back into the form's order.
     let cost = |q: &usize| match form.questions[*q].kind {
         QuestionType::Text if form.codebook.iter().any(|r| r.question == form.questions[*q].name) => 3,
-        QuestionType::Integer | QuestionType::Decimal => 2,
+        QuestionType::Integer | QuestionType::Decimal | QuestionType::Range => 2,
         QuestionType::SelectMultiple => 1,
         _ => 0,
     };

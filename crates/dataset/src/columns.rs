@@ -145,7 +145,7 @@ impl Column {
         match q.kind {
             QuestionType::SelectOne => Column::Choice(Vec::new()),
             QuestionType::SelectMultiple if q.choices.len() <= MAX_MULTI_CHOICES => Column::Multi(Vec::new()),
-            QuestionType::Integer | QuestionType::Decimal => Column::Number(Vec::new()),
+            QuestionType::Integer | QuestionType::Decimal | QuestionType::Range => Column::Number(Vec::new()),
             _ => Column::Text(TextColumn::default()),
         }
     }

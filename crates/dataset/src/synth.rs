@@ -170,7 +170,15 @@ pub fn generate(form: &Form, targets_file: &str, targets_text: &str, n: usize, s
         match question.kind {
             QuestionType::SelectOne => select_one(form, q, &own, &asked, &index, &mut rows, &mut rng)?,
             QuestionType::SelectMultiple => select_multiple(form, q, &own, &asked, &mut rows, &mut rng)?,
-            QuestionType::Integer | QuestionType::Decimal => {
+            QuestionType::Range if question.range.is_some() => {
+                // A point of the scale, uniformly.
+                let spec = question.range.as_ref().expect("checked just above");
+                let steps = ((spec.end - spec.start) / spec.step).round().max(0.0) as usize;
+                for &i in &asked {
+                    rows[i][q] = spec.format(spec.start + spec.step * rng.below(steps + 1) as f64);
+                }
+            }
+            QuestionType::Integer | QuestionType::Decimal | QuestionType::Range => {
                 integers(form, q, &own, &asked, &index, &mut rows, &mut rng)?
             }
             _ => text(q, &own, &asked, &mut rows, &mut rng),

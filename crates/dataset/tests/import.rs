@@ -438,3 +438,19 @@ fn the_same_name_in_different_groups_is_one_column_each() {
     let wrong = read_responses(&form, "dup.csv", b"_id,x/n\nr1,1\n", &ReadOptions::default()).err().unwrap();
     assert!(wrong[0].to_string().contains("x/n"), "{wrong:?}");
 }
+
+/// A range question's column takes the points of its scale only; any other number is a
+/// located error, and the file is refused whole.
+#[test]
+fn a_range_column_takes_only_the_points_of_its_scale() {
+    let md = "| survey |\n| | type | name | label | parameters |\n| | range | share | S | start=0 end=1 step=0.25 |\n";
+    let form = mamori_form::read_bytes("range.md", md.as_bytes()).form.unwrap();
+    let good = read_responses(&form, "r.csv", b"_id,share\nr1,0.75\nr2,1\nr3,\n", &ReadOptions::default());
+    assert!(good.is_ok());
+    let bad =
+        read_responses(&form, "r.csv", b"_id,share\nr1,0.75\nr2,0.3\nr3,2\n", &ReadOptions::default()).err().unwrap();
+    let bad: Vec<String> = bad.iter().map(|e| e.to_string()).collect();
+    assert_eq!(bad.len(), 2, "{bad:?}");
+    assert!(bad[0].contains("r.csv:3:share") && bad[0].contains("0 to 1 in steps of 0.25"), "{bad:?}");
+    assert!(bad[1].contains("r.csv:4:"), "{bad:?}");
+}

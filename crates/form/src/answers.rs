@@ -1126,6 +1126,25 @@ impl<'f> RowChecker<'f> {
                 }
                 Ok(v)
             }
+            QuestionType::Range => {
+                let v = ascii_digits(raw);
+                let Some(spec) = &q.range else { return Ok(v) };
+                match v.parse::<f64>() {
+                    Ok(n) if spec.on_scale(n) => Ok(Cow::Owned(spec.format(n))),
+                    _ => {
+                        let (from, to, step) =
+                            (spec.format(spec.start), spec.format(spec.end), spec.format(spec.step.abs()));
+                        Err((
+                            AnswerErrorKind::Type,
+                            if self.english {
+                                format!("Choose a point of the scale: {from} to {to} in steps of {step}.")
+                            } else {
+                                format!("{from}から{to}までの、{step}刻みの値を選んでください。")
+                            },
+                        ))
+                    }
+                }
+            }
             QuestionType::Date => match dates::parse_date(&ascii_digits(raw)) {
                 Some(_) => Ok(ascii_digits(raw)),
                 None => type_error(

@@ -13,6 +13,7 @@ pub mod fasthash;
 mod headers;
 pub mod isolated;
 pub mod model;
+pub mod range;
 mod reader;
 pub mod text;
 mod types;

@@ -36,6 +36,8 @@ pub enum QuestionType {
     Text,
     Integer,
     Decimal,
+    /// A number on a scale from `start` to `end` by `step` ([`crate::range::RangeSpec`]).
+    Range,
     SelectOne,
     SelectMultiple,
     Date,
@@ -56,6 +58,7 @@ impl QuestionType {
             QuestionType::Text => "text",
             QuestionType::Integer => "integer",
             QuestionType::Decimal => "decimal",
+            QuestionType::Range => "range",
             QuestionType::SelectOne => "select_one",
             QuestionType::SelectMultiple => "select_multiple",
             QuestionType::Date => "date",
@@ -79,7 +82,7 @@ impl QuestionType {
     }
 
     pub fn is_numeric(self) -> bool {
-        matches!(self, QuestionType::Integer | QuestionType::Decimal)
+        matches!(self, QuestionType::Integer | QuestionType::Decimal | QuestionType::Range)
     }
 }
 
@@ -122,6 +125,9 @@ pub struct Question {
     pub hint: Translated,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub list: Option<String>,
+    /// A range question's scale.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub range: Option<crate::range::RangeSpec>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub choices: Vec<Choice>,
     pub required: Required,

@@ -224,6 +224,7 @@ const READ_TEXTS: &[&str] = &["label", "hint", "constraint_message", "required_m
 
 const SURVEY_KEYS: &[&str] = &[
     "type",
+    "parameters",
     "name",
     "required",
     "relevant",
@@ -471,7 +472,10 @@ impl<'a> Reader<'a> {
                     self.diagnostics.push(Diagnostic::error(cells.location("type"), message));
                 }
                 RowType::Question(kind) => {
-                    if let Some(q) = self.question(&cells, kind, None, path, group_indices) {
+                    if let Some(mut q) = self.question(&cells, kind, None, path, group_indices) {
+                        if kind == QuestionType::Range {
+                            q.range = self.range(&cells, choice_lists);
+                        }
                         questions.push(q);
                     }
                 }
@@ -621,6 +625,7 @@ impl<'a> Reader<'a> {
             label,
             hint,
             list,
+            range: None,
             choices: Vec::new(),
             required,
             required_message: cells.translated("required_message"),
@@ -644,6 +649,39 @@ impl<'a> Reader<'a> {
         };
         self.sites.questions.push((question.name.clone(), cells.location_at(None)));
         Some(question)
+    }
+
+    /// A range row's scale from its `parameters` cell; errors at that cell, as pyxform has them.
+    fn range(
+        &mut self,
+        cells: &Cells,
+        choice_lists: &BTreeMap<String, Vec<Choice>>,
+    ) -> Option<crate::range::RangeSpec> {
+        let text = cells.get("parameters");
+        let spec = crate::range::parse_parameters(text).and_then(|p| crate::range::RangeSpec::from_parameters(&p));
+        let problem = match &spec {
+            Err(e) => Some(e.clone()),
+            Ok(spec) => spec.tick_labelset.as_ref().and_then(|list| match choice_lists.get(list) {
+                None => Some(format!("tick_labelset '{list}' is not a choice list of the choices sheet")),
+                Some(choices) => choices.iter().find_map(|c| match c.name.parse::<f64>() {
+                    Ok(v) if spec.on_scale(v) => None,
+                    Ok(_) => {
+                        Some(format!("tick_labelset '{list}' names {}, which is not a point of the scale", c.name))
+                    }
+                    Err(_) => Some(format!("tick_labelset '{list}' has choice '{}', which is not a number", c.name)),
+                }),
+            }),
+        };
+        match problem {
+            Some(e) => {
+                self.diagnostics.push(Diagnostic::error(
+                    cells.location("parameters"),
+                    format!("{e} (parameters '{text}'); write e.g. start=1 end=5 step=1"),
+                ));
+                None
+            }
+            None => spec.ok(),
+        }
     }
 
     fn report(&mut self, sheet: &Sheet, default_language: Option<&str>) -> Vec<ReportRow> {
@@ -727,6 +765,7 @@ fn specify_other(select: &Question, row: usize) -> Question {
         label,
         hint: Translated::new(),
         list: None,
+        range: None,
         choices: Vec::new(),
         required: Required::No,
         required_message: Translated::new(),

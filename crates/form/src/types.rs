@@ -19,7 +19,7 @@ pub enum RowType {
     Unknown,
 }
 
-pub const SUPPORTED: &str = "text, integer, decimal, select_one LIST, select_multiple LIST, date, time, datetime, note, calculate, acknowledge, hidden, begin/end group, begin/end repeat, and the metadata types (start, end, today, deviceid, username, email, …)";
+pub const SUPPORTED: &str = "text, integer, decimal, range, select_one LIST, select_multiple LIST, date, time, datetime, note, calculate, acknowledge, hidden, begin/end group, begin/end repeat, and the metadata types (start, end, today, deviceid, username, email, …)";
 
 /// A `type` cell as pyxform 4.5 reads it: words separated by any whitespace, then matched
 /// **exactly** — `Text` or `Select_one` are unknown to pyxform and ODK, so they are unknown
@@ -70,6 +70,7 @@ fn simple_type(t: &str) -> Option<QuestionType> {
         "text" | "string" | "add text prompt" | "q string" => Text,
         "integer" | "int" | "add integer prompt" | "q int" => Integer,
         "decimal" | "add decimal prompt" | "q decimal" => Decimal,
+        "range" => Range,
         "date" | "add date prompt" | "q date" => Date,
         "time" => Time,
         "dateTime"
@@ -115,7 +116,6 @@ fn unsupported_reason(t: &str) -> Option<&'static str> {
         }
         _ if first == "osm" => "file, media and barcode questions are not collected by Mamori",
         "phone number" => "use type text with constraint regex(., '^[0-9+() -]+$') for phone numbers",
-        "range" => "use type integer with a constraint such as . >= 0 and . <= 10",
         "xml-external" | "csv-external" => "external data files are not supported",
         "percentage"
         | "number of days in last month"

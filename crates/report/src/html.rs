@@ -163,7 +163,7 @@ fn item_view(analysis: &Analysis, item: &Item, index: usize, w: &Words) -> Value
                 .collect();
             json!({ "chart": bar_chart(item, index), "rows": rows, "mentions": count(item.mentions, w) })
         }
-        "integer" | "decimal" => json!({ "kind": "number", "rows": number_rows(analysis, item, w) }),
+        "integer" | "decimal" | "range" => json!({ "kind": "number", "rows": number_rows(analysis, item, w) }),
         _ => {
             let rows: Vec<Value> = item
                 .coded

@@ -167,7 +167,7 @@ pub fn render(analysis: &Analysis) -> Result<Vec<u8>, XlsxError> {
     let sheet = add_sheet(&mut book, &mut names, w.numbers_sheet)?;
     header(sheet, &["name", w.item, w.segment, "n", w.sum, w.mean, w.q1, w.median, w.q3, w.min, w.max], &styles)?;
     let mut row = 1;
-    for item in analysis.items.iter().filter(|i| i.kind == "integer" || i.kind == "decimal") {
+    for item in analysis.items.iter().filter(|i| matches!(i.kind.as_str(), "integer" | "decimal" | "range")) {
         let mut rows = vec![(w.overall.to_string(), item.n, item.stats.as_ref())];
         for (question, by) in item.by.iter() {
             for (segment, cell) in by.iter().filter(|(_, c)| c.n != Some(0)) {

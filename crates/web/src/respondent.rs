@@ -333,9 +333,22 @@ struct QuestionView {
     value: String,
     multiline: bool,
     choices: Vec<ChoiceView>,
+    /// A range question's scale: its points as choices (above), or the bounds of a number
+    /// field when it has too many points to show.
+    scale: Option<ScaleView>,
     error: Option<String>,
     /// The organisation's answer in the previous campaign, read-only (`show_previous_answers`).
     previous: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ScaleView {
+    min: String,
+    max: String,
+    step: String,
+    /// The words for the scale's two ends (the tick labels of start and end, else the numbers).
+    from: String,
+    to: String,
 }
 
 #[derive(Serialize)]
@@ -388,15 +401,49 @@ fn page_view(
             hint: text(&question.hint, ""),
             required: matches!(question.required, mamori_form::Required::Yes),
             multiline: question.appearance.as_deref() == Some("multiline") || question.name.ends_with("_text"),
-            choices: question
-                .choices
-                .iter()
-                .map(|c| ChoiceView {
-                    name: c.name.clone(),
-                    label: text(&c.label, &c.name),
-                    checked: selected.contains(&c.name.as_str()),
-                })
-                .collect(),
+            choices: match &question.range {
+                // A scale of few points is asked as one choice per point, labelled by its
+                // tick label when the form gives one.
+                Some(spec) => {
+                    let labels = spec.tick_labelset.as_ref().and_then(|l| form.choice_lists.get(l));
+                    spec.points()
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|p| {
+                            let name = spec.format(p);
+                            let tick = labels.and_then(|ls| ls.iter().find(|c| c.name.parse::<f64>().ok() == Some(p)));
+                            ChoiceView {
+                                label: tick.map_or_else(|| name.clone(), |c| format!("{name} {}", text(&c.label, ""))),
+                                checked: value == name,
+                                name,
+                            }
+                        })
+                        .collect()
+                }
+                None => question
+                    .choices
+                    .iter()
+                    .map(|c| ChoiceView {
+                        name: c.name.clone(),
+                        label: text(&c.label, &c.name),
+                        checked: selected.contains(&c.name.as_str()),
+                    })
+                    .collect(),
+            },
+            scale: question.range.as_ref().map(|spec| {
+                let labels = spec.tick_labelset.as_ref().and_then(|l| form.choice_lists.get(l));
+                let end_label = |v: f64| {
+                    let tick = labels.and_then(|ls| ls.iter().find(|c| c.name.parse::<f64>().ok() == Some(v)));
+                    tick.map_or_else(|| spec.format(v), |c| format!("{} {}", spec.format(v), text(&c.label, "")))
+                };
+                ScaleView {
+                    min: spec.format(spec.min()),
+                    max: spec.format(spec.max()),
+                    step: spec.format(spec.step.abs()),
+                    from: end_label(spec.start),
+                    to: end_label(spec.end),
+                }
+            }),
             value,
             error,
             previous: ctx.previous.get(&question.name).cloned(),

@@ -667,3 +667,52 @@ async fn questions_of_the_same_name_in_different_groups_keep_their_own_answers_o
     }
     assert!(!submitted.contains_key("contact"));
 }
+
+/// A range question (XLSForm's `range`, with `parameters`): a short scale is asked as one
+/// choice per point, labelled by its tick labels; a long one as a number field with its
+/// bounds; an answer off the scale is refused with the scale named, and a point is stored.
+const RANGE_FORM: &str = "\
+| survey |
+|   | type  | name   | label::Japanese (ja) | parameters                                |
+|   | range | trust  | 信頼度               | start=1 end=5 step=1 tick_labelset=trust5 |
+|   | range | budget | 予算（万円）         | start=0 end=1000 step=10                  |
+| choices |
+|   | list_name | name | label::Japanese (ja) |
+|   | trust5    | 1    | 全く信頼しない       |
+|   | trust5    | 5    | 完全に信頼する       |
+";
+
+#[tokio::test]
+async fn a_range_question_is_a_scale_and_takes_only_its_points() {
+    for backend in BACKENDS {
+        a_range_question_is_a_scale_and_takes_only_its_points_on(backend).await;
+    }
+}
+
+async fn a_range_question_is_a_scale_and_takes_only_its_points_on(backend: Backend) {
+    let s = site(backend).await;
+    let now = mamori_store::now();
+    let c = s.store.create_campaign("range", "range.md", RANGE_FORM.as_bytes(), now - 60, now + 86_400).await.unwrap();
+    let (id, token) = s.store.add_participant(&c, "戊社", "mah1", "bo@example.jp", "ja").await.unwrap();
+    let page = get(&s.app, &format!("/r/{token}")).await.location.expect("a first page");
+    let body = get(&s.app, &page).await.body;
+    // Five radio buttons, the ends labelled; the budget a number field with its bounds.
+    assert_eq!(body.matches("type=\"radio\" name=\"trust\"").count(), 5, "{body}");
+    assert!(body.contains("1 全く信頼しない") && body.contains("5 完全に信頼する"), "{body}");
+    assert!(body.contains("type=\"number\" min=\"0\" max=\"1000\" step=\"10\""), "{body}");
+    let csrf_token = csrf(&body);
+    let path = page.split('?').next().unwrap().to_string();
+    let r = post(&s.app, &path, &[("_csrf", &csrf_token), ("trust", "3.5"), ("budget", "255"), ("_go", "next")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("1から5までの、1刻みの値を選んでください。"), "{}", r.body);
+    assert!(r.body.contains("0から1000までの、10刻みの値を選んでください。"), "{}", r.body);
+    let r = post(&s.app, &path, &[("_csrf", &csrf_token), ("trust", "4"), ("budget", "２５０"), ("_go", "next")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let again = get(&s.app, &page).await.body;
+    assert!(again.contains("value=\"4\" checked"), "the chosen point stays chosen: {again}");
+    let r = post(&s.app, &format!("/r/{token}/submit"), &[("_csrf", &csrf_token)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let submitted = s.store.response(&id).await.unwrap().unwrap().submitted.expect("submitted");
+    assert_eq!(submitted.get("trust").map(String::as_str), Some("4"));
+    assert_eq!(submitted.get("budget").map(String::as_str), Some("250"), "full-width digits read as the number");
+}

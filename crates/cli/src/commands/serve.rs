@@ -24,6 +24,11 @@ pub struct Serve {
     /// (for load tests).
     #[arg(long, requires = "demo", value_name = "FILE")]
     demo_links: Option<std::path::PathBuf>,
+    /// With --demo: try your own questionnaire (XLSForm) instead of the 2024 one — an open
+    /// campaign of it with the demo participants, none of whom has answered yet. The form is
+    /// checked first; errors are printed and nothing starts.
+    #[arg(long, requires = "demo", value_name = "FORM")]
+    demo_form: Option<std::path::PathBuf>,
     /// The SMTP server for invitations, reminders and receipts: `smtp://HOST:PORT` (plain,
     /// e.g. a relay on this host), `smtp://USER:PASSWORD@HOST:587?tls=required` (STARTTLS) or
     /// `smtps://USER:PASSWORD@HOST`. Without it, mail waits in the database until a server
@@ -100,7 +105,10 @@ async fn serve(args: Serve) -> Result<(), String> {
     let mut link = None;
     let mut admin_password = None;
     if args.demo {
-        let tokens = demo(&store, args.demo_participants).await?;
+        let tokens = match &args.demo_form {
+            Some(path) => demo_of_form(&store, path, args.demo_participants).await?,
+            None => demo(&store, args.demo_participants).await?,
+        };
         let password = mamori_web::mamori_store::random_hex(8);
         store
             .create_user(
@@ -129,7 +137,10 @@ async fn serve(args: Serve) -> Result<(), String> {
         started.elapsed().as_millis()
     );
     if let Some(token) = link {
-        println!("Demo campaign: the 2024 questionnaire, open, {} participants.", args.demo_participants);
+        match &args.demo_form {
+            Some(path) => println!("Demo campaign: {}, open, {} participants.", path.display(), args.demo_participants),
+            None => println!("Demo campaign: the 2024 questionnaire, open, {} participants.", args.demo_participants),
+        }
         println!("A respondent's personal link: http://{address}/r/{token}");
     }
     if let Some(password) = admin_password {
@@ -161,6 +172,50 @@ fn redact(url: &str) -> String {
         }
         _ => url.to_string(),
     }
+}
+
+/// A demo of the survey office's own questionnaire: an open campaign of it, six weeks long,
+/// with the demo companies as participants and no answers. Returns their link tokens.
+async fn demo_of_form(
+    store: &mamori_web::mamori_store::Store,
+    path: &std::path::Path,
+    participants: usize,
+) -> Result<Vec<String>, String> {
+    use mamori_web::mamori_store::NewParticipant;
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("form.xlsx").to_string();
+    let outcome = mamori_form::read_bytes(&path.display().to_string(), &bytes);
+    if outcome.has_errors() {
+        let errors: Vec<String> = outcome.diagnostics.iter().filter(|d| d.is_error()).map(|d| d.to_string()).collect();
+        return Err(format!("{}\nthe questionnaire has errors: fix them and start again", errors.join("\n")));
+    }
+    let form = outcome.form.ok_or("the questionnaire reads")?;
+    let now = mamori_web::mamori_store::now();
+    let campaign = store
+        .create_campaign(&form.title, &file_name, &bytes, now, now + 42 * 86_400)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut reader = csv::Reader::from_reader(DEMO_PARTICIPANTS.as_bytes());
+    let headers = reader.headers().map_err(|e| e.to_string())?.clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap_or(0);
+    let records: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>().map_err(|e| e.to_string())?;
+    let new: Vec<NewParticipant> = (0..participants)
+        .map(|i| {
+            let record = &records[i % records.len()];
+            NewParticipant {
+                company: record[col("org_name")].to_string(),
+                license: record[col("license_type")].to_string(),
+                email: format!("demo+{:04}@example.jp", i + 1),
+                language: "ja".into(),
+                corporate_number: String::new(),
+            }
+        })
+        .collect();
+    let ids = store.add_participants(&campaign, &new, "office").await.map_err(|e| e.to_string())?;
+    if ids.is_empty() {
+        return Err("--demo-participants must be at least 1".into());
+    }
+    Ok(ids.iter().map(|id| store.link_token(id)).collect())
 }
 
 /// The demo campaign: the 2024 questionnaire, open for six weeks, participants named after

@@ -444,7 +444,7 @@ impl Doc {
                     GREY,
                 );
             }
-            "integer" | "decimal" => {
+            "integer" | "decimal" | "range" => {
                 // The PDF's narrower table leaves out min and max.
                 let rows: Vec<Vec<String>> = crate::rows::number_rows(analysis, item, w)
                     .into_iter()

@@ -10,7 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use mamori_analysis::{Analysis, Options, analyse};
-use mamori_form::{Form, QuestionType};
+use mamori_form::Form;
 use mamori_store::{AnswerMap, Role};
 use rust_xlsxwriter::{Format, Workbook};
 use serde::Deserialize;
@@ -238,9 +238,7 @@ pub async fn export_xlsx(State(state): State<Shared>, staff: Staff, Path(id): Pa
             for (c, q) in questions.iter().enumerate() {
                 let col = c as u16 + 1;
                 let Some(value) = response.get(&q.name) else { continue };
-                let number = matches!(q.kind, QuestionType::Integer | QuestionType::Decimal)
-                    .then(|| value.parse::<f64>().ok())
-                    .flatten();
+                let number = q.kind.is_numeric().then(|| value.parse::<f64>().ok()).flatten();
                 match number {
                     Some(n) => sheet.write_number(row, col, n)?,
                     None => sheet.write_string(row, col, value)?,

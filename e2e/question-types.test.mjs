@@ -1,0 +1,120 @@
+// The question types beyond the 2024 questionnaire, in headless Chromium: a `range` question
+// with few points is a row of choices labelled at its ends, a long one a number field with
+// its bounds, a decimal one in quarter steps. Answered with and without JavaScript; an answer
+// off the scale is refused with the scale named (without JavaScript, by the server); axe-core
+// on every page; screenshots to target/test-artefacts/e2e/types-*.png. The server is
+// `mamori serve --demo --demo-form e2e/forms/question-types.md`.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const shots = join(root, 'target', 'test-artefacts', 'e2e');
+mkdirSync(shots, { recursive: true });
+const axeSource = readFileSync(join(root, 'e2e', 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+const binary = process.env.MAMORI_BIN ?? join(root, 'target', 'debug', 'mamori');
+const WCAG = { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] };
+
+let server;
+let links = [];
+let browser;
+
+before(async () => {
+  const linksFile = join(mkdtempSync(join(tmpdir(), 'mamori-types-')), 'links.txt');
+  server = spawn(binary, ['serve', '--demo', '--demo-form', join(root, 'e2e', 'forms', 'question-types.md'),
+    '--demo-participants', '2', '--demo-links', linksFile, '--bind', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`mamori serve did not start: ${out}`)), 20000);
+    server.stdout.on('data', (chunk) => {
+      out += chunk;
+      if (/personal link: http/.test(out)) { clearTimeout(timer); resolve(); }
+    });
+    server.stderr.on('data', (chunk) => { out += chunk; });
+    server.on('exit', (code) => reject(new Error(`mamori serve exited with ${code}: ${out}`)));
+  });
+  links = readFileSync(linksFile, 'utf8').trim().split('\n');
+  assert.equal(links.length, 2);
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill();
+});
+
+/** axe-core on the page; a page without JavaScript is checked as HTML in a probe page. */
+async function look(page, name, javaScriptEnabled) {
+  let target = page;
+  let probeContext;
+  if (!javaScriptEnabled) {
+    const origin = new URL(page.url()).origin;
+    const html = (await page.content()).replace('<head>', `<head><base href="${origin}/">`);
+    probeContext = await browser.newContext({ bypassCSP: true });
+    target = await probeContext.newPage();
+    await target.setContent(html, { waitUntil: 'load' });
+  }
+  await target.addScriptTag({ content: axeSource });
+  const result = await target.evaluate((options) => window.axe.run(document, options), WCAG);
+  await probeContext?.close();
+  const problems = result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+  assert.deepEqual(problems, [], `axe-core on ${name}`);
+  await page.screenshot({ path: join(shots, `types-${name}.png`), fullPage: true });
+}
+
+async function walk(link, js) {
+  const tag = js ? 'js' : 'nojs';
+  const context = await browser.newContext({ javaScriptEnabled: js, locale: 'ja-JP', bypassCSP: true });
+  const page = await context.newPage();
+  await page.goto(link);
+  // Five points of trust as radio buttons, their ends labelled; the budget a number field.
+  const trust = page.getByRole('group', { name: /取引先の医療機関からの信頼度/ });
+  assert.equal(await trust.getByRole('radio').count(), 5);
+  await trust.getByRole('radio', { name: /十分に信頼されている/ }).waitFor();
+  const budget = page.getByLabel('セキュリティ対策の年間予算（万円）');
+  assert.equal(await budget.getAttribute('type'), 'number');
+  assert.equal(await budget.getAttribute('step'), '10');
+  assert.equal(await page.getByRole('group', { name: /SBOMを作成済みの製品の割合/ }).getByRole('radio').count(), 5);
+  await look(page, `${tag}-01-scales`, js);
+  await trust.getByRole('radio', { name: /^4/ }).check();
+  await page.getByRole('group', { name: /SBOMを作成済みの製品の割合/ }).getByRole('radio', { name: '0.75' }).check();
+  if (!js) {
+    // Off the scale: the server refuses it and names the scale; the chosen points stay.
+    await budget.fill('255');
+    await page.getByRole('button', { name: '回答を確認する' }).click();
+    await page.waitForLoadState('load');
+    assert.match(await page.locator('.field-error').first().innerText(), /0から1000までの、10刻みの値を選んでください。/);
+    assert.equal(await page.getByRole('group', { name: /取引先の医療機関からの信頼度/ }).getByRole('radio', { name: /^4/ }).isChecked(), true);
+    await look(page, `${tag}-02-off-the-scale`, js);
+  }
+  await page.getByLabel('セキュリティ対策の年間予算（万円）').fill('250');
+  await page.getByRole('button', { name: '回答を確認する' }).click();
+  await page.waitForLoadState('load');
+  assert.match(page.url(), /\/review/);
+  const review = await page.locator('main').innerText();
+  assert.match(review, /4/);
+  assert.match(review, /250/);
+  assert.match(review, /0\.75/);
+  await look(page, `${tag}-03-review`, js);
+  await page.getByRole('button', { name: '回答を送信する' }).click();
+  await page.waitForLoadState('load');
+  assert.match(await page.locator('h1').innerText(), /ご回答ありがとうございました/);
+  await context.close();
+}
+
+test('range questions answered with JavaScript', async () => {
+  await walk(links[0], true);
+});
+
+test('range questions answered without JavaScript', async () => {
+  await walk(links[1], false);
+});
