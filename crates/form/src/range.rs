@@ -193,7 +193,8 @@ mod tests {
         assert!(parse_parameters("").unwrap().is_empty());
     }
 
-    /// Each verdict as pyxform 4.5.0 gives it (`process_range_question_type`).
+    /// Each verdict as pyxform 4.5.0 gives it (`process_range_question_type`; every case run
+    /// through pyxform itself, which refuses or accepts the same ones).
     #[test]
     fn a_scale_is_checked_as_pyxform_checks_it() {
         let default = spec("").unwrap();

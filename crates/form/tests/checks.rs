@@ -301,3 +301,16 @@ fn xpath_beyond_the_subset_loads_with_a_warning_naming_what_and_where() {
         ],
     );
 }
+
+/// A range's `parameters` errors at their cell, with pyxform 4.5.0's verdicts (each case was
+/// run through it: a missing tick_labelset list and a zero step are refused there too).
+#[test]
+fn a_range_with_bad_parameters_is_an_error_at_its_cell() {
+    check(
+        "| survey |\n| | type | name | label | parameters |\n| | range | r | R | start=1 end=5 tick_labelset=nope |\n| | range | s | S | step=0 |\n",
+        &[
+            "f.md:survey:3:E: error: tick_labelset 'nope' is not a choice list of the choices sheet (parameters 'start=1 end=5 tick_labelset=nope'); write e.g. start=1 end=5 step=1",
+            "f.md:survey:4:E: error: range parameter 'step' must not be 0 (parameters 'step=0'); write e.g. start=1 end=5 step=1",
+        ],
+    );
+}
