@@ -1,6 +1,7 @@
 // The question types beyond the 2024 questionnaire, in headless Chromium: a `range` question
 // with few points is a row of choices labelled at its ends, a long one a number field with
-// its bounds, a decimal one in quarter steps. Answered with and without JavaScript; an answer
+// its bounds, a decimal one in quarter steps; on the next page a `table-list` group is a Likert
+// matrix (a row per question, a column per choice), `minimal` a drop-down, `horizontal` a row. Answered with and without JavaScript; an answer
 // off the scale is refused with the scale named (without JavaScript, by the server); axe-core
 // on every page; screenshots to target/test-artefacts/e2e/types-*.png. The server is
 // `mamori serve --demo --demo-form e2e/forms/question-types.md`.
@@ -90,13 +91,27 @@ async function walk(link, js) {
   if (!js) {
     // Off the scale: the server refuses it and names the scale; the chosen points stay.
     await budget.fill('255');
-    await page.getByRole('button', { name: '回答を確認する' }).click();
+    await page.getByRole('button', { name: '次へ' }).click();
     await page.waitForLoadState('load');
     assert.match(await page.locator('.field-error').first().innerText(), /0から1000までの、10刻みの値を選んでください。/);
     assert.equal(await page.getByRole('group', { name: /取引先の医療機関からの信頼度/ }).getByRole('radio', { name: /^4/ }).isChecked(), true);
     await look(page, `${tag}-02-off-the-scale`, js);
   }
   await page.getByLabel('セキュリティ対策の年間予算（万円）').fill('250');
+  await page.getByRole('button', { name: '次へ' }).click();
+  await page.waitForLoadState('load');
+  // The Likert matrix: a table whose cells are named by their row and column.
+  const matrix = page.getByRole('table', { name: '次の取り組みにどの程度同意しますか' });
+  assert.equal(await matrix.getByRole('row').count(), 4, 'a head row and three questions');
+  assert.equal(await matrix.getByRole('radio').count(), 9);
+  await matrix.getByRole('radio', { name: 'SBOMは医療機関の役に立つ そう思う' }).check();
+  await matrix.getByRole('radio', { name: 'PSIRTは必要だ そう思う' }).check();
+  await matrix.getByRole('radio', { name: '内部監査は役に立つ どちらでもない' }).check();
+  const pref = page.getByLabel('本社の所在地');
+  assert.equal(await pref.evaluate((e) => e.tagName), 'SELECT');
+  await pref.selectOption('osaka');
+  await page.getByRole('group', { name: '上場していますか' }).getByRole('radio', { name: 'いいえ' }).check();
+  await look(page, `${tag}-02b-layouts`, js);
   await page.getByRole('button', { name: '回答を確認する' }).click();
   await page.waitForLoadState('load');
   assert.match(page.url(), /\/review/);
@@ -104,6 +119,8 @@ async function walk(link, js) {
   assert.match(review, /4/);
   assert.match(review, /250/);
   assert.match(review, /0\.75/);
+  assert.match(review, /大阪府/);
+  assert.match(review, /どちらでもない/);
   await look(page, `${tag}-03-review`, js);
   await page.getByRole('button', { name: '回答を送信する' }).click();
   await page.waitForLoadState('load');
@@ -111,10 +128,10 @@ async function walk(link, js) {
   await context.close();
 }
 
-test('range questions answered with JavaScript', async () => {
+test('range questions and layouts answered with JavaScript', async () => {
   await walk(links[0], true);
 });
 
-test('range questions answered without JavaScript', async () => {
+test('range questions and layouts answered without JavaScript', async () => {
   await walk(links[1], false);
 });

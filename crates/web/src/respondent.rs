@@ -315,7 +315,7 @@ async fn start(
     Redirect::to(&url(&token, &format!("/p/{}", first + 1), &ctx.code)).into_response()
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 struct ChoiceView {
     name: String,
     label: String,
@@ -336,9 +336,24 @@ struct QuestionView {
     /// A range question's scale: its points as choices (above), or the bounds of a number
     /// field when it has too many points to show.
     scale: Option<ScaleView>,
+    /// How the form asks it to be laid out: `dropdown` (`minimal`), `inline` (`horizontal`,
+    /// `columns`, `likert`), or empty.
+    layout: &'static str,
+    /// The row of a Likert matrix (a `table-list` group's selects sharing one list): the
+    /// matrix starts at this question (its caption and column heads) and/or ends after it.
+    matrix: Option<MatrixView>,
     error: Option<String>,
     /// The organisation's answer in the previous campaign, read-only (`show_previous_answers`).
     previous: Option<String>,
+}
+
+#[derive(Serialize, Default)]
+struct MatrixView {
+    /// The matrix's first question's name: ids of its column heads.
+    id: String,
+    /// On the matrix's first row: the group's label and the choices as column heads.
+    start: Option<(String, Vec<ChoiceView>)>,
+    end: bool,
 }
 
 #[derive(Serialize)]
@@ -359,6 +374,69 @@ struct ErrorView {
     page: usize,
 }
 
+/// The layout a question's `appearance` asks for, as far as a web page shows it.
+fn layout_of(appearance: Option<&str>) -> &'static str {
+    let words: Vec<&str> = appearance.unwrap_or("").split_whitespace().collect();
+    if words.contains(&"minimal") {
+        "dropdown"
+    } else if words
+        .iter()
+        .any(|w| matches!(*w, "horizontal" | "horizontal-compact" | "likert") || w.starts_with("columns"))
+    {
+        "inline"
+    } else {
+        ""
+    }
+}
+
+/// Marks the Likert matrices of a page: consecutive selects of one `table-list` group (or of
+/// one `field-list` group whose questions use `label` / `list-nolabel`) sharing one choice list
+/// are shown as one table — a row per question, a column per choice.
+fn mark_matrices(form: &Form, indices: &[usize], questions: &mut [QuestionView], lang: &str) {
+    let group_of = |q: usize| -> Option<usize> {
+        let question = &form.questions[q];
+        let g = *question.group_indices.last()?;
+        let group = form.groups[g].appearance.as_deref().unwrap_or("");
+        let own = question.appearance.as_deref().unwrap_or("");
+        let table = group.split_whitespace().any(|w| w == "table-list")
+            || (group.split_whitespace().any(|w| w == "field-list")
+                && own.split_whitespace().any(|w| w == "label" || w == "list-nolabel"));
+        (table && question.kind.is_select() && question.list.is_some()).then_some(g)
+    };
+    let mut i = 0;
+    while i < indices.len() {
+        let Some(g) = group_of(indices[i]) else {
+            i += 1;
+            continue;
+        };
+        let list = form.questions[indices[i]].list.clone();
+        let mut j = i;
+        while j + 1 < indices.len()
+            && group_of(indices[j + 1]) == Some(g)
+            && form.questions[indices[j + 1]].list == list
+        {
+            j += 1;
+        }
+        // A row whose own appearance is `label` only names the columns; its heads are the
+        // choices of the list either way.
+        let heads: Vec<ChoiceView> = questions[i]
+            .choices
+            .iter()
+            .map(|c| ChoiceView { name: c.name.clone(), label: c.label.clone(), checked: false })
+            .collect();
+        let caption = form.text(&form.groups[g].label, lang).unwrap_or("").to_string();
+        let id = questions[i].name.clone();
+        for (k, view) in questions.iter_mut().enumerate().take(j + 1).skip(i) {
+            view.matrix = Some(MatrixView {
+                id: id.clone(),
+                start: (k == i).then(|| (caption.clone(), heads.clone())),
+                end: k == j,
+            });
+        }
+        i = j + 1;
+    }
+}
+
 fn page_view(
     ctx: &Context,
     token: &str,
@@ -372,6 +450,7 @@ fn page_view(
     let lang = ctx.language.as_str();
     let text = |t: &mamori_form::model::Translated, fallback: &str| form.text(t, lang).unwrap_or(fallback).to_string();
     let mut questions = Vec::new();
+    let mut indices = Vec::new();
     let mut error_list = Vec::new();
     for &q in &ctx.questionnaire.pages[page].questions {
         let question = &form.questions[q];
@@ -445,10 +524,14 @@ fn page_view(
                 }
             }),
             value,
+            layout: layout_of(question.appearance.as_deref()),
+            matrix: None,
             error,
             previous: ctx.previous.get(&question.name).cloned(),
         });
+        indices.push(q);
     }
+    mark_matrices(form, &indices, &mut questions, lang);
     let page_title = ctx.questionnaire.pages[page]
         .group
         .map(|g| text(&form.groups[g].label, &form.groups[g].name))

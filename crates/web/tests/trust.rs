@@ -716,3 +716,61 @@ async fn a_range_question_is_a_scale_and_takes_only_its_points_on(backend: Backe
     assert_eq!(submitted.get("trust").map(String::as_str), Some("4"));
     assert_eq!(submitted.get("budget").map(String::as_str), Some("250"), "full-width digits read as the number");
 }
+
+/// A `table-list` group's selects are one Likert matrix: a row per question with its error in
+/// the row, each choice's button named by its row and column; `minimal` is a drop-down.
+const LAYOUT_FORM: &str = "\
+| survey |
+|   | type             | name  | label::Japanese (ja) | required | appearance |
+|   | begin group      | g     | 同意の程度           |          | table-list |
+|   | select_one agree | a1    | 設問1                | yes      |            |
+|   | select_one agree | a2    | 設問2                | yes      |            |
+|   | end group        |       |                      |          |            |
+|   | select_one agree | pick  | 選んでください       |          | minimal    |
+| choices |
+|   | list_name | name | label::Japanese (ja) |
+|   | agree     | no   | いいえ               |
+|   | agree     | yes  | はい                 |
+";
+
+#[tokio::test]
+async fn a_table_list_group_is_a_matrix_and_minimal_a_drop_down() {
+    for backend in BACKENDS {
+        a_table_list_group_is_a_matrix_and_minimal_a_drop_down_on(backend).await;
+    }
+}
+
+async fn a_table_list_group_is_a_matrix_and_minimal_a_drop_down_on(backend: Backend) {
+    let s = site(backend).await;
+    let now = mamori_store::now();
+    let c =
+        s.store.create_campaign("layout", "layout.md", LAYOUT_FORM.as_bytes(), now - 60, now + 86_400).await.unwrap();
+    let (id, token) = s.store.add_participant(&c, "己社", "mah1", "ki@example.jp", "ja").await.unwrap();
+    let page = get(&s.app, &format!("/r/{token}")).await.location.expect("a first page");
+    let body = get(&s.app, &page).await.body;
+    assert_eq!(body.matches("<table class=\"matrix\">").count(), 1, "{body}");
+    assert!(body.contains("<caption>同意の程度</caption>"), "{body}");
+    assert!(body.contains("aria-labelledby=\"row-a2 col-a1-2\""), "a cell named by its row and column: {body}");
+    let csrf_token = csrf(&body);
+    let path = page.split('?').next().unwrap().to_string();
+    let r = post(&s.app, &path, &[("_csrf", &csrf_token), ("a1", "yes"), ("_go", "next")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("<tr class=\"question has-error\" id=\"q-a2\">"), "{}", r.body);
+    assert!(r.body.contains("value=\"yes\" aria-labelledby=\"row-a1 col-a1-2\" checked"), "{}", r.body);
+    let r = post(&s.app, &path, &[("_csrf", &csrf_token), ("a1", "yes"), ("a2", "no"), ("_go", "next")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // The question after the group is on the next page: a drop-down.
+    let next = r.location.unwrap();
+    let body = get(&s.app, &next).await.body;
+    assert!(body.contains("<select id=\"f-pick\" name=\"pick\"><option value=\"\">—</option>"), "{body}");
+    let next_path = next.split('?').next().unwrap().to_string();
+    let r = post(&s.app, &next_path, &[("_csrf", &csrf_token), ("pick", "yes"), ("_go", "next")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = post(&s.app, &format!("/r/{token}/submit"), &[("_csrf", &csrf_token)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let submitted = s.store.response(&id).await.unwrap().unwrap().submitted.expect("submitted");
+    assert_eq!(
+        ["a1", "a2", "pick"].map(|k| submitted.get(k).cloned().unwrap_or_default()),
+        ["yes", "no", "yes"].map(String::from)
+    );
+}
