@@ -10,16 +10,12 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+import { root, launchChromium, assertAccessible } from './common.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const shots = join(root, 'target', 'test-artefacts', 'e2e');
 mkdirSync(shots, { recursive: true });
-const axeSource = readFileSync(join(root, 'e2e', 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 const binary = process.env.MAMORI_BIN ?? join(root, 'target', 'debug', 'mamori');
-const WCAG = { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] };
 
 let server;
 let links = [];
@@ -41,11 +37,7 @@ before(async () => {
   });
   links = readFileSync(linksFile, 'utf8').trim().split('\n');
   assert.equal(links.length, 2);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -53,22 +45,9 @@ after(async () => {
   server?.kill();
 });
 
-/** axe-core on the page; a page without JavaScript is checked as HTML in a probe page. */
+/** axe-core on the page, then a screenshot. */
 async function look(page, name, javaScriptEnabled) {
-  let target = page;
-  let probeContext;
-  if (!javaScriptEnabled) {
-    const origin = new URL(page.url()).origin;
-    const html = (await page.content()).replace('<head>', `<head><base href="${origin}/">`);
-    probeContext = await browser.newContext({ bypassCSP: true });
-    target = await probeContext.newPage();
-    await target.setContent(html, { waitUntil: 'load' });
-  }
-  await target.addScriptTag({ content: axeSource });
-  const result = await target.evaluate((options) => window.axe.run(document, options), WCAG);
-  await probeContext?.close();
-  const problems = result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-  assert.deepEqual(problems, [], `axe-core on ${name}`);
+  await assertAccessible(browser, page, name, javaScriptEnabled);
   await page.screenshot({ path: join(shots, `types-${name}.png`), fullPage: true });
 }
 

@@ -196,9 +196,15 @@ pub struct DeviceLink {
 }
 
 fn org_from(r: &sqlx::any::AnyRow) -> Result<HubOrg> {
+    org_with_id(r, r.try_get("id")?)
+}
+
+/// An organisation from a row holding its columns (its id given: a row that joins the
+/// person's has the person's `id`).
+fn org_with_id(r: &sqlx::any::AnyRow, id: String) -> Result<HubOrg> {
     let kind: String = r.try_get("kind")?;
     Ok(HubOrg {
-        id: r.try_get("id")?,
+        id,
         kind: OrgKind::parse(&kind).ok_or_else(|| StoreError(format!("unknown organisation kind {kind}")))?,
         name_ja: r.try_get("name_ja")?,
         name_en: r.try_get("name_en")?,
@@ -325,16 +331,7 @@ impl Store {
         .await?;
         let Some(r) = row else { return Ok(None) };
         let user = crate::staff::user_from(&r)?;
-        let kind: String = r.try_get("kind")?;
-        let org = HubOrg {
-            id: user.org_id.clone(),
-            kind: OrgKind::parse(&kind).ok_or_else(|| StoreError(format!("unknown organisation kind {kind}")))?,
-            name_ja: r.try_get("name_ja")?,
-            name_en: r.try_get("name_en")?,
-            licence_class: r.try_get("licence_class")?,
-            psirt_contact: r.try_get("psirt_contact")?,
-            corporate_number: r.try_get("corporate_number")?,
-        };
+        let org = org_with_id(&r, user.org_id.clone())?;
         Ok(Some((crate::staff::Session { user, csrf: r.try_get("csrf")? }, org)))
     }
 

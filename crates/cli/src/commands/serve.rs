@@ -174,6 +174,26 @@ fn redact(url: &str) -> String {
     }
 }
 
+/// `n` demo participants: the demo fixture's companies in turn, each with its own address.
+fn demo_companies(n: usize) -> Result<Vec<mamori_web::mamori_store::NewParticipant>, String> {
+    let mut reader = csv::Reader::from_reader(DEMO_PARTICIPANTS.as_bytes());
+    let headers = reader.headers().map_err(|e| e.to_string())?.clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap_or(0);
+    let records: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>().map_err(|e| e.to_string())?;
+    Ok((0..n)
+        .map(|i| {
+            let record = &records[i % records.len()];
+            mamori_web::mamori_store::NewParticipant {
+                company: record[col("org_name")].to_string(),
+                license: record[col("license_type")].to_string(),
+                email: format!("demo+{:04}@example.jp", i + 1),
+                language: "ja".into(),
+                corporate_number: String::new(),
+            }
+        })
+        .collect())
+}
+
 /// A demo of the survey office's own questionnaire: an open campaign of it, six weeks long,
 /// with the demo companies as participants and no answers. Returns their link tokens.
 async fn demo_of_form(
@@ -181,7 +201,6 @@ async fn demo_of_form(
     path: &std::path::Path,
     participants: usize,
 ) -> Result<Vec<String>, String> {
-    use mamori_web::mamori_store::NewParticipant;
     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("form.xlsx").to_string();
     let outcome = mamori_form::read_bytes(&path.display().to_string(), &bytes);
@@ -195,23 +214,8 @@ async fn demo_of_form(
         .create_campaign(&form.title, &file_name, &bytes, now, now + 42 * 86_400)
         .await
         .map_err(|e| e.to_string())?;
-    let mut reader = csv::Reader::from_reader(DEMO_PARTICIPANTS.as_bytes());
-    let headers = reader.headers().map_err(|e| e.to_string())?.clone();
-    let col = |name: &str| headers.iter().position(|h| h == name).unwrap_or(0);
-    let records: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>().map_err(|e| e.to_string())?;
-    let new: Vec<NewParticipant> = (0..participants)
-        .map(|i| {
-            let record = &records[i % records.len()];
-            NewParticipant {
-                company: record[col("org_name")].to_string(),
-                license: record[col("license_type")].to_string(),
-                email: format!("demo+{:04}@example.jp", i + 1),
-                language: "ja".into(),
-                corporate_number: String::new(),
-            }
-        })
-        .collect();
-    let ids = store.add_participants(&campaign, &new, "office").await.map_err(|e| e.to_string())?;
+    let ids =
+        store.add_participants(&campaign, &demo_companies(participants)?, "office").await.map_err(|e| e.to_string())?;
     if ids.is_empty() {
         return Err("--demo-participants must be at least 1".into());
     }
@@ -225,13 +229,12 @@ const DEMO_FRESH: usize = 5;
 const DEMO_SUBMITTED_UP_TO: usize = 20;
 
 async fn demo(store: &mamori_web::mamori_store::Store, participants: usize) -> Result<Vec<String>, String> {
-    use mamori_web::mamori_store::{CampaignSettings, NewParticipant};
+    use mamori_web::mamori_store::CampaignSettings;
     let now = mamori_web::mamori_store::now();
     let form =
         mamori_form::read_bytes("mdcs-manufacturer-2024.xlsx", FORM_2024).form.ok_or("the shipped form reads")?;
     let mut reader = csv::Reader::from_reader(DEMO_PARTICIPANTS.as_bytes());
     let headers = reader.headers().map_err(|e| e.to_string())?.clone();
-    let col = |name: &str| headers.iter().position(|h| h == name).unwrap_or(0);
     let records: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>().map_err(|e| e.to_string())?;
     let answers_of = |i: usize| -> std::collections::BTreeMap<String, String> {
         headers
@@ -258,18 +261,7 @@ async fn demo(store: &mamori_web::mamori_store::Store, participants: usize) -> R
         .await
         .map_err(|e| e.to_string())?;
     // One transaction for all participants: a start-up of hundreds of inserts stays fast.
-    let new: Vec<NewParticipant> = (0..participants)
-        .map(|i| {
-            let record = &records[i % records.len()];
-            NewParticipant {
-                company: record[col("org_name")].to_string(),
-                license: record[col("license_type")].to_string(),
-                email: format!("demo+{:04}@example.jp", i + 1),
-                language: "ja".into(),
-                corporate_number: String::new(),
-            }
-        })
-        .collect();
+    let new = demo_companies(participants)?;
     let previous_ids = store.add_participants(&previous, &new, "office").await.map_err(|e| e.to_string())?;
     for (i, id) in previous_ids.iter().enumerate() {
         store.save_answers(id, &a_step_behind(&form, answers_of(i), i), true).await.map_err(|e| e.to_string())?;
