@@ -12,16 +12,14 @@ import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium, assertAccessible } from './common.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const shots = join(root, 'target', 'test-artefacts', 'e2e');
 mkdirSync(shots, { recursive: true });
-const axeSource = readFileSync(join(root, 'e2e', 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 const binary = process.env.MAMORI_BIN ?? join(root, 'target', 'debug', 'mamori');
 const icsma = join(root, '..', 'shared', 'corpora', 'hub', 'csaf', 'icsma');
 const osv = join(root, '..', 'shared', 'corpora', 'hub', 'osv', 'crates.io');
-const WCAG = { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] };
 
 let server;
 let origin;
@@ -53,11 +51,7 @@ before(async () => {
     server.stderr.on('data', (chunk) => { out += chunk; });
     server.on('exit', (code) => reject(new Error(`mamori serve exited with ${code}: ${out}`)));
   });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -65,21 +59,10 @@ after(async () => {
   server?.kill();
 });
 
-/** axe-core on the page; a page without JavaScript is checked as HTML in a probe page. */
+/** axe-core on the page as shown (`common.mjs`: a page without JavaScript is checked as HTML
+ *  in a probe page with the same base URL). */
 async function axe(page, where, javaScriptEnabled) {
-  let target = page;
-  let probeContext;
-  if (!javaScriptEnabled) {
-    const html = (await page.content()).replace('<head>', `<head><base href="${origin}/">`);
-    probeContext = await browser.newContext({ bypassCSP: true });
-    target = await probeContext.newPage();
-    await target.setContent(html, { waitUntil: 'load' });
-  }
-  await target.addScriptTag({ content: axeSource });
-  const result = await target.evaluate((options) => window.axe.run(document, options), WCAG);
-  await probeContext?.close();
-  const problems = result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-  assert.deepEqual(problems, [], `axe-core on ${where}`);
+  await assertAccessible(browser, page, where, javaScriptEnabled);
 }
 
 async function look(page, name, javaScriptEnabled) {

@@ -11,12 +11,11 @@ import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium, assertAccessible } from './common.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const shots = join(root, 'target', 'test-artefacts', 'e2e');
 mkdirSync(shots, { recursive: true });
-const axeSource = readFileSync(join(root, 'e2e', 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 const binary = process.env.MAMORI_BIN ?? join(root, 'target', 'debug', 'mamori');
 
 let server;
@@ -48,11 +47,7 @@ before(async () => {
   // Two servers: each demo has its own participants, so the two walks never share a link.
   server = [await startServer(), await startServer()];
   links = server.map((s) => s.link);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -60,30 +55,11 @@ after(async () => {
   for (const s of server ?? []) s.child.kill();
 });
 
-const WCAG = { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] };
 
-/** axe-core on the page as shown. A page without JavaScript cannot run axe itself, so its HTML
- *  is checked in a JavaScript-enabled page with the same base URL (the stylesheet loads too). */
+/** axe-core on the page as shown (`common.mjs`: a page without JavaScript is checked as HTML
+ *  in a probe page with the same base URL). */
 async function axe(page, where, javaScriptEnabled = true) {
-  let target = page;
-  let probe;
-  let probeContext;
-  if (!javaScriptEnabled) {
-    const origin = new URL(page.url()).origin;
-    const html = (await page.content()).replace('<head>', `<head><base href="${origin}/">`);
-    // Documents carry their CSP in a meta tag too (no script at all): the probe bypasses it
-    // to inject axe, as the JavaScript-enabled contexts do.
-    probeContext = await browser.newContext({ bypassCSP: true });
-    probe = await probeContext.newPage();
-    await probe.setContent(html, { waitUntil: 'load' });
-    target = probe;
-  }
-  await target.addScriptTag({ content: axeSource });
-  const result = await target.evaluate((options) => window.axe.run(document, options), WCAG);
-  await probe?.close();
-  await probeContext?.close();
-  const problems = result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-  assert.deepEqual(problems, [], `axe-core on ${where}`);
+  await assertAccessible(browser, page, where, javaScriptEnabled);
 }
 
 async function shot(page, name) {
