@@ -11,33 +11,51 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-/// At most this many lists are kept; when full, all are dropped (the next requests rebuild
-/// what is read). A filter is free text, so the number of keys is not bounded otherwise.
+/// At most this many parts, of at most this many bytes in all, are kept; when either would be
+/// passed, all are dropped (the next requests rebuild what is read). A filter is free text and
+/// a hospital's list can be long, so neither is bounded otherwise.
 const MAX_ENTRIES: usize = 512;
+const MAX_BYTES: usize = 64 << 20;
 
 #[derive(Default)]
 pub struct PageCache {
-    entries: Mutex<HashMap<String, (String, Arc<str>)>>,
+    entries: Mutex<Entries>,
+}
+
+#[derive(Default)]
+struct Entries {
+    parts: HashMap<String, (String, Arc<str>)>,
+    bytes: usize,
 }
 
 impl PageCache {
     /// The kept part for `key` if it was built from `fingerprint`.
     pub fn get(&self, key: &str, fingerprint: &str) -> Option<Arc<str>> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.get(key).filter(|(f, _)| f == fingerprint).map(|(_, html)| html.clone())
+        entries.parts.get(key).filter(|(f, _)| f == fingerprint).map(|(_, html)| html.clone())
     }
 
     pub fn put(&self, key: String, fingerprint: String, html: Arc<str>) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if entries.len() >= MAX_ENTRIES && !entries.contains_key(&key) {
-            entries.clear();
+        // A part larger than a quarter of the room is not kept at all.
+        if html.len() > MAX_BYTES / 4 {
+            return;
         }
-        entries.insert(key, (fingerprint, html));
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, old)) = entries.parts.remove(&key) {
+            entries.bytes -= old.len();
+        }
+        if entries.parts.len() >= MAX_ENTRIES || entries.bytes + html.len() > MAX_BYTES {
+            entries.parts.clear();
+            entries.bytes = 0;
+        }
+        entries.bytes += html.len();
+        entries.parts.insert(key, (fingerprint, html));
     }
 
-    /// How many parts are kept.
-    pub fn kept(&self) -> usize {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner()).len()
+    /// How many parts are kept, and their bytes.
+    pub fn kept(&self) -> (usize, usize) {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        (entries.parts.len(), entries.bytes)
     }
 }
 
@@ -62,6 +80,18 @@ mod tests {
         for i in 0..MAX_ENTRIES + 10 {
             cache.put(key(&["org", &i.to_string()]), "f".into(), Arc::from(""));
         }
-        assert!(cache.kept() <= MAX_ENTRIES);
+        assert!(cache.kept().0 <= MAX_ENTRIES);
+        // Long lists: the bytes kept stay under the bound, and a part too large is not kept.
+        let long: Arc<str> = Arc::from("x".repeat(MAX_BYTES / 8).as_str());
+        for i in 0..20 {
+            cache.put(key(&["long", &i.to_string()]), "f".into(), long.clone());
+            assert!(cache.kept().1 <= MAX_BYTES);
+        }
+        cache.put(key(&["huge"]), "f".into(), Arc::from("x".repeat(MAX_BYTES / 2).as_str()));
+        assert_eq!(cache.get(&key(&["huge"]), "f"), None);
+        // Putting the same key again replaces it, counted once.
+        let before = cache.kept();
+        cache.put(key(&["long", "19"]), "g".into(), long.clone());
+        assert_eq!(cache.kept(), before);
     }
 }
