@@ -94,12 +94,15 @@ async function walk(link, js) {
   await page.getByRole('button', { name: '回答を確認する' }).click();
   await page.waitForLoadState('load');
   assert.match(page.url(), /\/review/);
-  const review = await page.locator('main').innerText();
-  assert.match(review, /4/);
-  assert.match(review, /250/);
-  assert.match(review, /0\.75/);
-  assert.match(review, /大阪府/);
-  assert.match(review, /どちらでもない/);
+  // Each answer under its own question (a <dt> and the <dd> after it).
+  const answers = await page.locator('main dt').evaluateAll((dts) =>
+    Object.fromEntries(dts.map((dt) => [dt.innerText.trim(), dt.nextElementSibling?.innerText.trim()])));
+  assert.equal(answers['取引先の医療機関からの信頼度'], '4');
+  assert.equal(answers['セキュリティ対策の年間予算（万円）'], '250');
+  assert.equal(answers['SBOMを作成済みの製品の割合'], '0.75');
+  assert.equal(answers['本社の所在地'], '大阪府');
+  assert.equal(answers['内部監査は役に立つ'], 'どちらでもない');
+  assert.equal(answers['上場していますか'], 'いいえ');
   await look(page, `${tag}-03-review`, js);
   await page.getByRole('button', { name: '回答を送信する' }).click();
   await page.waitForLoadState('load');
