@@ -1036,7 +1036,9 @@ impl<'f> RowChecker<'f> {
             return Visit::NotRelevant;
         }
         if let Some(calculation) = &b.calculation {
-            return Visit::Set(calculation.eval(env).map(|v| v.to_text()).unwrap_or_default());
+            // `.` in a calculation is its own value so far, which `once()` keeps.
+            let own = RowEnv { current: env.slot(i), ..*env };
+            return Visit::Set(calculation.eval(&own).map(|v| v.to_text()).unwrap_or_default());
         }
         if q.kind == QuestionType::Note {
             return Visit::Clear;

@@ -102,6 +102,104 @@ fn digits<T: std::str::FromStr>(text: &str) -> Option<T> {
     text.parse().ok()
 }
 
+/// Milliseconds in a day, and Japan Standard Time's offset from UTC (no daylight saving, so a
+/// fixed offset is exact): moments are milliseconds since 1970-01-01T00:00Z, shown in Japan.
+pub const DAY_MS: i64 = 86_400_000;
+pub const JAPAN_MS: i64 = 9 * 3_600_000;
+
+/// A moment from ODK's date or dateTime text: `YYYY-MM-DD` is that day's midnight in Japan;
+/// `YYYY-MM-DDTHH:MM[:SS[.fff]][zone]` with a zone `Z`, `±HH`, `±HHMM` or `±HH:MM` (none: Japan).
+pub fn parse_moment(text: &str) -> Option<i64> {
+    let text = text.trim();
+    if text.len() == 10 {
+        return Some(parse_date(text)? * DAY_MS - JAPAN_MS);
+    }
+    let (date, time) = text.split_once('T').or_else(|| text.split_once(' '))?;
+    let (clock, offset) = parse_clock(time)?;
+    Some(parse_date(date)? * DAY_MS + clock - offset.unwrap_or(JAPAN_MS))
+}
+
+/// `HH:MM[:SS[.fff]][zone]`: milliseconds since midnight, and the zone's offset when given.
+pub fn parse_clock(text: &str) -> Option<(i64, Option<i64>)> {
+    let split = text.find(['Z', '+', '-']).unwrap_or(text.len());
+    let (main, zone) = text.split_at(split);
+    let offset = match zone {
+        "" => None,
+        "Z" => Some(0),
+        _ => {
+            let sign = if zone.starts_with('-') { -1 } else { 1 };
+            let digits: String = zone[1..].chars().filter(|&c| c != ':').collect();
+            if !matches!(digits.len(), 2 | 4) || zone[1..].len() > 5 {
+                return None;
+            }
+            let hours: i64 = self::digits(&digits[..2])?;
+            let minutes: i64 = if digits.len() == 4 { self::digits(&digits[2..])? } else { 0 };
+            if hours >= 24 || minutes >= 60 {
+                return None;
+            }
+            Some(sign * (hours * 3_600_000 + minutes * 60_000))
+        }
+    };
+    let (hms, fraction) = main.split_once('.').unwrap_or((main, ""));
+    let seconds = parse_time(hms)?;
+    let millis = if fraction.is_empty() {
+        0
+    } else {
+        let f: String = fraction.chars().chain("000".chars()).take(3).collect();
+        self::digits::<i64>(&f)?
+    };
+    Some((i64::from(seconds) * 1000 + millis, offset))
+}
+
+/// A moment as ODK writes a dateTime, in Japan: `2024-10-07T21:00:00.000+09:00`.
+pub fn format_moment_iso(ms: i64) -> String {
+    format_moment(ms, "%Y-%m-%dT%H:%M:%S.%3+09:00").expect("a known pattern")
+}
+
+/// A moment in Japan by ODK's `format-date` patterns: `%Y` year, `%y` two-digit year, `%m`
+/// month and `%n` without its zero, `%b` month name, `%d` day and `%e` without its zero, `%a`
+/// weekday name, `%H` hour and `%h` without its zero, `%M` minute, `%S` second, `%3`
+/// milliseconds; other text as written. Another `%` escape is an error, as in ODK.
+pub fn format_moment(ms: i64, pattern: &str) -> Result<String, String> {
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]; // 1970-01-01 was a Thursday
+    let local = ms + JAPAN_MS;
+    let (days, of_day) = (local.div_euclid(DAY_MS), local.rem_euclid(DAY_MS));
+    let (year, month, day) = civil_from_days(days);
+    let (hour, minute, second, milli) = (of_day / 3_600_000, of_day / 60_000 % 60, of_day / 1000 % 60, of_day % 1000);
+    let mut out = String::new();
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('Y') => out.push_str(&format!("{year:04}")),
+            Some('y') => out.push_str(&format!("{:02}", year.rem_euclid(100))),
+            Some('m') => out.push_str(&format!("{month:02}")),
+            Some('n') => out.push_str(&month.to_string()),
+            Some('b') => out.push_str(MONTHS[month as usize - 1]),
+            Some('d') => out.push_str(&format!("{day:02}")),
+            Some('e') => out.push_str(&day.to_string()),
+            Some('a') => out.push_str(WEEKDAYS[days.rem_euclid(7) as usize]),
+            Some('H') => out.push_str(&format!("{hour:02}")),
+            Some('h') => out.push_str(&hour.to_string()),
+            Some('M') => out.push_str(&format!("{minute:02}")),
+            Some('S') => out.push_str(&format!("{second:02}")),
+            Some('3') => out.push_str(&format!("{milli:03}")),
+            Some(other) => return Err(format!("unrecognized escape in date format string [%{other}]")),
+            None => return Err("date format string ends with %".into()),
+        }
+    }
+    Ok(out)
+}
+
+/// Now, as milliseconds since 1970-01-01T00:00Z.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
 /// Text of an Excel date/time serial (days since 1899-12-30): a time for fractions of a day, a
 /// date for whole days, else both.
 pub fn excel_serial_text(serial: f64) -> String {

@@ -358,3 +358,24 @@ fn independent_questions_are_those_no_expression_reads() {
         assert!(independent.contains(&name), "{name}");
     }
 }
+
+/// ODK functions in calculations, as the respondent's answers are checked: `once()` keeps the
+/// value a calculation already has (a saved response's id stays when it is saved again), and
+/// dates are computed in Japan.
+#[test]
+fn calculations_evaluate_odk_functions_and_once_keeps_its_value() {
+    let md = "| survey |\n| | type | name | label | calculation |\n| | text | q1 | Q1 | |\n| | date | d | D | |\n\
+              | | calculate | tag | | once(concat('id-', ${q1})) |\n| | calculate | due | | format-date(${d} + 30, '%Y年%n月%e日') |\n\
+              | | calculate | n | | count-selected(join(' ', ${q1}, 'x')) + sum(${q1}) |\n";
+    let outcome = mamori_form::read_bytes("f.md", md.as_bytes());
+    assert!(!outcome.has_errors(), "{:#?}", outcome.diagnostics);
+    let form = outcome.form.unwrap();
+    let first = check_answers(&form, "default", &Answers::from_pairs([("q1", "7"), ("d", "2024-10-07")]));
+    assert_eq!(first.answers.values.get("tag").map(String::as_str), Some("id-7"));
+    assert_eq!(first.answers.values.get("due").map(String::as_str), Some("2024年11月6日"));
+    assert_eq!(first.answers.values.get("n").map(String::as_str), Some("9"));
+    // Saved again with another answer: the tag stays what it was.
+    let again =
+        check_answers(&form, "default", &Answers::from_pairs([("q1", "8"), ("d", "2024-10-07"), ("tag", "id-7")]));
+    assert_eq!(again.answers.values.get("tag").map(String::as_str), Some("id-7"));
+}

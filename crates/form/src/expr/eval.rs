@@ -142,7 +142,9 @@ fn call<'a>(func: Func, args: &'a [Expr], env: &'a dyn Env) -> Result<Value<'a>,
             Value::Bool(super::words(&list).any(|s| s == item))
         }
         Func::CountSelected => Value::Num(super::words(&arg(0)?.text()).count() as f64),
-        Func::StringLength => Value::Num(text_or_current(0)?.chars().count() as f64),
+        // In UTF-16 code units, as Java's and JavaScript's strings count (ODK Collect and Enketo
+        // alike): a character outside the Basic Multilingual Plane, such as an emoji, counts 2.
+        Func::StringLength => Value::Num(text_or_current(0)?.encode_utf16().count() as f64),
         Func::Regex => {
             let value = arg(0)?.to_text();
             let pattern = arg(1)?.to_text();
@@ -175,8 +177,7 @@ fn call<'a>(func: Func, args: &'a [Expr], env: &'a dyn Env) -> Result<Value<'a>,
         Func::Round => {
             let x = arg(0)?.to_num();
             let digits = if args.len() > 1 { arg(1)?.to_num() } else { 0.0 };
-            let scale = 10f64.powi(digits as i32);
-            Value::Num((x * scale + 0.5).floor() / scale)
+            Value::Num(round(x, digits))
         }
         Func::Today => Value::Date(env.today()),
         Func::Not => Value::Bool(!arg(0)?.to_bool()),
@@ -188,18 +189,57 @@ fn call<'a>(func: Func, args: &'a [Expr], env: &'a dyn Env) -> Result<Value<'a>,
         Func::StartsWith => Value::Bool(arg(0)?.text().starts_with(&*arg(1)?.text())),
         Func::EndsWith => Value::Bool(arg(0)?.text().ends_with(&*arg(1)?.text())),
         Func::Substr => {
-            // ODK's substr is 0-based with an exclusive end, like Java's substring.
+            // ODK's substr is 0-based with an exclusive end, like Java's substring; a negative
+            // position counts from the end (JavaRosa).
             let text: Vec<char> = arg(0)?.to_text().chars().collect();
             let len = text.len() as f64;
-            let start = arg(1)?.to_num().clamp(0.0, len);
-            let end = if args.len() > 2 { arg(2)?.to_num().clamp(start, len) } else { len };
+            let (start, end) = (arg(1)?.to_num().trunc(), if args.len() > 2 { arg(2)?.to_num().trunc() } else { len });
             if start.is_nan() || end.is_nan() {
-                Value::Str(Cow::Borrowed(""))
-            } else {
-                Value::Str(Cow::Owned(text[start as usize..end as usize].iter().collect()))
+                return Ok(Value::Str(Cow::Borrowed("")));
             }
+            let from_end = |p: f64| if p < 0.0 { len + p } else { p }.clamp(0.0, len);
+            let (start, end) = (from_end(start), from_end(end));
+            Value::Str(Cow::Owned(if start <= end {
+                text[start as usize..end as usize].iter().collect()
+            } else {
+                String::new()
+            }))
         }
+        _ => return super::odk::call(func, args, env),
     })
+}
+
+/// JavaRosa's `round(x, digits)` (Excel's): on the number's shortest decimal text, halves away
+/// from zero for positive numbers and towards zero for negative ones (so `round(1.005, 2)` is
+/// 1.01, as the decimal reads, and `round(-2.5)` is −2); negative `digits` round to tens,
+/// hundreds…
+fn round(x: f64, digits: f64) -> f64 {
+    if !x.is_finite() || digits.is_nan() {
+        return if digits.is_nan() { f64::NAN } else { x };
+    }
+    let digits = digits.trunc();
+    if !(-30.0..=30.0).contains(&digits) {
+        return f64::NAN;
+    }
+    if digits < 0.0 {
+        let scale = 10f64.powi(-digits as i32);
+        return ((x / scale + 0.5) as i64) as f64 * scale;
+    }
+    let digits = digits as usize;
+    let shown = format!("{}", x.abs());
+    let (whole, fraction) = shown.split_once('.').unwrap_or((&shown, ""));
+    if fraction.len() <= digits || x.abs() >= 1e15 {
+        return x;
+    }
+    let (kept, dropped) = fraction.split_at(digits);
+    let Ok(mut mantissa) = format!("{whole}{kept}").parse::<u128>() else { return x };
+    let half = dropped.as_bytes()[0] >= b'5';
+    let over_half = dropped.as_bytes()[0] > b'5' || dropped[1..].bytes().any(|b| b != b'0');
+    if (x > 0.0 && half) || (x < 0.0 && over_half) {
+        mantissa += 1;
+    }
+    let magnitude: f64 = format!("{mantissa}e-{digits}").parse().unwrap_or(f64::NAN);
+    if x < 0.0 { -magnitude } else { magnitude }
 }
 
 impl Value<'_> {

@@ -4,6 +4,7 @@
 mod ast;
 mod eval;
 mod lexer;
+mod odk;
 mod parser;
 
 pub use eval::{number_to_text, text_to_number};
@@ -48,6 +49,9 @@ pub enum EvalError {
     Unsupported(String),
     /// `regex()` with a pattern computed at run time that does not compile.
     BadRegex(String),
+    /// A value a function cannot take, e.g. `date('x')` or `count()` of something that is not a
+    /// question; ODK stops the form with an error there too.
+    Type(String),
 }
 
 /// A value during evaluation.
@@ -79,6 +83,10 @@ pub trait Env {
     }
     fn today(&self) -> i64 {
         crate::dates::today_in_japan()
+    }
+    /// Now, in milliseconds since 1970-01-01T00:00Z (`now()`).
+    fn now_ms(&self) -> i64 {
+        crate::dates::now_ms()
     }
 }
 

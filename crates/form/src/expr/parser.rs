@@ -292,6 +292,15 @@ impl Parser {
             };
             return Err(ExprError::new(pos, format!("{name}() takes {wanted} argument(s), not {}", args.len())));
         }
+        if func == Func::WeightedChecklist && !args.len().is_multiple_of(2) {
+            return Err(ExprError::new(
+                pos,
+                format!(
+                    "{name}() takes a minimum, a maximum, then pairs of a value and its weight: {} argument(s) leave one without its weight",
+                    args.len()
+                ),
+            ));
+        }
         if func == Func::Regex
             && let Expr::Str(pattern) = &args[1]
         {
