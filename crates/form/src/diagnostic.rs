@@ -51,7 +51,10 @@ impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.file)?;
         if let Some(sheet) = &self.sheet {
-            write!(f, ":{sheet}")?;
+            // A file of one table (a choice file) has rows but no sheet name.
+            if !sheet.is_empty() {
+                write!(f, ":{sheet}")?;
+            }
             if let Some(row) = self.row {
                 write!(f, ":{row}")?;
                 if let Some(column) = &self.column {

@@ -24,7 +24,12 @@ impl Outcome {
     }
 }
 
-pub fn read_workbook(workbook: &Workbook) -> Outcome {
+/// Where the reader finds the choice files of `select_one_from_file` questions: the file's
+/// bytes by its name as the form writes it, or why it cannot be had.
+pub type ChoiceFiles<'a> = &'a dyn Fn(&str) -> Result<Vec<u8>, String>;
+
+/// Reads a form's workbook, its choice files found by `files`.
+pub fn read_workbook_with(workbook: &Workbook, files: ChoiceFiles) -> Outcome {
     let mut diagnostics = Vec::new();
     let file = workbook.file.as_str();
     let find = |name: &str| workbook.sheets.iter().find(|s| s.name.trim().eq_ignore_ascii_case(name));
@@ -60,8 +65,9 @@ pub fn read_workbook(workbook: &Workbook) -> Outcome {
         reader.languages_from(sheet, default_language.as_deref());
     }
     let allow_duplicates = settings.get("allow_choice_duplicates").is_some_and(|v| is_yes(v));
-    let choice_lists =
+    let mut choice_lists =
         choices_sheet.map(|s| reader.choices(s, default_language.as_deref(), allow_duplicates)).unwrap_or_default();
+    reader.choice_files(survey, default_language.as_deref(), files, &mut choice_lists);
     let (questions, groups) = reader.survey(survey, default_language.as_deref(), &choice_lists);
     let report = find("report").map(|s| reader.report(s, default_language.as_deref())).unwrap_or_default();
     let codebook = find("codebook").map(|s| reader.codebook(s, default_language.as_deref())).unwrap_or_default();
@@ -257,6 +263,11 @@ impl<'a> Reader<'a> {
         Columns(read_headers(self.file, sheet, &mut self.diagnostics))
     }
 
+    /// The columns of a sheet read (and reported on) elsewhere.
+    fn columns_quietly(&self, sheet: &Sheet) -> Columns {
+        Columns(read_headers(self.file, sheet, &mut Vec::new()))
+    }
+
     fn settings(&mut self, sheet: &Sheet) -> BTreeMap<String, String> {
         let columns = self.columns(sheet);
         let mut settings = BTreeMap::new();
@@ -269,6 +280,77 @@ impl<'a> Reader<'a> {
             }
         }
         settings
+    }
+
+    /// The choice files the survey's `select_one_from_file` rows name, each read as a choices
+    /// sheet of its own (diagnostics located in the file) into `lists` under its file name. A
+    /// file that cannot be had is an error at the row that names it.
+    fn choice_files(
+        &mut self,
+        survey: &Sheet,
+        default_language: Option<&str>,
+        files: ChoiceFiles,
+        lists: &mut BTreeMap<String, Vec<Choice>>,
+    ) {
+        let columns = self.columns_quietly(survey);
+        let mut wanted: Vec<(String, Location)> = Vec::new();
+        for row in survey.rows.iter().skip(1) {
+            let cells = Cells { file: self.file, sheet: survey, columns: &columns, row, default_language };
+            if let RowType::Select { list, from_file: true, .. } = parse_type(cells.get("type"))
+                && !wanted.iter().any(|(w, _)| *w == list)
+            {
+                wanted.push((list, cells.location("type")));
+            }
+        }
+        for (name, at) in wanted {
+            let plain = !name.is_empty() && !name.starts_with('.') && !name.contains(['/', '\\', ':']);
+            let bytes = if plain { files(&name) } else { Err("a choice file is named without folders".into()) };
+            let bytes = match bytes {
+                Ok(bytes) => bytes,
+                Err(why) => {
+                    self.diagnostics.push(Diagnostic::error(
+                        at,
+                        format!("{why}; give '{name}' (a CSV with name and label columns) with the form: beside it on the command line, or in a .zip with it when uploading"),
+                    ));
+                    continue;
+                }
+            };
+            let sheet = match crate::workbook::read_choice_file(&name, &bytes) {
+                Ok(sheet) => sheet,
+                Err(d) => {
+                    self.diagnostics.push(d);
+                    continue;
+                }
+            };
+            let mut file_reader =
+                Reader { file: &name, diagnostics: Vec::new(), sites: Sites::default(), languages: Vec::new() };
+            file_reader.languages_from(&sheet, default_language);
+            let columns = file_reader.columns(&sheet);
+            for needed in ["name", "label"] {
+                if !columns.has(needed) {
+                    file_reader.diagnostics.push(Diagnostic::error(
+                        sheet.location(&name, Some(sheet.rows[0].number), None),
+                        format!(
+                            "has no '{needed}' column: a choice file's header row names its columns, e.g. name,label"
+                        ),
+                    ));
+                }
+            }
+            let choices = file_reader.choices(&sheet, default_language, false);
+            if choices.is_empty() && !file_reader.diagnostics.iter().any(Diagnostic::is_error) {
+                file_reader.diagnostics.push(Diagnostic::error(
+                    sheet.location(&name, None, None),
+                    "has no choices: add a row per choice under the header",
+                ));
+            }
+            for language in file_reader.languages {
+                if !self.languages.contains(&language) {
+                    self.languages.push(language);
+                }
+            }
+            self.diagnostics.append(&mut file_reader.diagnostics);
+            lists.extend(choices);
+        }
     }
 
     fn choices(
@@ -479,9 +561,10 @@ impl<'a> Reader<'a> {
                         questions.push(q);
                     }
                 }
-                RowType::Select { kind, list, or_other } => {
+                RowType::Select { kind, list, or_other, from_file } => {
                     let mut choices = choice_lists.get(&list).cloned().unwrap_or_default();
-                    if !choice_lists.contains_key(&list) {
+                    // A choice file that could not be read was reported where it was read.
+                    if !choice_lists.contains_key(&list) && !from_file {
                         self.diagnostics.push(Diagnostic::error(
                             cells.location("type"),
                             format!("choice list '{list}' is not in the choices sheet; add its choices there with list_name '{list}', or correct the name"),

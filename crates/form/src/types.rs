@@ -7,8 +7,11 @@ pub enum RowType {
     Question(QuestionType),
     Select {
         kind: QuestionType,
+        /// A list of the choices sheet, or for `select_one_from_file` the choice file's name.
         list: String,
         or_other: bool,
+        /// The choices come from a CSV file given with the form (ODK's `*_from_file`).
+        from_file: bool,
     },
     BeginGroup,
     BeginRepeat,
@@ -19,7 +22,7 @@ pub enum RowType {
     Unknown,
 }
 
-pub const SUPPORTED: &str = "text, integer, decimal, range, select_one LIST, select_multiple LIST, date, time, datetime, note, calculate, acknowledge, hidden, begin/end group, begin/end repeat, and the metadata types (start, end, today, deviceid, username, email, …)";
+pub const SUPPORTED: &str = "text, integer, decimal, range, select_one LIST, select_multiple LIST, select_one_from_file FILE.csv, select_multiple_from_file FILE.csv, date, time, datetime, note, calculate, acknowledge, hidden, begin/end group, begin/end repeat, and the metadata types (start, end, today, deviceid, username, email, …)";
 
 /// A `type` cell as pyxform 4.5 reads it: words separated by any whitespace, then matched
 /// **exactly** — `Text` or `Select_one` are unknown to pyxform and ODK, so they are unknown
@@ -132,6 +135,7 @@ fn parse_select(words: &[&str]) -> Option<RowType> {
     enum Kind {
         Ask(QuestionType),
         External,
+        FromFile(QuestionType),
         Rank,
     }
     const COMMANDS: &[(&str, Kind)] = &[
@@ -145,10 +149,10 @@ fn parse_select(words: &[&str]) -> Option<RowType> {
         ("select_multiple", Kind::Ask(SelectMultiple)),
         ("select all that apply", Kind::Ask(SelectMultiple)),
         ("select_one_external", Kind::External),
-        ("select_one_from_file", Kind::External),
-        ("select_multiple_from_file", Kind::External),
-        ("select one from file", Kind::External),
-        ("select multiple from file", Kind::External),
+        ("select_one_from_file", Kind::FromFile(SelectOne)),
+        ("select_multiple_from_file", Kind::FromFile(SelectMultiple)),
+        ("select one from file", Kind::FromFile(SelectOne)),
+        ("select multiple from file", Kind::FromFile(SelectMultiple)),
         ("rank", Kind::Rank),
     ];
     let mut command_without_list = None;
@@ -171,7 +175,13 @@ fn parse_select(words: &[&str]) -> Option<RowType> {
             continue;
         };
         return Some(match kind {
-            Kind::Ask(kind) => RowType::Select { kind: *kind, list: list.to_string(), or_other },
+            Kind::Ask(kind) => RowType::Select { kind: *kind, list: list.to_string(), or_other, from_file: false },
+            Kind::FromFile(kind) if list.to_ascii_lowercase().ends_with(".csv") => {
+                RowType::Select { kind: *kind, list: list.to_string(), or_other, from_file: true }
+            }
+            Kind::FromFile(_) => RowType::Unsupported(format!(
+                "choice files other than CSV are not supported ('{list}'); save the list as a .csv file with name and label columns"
+            )),
             Kind::External => RowType::Unsupported(
                 "choice lists from external files are not supported; put the choices in the choices sheet".into(),
             ),
@@ -191,7 +201,7 @@ mod tests {
     use QuestionType::*;
 
     fn select(kind: QuestionType, list: &str, or_other: bool) -> RowType {
-        RowType::Select { kind, list: list.into(), or_other }
+        RowType::Select { kind, list: list.into(), or_other, from_file: false }
     }
 
     #[test]
@@ -208,6 +218,14 @@ mod tests {
             ("select_one colors or_other", select(SelectOne, "colors", true)),
             ("select all that apply from toilet", select(SelectMultiple, "toilet", false)),
             ("select_multiple challenge", select(SelectMultiple, "challenge", false)),
+            (
+                "select_one_from_file prefectures.csv",
+                RowType::Select { kind: SelectOne, list: "prefectures.csv".into(), or_other: false, from_file: true },
+            ),
+            (
+                "select multiple from file devices.CSV",
+                RowType::Select { kind: SelectMultiple, list: "devices.CSV".into(), or_other: false, from_file: true },
+            ),
             ("begin group", RowType::BeginGroup),
             ("end_repeat", RowType::EndRepeat),
             ("frobnicate", RowType::Unknown),

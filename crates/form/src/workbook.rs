@@ -224,6 +224,46 @@ fn decode_text(file: &str, bytes: &[u8]) -> Result<String, Diagnostic> {
     Ok(text.into_owned())
 }
 
+/// A choice file of `select_one_from_file` as ODK reads it: a CSV whose header names its
+/// columns (`name`, `label`, `label::Japanese (ja)`, …), as a choices sheet whose every row
+/// belongs to the list named after the file. The sheet has no name, so that diagnostics read
+/// `prefectures.csv:3:B`.
+pub fn read_choice_file(file: &str, bytes: &[u8]) -> Result<Sheet, Diagnostic> {
+    let text = decode_text(file, bytes)?;
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let location = Location {
+                file: file.to_string(),
+                sheet: Some(String::new()),
+                row: e.position().map(|p| p.line() as usize),
+                column: None,
+            };
+            Diagnostic::error(location, format!("is not valid CSV: {e}"))
+        })?;
+        let number = record.position().map(|p| p.line() as usize).unwrap_or(0);
+        let mut cells: Vec<String> = record.iter().map(|c| c.trim().to_string()).collect();
+        trim_trailing_empty(&mut cells);
+        if cells.is_empty() {
+            continue;
+        }
+        rows.push(Row { number, cells });
+    }
+    let Some(header) = rows.first_mut() else {
+        return Err(file_error(file, "is empty: a choice file needs a header row (name, label) and a row per choice"));
+    };
+    // The list's name on every row, in a column after the file's own.
+    let width = header.cells.len();
+    header.cells.push("list_name".into());
+    for row in rows.iter_mut().skip(1) {
+        // Cells beyond the header's columns have no column to belong to (ODK ignores them).
+        row.cells.resize(width, String::new());
+        row.cells.push(file.to_string());
+    }
+    Ok(Sheet { name: String::new(), rows, column_offset: 0 })
+}
+
 /// pyxform's CSV layout: a row whose first cell is non-empty starts the sheet of that name; the
 /// rows under it, first cell empty, are its header and data rows.
 fn read_csv(file: &str, bytes: &[u8]) -> Result<Vec<Sheet>, Diagnostic> {

@@ -757,3 +757,68 @@ async fn two_server_processes_share_one_database() {
     }
     assert_eq!(get(&other, &format!("/r/{t}")).await.status, StatusCode::TOO_MANY_REQUESTS, "rate limits are shared");
 }
+
+/// A questionnaire whose choices come from a CSV file (`select_one_from_file`).
+const FROM_FILE_FORM: &str = "| survey |\n| | type | name | label::日本語 (ja) | label::English (en) | required |\n\
+| | select_one_from_file prefectures.csv | pref | 本社の所在地 | Head office | yes |\n";
+const PREFECTURES: &str = "name,label::日本語 (ja),label::English (en)\n13,東京都,Tokyo\n27,大阪府,Osaka\n";
+
+fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, bytes) in entries {
+        out.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
+        out.write_all(bytes).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+#[tokio::test]
+async fn a_questionnaire_with_its_choice_file_is_uploaded_as_a_zip_and_answered() {
+    for backend in BACKENDS {
+        a_questionnaire_with_its_choice_file_is_uploaded_as_a_zip_and_answered_on(backend).await;
+    }
+}
+
+async fn a_questionnaire_with_its_choice_file_is_uploaded_as_a_zip_and_answered_on(backend: Backend) {
+    let s = site(backend).await;
+    let admin = signed_in(&s, Role::Admin).await;
+    let token = form_token(&get_as(&s.app, "/admin", &admin).await.body);
+    let fields = [("_csrf", token.as_str()), ("name", "所在地調査"), ("opens", "2099-01-10"), ("closes", "2099-02-20")];
+    // The form alone: the missing choice file is named at its row, and nothing is made.
+    let before = s.store.campaigns().await.unwrap().len();
+    let r =
+        upload_as(&s.app, "/admin/campaigns", &admin, &fields, ("form", "pref.md", FROM_FILE_FORM.as_bytes())).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("pref.md:survey:3:B: error: the form needs the choice file &#x27;prefectures.csv&#x27;"),
+        "{}",
+        r.body
+    );
+    assert_eq!(s.store.campaigns().await.unwrap().len(), before);
+    // With the file in a .zip: made, and the .zip is what is stored (the choices frozen with it).
+    let bundle = zip_of(&[("pref.md", FROM_FILE_FORM.as_bytes()), ("prefectures.csv", PREFECTURES.as_bytes())]);
+    let r = upload_as(&s.app, "/admin/campaigns", &admin, &fields, ("form", "所在地.zip", &bundle)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let id = r.location.unwrap().rsplit('/').next().unwrap().to_string();
+    assert_eq!(s.store.campaign(&id).await.unwrap().unwrap().form_file_name, "所在地.zip");
+
+    // Answered on the web (a campaign open now, from the same bundle).
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let open = s.store.create_campaign("所在地調査", "所在地.zip", &bundle, now - 60, now + 86_400).await.unwrap();
+    let (participant, link) = s.store.add_participant(&open, "甲株式会社", "mah1", "a@example.jp", "ja").await.unwrap();
+    let page = get(&s.app, &format!("/r/{link}/p/1")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("東京都") && page.body.contains("大阪府"),
+        "the file's choices are offered: {}",
+        page.body
+    );
+    let csrf_token = csrf(&page.body);
+    let r = post(&s.app, &format!("/r/{link}/p/1"), &[("_csrf", &csrf_token), ("pref", "99"), ("_go", "next")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "a code not in the file is refused");
+    let r = post(&s.app, &format!("/r/{link}/p/1"), &[("_csrf", &csrf_token), ("pref", "27"), ("_go", "next")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let stored = s.store.response(&participant).await.unwrap().unwrap();
+    assert_eq!(stored.answers.get("pref").map(String::as_str), Some("27"));
+}

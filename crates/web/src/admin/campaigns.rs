@@ -70,7 +70,9 @@ async fn home_page(
 /// located (file, sheet, row, column).
 fn check_form(file: Option<&(String, Vec<u8>)>) -> Result<(String, Vec<u8>, mamori_form::Form), Vec<String>> {
     let Some((name, bytes)) = file else {
-        return Err(vec!["調査票（XLSForm の .xlsx）を選んでください。".into()]);
+        return Err(vec![
+            "調査票（XLSForm の .xlsx、選択肢ファイルがあれば調査票とまとめた .zip）を選んでください。".into(),
+        ]);
     };
     let outcome = mamori_form::read_bytes(name, bytes);
     if outcome.has_errors() || outcome.form.is_none() {
