@@ -1,7 +1,8 @@
 // The question types beyond the 2024 questionnaire, in headless Chromium: a `range` question
 // with few points is a row of choices labelled at its ends, a long one a number field with
 // its bounds, a decimal one in quarter steps; on the next page a `table-list` group is a Likert
-// matrix (a row per question, a column per choice), `minimal` a drop-down, `horizontal` a row. Answered with and without JavaScript; an answer
+// matrix (a row per question, a column per choice), `minimal` a drop-down, `horizontal` a row, and a `rank` question a drop-down per place
+// (without JavaScript a choice put in two places is refused, named, by the server). Answered with and without JavaScript; an answer
 // off the scale is refused with the scale named (without JavaScript, by the server); axe-core
 // on every page; screenshots to target/test-artefacts/e2e/types-*.png. The server is
 // `mamori serve --demo --demo-form e2e/forms/question-types.md`.
@@ -90,6 +91,23 @@ async function walk(link, js) {
   assert.equal(await pref.evaluate((e) => e.tagName), 'SELECT');
   await pref.selectOption('osaka');
   await page.getByRole('group', { name: '上場していますか' }).getByRole('radio', { name: 'いいえ' }).check();
+  // A ranking: a drop-down per place, each named by its place.
+  const priorities = page.getByRole('group', { name: /来年度に優先する取り組み/ });
+  assert.equal(await priorities.getByRole('combobox').count(), 3);
+  if (!js) {
+    // The same choice in two places: the server refuses it, naming it, and keeps the rest.
+    await priorities.getByLabel('1位').selectOption('psirt');
+    await priorities.getByLabel('2位').selectOption('psirt');
+    await priorities.getByLabel('3位').selectOption('training');
+    await page.getByRole('button', { name: '回答を確認する' }).click();
+    await page.waitForLoadState('load');
+    assert.match(await page.locator('.field-error').first().innerText(), /「PSIRTの設置」に順位が2回つけられています/);
+    assert.equal(await page.getByLabel('本社の所在地').inputValue(), 'osaka');
+    await look(page, `${tag}-02c-rank-twice`, js);
+  }
+  await page.getByRole('group', { name: /来年度に優先する取り組み/ }).getByLabel('1位').selectOption('psirt');
+  await page.getByRole('group', { name: /来年度に優先する取り組み/ }).getByLabel('2位').selectOption('sbom');
+  await page.getByRole('group', { name: /来年度に優先する取り組み/ }).getByLabel('3位').selectOption('training');
   await look(page, `${tag}-02b-layouts`, js);
   await page.getByRole('button', { name: '回答を確認する' }).click();
   await page.waitForLoadState('load');
@@ -103,6 +121,7 @@ async function walk(link, js) {
   assert.equal(answers['本社の所在地'], '大阪府');
   assert.equal(answers['内部監査は役に立つ'], 'どちらでもない');
   assert.equal(answers['上場していますか'], 'いいえ');
+  assert.equal(answers['来年度に優先する取り組み'], '1. PSIRTの設置　2. SBOMの整備　3. 社員教育');
   await look(page, `${tag}-03-review`, js);
   await page.getByRole('button', { name: '回答を送信する' }).click();
   await page.waitForLoadState('load');
@@ -110,10 +129,10 @@ async function walk(link, js) {
   await context.close();
 }
 
-test('range questions and layouts answered with JavaScript', async () => {
+test('range, rank and layouts answered with JavaScript', async () => {
   await walk(links[0], true);
 });
 
-test('range questions and layouts answered without JavaScript', async () => {
+test('range, rank and layouts answered without JavaScript', async () => {
   await walk(links[1], false);
 });

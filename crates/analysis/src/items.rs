@@ -42,6 +42,7 @@ pub(crate) fn item(
         stats: None,
         coded: Ordered::default(),
         category_labels: Ordered::default(),
+        mean_rank: Ordered::default(),
     };
     for choice in &question.choices {
         item.choice_labels.insert(&choice.name, form.text(&choice.label, lang).unwrap_or(&choice.name).to_string());
@@ -53,6 +54,9 @@ pub(crate) fn item(
         Column::Number(values) => numbers(&mut item, values, segs, rules),
         // Only whether each was answered was kept (a report that codes no text of it).
         Column::Answered(given) => item.n = rules.one(given.iter().filter(|&&a| a).count() as u64),
+        Column::Text(text) if question.kind == QuestionType::Rank => {
+            rank(&mut item, text, &names, segs, rules, options)
+        }
         Column::Text(text) => {
             let coded =
                 question.kind == QuestionType::Text && form.codebook.iter().any(|r| r.question == question.name);
@@ -66,6 +70,42 @@ pub(crate) fn item(
         }
     }
     item
+}
+
+/// A rank question: the choice each respondent put first, tabulated as a select_one answer
+/// (counts, shares, segments, test), and each choice's mean place. Answers are checked
+/// rankings of every choice; a place past the list (a choice not in it) counts for nothing.
+fn rank(
+    item: &mut Item,
+    text: &mamori_dataset::TextColumn,
+    names: &[&str],
+    segs: &[Segmentation],
+    rules: &Rules,
+    options: &Options,
+) {
+    let index = mamori_form::fasthash::NameIndex::new(names.iter().copied());
+    let mut first = Vec::with_capacity(text.len());
+    let (mut place_sums, mut placed) = (vec![0u64; names.len()], vec![0u64; names.len()]);
+    for answer in text.iter() {
+        let mut code = 0u16;
+        for (place, name) in answer.split_whitespace().enumerate() {
+            if let Some(k) = index.position(name) {
+                if place == 0 {
+                    code = k as u16 + 1;
+                }
+                place_sums[k] += place as u64 + 1;
+                placed[k] += 1;
+            }
+        }
+        first.push(code);
+    }
+    select_one(item, &first, names, segs, rules, options);
+    // The mean place is shown when the item's n is (a mean over every respondent of it).
+    for (k, name) in names.iter().enumerate() {
+        let mean = (item.n.is_some() && placed[k] > 0)
+            .then(|| (place_sums[k] as f64 / placed[k] as f64 * 100.0).round() / 100.0);
+        item.mean_rank.insert(*name, mean);
+    }
 }
 
 /// Counts per choice (index = code − 1).
@@ -872,5 +912,40 @@ mod number_tests {
                 serde_json::to_string(&selected).unwrap()
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod rank_tests {
+    use crate::{Options, analyse};
+    use mamori_dataset::{ReadOptions, read_responses};
+
+    /// Mean places and first choices worked by hand: four respondents rank three needs, one
+    /// leaves it unanswered.
+    #[test]
+    fn a_ranking_is_reported_as_mean_rank_and_first_choice_share() {
+        let md = "| survey |\n| | type | name | label |\n| | rank needs | order | What matters most |\n\
+                  | choices |\n| | list_name | name | label |\n| | needs | sbom | SBOM |\n| | needs | psirt | PSIRT |\n| | needs | training | Training |\n";
+        let form = mamori_form::read_bytes("f.md", md.as_bytes()).form.unwrap();
+        let csv = "order\nsbom psirt training\nsbom training psirt\npsirt sbom training\ntraining sbom psirt\n\n";
+        let responses = read_responses(&form, "f.csv", csv.as_bytes(), &ReadOptions::default()).unwrap().responses;
+        let analysis = analyse(&form, &responses, &Options::for_form(&form)).unwrap();
+        let item = analysis.items.iter().find(|i| i.name == "order").unwrap();
+        assert_eq!(item.kind, "rank");
+        assert_eq!(item.n, Some(4));
+        // sbom: places 1, 1, 2, 2 → 1.5; psirt: 2, 3, 1, 3 → 2.25; training: 3, 2, 3, 1 → 2.25.
+        let mean = |c: &str| item.mean_rank.get(c).copied().flatten();
+        assert_eq!((mean("sbom"), mean("psirt"), mean("training")), (Some(1.5), Some(2.25), Some(2.25)));
+        // First places: sbom 2 of 4, psirt 1, training 1.
+        let first = |c: &str| (item.counts.get(c).copied().flatten(), item.percent.get(c).copied().flatten());
+        assert_eq!(first("sbom"), (Some(2), Some(50.0)));
+        assert_eq!(first("psirt"), (Some(1), Some(25.0)));
+        // Published with a threshold above the counts, the mean places go with n.
+        let mut options = Options::for_form(&form);
+        (options.publish, options.min_cell) = (true, 5);
+        let published = analyse(&form, &responses, &options).unwrap();
+        let item = published.items.iter().find(|i| i.name == "order").unwrap();
+        assert_eq!(item.n, None);
+        assert!(item.mean_rank.iter().all(|(_, m)| m.is_none()), "{:?}", item.mean_rank);
     }
 }

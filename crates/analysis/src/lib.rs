@@ -148,6 +148,7 @@ pub fn analyse(form: &Form, responses: &Responses, options: &Options) -> Result<
                 form.questions[q].kind,
                 QuestionType::SelectOne
                     | QuestionType::SelectMultiple
+                    | QuestionType::Rank
                     | QuestionType::Integer
                     | QuestionType::Decimal
                     | QuestionType::Range

@@ -115,6 +115,10 @@ pub struct Item {
     /// Category → label.
     #[serde(skip_serializing_if = "Ordered::is_empty")]
     pub category_labels: Ordered<String>,
+    /// rank: each choice's mean place (1 = put first) among those who answered; `counts`,
+    /// `percent` and `by` are then the respondents who put each choice first.
+    #[serde(skip_serializing_if = "Ordered::is_empty")]
+    pub mean_rank: Ordered<Option<f64>>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -198,3 +198,50 @@ fn bad_responses_are_refused_with_every_problem_located() {
     assert!(json["n"].as_u64().unwrap() < 441);
     assert!(String::from_utf8_lossy(&out.stderr).contains("left out"));
 }
+
+/// A rank question through `demo-data` and `report` in every format: the JSON's mean places
+/// agree with the data's own rankings, the page, the workbook and the PDF show them.
+#[test]
+fn a_rank_question_is_reported_in_every_format() {
+    let form = "e2e/forms/question-types.md";
+    let csv = artefact("rank-demo.csv");
+    let out = mamori(&["demo-data", "--form", form, "--n", "60", "--seed", "5", "-o", csv.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // The mean place of each choice, counted here from the file.
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut lines = text.lines();
+    let column = lines.next().unwrap().split(',').position(|h| h == "priorities").unwrap();
+    let mut sums = std::collections::BTreeMap::<String, (f64, f64)>::new();
+    for line in lines {
+        for (place, name) in line.split(',').nth(column).unwrap().split(' ').enumerate() {
+            let e = sums.entry(name.to_string()).or_default();
+            (e.0, e.1) = (e.0 + place as f64 + 1.0, e.1 + 1.0);
+        }
+    }
+    let run = |format: &str| {
+        let out = mamori(&["report", "--form", form, "--responses", csv.to_str().unwrap(), "--format", format]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    };
+    let json: serde_json::Value = serde_json::from_slice(&run("json")).unwrap();
+    let item = json["items"].as_array().unwrap().iter().find(|i| i["name"] == "priorities").unwrap();
+    assert_eq!(item["type"], "rank");
+    for (name, (sum, n)) in &sums {
+        let expected = (sum / n * 100.0).round() / 100.0;
+        assert_eq!(item["mean_rank"][name].as_f64(), Some(expected), "{name}");
+    }
+    let firsts: u64 = item["counts"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
+    assert_eq!(firsts, 60, "every respondent put one choice first");
+    let html = String::from_utf8(run("html")).unwrap();
+    assert!(html.contains("平均順位") && html.contains("1位とした割合"), "the page's rank table");
+    use calamine::{Data, Reader};
+    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(run("xlsx"))).unwrap();
+    let sheet = book.worksheet_range("順位").unwrap();
+    let row = sheet.rows().find(|r| r.get(3) == Some(&Data::String("SBOMの整備".into()))).unwrap();
+    let (sum, n) = sums["sbom"];
+    assert_eq!(row[4], Data::Float((sum / n * 100.0).round() / 100.0), "the mean place as a number");
+    let pdf = artefact("rank-report.pdf");
+    std::fs::write(&pdf, run("pdf")).unwrap();
+    let text = Command::new("pdftotext").args([pdf.to_str().unwrap(), "-"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&text.stdout).contains("平均順位"));
+}

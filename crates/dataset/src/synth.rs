@@ -181,6 +181,14 @@ pub fn generate(form: &Form, targets_file: &str, targets_text: &str, n: usize, s
             QuestionType::Integer | QuestionType::Decimal | QuestionType::Range => {
                 integers(form, q, &own, &asked, &index, &mut rows, &mut rng)?
             }
+            QuestionType::Rank => {
+                // Every choice once, in an order drawn at random.
+                let mut names: Vec<&str> = question.choices.iter().map(|c| c.name.as_str()).collect();
+                for &i in &asked {
+                    rng.shuffle(&mut names);
+                    rows[i][q] = names.join(" ");
+                }
+            }
             _ => text(q, &own, &asked, &mut rows, &mut rng),
         }
     }

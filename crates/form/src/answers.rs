@@ -1193,8 +1193,45 @@ impl<'f> RowChecker<'f> {
                 }
                 Ok(Cow::Owned(picked.join(" ")))
             }
+            QuestionType::Rank => {
+                // Every offered choice once, most important first, as ODK stores a ranking.
+                let mut order: Vec<&str> = Vec::new();
+                for token in words(raw) {
+                    let k = self.choice(q, b, token, env)?;
+                    if order.contains(&token) {
+                        // Named as the respondent reads it.
+                        let shown = self.form.text(&q.choices[k].label, &self.language).unwrap_or(token);
+                        return type_error(
+                            &format!("「{shown}」に順位が2回つけられています。選択肢ごとに違う順位をつけてください。"),
+                            &format!("'{shown}' is ranked twice: give each choice its own place."),
+                        );
+                    }
+                    order.push(token);
+                }
+                let offered = q.choices.iter().filter(|c| self.offered(q, b, c, env)).count();
+                if order.len() < offered {
+                    return type_error(
+                        &format!(
+                            "すべての選択肢に順位をつけてください（{offered}件中{}件に順位があります）。",
+                            order.len()
+                        ),
+                        &format!("Rank every choice ({} of {offered} have a place).", order.len()),
+                    );
+                }
+                if order.join(" ").len() == raw.len() {
+                    return Ok(Cow::Borrowed(raw));
+                }
+                Ok(Cow::Owned(order.join(" ")))
+            }
             _ => Ok(Cow::Borrowed(raw)),
         }
+    }
+
+    /// Whether `choice` is offered (its question's `choice_filter` lets it through).
+    fn offered(&self, _q: &Question, b: &Bound, choice: &crate::model::Choice, env: &dyn Env) -> bool {
+        b.choice_filter
+            .as_ref()
+            .is_none_or(|filter| filter.eval_bool(&ChoiceScope { answers: env, choice }).unwrap_or(true))
     }
 
     /// The position of choice `name` in the question's list, if it is there and offered.

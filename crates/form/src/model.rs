@@ -40,6 +40,9 @@ pub enum QuestionType {
     Range,
     SelectOne,
     SelectMultiple,
+    /// The choices put in order, first the most important: stored as their names separated by
+    /// spaces, every choice once (ODK's `rank`).
+    Rank,
     Date,
     Time,
     Datetime,
@@ -61,6 +64,7 @@ impl QuestionType {
             QuestionType::Range => "range",
             QuestionType::SelectOne => "select_one",
             QuestionType::SelectMultiple => "select_multiple",
+            QuestionType::Rank => "rank",
             QuestionType::Date => "date",
             QuestionType::Time => "time",
             QuestionType::Datetime => "datetime",

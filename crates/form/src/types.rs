@@ -22,7 +22,7 @@ pub enum RowType {
     Unknown,
 }
 
-pub const SUPPORTED: &str = "text, integer, decimal, range, select_one LIST, select_multiple LIST, select_one_from_file FILE.csv, select_multiple_from_file FILE.csv, date, time, datetime, note, calculate, acknowledge, hidden, begin/end group, begin/end repeat, and the metadata types (start, end, today, deviceid, username, email, …)";
+pub const SUPPORTED: &str = "text, integer, decimal, range, select_one LIST, select_multiple LIST, rank LIST, select_one_from_file FILE.csv, select_multiple_from_file FILE.csv, date, time, datetime, note, calculate, acknowledge, hidden, begin/end group, begin/end repeat, and the metadata types (start, end, today, deviceid, username, email, …)";
 
 /// A `type` cell as pyxform 4.5 reads it: words separated by any whitespace, then matched
 /// **exactly** — `Text` or `Select_one` are unknown to pyxform and ODK, so they are unknown
@@ -185,7 +185,12 @@ fn parse_select(words: &[&str]) -> Option<RowType> {
             Kind::External => RowType::Unsupported(
                 "choice lists from external files are not supported; put the choices in the choices sheet".into(),
             ),
-            Kind::Rank => RowType::Unsupported("rank questions are not supported; use select_multiple".into()),
+            Kind::Rank if or_other => {
+                RowType::Unsupported("a rank question has no 'or_other': add an 'other' choice to its list".into())
+            }
+            Kind::Rank => {
+                RowType::Select { kind: QuestionType::Rank, list: list.to_string(), or_other, from_file: false }
+            }
         });
     }
     command_without_list.map(|command| {

@@ -379,3 +379,38 @@ fn calculations_evaluate_odk_functions_and_once_keeps_its_value() {
         check_answers(&form, "default", &Answers::from_pairs([("q1", "8"), ("d", "2024-10-07"), ("tag", "id-7")]));
     assert_eq!(again.answers.values.get("tag").map(String::as_str), Some("id-7"));
 }
+
+/// A rank answer is every choice once, most important first; anything else is refused with
+/// what to change, and spacing is normalised.
+#[test]
+fn a_ranking_names_every_choice_once() {
+    let md = "| survey |\n| | type | name | label |\n| | rank needs | order | What matters most |\n\
+              | choices |\n| | list_name | name | label |\n| | needs | sbom | SBOM |\n| | needs | psirt | PSIRT |\n| | needs | training | Training |\n";
+    let outcome = mamori_form::read_bytes("f.md", md.as_bytes());
+    assert!(!outcome.has_errors(), "{:#?}", outcome.diagnostics);
+    let form = outcome.form.unwrap();
+    assert_eq!(form.question("order").unwrap().kind, mamori_form::QuestionType::Rank);
+    let check = |value: &str| check_answers(&form, "default", &Answers::from_pairs([("order", value)]));
+    let ok = check("  psirt   sbom training ");
+    assert!(ok.is_valid(), "{:?}", ok.errors);
+    assert_eq!(ok.answers.values.get("order").map(String::as_str), Some("psirt sbom training"));
+    let messages = |value: &str| {
+        check_answers(&form, EN, &Answers::from_pairs([("order", value)]))
+            .errors
+            .into_iter()
+            .map(|e| (e.kind, e.message))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        messages("psirt sbom"),
+        [(AnswerErrorKind::Type, "Rank every choice (2 of 3 have a place).".to_string())]
+    );
+    assert_eq!(
+        messages("psirt sbom psirt"),
+        [(AnswerErrorKind::Type, "'PSIRT' is ranked twice: give each choice its own place.".to_string())]
+    );
+    assert_eq!(messages("psirt sbom audit")[0].0, AnswerErrorKind::NotInList);
+    // In Japanese, for a Japanese respondent.
+    let ja = check_answers(&form, JA, &Answers::from_pairs([("order", "sbom")]));
+    assert!(ja.errors[0].message.starts_with("すべての選択肢に順位をつけてください（3件中1件"), "{:?}", ja.errors);
+}

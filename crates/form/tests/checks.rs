@@ -146,7 +146,7 @@ fn unsupported_and_unknown_types_are_refused() {
         "| survey |\n| | type | name | label |\n| | geopoint | where | Where? |\n| | frobnicate | f | F |\n",
         &[
             "f.md:survey:3:B: error: type 'geopoint' is not supported: location questions cannot be answered in a web questionnaire",
-            "f.md:survey:4:B: error: unknown type 'frobnicate'; the types Mamori supports are text, integer, decimal, range, select_one LIST, select_multiple LIST, select_one_from_file FILE.csv, select_multiple_from_file FILE.csv, date, time, datetime, note, calculate, acknowledge, hidden, begin/end group, begin/end repeat, and the metadata types (start, end, today, deviceid, username, email, …)",
+            "f.md:survey:4:B: error: unknown type 'frobnicate'; the types Mamori supports are text, integer, decimal, range, select_one LIST, select_multiple LIST, rank LIST, select_one_from_file FILE.csv, select_multiple_from_file FILE.csv, date, time, datetime, note, calculate, acknowledge, hidden, begin/end group, begin/end repeat, and the metadata types (start, end, today, deviceid, username, email, …)",
         ],
     );
 }

@@ -163,6 +163,11 @@ fn item_view(analysis: &Analysis, item: &Item, index: usize, w: &Words) -> Value
                 .collect();
             json!({ "chart": bar_chart(item, index), "rows": rows, "mentions": count(item.mentions, w) })
         }
+        "rank" => {
+            let rows: Vec<Value> =
+                crate::rows::rank_rows(item, w).into_iter().map(|(l, cells)| row(&l, cells)).collect();
+            json!({ "rows": rows, "note": w.rank_note })
+        }
         "integer" | "decimal" | "range" => json!({ "kind": "number", "rows": number_rows(analysis, item, w) }),
         _ => {
             let rows: Vec<Value> = item

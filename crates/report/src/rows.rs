@@ -1,6 +1,6 @@
 //! What every format shows for an item, in one place: the overall row and one row per segment.
 
-use crate::words::{self, Words, count};
+use crate::words::{self, Words, count, pct};
 use mamori_analysis::{Analysis, Item, Ordered};
 
 /// A row of an item's table or chart: label, n, counts and percents by choice.
@@ -47,4 +47,27 @@ pub fn number_rows(analysis: &Analysis, item: &Item, w: &Words) -> Vec<(String, 
         }
     }
     rows
+}
+
+/// A rank item's rows: each choice with its mean place, how many put it first and their share.
+pub(crate) fn rank_rows(item: &Item, w: &Words) -> Vec<(String, Vec<String>)> {
+    item.choice_labels
+        .iter()
+        .map(|(choice, label)| {
+            let mean = item
+                .mean_rank
+                .get(choice)
+                .copied()
+                .flatten()
+                .map_or_else(|| w.suppressed.to_string(), |m| format!("{m:.2}"));
+            (
+                label.clone(),
+                vec![
+                    mean,
+                    count(item.counts.get(choice).copied().flatten(), w),
+                    pct(item.percent.get(choice).copied().flatten(), w),
+                ],
+            )
+        })
+        .collect()
 }

@@ -164,6 +164,30 @@ pub fn render(analysis: &Analysis) -> Result<Vec<u8>, XlsxError> {
         widths(sheet, &[18.0, 60.0, 36.0, 8.0, 40.0, 8.0, 8.0, 12.0])?;
     }
 
+    // Rankings: each choice's mean place and how many put it first.
+    let ranks: Vec<&Item> = analysis.items.iter().filter(|i| i.kind == "rank").collect();
+    if !ranks.is_empty() {
+        let sheet = add_sheet(&mut book, &mut names, w.rank_sheet)?;
+        header(sheet, &["name", w.item, "n", w.value, w.mean_rank, w.first_place, w.first_place_share], &styles)?;
+        let mut row = 1;
+        for item in ranks {
+            for (choice, choice_label) in item.choice_labels.iter() {
+                sheet.write_string(row, 0, &item.name)?;
+                sheet.write_string(row, 1, &item.label)?;
+                count_cell(sheet, row, 2, item.n, w)?;
+                sheet.write_string(row, 3, choice_label)?;
+                match item.mean_rank.get(choice).copied().flatten() {
+                    Some(mean) => sheet.write_number(row, 4, mean)?,
+                    None => sheet.write_string(row, 4, w.suppressed)?,
+                };
+                count_cell(sheet, row, 5, item.counts.get(choice).copied().flatten(), w)?;
+                share_cell(sheet, row, 6, item.percent.get(choice).copied().flatten(), &styles, w)?;
+                row += 1;
+            }
+        }
+        widths(sheet, &[18.0, 60.0, 8.0, 40.0, 10.0, 10.0, 12.0])?;
+    }
+
     let sheet = add_sheet(&mut book, &mut names, w.numbers_sheet)?;
     header(sheet, &["name", w.item, w.segment, "n", w.sum, w.mean, w.q1, w.median, w.q3, w.min, w.max], &styles)?;
     let mut row = 1;

@@ -345,6 +345,15 @@ struct QuestionView {
     error: Option<String>,
     /// The organisation's answer in the previous campaign, read-only (`show_previous_answers`).
     previous: Option<String>,
+    /// A rank question's places, first the most important: each a drop-down of the choices,
+    /// posted in place order, so the answer is the choices' names in the respondent's order.
+    places: Vec<PlaceView>,
+}
+
+#[derive(Serialize)]
+struct PlaceView {
+    label: String,
+    options: Vec<ChoiceView>,
 }
 
 #[derive(Serialize, Default)]
@@ -472,7 +481,26 @@ fn page_view(
                 page: page + 1,
             });
         }
+        let places = if question.kind == QuestionType::Rank {
+            (0..question.choices.len())
+                .map(|place| PlaceView {
+                    label: ctx.words().rank_place.replace("{n}", &(place + 1).to_string()),
+                    options: question
+                        .choices
+                        .iter()
+                        .map(|c| ChoiceView {
+                            name: c.name.clone(),
+                            label: text(&c.label, &c.name),
+                            checked: selected.get(place) == Some(&c.name.as_str()),
+                        })
+                        .collect(),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         questions.push(QuestionView {
+            places,
             hidden: !shown(form, q, relevant),
             name: question.name.clone(),
             kind: question.kind.as_str(),
@@ -788,8 +816,24 @@ pub(crate) fn answer_sections(
                 continue;
             }
             let raw = answers.get(&question.name).cloned().unwrap_or_default();
+            let label_of = |v: &str| {
+                question
+                    .choices
+                    .iter()
+                    .find(|c| c.name == v)
+                    .and_then(|c| form.text(&c.label, lang))
+                    .unwrap_or(v)
+                    .to_string()
+            };
             let value = if raw.is_empty() {
                 unanswered.to_string()
+            } else if question.kind == QuestionType::Rank {
+                // In order: "1. 東京都 2. 大阪府 …".
+                raw.split_whitespace()
+                    .enumerate()
+                    .map(|(i, v)| format!("{}. {}", i + 1, label_of(v)))
+                    .collect::<Vec<_>>()
+                    .join("　")
             } else if question.kind.is_select() {
                 raw.split_whitespace()
                     .map(|v| {

@@ -444,6 +444,18 @@ impl Doc {
                     GREY,
                 );
             }
+            "rank" => {
+                let rows: Vec<Vec<String>> = crate::rows::rank_rows(item, w)
+                    .into_iter()
+                    .map(|(label, cells)| std::iter::once(label).chain(cells).collect())
+                    .collect();
+                self.table(
+                    &[0.46, 0.18, 0.18, 0.18],
+                    &[w.item.into(), w.mean_rank.into(), w.first_place.into(), w.first_place_share.into()],
+                    &rows,
+                );
+                self.paragraph(&format!("{}: {} · {}", w.answered, count(item.n, w), w.rank_note), 7.5, 0.0, GREY);
+            }
             "integer" | "decimal" | "range" => {
                 // The PDF's narrower table leaves out min and max.
                 let rows: Vec<Vec<String>> = crate::rows::number_rows(analysis, item, w)
