@@ -415,9 +415,15 @@ mod tests {
 
     #[test]
     fn unsupported_types_say_why() {
-        for text in
-            ["geopoint", "photo", "select_one_external c1", "begin loop over toilet", "rank fruits", "select_one"]
-        {
+        for text in [
+            "geopoint",
+            "photo",
+            "select_one_external c1",
+            "begin loop over toilet",
+            "rank fruits or_other",
+            "select_one_from_file c.xml",
+            "select_one",
+        ] {
             assert!(matches!(parse_type(text), RowType::Unsupported(_)), "{text}");
         }
     }
