@@ -1,7 +1,7 @@
 // The question types beyond the 2024 questionnaire, in headless Chromium: a `range` question
 // with few points is a row of choices labelled at its ends, a long one a number field with
 // its bounds, a decimal one in quarter steps; on the next page a `table-list` group is a Likert
-// matrix (a row per question, a column per choice), `minimal` a drop-down, `horizontal` a row, and a `rank` question a drop-down per place
+// matrix (a row per question, a column per choice), `minimal` a drop-down (its choices from prefectures.csv, a `select_one_from_file`), `horizontal` a row, and a `rank` question a drop-down per place
 // (without JavaScript a choice put in two places is refused, named, by the server). Answered with and without JavaScript; an answer
 // off the scale is refused with the scale named (without JavaScript, by the server); axe-core
 // on every page; screenshots to target/test-artefacts/e2e/types-*.png. The server is
@@ -89,6 +89,8 @@ async function walk(link, js) {
   await matrix.getByRole('radio', { name: '内部監査は役に立つ どちらでもない' }).check();
   const pref = page.getByLabel('本社の所在地');
   assert.equal(await pref.evaluate((e) => e.tagName), 'SELECT');
+  // The choices of the CSV file beside the form, in its order, after the empty one.
+  assert.deepEqual(await pref.locator('option').allInnerTexts(), ['—', '北海道', '東京都', '愛知県', '大阪府', '福岡県', '沖縄県']);
   await pref.selectOption('osaka');
   await page.getByRole('group', { name: '上場していますか' }).getByRole('radio', { name: 'いいえ' }).check();
   // A ranking: a drop-down per place, each named by its place.

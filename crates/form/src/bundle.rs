@@ -121,3 +121,36 @@ pub fn beside(form_path: &Path, name: &str) -> Result<Vec<u8>, String> {
 fn extension(name: &str) -> String {
     Path::new(name).extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase()
 }
+
+/// The form at `form_path` as Mamori stores a questionnaire: its own bytes and name when it
+/// names no choice file, else a `.zip` of it with the choice files beside it (so the choices
+/// are frozen with it). `form` is the form read from that path.
+pub fn stored_form(form_path: &Path, form: &crate::Form) -> Result<(String, Vec<u8>), String> {
+    let name = form_path.file_name().and_then(|n| n.to_str()).unwrap_or("form.xlsx").to_string();
+    let bytes = std::fs::read(form_path).map_err(|e| format!("{}: {e}", form_path.display()))?;
+    let mut files: Vec<&str> =
+        form.questions.iter().filter_map(|q| q.list.as_deref()).filter(|list| extension(list) == "csv").collect();
+    files.sort_unstable();
+    files.dedup();
+    if files.is_empty() || extension(&name) == "zip" {
+        return Ok((name, bytes));
+    }
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let mut add = |entry: &str, data: &[u8]| -> Result<(), String> {
+        use std::io::Write;
+        out.start_file(entry, options).map_err(|e| e.to_string())?;
+        out.write_all(data).map_err(|e| e.to_string())
+    };
+    add(&name, &bytes)?;
+    for file in files {
+        // The form was read with its choice files: a list that is not beside it is a list of
+        // the choices sheet that merely ends in .csv.
+        if let Ok(data) = beside(form_path, file) {
+            add(file, &data)?;
+        }
+    }
+    let zipped = out.finish().map_err(|e| e.to_string())?.into_inner();
+    let stem = Path::new(&name).file_stem().and_then(|s| s.to_str()).unwrap_or("form");
+    Ok((format!("{stem}.zip"), zipped))
+}

@@ -165,3 +165,22 @@ fn a_hostile_zip_is_refused_with_the_reason() {
         ["upload.zip: error: 'big.csv' is larger than 32 MB unpacked; a form or choice file is far smaller"]
     );
 }
+
+/// What the command line stores for a form with choice files: a .zip of it with them, which
+/// reads as the form did; a form without any is stored as it is.
+#[test]
+fn a_form_is_stored_with_its_choice_files() {
+    let dir = folder("stored", &[("form.md", FORM), ("prefectures.csv", PREFECTURES), ("devices.csv", DEVICES)]);
+    let path = dir.join("form.md");
+    let form = read_file(&path).form.unwrap();
+    let (name, bytes) = mamori_form::bundle::stored_form(&path, &form).unwrap();
+    assert_eq!(name, "form.zip");
+    let again = read_bytes(&name, &bytes);
+    assert_eq!(errors(&again), Vec::<String>::new());
+    assert_eq!(again.form.unwrap().question("kinds").unwrap().choices.len(), 2);
+    let plain = "| survey |\n| | type | name | label |\n| | text | a | A |\n";
+    let dir = folder("stored-plain", &[("plain.md", plain)]);
+    let form = read_file(&dir.join("plain.md")).form.unwrap();
+    let (name, bytes) = mamori_form::bundle::stored_form(&dir.join("plain.md"), &form).unwrap();
+    assert_eq!((name.as_str(), bytes.as_slice()), ("plain.md", plain.as_bytes()));
+}

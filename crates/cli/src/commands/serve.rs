@@ -201,14 +201,14 @@ async fn demo_of_form(
     path: &std::path::Path,
     participants: usize,
 ) -> Result<Vec<String>, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("form.xlsx").to_string();
-    let outcome = mamori_form::read_bytes(&path.display().to_string(), &bytes);
+    // Read with the choice files beside it, and stored with them (a .zip) when it has any.
+    let outcome = mamori_form::read_file(path);
     if outcome.has_errors() {
         let errors: Vec<String> = outcome.diagnostics.iter().filter(|d| d.is_error()).map(|d| d.to_string()).collect();
         return Err(format!("{}\nthe questionnaire has errors: fix them and start again", errors.join("\n")));
     }
     let form = outcome.form.ok_or("the questionnaire reads")?;
+    let (file_name, bytes) = mamori_form::bundle::stored_form(path, &form)?;
     let now = mamori_web::mamori_store::now();
     let campaign = store
         .create_campaign(&form.title, &file_name, &bytes, now, now + 42 * 86_400)
