@@ -54,6 +54,38 @@ fn expression_soup() -> impl Strategy<Value = String> {
         "pulldata(",
         "string-length(",
         "substr(",
+        // ODK's other functions, and values at their edges.
+        "substring(",
+        "substring-before(",
+        "translate(",
+        "normalize-space(",
+        "selected-at(",
+        "join(",
+        "checklist(",
+        "weighted-checklist(",
+        "count(",
+        "sum(",
+        "max(",
+        "min(",
+        "round(",
+        "pow(",
+        "log(",
+        "date(",
+        "date-time(",
+        "decimal-date-time(",
+        "decimal-time(",
+        "format-date(",
+        "'%Y%q%'",
+        "'2024-02-29T23:59:59.999-12:00'",
+        "'25:61Z'",
+        "now()",
+        "once(",
+        "uuid(",
+        "random()",
+        "1e308",
+        "99999999999999999999",
+        "-0.5",
+        "0 div 0",
         "name",
         "${",
         "}",
@@ -128,6 +160,18 @@ proptest! {
         let _ = mamori_form::dates::parse_time(&value);
         let _ = mamori_form::dates::parse_datetime(&value);
         let _ = mamori_form::dates::parse_date(&value);
+        if let Some(ms) = mamori_form::dates::parse_moment(&value) {
+            let _ = mamori_form::dates::format_moment(ms, &value);
+        }
+        let _ = mamori_form::dates::parse_clock(&value);
+    }
+
+    #[test]
+    fn arbitrary_bytes_as_a_zip_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
+        let outcome = read_bytes("upload.zip", &bytes);
+        if outcome.form.is_none() {
+            prop_assert!(outcome.has_errors());
+        }
     }
 }
 
@@ -142,6 +186,7 @@ const TYPES_FORM: &str = "| survey |
 | | datetime | dt | Dt | | |
 | | select_one yn | s1 | S1 | | |
 | | select_multiple yn | sm | Sm | count-selected(.) < 2 | |
+| | rank yn | r | R | | |
 | | acknowledge | ack | Ack | | |
 | | note | n | N | | |
 | | calculate | c | | | |
