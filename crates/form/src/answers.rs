@@ -219,6 +219,8 @@ struct RowEnv<'a, V> {
     scope: Option<&'a [Option<usize>]>,
     current: &'a str,
     today: Option<i64>,
+    /// The form and the respondent's language, for choices' labels (`jr:choice-name()`).
+    labels: Option<(&'a Form, &'a str)>,
 }
 
 impl<V: AsRef<str>> Env for RowEnv<'_, V> {
@@ -238,6 +240,12 @@ impl<V: AsRef<str>> Env for RowEnv<'_, V> {
     }
     fn today(&self) -> i64 {
         self.today.unwrap_or_else(dates::today_in_japan)
+    }
+    fn choice_label(&self, question: &str, value: &str) -> Option<String> {
+        let (form, language) = self.labels?;
+        let q = &form.questions[*self.index.get(question)?];
+        let choice = q.choices.iter().find(|c| c.name == value)?;
+        Some(form.text(&choice.label, language).unwrap_or(&choice.name).to_string())
     }
 }
 
@@ -262,6 +270,9 @@ impl Env for ChoiceScope<'_> {
     }
     fn today(&self) -> i64 {
         self.answers.today()
+    }
+    fn choice_label(&self, question: &str, value: &str) -> Option<String> {
+        self.answers.choice_label(question, value)
     }
 }
 
@@ -755,6 +766,7 @@ impl<'f> RowChecker<'f> {
                     scope: None,
                     current: "",
                     today: self.today,
+                    labels: Some((self.form, &self.language)),
                 };
                 q.group_indices.iter().all(|&g| holds(&self.group_relevant[g], &env))
                     && holds(&self.bound[i].relevant, &env)
@@ -825,6 +837,7 @@ impl<'f> RowChecker<'f> {
                 scope: outer.map(|_| self.repeat_of.as_slice()),
                 current: "",
                 today: self.today,
+                labels: Some((self.form, &self.language)),
             };
             self.visit(i, values[i].as_ref(), &env, invalid, codes, &mut code)
         };
@@ -965,8 +978,15 @@ impl<'f> RowChecker<'f> {
     }
 
     fn group_relevant(&self, group: usize, values: &[String]) -> bool {
-        let env =
-            RowEnv { index: &self.index, local: values, outer: None, scope: None, current: "", today: self.today };
+        let env = RowEnv {
+            index: &self.index,
+            local: values,
+            outer: None,
+            scope: None,
+            current: "",
+            today: self.today,
+            labels: Some((self.form, &self.language)),
+        };
         let g = &self.form.groups[group];
         // The groups enclosing the repeat are those whose own path, with their name, starts its path.
         let encloses = |o: &&crate::model::Group| {

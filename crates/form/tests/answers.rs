@@ -414,3 +414,30 @@ fn a_ranking_names_every_choice_once() {
     let ja = check_answers(&form, JA, &Answers::from_pairs([("order", "sbom")]));
     assert!(ja.errors[0].message.starts_with("すべての選択肢に順位をつけてください（3件中1件"), "{:?}", ja.errors);
 }
+
+/// `jr:choice-name(value, '${question}')` is the chosen choice's label in the respondent's
+/// language (ODK's documentation: "Returns the label value, in the active language,
+/// associated with the choice_name in the list of choices for a select question"); the path
+/// pyxform writes (`/data/q`) names the question too, and an unknown choice gives "".
+#[test]
+fn choice_name_gives_the_label_in_the_respondents_language() {
+    let md = "| survey |\n| | type | name | label::Japanese (ja) | label::English (en) | calculation |\n\
+              | | select_one pref | pref | 所在地 | Head office | |\n\
+              | | calculate | shown | | | jr:choice-name(${pref}, '${pref}') |\n\
+              | | calculate | by_path | | | jr:choice-name(${pref}, '/data/pref') |\n\
+              | | calculate | other | | | jr:choice-name('kyoto', '${pref}') |\n\
+              | choices |\n| | list_name | name | label::Japanese (ja) | label::English (en) |\n\
+              | | pref | tokyo | 東京都 | Tokyo |\n| | pref | osaka | 大阪府 | Osaka |\n";
+    let outcome = mamori_form::read_bytes("f.md", md.as_bytes());
+    assert!(!outcome.has_errors(), "{:#?}", outcome.diagnostics);
+    assert!(outcome.diagnostics.iter().all(|d| !d.to_string().contains("choice-name")), "{:#?}", outcome.diagnostics);
+    let form = outcome.form.unwrap();
+    let answers = Answers::from_pairs([("pref", "osaka")]);
+    let value = |language: &str, name: &str| {
+        check_answers(&form, language, &answers).answers.values.get(name).cloned().unwrap_or_default()
+    };
+    assert_eq!(value(JA, "shown"), "大阪府");
+    assert_eq!(value(EN, "shown"), "Osaka");
+    assert_eq!(value(JA, "by_path"), "大阪府");
+    assert_eq!(value(JA, "other"), "");
+}

@@ -84,6 +84,8 @@ pub enum Func {
     DecimalTime,
     FormatDate,
     Now,
+    /// `jr:choice-name(value, '${question}')`: the label of a choice.
+    ChoiceName,
     // Values made once or at random.
     Once,
     Uuid,
@@ -153,6 +155,7 @@ impl Func {
             "format-date" | "format-date-time" => (Func::FormatDate, 2, 2),
             "now" => (Func::Now, 0, 0),
             "once" => (Func::Once, 1, 1),
+            "jr:choice-name" => (Func::ChoiceName, 2, 2),
             "uuid" => (Func::Uuid, 0, 1),
             "random" => (Func::Random, 0, 0),
             _ => return None,

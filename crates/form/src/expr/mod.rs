@@ -84,6 +84,11 @@ pub trait Env {
     fn today(&self) -> i64 {
         crate::dates::today_in_japan()
     }
+    /// The label, in the respondent's language, of choice `value` of the question `question`
+    /// (`jr:choice-name()`); `None` when there is no such question or choice.
+    fn choice_label(&self, _question: &str, _value: &str) -> Option<String> {
+        None
+    }
     /// Now, in milliseconds since 1970-01-01T00:00Z (`now()`).
     fn now_ms(&self) -> i64 {
         crate::dates::now_ms()

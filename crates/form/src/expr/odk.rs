@@ -233,6 +233,20 @@ pub(super) fn call<'a>(func: Func, args: &'a [Expr], env: &'a dyn Env) -> Result
             }
         }
         Func::Now => owned(dates::format_moment_iso(env.now_ms())),
+        Func::ChoiceName => {
+            // The question as pyxform writes it in the text: `${name}`, or the path it becomes
+            // (`/data/group/name`), whose part after the form's root is the question's key.
+            let (value, target) = (text(0)?, text(1)?);
+            let target = target.trim();
+            let key = match target.strip_prefix("${").and_then(|t| t.strip_suffix('}')) {
+                Some(name) => name.to_string(),
+                None => target.trim_start_matches('/').split_once('/').map_or(target, |(_, rest)| rest).to_string(),
+            };
+            let label = env
+                .choice_label(&key, value.trim())
+                .or_else(|| env.choice_label(key.rsplit('/').next().unwrap_or(&key), value.trim()));
+            owned(label.unwrap_or_default())
+        }
         Func::Once => {
             // The calculation keeps the value it has; only an empty one is computed.
             let current = env.current();
