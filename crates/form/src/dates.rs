@@ -129,7 +129,8 @@ pub fn parse_clock(text: &str) -> Option<(i64, Option<i64>)> {
         _ => {
             let sign = if zone.starts_with('-') { -1 } else { 1 };
             let digits: String = zone[1..].chars().filter(|&c| c != ':').collect();
-            if !matches!(digits.len(), 2 | 4) || zone[1..].len() > 5 {
+            // ASCII digits only before slicing them (a zone of other characters is no zone).
+            if !digits.bytes().all(|b| b.is_ascii_digit()) || !matches!(digits.len(), 2 | 4) || zone[1..].len() > 5 {
                 return None;
             }
             let hours: i64 = self::digits(&digits[..2])?;
