@@ -107,9 +107,23 @@ fn key_by_path(form: &mut Form, sites: &checks::Sites) {
     for (name, _, _, _) in &sites.names {
         *uses.entry(name.as_str()).or_default() += 1;
     }
+    let mut rekeyed_select: Option<(String, String)> = None;
     for q in &mut form.questions {
+        // A select's "specify other" (made by the reader right after it) follows its select:
+        // keyed by path when the select is, and relevant when that select says "other".
+        if let Some((written, key)) = rekeyed_select.take()
+            && q.written_name == format!("{written}_other")
+            && q.kind == QuestionType::Text
+        {
+            q.name = format!("{}/{}", q.path.join("/"), q.written_name);
+            q.relevant = Some(Expression::other_chosen(&key));
+            continue;
+        }
         if uses.get(q.written_name.as_str()).is_some_and(|n| *n > 1) && !q.path.is_empty() {
             q.name = format!("{}/{}", q.path.join("/"), q.written_name);
+            if q.kind.is_select() {
+                rekeyed_select = Some((q.written_name.clone(), q.name.clone()));
+            }
         }
     }
 }
@@ -837,7 +851,7 @@ impl<'a> Reader<'a> {
 /// pyxform's `or_other`: a text question `NAME_other`, asked when "other" is chosen.
 fn specify_other(select: &Question, row: usize) -> Question {
     let name = format!("{}_other", select.name);
-    let relevant = Expression::parse(&format!("selected(${{{}}}, 'other')", select.name)).ok();
+    let relevant = Some(Expression::other_chosen(&select.name));
     let label = select.label.keys().map(|l| (l.clone(), "Specify other.".to_string())).collect();
     Question {
         written_name: name.clone(),

@@ -441,3 +441,25 @@ fn choice_name_gives_the_label_in_the_respondents_language() {
     assert_eq!(value(JA, "by_path"), "大阪府");
     assert_eq!(value(JA, "other"), "");
 }
+
+/// Two `select_one … or_other` questions of one name in different groups: each "specify other"
+/// is known by its own path too, and applies when its own select says "other".
+#[test]
+fn the_other_of_a_select_named_twice_follows_its_own_select() {
+    let md = "| survey |\n| | type | name | label |\n| | begin group | g | G |\n| | select_one yn or_other | a | A |\n| | end group | | |\n\
+              | | begin group | h | H |\n| | select_one yn or_other | a | A |\n| | end group | | |\n\
+              | choices |\n| | list_name | name | label |\n| | yn | yes | Yes |\n| | yn | no | No |\n";
+    let outcome = mamori_form::read_bytes("f.md", md.as_bytes());
+    assert!(!outcome.has_errors(), "{:#?}", outcome.diagnostics);
+    let form = outcome.form.unwrap();
+    let names: Vec<&str> = form.questions.iter().map(|q| q.name.as_str()).collect();
+    assert_eq!(names, ["g/a", "g/a_other", "h/a", "h/a_other"]);
+    let checked = check_answers(
+        &form,
+        EN,
+        &Answers::from_pairs([("g/a", "other"), ("g/a_other", "our own"), ("h/a", "yes"), ("h/a_other", "dropped")]),
+    );
+    assert!(checked.is_valid(), "{:?}", checked.errors);
+    assert_eq!(checked.answers.values.get("g/a_other").map(String::as_str), Some("our own"));
+    assert_eq!(checked.answers.values.get("h/a_other"), None, "h's select did not say other");
+}

@@ -96,6 +96,23 @@ pub trait Env {
 }
 
 impl Expression {
+    /// `selected(${key}, 'other')` for the "specify other" question the reader makes after a
+    /// select with `or_other`, built directly: the select's key may be a path (`g/a`), which
+    /// no `${}` a form writes can hold.
+    pub(crate) fn other_chosen(key: &str) -> Expression {
+        Expression {
+            source: format!("selected(${{{key}}}, 'other')"),
+            root: ast::Expr::Call(
+                ast::Func::Selected,
+                vec![ast::Expr::Ref(key.to_string()), ast::Expr::Str("other".into())],
+            ),
+            refs: vec![(key.to_string(), 9)],
+            paths: Vec::new(),
+            unsupported: Vec::new(),
+            unsupported_syntax: Vec::new(),
+        }
+    }
+
     pub fn parse(source: &str) -> Result<Expression, ExprError> {
         let parsed = parser::parse(source)?;
         Ok(Expression {
