@@ -463,3 +463,20 @@ fn the_other_of_a_select_named_twice_follows_its_own_select() {
     assert_eq!(checked.answers.values.get("g/a_other").map(String::as_str), Some("our own"));
     assert_eq!(checked.answers.values.get("h/a_other"), None, "h's select did not say other");
 }
+
+/// An absolute path (`/data/h/a`, as forms written before `${}` refer to questions) names one
+/// of two questions called `a` by its groups: it follows that one.
+#[test]
+fn an_absolute_path_to_a_name_used_twice_follows_its_own_question() {
+    let md = "| survey |\n| | type | name | label | relevant |\n| | begin group | g | G | |\n| | text | a | A | |\n| | end group | | | |\n\
+              | | begin group | h | H | |\n| | text | a | A | |\n| | end group | | | |\n\
+              | | text | b | B | /data/h/a = 'x' |\n";
+    let outcome = mamori_form::read_bytes("f.md", md.as_bytes());
+    assert!(!outcome.has_errors(), "{:#?}", outcome.diagnostics);
+    let form = outcome.form.unwrap();
+    let kept = |pairs: &[(&str, &str)]| {
+        check_answers(&form, EN, &Answers::from_pairs(pairs.iter().copied())).answers.values.get("b").cloned()
+    };
+    assert_eq!(kept(&[("g/a", "y"), ("h/a", "x"), ("b", "kept")]), Some("kept".into()));
+    assert_eq!(kept(&[("g/a", "x"), ("h/a", "y"), ("b", "dropped")]), None, "g's a is not h's");
+}

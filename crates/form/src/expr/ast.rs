@@ -195,7 +195,9 @@ impl Expr {
         let bind = |e: &Expr| Box::new(e.bind(slot, paths));
         match self {
             Expr::Ref(name) => slot(name).map_or_else(|| self.clone(), Expr::Slot),
-            Expr::Path(name) if paths => slot(name).map_or_else(|| self.clone(), Expr::Slot),
+            Expr::Path(name) if paths => {
+                slot(name).or_else(|| slot(last_step(name))).map_or_else(|| self.clone(), Expr::Slot)
+            }
             Expr::Neg(e) => Expr::Neg(bind(e)),
             Expr::Bin(op, l, r) => Expr::Bin(*op, bind(l), bind(r)),
             Expr::Call(f, args) => Expr::Call(*f, args.iter().map(|a| a.bind(slot, paths)).collect()),
@@ -203,4 +205,9 @@ impl Expr {
             other => other.clone(),
         }
     }
+}
+
+/// The last step of a path kept as `group/name` (the question's own name).
+pub fn last_step(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
 }

@@ -13,7 +13,9 @@ pub fn eval<'a>(expr: &'a Expr, env: &'a dyn Env) -> Result<Value<'a>, EvalError
         Expr::Num(n) => Value::Num(*n),
         Expr::Str(s) => Value::Str(Cow::Borrowed(s)),
         Expr::Ref(name) => Value::Str(Cow::Borrowed(env.value(name).unwrap_or(""))),
-        Expr::Path(name) => Value::Str(Cow::Borrowed(env.path_value(name).unwrap_or(""))),
+        Expr::Path(name) => Value::Str(Cow::Borrowed(
+            env.path_value(name).or_else(|| env.path_value(super::ast::last_step(name))).unwrap_or(""),
+        )),
         Expr::Slot(i) => Value::Str(Cow::Borrowed(env.slot(*i))),
         Expr::Current => Value::Str(Cow::Borrowed(env.current())),
         Expr::Neg(inner) => Value::Num(-eval(inner, env)?.to_num()),

@@ -18,7 +18,9 @@ fn nodes<'a>(expr: &'a Expr, env: &'a dyn Env) -> Option<Vec<&'a str>> {
         Expr::Slot(i) => vec![env.slot(*i)],
         Expr::Current => vec![env.current()],
         // A path `bind` did not turn into a slot names no question: the empty node-set.
-        Expr::Path(name) => env.path_value(name).into_iter().collect(),
+        Expr::Path(name) => {
+            env.path_value(name).or_else(|| env.path_value(super::ast::last_step(name))).into_iter().collect()
+        }
         _ => return None,
     })
 }

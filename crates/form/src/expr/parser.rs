@@ -419,7 +419,16 @@ impl Parser {
         match last_name {
             Some(name) => {
                 self.paths.push((name.clone(), start));
-                Ok(Expr::Path(name))
+                // An absolute path also says which groups: kept without its root (`g/a`, the key
+                // of a question whose name is used twice), the last name tried when no
+                // question has that key (see `Expr::bind`).
+                let key = match text.strip_prefix('/') {
+                    Some(rest) if !rest.starts_with('/') => {
+                        rest.split_once('/').map_or(name.clone(), |(_, k)| k.to_string())
+                    }
+                    _ => name,
+                };
+                Ok(Expr::Path(key))
             }
             None => {
                 self.unsupported_syntax.push((format!("the path '{text}' (no question named)"), start));
