@@ -759,15 +759,7 @@ impl<'f> RowChecker<'f> {
             }
             let q = &self.form.questions[i];
             *applies = {
-                let env = RowEnv {
-                    index: &self.index,
-                    local: values,
-                    outer: None,
-                    scope: None,
-                    current: "",
-                    today: self.today,
-                    labels: Some((self.form, &self.language)),
-                };
+                let env = self.top_level_env(values);
                 q.group_indices.iter().all(|&g| holds(&self.group_relevant[g], &env))
                     && holds(&self.bound[i].relevant, &env)
             };
@@ -977,8 +969,9 @@ impl<'f> RowChecker<'f> {
         }
     }
 
-    fn group_relevant(&self, group: usize, values: &[String]) -> bool {
-        let env = RowEnv {
+    /// What expressions see of a response's answers outside any repeat.
+    fn top_level_env<'a, V: AsRef<str>>(&'a self, values: &'a [V]) -> RowEnv<'a, V> {
+        RowEnv {
             index: &self.index,
             local: values,
             outer: None,
@@ -986,7 +979,11 @@ impl<'f> RowChecker<'f> {
             current: "",
             today: self.today,
             labels: Some((self.form, &self.language)),
-        };
+        }
+    }
+
+    fn group_relevant(&self, group: usize, values: &[String]) -> bool {
+        let env = self.top_level_env(values);
         let g = &self.form.groups[group];
         // The groups enclosing the repeat are those whose own path, with their name, starts its path.
         let encloses = |o: &&crate::model::Group| {

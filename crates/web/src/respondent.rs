@@ -835,18 +835,7 @@ pub(crate) fn answer_sections(
                     .collect::<Vec<_>>()
                     .join("　")
             } else if question.kind.is_select() {
-                raw.split_whitespace()
-                    .map(|v| {
-                        question
-                            .choices
-                            .iter()
-                            .find(|c| c.name == v)
-                            .and_then(|c| form.text(&c.label, lang))
-                            .unwrap_or(v)
-                            .to_string()
-                    })
-                    .collect::<Vec<_>>()
-                    .join("、")
+                raw.split_whitespace().map(label_of).collect::<Vec<_>>().join("、")
             } else {
                 raw
             };
