@@ -1225,7 +1225,7 @@ impl<'f> RowChecker<'f> {
                     }
                     order.push(token);
                 }
-                let offered = q.choices.iter().filter(|c| self.offered(q, b, c, env)).count();
+                let offered = q.choices.iter().filter(|c| self.offered(b, c, env)).count();
                 if order.len() < offered {
                     return type_error(
                         &format!(
@@ -1245,7 +1245,7 @@ impl<'f> RowChecker<'f> {
     }
 
     /// Whether `choice` is offered (its question's `choice_filter` lets it through).
-    fn offered(&self, _q: &Question, b: &Bound, choice: &crate::model::Choice, env: &dyn Env) -> bool {
+    fn offered(&self, b: &Bound, choice: &crate::model::Choice, env: &dyn Env) -> bool {
         b.choice_filter
             .as_ref()
             .is_none_or(|filter| filter.eval_bool(&ChoiceScope { answers: env, choice }).unwrap_or(true))
@@ -1256,17 +1256,13 @@ impl<'f> RowChecker<'f> {
         let Some(position) = b.choices.position(name) else {
             return Err((AnswerErrorKind::NotInList, self.not_in_list(name)));
         };
-        let choice = &q.choices[position];
-        if let Some(filter) = &b.choice_filter {
-            let scope = ChoiceScope { answers: env, choice };
-            if !filter.eval_bool(&scope).unwrap_or(true) {
-                let message = if self.english {
-                    format!("'{name}' is not offered for your earlier answers.")
-                } else {
-                    format!("「{name}」はこれまでの回答では選べません。")
-                };
-                return Err((AnswerErrorKind::FilteredOut, message));
-            }
+        if !self.offered(b, &q.choices[position], env) {
+            let message = if self.english {
+                format!("'{name}' is not offered for your earlier answers.")
+            } else {
+                format!("「{name}」はこれまでの回答では選べません。")
+            };
+            return Err((AnswerErrorKind::FilteredOut, message));
         }
         Ok(position)
     }

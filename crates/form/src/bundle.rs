@@ -82,7 +82,10 @@ pub fn read_zip(file_name: &str, bytes: &[u8]) -> Outcome {
             return refused(file_name, format!("holds two files named '{name}'; keep one"));
         }
     }
-    let forms: Vec<&String> = files.keys().filter(|n| matches!(extension(n).as_str(), "xlsx" | "xls" | "md")).collect();
+    // The form is the workbook or Markdown table (a CSV there is a choice file).
+    use crate::workbook::Format;
+    let forms: Vec<&String> =
+        files.keys().filter(|n| matches!(Format::from_file_name(n), Some(Format::Excel | Format::Markdown))).collect();
     let form = match forms.as_slice() {
         [one] => (*one).clone(),
         [] => {

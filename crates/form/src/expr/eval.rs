@@ -13,9 +13,7 @@ pub fn eval<'a>(expr: &'a Expr, env: &'a dyn Env) -> Result<Value<'a>, EvalError
         Expr::Num(n) => Value::Num(*n),
         Expr::Str(s) => Value::Str(Cow::Borrowed(s)),
         Expr::Ref(name) => Value::Str(Cow::Borrowed(env.value(name).unwrap_or(""))),
-        Expr::Path(name) => Value::Str(Cow::Borrowed(
-            env.path_value(name).or_else(|| env.path_value(super::ast::last_step(name))).unwrap_or(""),
-        )),
+        Expr::Path(name) => Value::Str(Cow::Borrowed(path_value(env, name).unwrap_or(""))),
         Expr::Slot(i) => Value::Str(Cow::Borrowed(env.slot(*i))),
         Expr::Current => Value::Str(Cow::Borrowed(env.current())),
         Expr::Neg(inner) => Value::Num(-eval(inner, env)?.to_num()),
@@ -24,6 +22,12 @@ pub fn eval<'a>(expr: &'a Expr, env: &'a dyn Env) -> Result<Value<'a>, EvalError
         Expr::RegexLiteral(value, regex) => Value::Bool(regex.find(&eval(value, env)?.text()).is_some()),
         Expr::Unsupported(name) => return Err(EvalError::Unsupported(name.clone())),
     })
+}
+
+/// The answer a path not bound to a question reaches: by its key (`g/a`, an absolute path
+/// without its root), else by its last name.
+pub(super) fn path_value<'a>(env: &'a dyn Env, name: &str) -> Option<&'a str> {
+    env.path_value(name).or_else(|| env.path_value(super::ast::last_step(name)))
 }
 
 /// The common shapes of a relevance or constraint condition — an answer compared with a

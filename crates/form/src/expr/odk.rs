@@ -4,6 +4,7 @@
 //! two engines differ which one Mamori follows and why, are in
 //! `crates/form/tests/data/enketo-expressions.json`.
 
+use super::ast::last_step;
 use super::ast::{Expr, Func};
 use super::eval::{eval, text_to_number};
 use super::{Env, EvalError, Value};
@@ -18,25 +19,13 @@ fn nodes<'a>(expr: &'a Expr, env: &'a dyn Env) -> Option<Vec<&'a str>> {
         Expr::Slot(i) => vec![env.slot(*i)],
         Expr::Current => vec![env.current()],
         // A path `bind` did not turn into a slot names no question: the empty node-set.
-        Expr::Path(name) => {
-            env.path_value(name).or_else(|| env.path_value(super::ast::last_step(name))).into_iter().collect()
-        }
+        Expr::Path(name) => super::eval::path_value(env, name).into_iter().collect(),
         _ => return None,
     })
 }
 
 fn not_nodes(func: &str) -> EvalError {
     EvalError::Type(format!("{func}() counts the answers of questions: give it a question, such as ${{name}}"))
-}
-
-/// JavaRosa's `toBoolean` of a value: an answer is its text (true when not empty).
-fn truthy(v: &Value) -> bool {
-    v.to_bool()
-}
-
-/// A number's text, or NaN (as `number()`).
-fn num(v: &Value) -> f64 {
-    v.to_num()
 }
 
 /// The moment a value stands for, as `format-date` and `decimal-date-time` take it: a number
@@ -60,20 +49,31 @@ fn day_of(ms: i64) -> i64 {
     (ms + JAPAN_MS).div_euclid(DAY_MS)
 }
 
-fn random_u64() -> u64 {
-    let mut bytes = [0u8; 8];
-    // The operating system's generator; should it fail, time is random enough for a form's
-    // `random()` (which decides nothing of consequence) and `uuid()` (a label).
+/// `n` random bytes from the operating system's generator; should it fail, bytes from the
+/// time are random enough for a form's `random()` (which decides nothing of consequence) and
+/// `uuid()` (a label).
+fn random_bytes(n: usize) -> Vec<u8> {
+    let mut bytes = vec![0u8; n];
     if getrandom::fill(&mut bytes).is_err() {
-        return dates::now_ms() as u64 ^ 0x9e37_79b9_7f4a_7c15;
+        let mut x = dates::now_ms() as u64 ^ 0x9e37_79b9_7f4a_7c15;
+        for b in &mut bytes {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            *b = x as u8;
+        }
     }
-    u64::from_le_bytes(bytes)
+    bytes
+}
+
+fn random_u64() -> u64 {
+    u64::from_le_bytes(random_bytes(8).try_into().expect("eight bytes"))
 }
 
 pub(super) fn call<'a>(func: Func, args: &'a [Expr], env: &'a dyn Env) -> Result<Value<'a>, EvalError> {
     let arg = |i: usize| eval(&args[i], env);
     let text = |i: usize| -> Result<String, EvalError> { Ok(arg(i)?.to_text()) };
-    let number = |i: usize| -> Result<f64, EvalError> { Ok(num(&arg(i)?)) };
+    let number = |i: usize| -> Result<f64, EvalError> { Ok(arg(i)?.to_num()) };
     let owned = |s: String| Value::Str(Cow::Owned(s));
     Ok(match func {
         Func::Substring => {
@@ -139,7 +139,7 @@ pub(super) fn call<'a>(func: Func, args: &'a [Expr], env: &'a dyn Env) -> Result
             let (min, max) = (number(0)?.trunc(), number(1)?.trunc());
             let mut count = 0.0;
             for i in 2..args.len() {
-                count += f64::from(u8::from(truthy(&arg(i)?)));
+                count += f64::from(u8::from(arg(i)?.to_bool()));
             }
             Value::Bool((min < 0.0 || count >= min) && (max < 0.0 || count <= max))
         }
@@ -148,7 +148,7 @@ pub(super) fn call<'a>(func: Func, args: &'a [Expr], env: &'a dyn Env) -> Result
             let (min, max) = (number(0)?, number(1)?);
             let mut sum = 0.0;
             for pair in (2..args.len() - 1).step_by(2) {
-                if truthy(&arg(pair)?) {
+                if arg(pair)?.to_bool() {
                     sum += number(pair + 1)?;
                 }
             }
@@ -244,9 +244,8 @@ pub(super) fn call<'a>(func: Func, args: &'a [Expr], env: &'a dyn Env) -> Result
                 Some(name) => name.to_string(),
                 None => target.trim_start_matches('/').split_once('/').map_or(target, |(_, rest)| rest).to_string(),
             };
-            let label = env
-                .choice_label(&key, value.trim())
-                .or_else(|| env.choice_label(key.rsplit('/').next().unwrap_or(&key), value.trim()));
+            let label =
+                env.choice_label(&key, value.trim()).or_else(|| env.choice_label(last_step(&key), value.trim()));
             owned(label.unwrap_or_default())
         }
         Func::Once => {
@@ -272,7 +271,9 @@ pub(super) fn call<'a>(func: Func, args: &'a [Expr], env: &'a dyn Env) -> Result
             Some(_) => {
                 let len = number(0)?.trunc().clamp(0.0, 10_000.0) as usize;
                 const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-                owned((0..len).map(|_| ALPHABET[(random_u64() % ALPHABET.len() as u64) as usize] as char).collect())
+                // One draw for the whole text (a byte each; the small bias of % 62 is harmless
+                // for a label).
+                owned(random_bytes(len).iter().map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char).collect())
             }
         },
         Func::Random => Value::Num((random_u64() >> 11) as f64 / (1u64 << 53) as f64),
