@@ -153,6 +153,8 @@ pub fn analyse(form: &Form, responses: &Responses, options: &Options) -> Result<
                     | QuestionType::Decimal
                     | QuestionType::Range
                     | QuestionType::Text
+                    // A document: counted as answered, like text nobody codes.
+                    | QuestionType::File
             )
         })
         .collect();

@@ -648,7 +648,10 @@ impl<'f> Importer<'f> {
             rest,
             skip_invalid: options.skip_invalid,
             presence_only: (0..form.questions.len())
-                .map(|q| options.presence_only.contains(&q) && form.questions[q].kind == QuestionType::Text)
+                .map(|q| {
+                    options.presence_only.contains(&q)
+                        && matches!(form.questions[q].kind, QuestionType::Text | QuestionType::File)
+                })
                 .collect(),
         })
     }

@@ -51,6 +51,9 @@ pub enum QuestionType {
     Acknowledge,
     /// A value kept in the data but never shown (pyxform's `hidden`).
     Hidden,
+    /// A document the respondent attaches (its security policy, say): the answer is the file's
+    /// name; the bytes are kept beside the response (the store's `uploads`), never in the data.
+    File,
     /// Filled in by the system, never asked: start, end, today, deviceid, …
     Metadata,
 }
@@ -72,6 +75,7 @@ impl QuestionType {
             QuestionType::Calculate => "calculate",
             QuestionType::Acknowledge => "acknowledge",
             QuestionType::Hidden => "hidden",
+            QuestionType::File => "file",
             QuestionType::Metadata => "metadata",
         }
     }

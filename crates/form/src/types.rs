@@ -87,6 +87,7 @@ fn simple_type(t: &str) -> Option<QuestionType> {
         "calculate" | "add calculate prompt" | "q calculate" => Calculate,
         "acknowledge" | "trigger" | "add acknowledge prompt" | "q acknowledge" => Acknowledge,
         "hidden" => Hidden,
+        "file" | "add file prompt" => File,
         "start" | "end" | "today" | "deviceid" | "imei" | "simserial" | "subscriberid" | "phonenumber" | "username"
         | "email" | "audit" | "start time" | "end time" | "get start time" | "get end time" | "get today"
         | "device id" | "get device id" | "subscriber id" | "get subscriber id" | "sim id" | "get sim id"
@@ -112,12 +113,14 @@ fn unsupported_reason(t: &str) -> Option<&'static str> {
         | "add location prompt"
         | "start-geopoint"
         | "background-geopoint" => "location questions cannot be answered in a web questionnaire",
-        "photo" | "image" | "audio" | "video" | "file" | "q picture" | "q image" | "q audio" | "q video"
-        | "add image prompt" | "add audio prompt" | "add video prompt" | "add file prompt" | "background-audio"
-        | "barcode" | "q barcode" | "add barcode prompt" | "osm" => {
-            "file, media and barcode questions are not collected by Mamori"
+        "photo" | "image" | "audio" | "video" | "q picture" | "q image" | "q audio" | "q video"
+        | "add image prompt" | "add audio prompt" | "add video prompt" | "background-audio" | "barcode"
+        | "q barcode" | "add barcode prompt" | "osm" => {
+            "media capture and barcode questions are not collected by Mamori (a document is asked with type file)"
         }
-        _ if first == "osm" => "file, media and barcode questions are not collected by Mamori",
+        _ if first == "osm" => {
+            "media capture and barcode questions are not collected by Mamori (a document is asked with type file)"
+        }
         "phone number" => "use type text with constraint regex(., '^[0-9+() -]+$') for phone numbers",
         "xml-external" | "csv-external" => "external data files are not supported",
         "percentage"

@@ -60,6 +60,19 @@ pub(crate) const TABLES: &[(&str, &[(&str, char)])] = &[
             ("version", 'I'),
         ],
     ),
+    (
+        "uploads",
+        &[
+            ("participant_id", 'T'),
+            ("question", 'T'),
+            ("name", 'T'),
+            ("content_type", 'T'),
+            ("size", 'I'),
+            ("sha256", 'T'),
+            ("uploaded_at", 'I'),
+            ("content", 'T'),
+        ],
+    ),
     ("secrets", &[("name", 'T'), ("value", 'T')]),
     (
         "users",

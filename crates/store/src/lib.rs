@@ -41,6 +41,7 @@ pub mod org;
 mod participants;
 mod responses;
 mod staff;
+mod uploads;
 mod writer;
 
 pub use audit::AuditEntry;
@@ -52,6 +53,7 @@ pub use participants::{NewParticipant, Participant, ParticipantRow, Progress};
 pub use responses::{AnswerMap, StoredResponse, Submission};
 
 pub use staff::{Role, SESSION_SECONDS, Session, User};
+pub use uploads::{Attachment, StoredFile, clean_file_name};
 
 #[derive(Clone)]
 pub struct Store {
@@ -170,6 +172,8 @@ const MIGRATIONS: &[&str] = &[
     // Why a hospital confirmed that a device is a manufacturer's release (its nameplate, a
     // delivery note): kept with who and when.
     "ALTER TABLE hub_device_links ADD COLUMN why TEXT NOT NULL DEFAULT ''",
+    // Documents attached to `file` questions (uploads.rs), written with the answer naming them.
+    "CREATE TABLE uploads (participant_id TEXT NOT NULL REFERENCES participants(id), question TEXT NOT NULL, name TEXT NOT NULL, content_type TEXT NOT NULL, size BIGINT NOT NULL, sha256 TEXT NOT NULL, uploaded_at BIGINT NOT NULL, content TEXT NOT NULL, PRIMARY KEY (participant_id, question, name))",
 ];
 
 /// Runs `work` on a connection of its own and closes that connection, instead of giving it back

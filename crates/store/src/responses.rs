@@ -122,7 +122,21 @@ impl Store {
         participant_id: &str,
         changes: Vec<(String, Option<String>)>,
     ) -> Result<StoredResponse> {
-        let write = Write { participant_id: participant_id.to_string(), change: Change::Page(changes), at: now() };
+        self.save_page_with_files(participant_id, changes, Vec::new(), false).await
+    }
+
+    /// [`Store::save_page`] for a page with `file` questions: each attachment is stored in the
+    /// same transaction as the answers, and its question's answer set to the name it was
+    /// stored under (see uploads.rs); documents no answer names any longer are forgotten.
+    pub async fn save_page_with_files(
+        &self,
+        participant_id: &str,
+        changes: Vec<(String, Option<String>)>,
+        files: Vec<crate::uploads::Attachment>,
+        has_file_questions: bool,
+    ) -> Result<StoredResponse> {
+        let change = Change::Page { changes, files, has_file_questions };
+        let write = Write { participant_id: participant_id.to_string(), change, at: now() };
         self.write(write).await?.ok_or_else(|| StoreError("a page save is never stale".into()))
     }
 
@@ -174,9 +188,21 @@ pub(crate) struct Write {
 }
 
 pub(crate) enum Change {
-    Page(Vec<(String, Option<String>)>),
-    Submit { version: i64, answers: AnswerMap },
-    Replace { answers: AnswerMap, submit: bool },
+    /// A page's answers; its documents; whether the page asks for documents at all (only then
+    /// can the save stop naming one, so only then are unnamed documents looked for).
+    Page {
+        changes: Vec<(String, Option<String>)>,
+        files: Vec<crate::uploads::Attachment>,
+        has_file_questions: bool,
+    },
+    Submit {
+        version: i64,
+        answers: AnswerMap,
+    },
+    Replace {
+        answers: AnswerMap,
+        submit: bool,
+    },
 }
 
 impl Write {
@@ -188,12 +214,17 @@ impl Write {
     pub async fn execute(&self, conn: &mut sqlx::AnyConnection, postgres: bool) -> Result<Option<StoredResponse>> {
         let json = |m: &AnswerMap| serde_json::to_string(m).map_err(|e| StoreError(e.to_string()));
         let row = match &self.change {
-            Change::Page(changes) => {
+            Change::Page { changes, files, .. } => {
                 // Set keys to their values, cleared keys to null (which removes them).
-                let patch: serde_json::Map<String, serde_json::Value> = changes
+                let mut patch: serde_json::Map<String, serde_json::Value> = changes
                     .iter()
                     .map(|(k, v)| (k.clone(), v.clone().map_or(serde_json::Value::Null, serde_json::Value::String)))
                     .collect();
+                // A document's question is answered with the name it was stored under.
+                for file in files {
+                    let name = crate::uploads::store(&mut *conn, &self.participant_id, self.at, file).await?;
+                    patch.insert(file.question.clone(), serde_json::Value::String(name));
+                }
                 let patch = serde_json::Value::Object(patch).to_string();
                 let (fresh, merged) = if postgres {
                     (
@@ -268,6 +299,14 @@ impl Write {
                 .await?
             }
         };
-        Ok(Some(response_from(&row)?))
+        let written = response_from(&row)?;
+        let names_documents = match &self.change {
+            Change::Page { files, has_file_questions, .. } => *has_file_questions || !files.is_empty(),
+            Change::Submit { .. } | Change::Replace { .. } => true,
+        };
+        if names_documents {
+            crate::uploads::forget_unnamed(&mut *conn, &self.participant_id, &written).await?;
+        }
+        Ok(Some(written))
     }
 }

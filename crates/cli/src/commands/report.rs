@@ -63,7 +63,9 @@ pub fn run(args: Report) -> ExitCode {
     // A report counts the answers to text questions and codes those the codebook covers; the
     // others' texts (company names, say) are checked but not kept.
     let presence_only = (0..form.questions.len())
-        .filter(|&q| form.questions[q].kind == mamori_form::QuestionType::Text)
+        .filter(|&q| {
+            matches!(form.questions[q].kind, mamori_form::QuestionType::Text | mamori_form::QuestionType::File)
+        })
         .filter(|&q| !form.codebook.iter().any(|r| r.question == form.questions[q].name))
         .collect();
     let Some(loaded) = super::load_responses_keeping(&form, &args.responses, args.skip_invalid, presence_only) else {

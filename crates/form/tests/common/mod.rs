@@ -17,6 +17,7 @@ pub fn mamori_type(pyxform: &str) -> Option<&'static str> {
         "calculate" => "calculate",
         "acknowledge" | "trigger" => "acknowledge",
         "hidden" => "hidden",
+        "file" => "file",
         "select one" => "select_one",
         "select all that apply" => "select_multiple",
         "start" | "end" | "today" | "deviceid" | "simserial" | "phonenumber" | "subscriberid" | "username"
