@@ -4,7 +4,9 @@
 // matrix (a row per question, a column per choice), `minimal` a drop-down (its choices from prefectures.csv, a `select_one_from_file`), `horizontal` a row, and a `rank` question a drop-down per place
 // (without JavaScript a choice put in two places is refused, named, by the server). Answered with and without JavaScript; an answer
 // off the scale is refused with the scale named (without JavaScript, by the server); axe-core
-// on every page; screenshots to target/test-artefacts/e2e/types-*.png. The server is
+// on every page. On the last page a `file` question takes a PDF: a program renamed .pdf and a
+// kind not allowed are refused, named, by the server, and the chosen file's name is the answer.
+// Screenshots to target/test-artefacts/e2e/types-*.png. The server is
 // `mamori serve --demo --demo-form e2e/forms/question-types.md`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -101,7 +103,7 @@ async function walk(link, js) {
     await priorities.getByLabel('1位').selectOption('psirt');
     await priorities.getByLabel('2位').selectOption('psirt');
     await priorities.getByLabel('3位').selectOption('training');
-    await page.getByRole('button', { name: '回答を確認する' }).click();
+    await page.getByRole('button', { name: '次へ' }).click();
     await page.waitForLoadState('load');
     assert.match(await page.locator('.field-error').first().innerText(), /「PSIRTの設置」に順位が2回つけられています/);
     assert.equal(await page.getByLabel('本社の所在地').inputValue(), 'osaka');
@@ -111,6 +113,29 @@ async function walk(link, js) {
   await page.getByRole('group', { name: /来年度に優先する取り組み/ }).getByLabel('2位').selectOption('sbom');
   await page.getByRole('group', { name: /来年度に優先する取り組み/ }).getByLabel('3位').selectOption('training');
   await look(page, `${tag}-02b-layouts`, js);
+  await page.getByRole('button', { name: '次へ' }).click();
+  await page.waitForLoadState('load');
+  // A document: the field says what it takes; what is not a PDF (or a kind not allowed) is
+  // refused by the server with the reason, whatever its name says.
+  const policy = page.getByLabel('セキュリティ方針の文書');
+  assert.equal(await policy.getAttribute('type'), 'file');
+  assert.match(await page.locator('#limits-policy_doc').innerText(), /PDF、Word \(\.docx\).*10 MB まで/);
+  await policy.setInputFiles({ name: 'policy.pdf', mimeType: 'application/pdf', buffer: Buffer.from('MZ\x90 a program') });
+  await page.getByRole('button', { name: '回答を確認する' }).click();
+  await page.waitForLoadState('load');
+  assert.match(await page.locator('.field-error').first().innerText(), /拡張子 \.pdf の形式ではありません/);
+  await look(page, `${tag}-04-document-refused`, js);
+  await page.getByLabel('セキュリティ方針の文書').setInputFiles({ name: 'setup.exe', mimeType: 'application/octet-stream', buffer: Buffer.from('MZ') });
+  await page.getByRole('button', { name: '回答を確認する' }).click();
+  await page.waitForLoadState('load');
+  assert.match(await page.locator('.field-error').first().innerText(), /この形式のファイルは受け付けていません/);
+  await page.getByLabel('セキュリティ方針の文書').setInputFiles({
+    name: 'セキュリティ方針.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.7\n%%EOF\n'),
+  });
+  await page.getByRole('button', { name: '一時保存' }).click();
+  await page.waitForLoadState('load');
+  assert.match(await page.locator('.current-file').innerText(), /保存済みのファイル：セキュリティ方針\.pdf/);
+  await look(page, `${tag}-05-document-stored`, js);
   await page.getByRole('button', { name: '回答を確認する' }).click();
   await page.waitForLoadState('load');
   assert.match(page.url(), /\/review/);
@@ -124,6 +149,7 @@ async function walk(link, js) {
   assert.equal(answers['内部監査は役に立つ'], 'どちらでもない');
   assert.equal(answers['上場していますか'], 'いいえ');
   assert.equal(answers['来年度に優先する取り組み'], '1. PSIRTの設置　2. SBOMの整備　3. 社員教育');
+  assert.equal(answers['セキュリティ方針の文書'], 'セキュリティ方針.pdf');
   await look(page, `${tag}-03-review`, js);
   await page.getByRole('button', { name: '回答を送信する' }).click();
   await page.waitForLoadState('load');
@@ -131,10 +157,10 @@ async function walk(link, js) {
   await context.close();
 }
 
-test('range, rank and layouts answered with JavaScript', async () => {
+test('range, rank, layouts and a document answered with JavaScript', async () => {
   await walk(links[0], true);
 });
 
-test('range, rank and layouts answered without JavaScript', async () => {
+test('range, rank, layouts and a document answered without JavaScript', async () => {
   await walk(links[1], false);
 });

@@ -232,6 +232,12 @@ fn a_rank_question_is_reported_in_every_format() {
     }
     let firsts: u64 = item["counts"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
     assert_eq!(firsts, 60, "every respondent put one choice first");
+    // A file question is reported as answered: its n is the documents attached.
+    let column = text.lines().next().unwrap().split(',').position(|h| h == "policy_doc").unwrap();
+    let attached = text.lines().skip(1).filter(|l| !l.split(',').nth(column).unwrap().is_empty()).count();
+    assert!(attached > 0 && attached < 60, "some attached a document: {attached}");
+    let doc = json["items"].as_array().unwrap().iter().find(|i| i["name"] == "policy_doc").unwrap();
+    assert_eq!((doc["type"].as_str(), doc["n"].as_u64()), (Some("file"), Some(attached as u64)));
     let html = String::from_utf8(run("html")).unwrap();
     assert!(html.contains("平均順位") && html.contains("1位とした割合"), "the page's rank table");
     use calamine::{Data, Reader};

@@ -189,6 +189,15 @@ pub fn generate(form: &Form, targets_file: &str, targets_text: &str, n: usize, s
                     rows[i][q] = names.join(" ");
                 }
             }
+            QuestionType::File => {
+                // A document's name, from three in four respondents (every one when required).
+                let required = matches!(question.required, mamori_form::Required::Yes);
+                for &i in &asked {
+                    if required || rng.below(4) != 0 {
+                        rows[i][q] = format!("{}-{:04}.pdf", question.name, i + 1);
+                    }
+                }
+            }
             _ => text(q, &own, &asked, &mut rows, &mut rng),
         }
     }

@@ -52,7 +52,16 @@ pub struct CampaignSettings {
     /// With a previous campaign: each respondent sees its own previous answer beside each
     /// question (read-only, marked 前回の回答).
     pub show_previous_answers: bool,
+    /// The largest document a `file` question takes, in megabytes (at most
+    /// [`MAX_UPLOAD_MB`]).
+    pub upload_max_mb: u64,
+    /// The kinds of document `file` questions take, by extension (`pdf`, `docx`, …).
+    pub upload_types: Vec<String>,
 }
+
+/// The most the office can allow for one document: the respondent's page carries it in one
+/// request, and the database keeps it in a row.
+pub const MAX_UPLOAD_MB: u64 = 20;
 
 impl Default for CampaignSettings {
     fn default() -> Self {
@@ -64,6 +73,8 @@ impl Default for CampaignSettings {
             templates: BTreeMap::new(),
             mail_from: "survey-office@example.jp".into(),
             show_previous_answers: false,
+            upload_max_mb: 10,
+            upload_types: ["pdf", "docx", "xlsx", "pptx", "txt", "png", "jpg"].map(String::from).to_vec(),
         }
     }
 }

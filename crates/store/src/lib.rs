@@ -46,7 +46,7 @@ mod writer;
 
 pub use audit::AuditEntry;
 pub use campaigns::PanelMember;
-pub use campaigns::{Campaign, CampaignSettings, MailTemplate};
+pub use campaigns::{Campaign, CampaignSettings, MAX_UPLOAD_MB, MailTemplate};
 pub use link::Link;
 pub use mail::{Mail, MailStatus, NewMail};
 pub use participants::{NewParticipant, Participant, ParticipantRow, Progress};

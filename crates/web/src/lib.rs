@@ -10,6 +10,7 @@
 mod admin;
 mod auth;
 mod campaign_data;
+mod documents;
 mod feedback_page;
 pub mod hub;
 mod i18n;

@@ -22,7 +22,9 @@ use std::sync::Arc;
 pub fn routes(table: &mut Table) {
     table.get("/r/{token}", start);
     table.get("/r/{token}/p/{page}", show_page);
-    table.post("/r/{token}/p/{page}", save_page);
+    // A page with `file` questions posts its documents: a larger body, each document held to
+    // the campaign's own limit as it streams in (documents.rs).
+    table.nest_post("/r/{token}/p/{page}", save_page, crate::documents::PAGE_BODY_LIMIT);
     table.post("/r/{token}/p/{page}/relevant", relevant_now);
     table.get("/r/{token}/review", review);
     table.get("/r/{token}/print", print);
@@ -348,6 +350,9 @@ struct QuestionView {
     /// A rank question's places, first the most important: each a drop-down of the choices,
     /// posted in place order, so the answer is the choices' names in the respondent's order.
     places: Vec<PlaceView>,
+    /// A file question's `accept` list and the limits in words.
+    accept: String,
+    limits: String,
 }
 
 #[derive(Serialize)]
@@ -499,7 +504,18 @@ fn page_view(
         } else {
             Vec::new()
         };
+        let is_file = question.kind == QuestionType::File;
+        let settings = &ctx.campaign.settings;
         questions.push(QuestionView {
+            accept: if is_file { crate::documents::accept(settings) } else { String::new() },
+            limits: if is_file {
+                ctx.words()
+                    .file_limits
+                    .replace("{types}", &crate::documents::allowed_labels(settings, &ctx.code))
+                    .replace("{max}", &settings.upload_max_mb.to_string())
+            } else {
+                String::new()
+            },
             places,
             hidden: !shown(form, q, relevant),
             name: question.name.clone(),
@@ -568,6 +584,7 @@ fn page_view(
         lang => ctx.code, title => form.title, form_title => form.title, t => ctx.words(),
         languages => campaign_language_links(&ctx.campaign),
         token, csrf, page_number => page + 1, page_count => ctx.questionnaire.pages.len(), page_title,
+        multipart => questions.iter().any(|q| q.kind == "file"),
         questions, errors => error_list, submitted => ctx.submitted(),
     }
 }
@@ -634,13 +651,14 @@ fn accept_post(state: &AppState, ctx: &Context, fields: &[(String, String)]) -> 
 /// The posted answers to `page`'s questions, as changes to the stored working copy: a question
 /// not posted (an unticked box) is cleared. Only questions a respondent is asked are taken:
 /// fields for other pages, calculations, `hidden` and metadata questions are ignored (the
-/// server fills those itself, see [`server_values`]).
+/// server fills those itself, see [`server_values`]). A `file` question is answered only by a
+/// stored document ([`page_documents`]), never by posted text.
 fn page_changes(ctx: &Context, page: usize, fields: &[(String, String)]) -> Vec<(String, Option<String>)> {
     let form = ctx.questionnaire.form;
     let mut changes = Vec::new();
     for &q in &ctx.questionnaire.pages[page].questions {
         let question = &form.questions[q];
-        if !question.kind.is_asked() || question.kind == QuestionType::Note {
+        if !question.kind.is_asked() || matches!(question.kind, QuestionType::Note | QuestionType::File) {
             continue;
         }
         let values: Vec<&str> = fields.iter().filter(|(k, _)| *k == question.name).map(|(_, v)| v.as_str()).collect();
@@ -648,6 +666,66 @@ fn page_changes(ctx: &Context, page: usize, fields: &[(String, String)]) -> Vec<
         changes.push((question.name.clone(), (!value.trim().is_empty()).then_some(value)));
     }
     changes
+}
+
+/// The name of the field that asks to remove a file question's stored document.
+fn remove_field(question: &str) -> String {
+    format!("{question}__remove")
+}
+
+/// Whether `page` asks for documents.
+fn has_file_questions(ctx: &Context, page: usize) -> bool {
+    let form = ctx.questionnaire.form;
+    ctx.questionnaire.pages[page].questions.iter().any(|&q| form.questions[q].kind == QuestionType::File)
+}
+
+/// Documents to store, answers removed, refusals by question name.
+type PageDocuments = (Vec<mamori_store::Attachment>, Vec<(String, Option<String>)>, BTreeMap<String, String>);
+
+/// What a page's post does to its `file` questions: documents to store (each checked against
+/// the campaign's limits: kind by extension and by content, size), stored documents to
+/// remove (their box ticked, no new document chosen), and the refusals by question name.
+/// A question with neither keeps its document.
+fn page_documents(ctx: &Context, page: usize, posted: &crate::documents::Posted) -> PageDocuments {
+    use crate::documents::Refusal;
+    let form = ctx.questionnaire.form;
+    let settings = &ctx.campaign.settings;
+    let w = ctx.words();
+    let (mut attachments, mut removed, mut refused) = (Vec::new(), Vec::new(), BTreeMap::new());
+    for &q in &ctx.questionnaire.pages[page].questions {
+        let question = &form.questions[q];
+        if question.kind != QuestionType::File {
+            continue;
+        }
+        match posted.files.iter().find(|f| f.field == question.name) {
+            Some(file) => {
+                let name = mamori_store::clean_file_name(&file.file_name);
+                match crate::documents::check(settings, &name, file.size, &file.bytes) {
+                    Ok(content_type) => attachments.push(mamori_store::Attachment {
+                        question: question.name.clone(),
+                        name,
+                        content_type: content_type.to_string(),
+                        bytes: file.bytes.clone(),
+                    }),
+                    Err(refusal) => {
+                        let types = crate::documents::allowed_labels(settings, &ctx.code);
+                        let message = match refusal {
+                            Refusal::Empty => w.file_empty.to_string(),
+                            Refusal::TooLarge => w.file_too_large.replace("{max}", &settings.upload_max_mb.to_string()),
+                            Refusal::WrongType => w.file_wrong_type.replace("{types}", &types),
+                            Refusal::WrongContent(ext) => w.file_wrong_content.replace("{ext}", &ext),
+                        };
+                        refused.insert(question.name.clone(), message);
+                    }
+                }
+            }
+            None if posted.fields.iter().any(|(k, v)| *k == remove_field(&question.name) && v == "on") => {
+                removed.push((question.name.clone(), None));
+            }
+            None => {}
+        }
+    }
+    (attachments, removed, refused)
 }
 
 /// `answers` with `changes` applied.
@@ -724,9 +802,24 @@ async fn relevant_now(
         Ok(accepted) => accepted,
         Err(r) => return r,
     };
-    let answers = apply(&ctx.response.answers, &page_changes(&ctx, page, &fields));
-    let relevant = relevance(&ctx.questionnaire, &answers);
+    let mut changes = page_changes(&ctx, page, &fields);
+    // A document chosen in the browser counts as an answer for skip logic (the script sends its
+    // name); a ticked "remove" box as none. Nothing is saved here.
     let form = ctx.questionnaire.form;
+    for &q in &ctx.questionnaire.pages[page].questions {
+        let name = &form.questions[q].name;
+        if form.questions[q].kind != QuestionType::File {
+            continue;
+        }
+        let chosen = fields.iter().find(|(k, v)| k == name && !v.trim().is_empty());
+        if let Some((_, v)) = chosen {
+            changes.push((name.clone(), Some(v.clone())));
+        } else if fields.iter().any(|(k, v)| *k == remove_field(name) && v == "on") {
+            changes.push((name.clone(), None));
+        }
+    }
+    let answers = apply(&ctx.response.answers, &changes);
+    let relevant = relevance(&ctx.questionnaire, &answers);
     let hidden: Vec<&str> = ctx.questionnaire.pages[page]
         .questions
         .iter()
@@ -741,15 +834,44 @@ async fn save_page(
     Client(client): Client,
     Path((token, page)): Path<(String, usize)>,
     Query(lang): Query<Lang>,
-    Body(fields): Body<Vec<(String, String)>>,
+    request: axum::extract::Request,
 ) -> Response {
-    let (mut ctx, page, csrf) = match page_post(&state, &client, &token, page, lang, &fields).await {
-        Ok(accepted) => accepted,
+    let mut ctx = match load(&state, &client, &token, lang.lang).await {
+        Ok(c) => c,
         Err(r) => return r,
     };
+    let page = match page_index(&state, &ctx, page) {
+        Ok(p) => p,
+        Err(not_found) => return not_found,
+    };
+    let max_bytes = ctx.campaign.settings.upload_max_mb.min(mamori_store::MAX_UPLOAD_MB) as usize * 1024 * 1024;
+    let posted = match crate::documents::read_post(request, max_bytes).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let fields = &posted.fields;
+    let csrf = match accept_post(&state, &ctx, fields) {
+        Ok(csrf) => csrf,
+        Err(r) => return r,
+    };
+    let (attachments, removed, refused) = page_documents(&ctx, page, &posted);
+    let mut changes = page_changes(&ctx, page, fields);
+    if !refused.is_empty() {
+        // A refused document refuses the page: nothing is saved, the answers come back as
+        // typed, the document's question says why.
+        if let Err(r) = with_previous(&state, &mut ctx).await {
+            return r;
+        }
+        let answers = apply(&ctx.response.answers, &changes);
+        let relevant = relevance(&ctx.questionnaire, &answers);
+        let view = page_view(&ctx, &token, &csrf, page, &answers, &relevant, &refused);
+        return render(&state, "page.html", view, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    changes.extend(removed);
     // The page's answers are applied to the response as it stands when written (another tab
     // may have saved another page meanwhile); skip logic and errors are judged on the result.
-    let answers = match state.store.save_page(&ctx.participant.id, page_changes(&ctx, page, &fields)).await {
+    let files = has_file_questions(&ctx, page);
+    let answers = match state.store.save_page_with_files(&ctx.participant.id, changes, attachments, files).await {
         Ok(stored) => stored.answers,
         Err(e) => return not_saved(&state, &ctx, e),
     };
@@ -786,6 +908,9 @@ async fn save_page(
 
 #[derive(Serialize)]
 pub(crate) struct AnswerView {
+    /// A file question with a document: its name as a URL path segment, for the office's page
+    /// to offer the document as a download.
+    file: Option<String>,
     name: String,
     label: String,
     value: String,
@@ -825,7 +950,8 @@ pub(crate) fn answer_sections(
                     .unwrap_or(v)
                     .to_string()
             };
-            let value = if raw.is_empty() {
+            let raw_empty = raw.is_empty();
+            let value = if raw_empty {
                 unanswered.to_string()
             } else if question.kind == QuestionType::Rank {
                 // In order: "1. 東京都 2. 大阪府 …".
@@ -840,6 +966,8 @@ pub(crate) fn answer_sections(
                 raw
             };
             list.push(AnswerView {
+                file: (question.kind == QuestionType::File && !raw_empty)
+                    .then(|| crate::documents::path_segment(&question.name)),
                 name: question.name.clone(),
                 label: form.text(&question.label, lang).unwrap_or(&question.name).to_string(),
                 value,

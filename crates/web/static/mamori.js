@@ -7,7 +7,11 @@
   if (!form) return;
   let pending = null;
   async function refresh() {
-    const body = new URLSearchParams(new FormData(form));
+    // A chosen document is sent by its name only: skip logic needs to know that it is there.
+    const body = new URLSearchParams();
+    for (const [key, value] of new FormData(form)) {
+      body.append(key, typeof value === "string" ? value : value.name);
+    }
     try {
       const reply = await fetch(form.dataset.relevant + location.search, {
         method: "POST",

@@ -260,6 +260,10 @@ async fn a_campaign_is_made_from_an_uploaded_questionnaire_which_freezes_when_it
             ("feedback_released", "on".to_string()),
             ("segment", "license_type".to_string()),
             ("min_peers", "5".to_string()),
+            ("upload_max_mb", "5".to_string()),
+            ("upload_types", "pdf".to_string()),
+            ("upload_types", "docx".to_string()),
+            ("upload_types", "exe".to_string()),
             ("mail_from", "office@example.jp".to_string()),
             ("subject.invite.ja", subject.to_string()),
             ("body.invite.ja", body.to_string()),
@@ -279,6 +283,9 @@ async fn a_campaign_is_made_from_an_uploaded_questionnaire_which_freezes_when_it
     assert_eq!(campaign.name, "2025 調査（改）");
     assert!(campaign.settings.feedback_released);
     assert_eq!(campaign.settings.min_peers, 5);
+    // Document limits: only kinds Mamori knows are kept (an .exe is not one).
+    assert_eq!(campaign.settings.upload_max_mb, 5);
+    assert_eq!(campaign.settings.upload_types, vec!["pdf", "docx"]);
     assert_eq!(campaign.settings.languages, vec!["ja"]);
     assert_eq!(campaign.settings.templates["invite.ja"].subject, "ご協力のお願い");
     let log = s.store.audit_log(Some(&id), 50).await.unwrap();

@@ -429,6 +429,11 @@ fn settings_view(campaign: &Campaign, errors: &[String], form_errors: &[String])
             registration => campaign.registration_code.is_some(),
         },
         s => campaign.settings, templates => template_views(campaign), errors, form_errors,
+        upload_kinds => crate::documents::KINDS.iter().map(|k| context! {
+            extension => k.extension, label => k.label,
+            allowed => campaign.settings.upload_types.iter().any(|t| t == k.extension),
+        }).collect::<Vec<_>>(),
+        max_upload_mb => mamori_store::MAX_UPLOAD_MB,
     }
 }
 
@@ -495,6 +500,20 @@ pub async fn save_settings(
             "比較に必要な最少回答数は 3 以上の整数にしてください（1〜2 では一社の回答が分かってしまいます）。".into(),
         ),
     }
+    match get("upload_max_mb").parse::<u64>() {
+        Ok(mb) if (1..=mamori_store::MAX_UPLOAD_MB).contains(&mb) => settings.upload_max_mb = mb,
+        _ => errors
+            .push(format!("ファイルの大きさの上限は 1〜{} の整数（MB）にしてください。", mamori_store::MAX_UPLOAD_MB)),
+    }
+    let kinds: Vec<String> = crate::documents::KINDS
+        .iter()
+        .filter(|k| fields.iter().any(|(f, v)| f == "upload_types" && v == k.extension))
+        .map(|k| k.extension.to_string())
+        .collect();
+    if kinds.is_empty() {
+        errors.push("添付を受け付けるファイルの形式を一つ以上選んでください。".into());
+    }
+    settings.upload_types = kinds;
     let from = get("mail_from");
     if crate::register::plausible_email(from) {
         settings.mail_from = from.into();

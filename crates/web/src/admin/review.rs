@@ -53,6 +53,52 @@ pub async fn show(State(state): State<Shared>, staff: Staff, Path((id, pid)): Pa
     staff.page(&state, "admin/response.html", ctx, StatusCode::OK)
 }
 
+/// The document a submitted response attached to a `file` question, as a download (never shown
+/// in the browser), for those who review responses; every download is in the audit log.
+pub async fn attached_document(
+    State(state): State<Shared>,
+    staff: Staff,
+    Path((id, pid, question)): Path<(String, String, String)>,
+) -> Response {
+    if let Err(r) = staff.allow(&state, &[Role::Reviewer]) {
+        return r;
+    }
+    let campaign = match campaign(&state, &staff, &id).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let not_found = || staff.message(&state, StatusCode::NOT_FOUND, "見つかりません", "そのファイルはありません。");
+    let p = match state.store.participant(&pid).await {
+        Ok(Some(p)) if p.campaign_id == id => p,
+        Ok(_) => return not_found(),
+        Err(e) => return unavailable(e),
+    };
+    let q = match questionnaire(&state, &campaign).await {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    if q.form.question(&question).is_none_or(|q| q.kind != mamori_form::QuestionType::File) {
+        return not_found();
+    }
+    // The office reads submissions only: the document the submission names, not a draft's.
+    let name = match state.store.response(&pid).await {
+        Ok(Some(r)) => match r.submitted.and_then(|s| s.get(&question).cloned()) {
+            Some(name) => name,
+            None => return not_found(),
+        },
+        Ok(None) => return not_found(),
+        Err(e) => return unavailable(e),
+    };
+    let (file, bytes) = match state.store.file(&pid, &question, &name).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return not_found(),
+        Err(e) => return unavailable(e),
+    };
+    let what = format!("{question}: {} ({} bytes, sha256 {})", file.name, file.size, file.sha256);
+    staff.audit(&state, "response.document", &id, &format!("{} ({pid})", p.company), "", &what).await;
+    crate::documents::download(&file.content_type, &file.name, bytes)
+}
+
 fn not_submitted(state: &crate::AppState, staff: &Staff) -> Response {
     staff.message(
         state,
