@@ -1,7 +1,8 @@
 // The question types beyond the 2024 questionnaire, in headless Chromium: a `range` question
 // with few points is a row of choices labelled at its ends, a long one a number field with
 // its bounds, a decimal one in quarter steps; on the next page a `table-list` group is a Likert
-// matrix (a row per question, a column per choice), `minimal` a drop-down (its choices from prefectures.csv, a `select_one_from_file`), `horizontal` a row, and a `rank` question a drop-down per place
+// matrix (a row per question, a column per choice), `minimal` a drop-down (its choices from prefectures.csv, a `select_one_from_file`,
+// filtered by the region chosen before it: live with JavaScript, after a save without), `horizontal` a row, and a `rank` question a drop-down per place
 // (without JavaScript a choice put in two places is refused, named, by the server). Answered with and without JavaScript; an answer
 // off the scale is refused with the scale named (without JavaScript, by the server); axe-core
 // on every page. On the last page a `file` question takes a PDF: a program renamed .pdf and a
@@ -91,8 +92,20 @@ async function walk(link, js) {
   await matrix.getByRole('radio', { name: '内部監査は役に立つ どちらでもない' }).check();
   const pref = page.getByLabel('本社の所在地');
   assert.equal(await pref.evaluate((e) => e.tagName), 'SELECT');
-  // The choices of the CSV file beside the form, in its order, after the empty one.
-  assert.deepEqual(await pref.locator('option').allInnerTexts(), ['—', '北海道', '東京都', '愛知県', '大阪府', '福岡県', '沖縄県']);
+  // The choices of the CSV file beside the form, in its order, after the empty one; its
+  // choice_filter (area=${area}) offers none until the region is chosen…
+  assert.deepEqual(await pref.locator('option').allTextContents(), ['—', '北海道', '東京都', '愛知県', '大阪府', '福岡県', '沖縄県']);
+  const offered = () => pref.locator('option:not([disabled])').allTextContents();
+  assert.deepEqual(await offered(), ['—']);
+  // … and the western ones once 西日本 is: live with JavaScript, after a save without.
+  await page.getByRole('group', { name: '本社の地域' }).getByRole('radio', { name: '西日本' }).check();
+  if (js) {
+    await page.waitForFunction(() => !document.querySelector('#f-pref option[value=osaka]').disabled);
+  } else {
+    await page.getByRole('button', { name: '一時保存' }).click();
+    await page.waitForLoadState('load');
+  }
+  assert.deepEqual(await offered(), ['—', '愛知県', '大阪府', '福岡県', '沖縄県']);
   await pref.selectOption('osaka');
   await page.getByRole('group', { name: '上場していますか' }).getByRole('radio', { name: 'いいえ' }).check();
   // A ranking: a drop-down per place, each named by its place.

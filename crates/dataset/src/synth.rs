@@ -153,6 +153,7 @@ pub fn generate(form: &Form, targets_file: &str, targets_text: &str, n: usize, s
     let mut rng = Rng(seed ^ 0x6D61_6D6F_7269);
     let index: HashMap<&str, usize> = form.questions.iter().enumerate().map(|(i, q)| (q.name.as_str(), i)).collect();
     let mut rows: Vec<Vec<String>> = vec![vec![String::new(); form.questions.len()]; n];
+    let checker = mamori_form::answers::RowChecker::new(form, &form.default_language);
     for (q, question) in form.questions.iter().enumerate() {
         let own: Vec<&Target> = targets.iter().filter(|t| t.question == question.name).collect();
         // Who is asked: everyone for whom the question and its groups apply, given the answers so far.
@@ -199,6 +200,9 @@ pub fn generate(form: &Form, targets_file: &str, targets_text: &str, n: usize, s
                 }
             }
             _ => text(q, &own, &asked, &mut rows, &mut rng),
+        }
+        if question.kind.is_select() && question.choice_filter.is_some() {
+            offered_only(form, &checker, q, &asked, &mut rows, &mut rng);
         }
     }
     let mut out = Vec::new();
@@ -391,6 +395,36 @@ fn integers(
         rows[i][q] = (min + rng.below((max - min + 1).max(1) as usize) as i64).to_string();
     }
     Ok(())
+}
+
+/// A select with a `choice_filter`: each drawn choice the filter does not offer for the row's
+/// earlier answers is drawn again among those it offers (none offered: no answer), so that the
+/// generated responses pass the checks.
+fn offered_only(
+    form: &Form,
+    checker: &mamori_form::answers::RowChecker,
+    q: usize,
+    asked: &[usize],
+    rows: &mut [Vec<String>],
+    rng: &mut Rng,
+) {
+    for &i in asked {
+        let Some(offered) = checker.offered_choices(q, &rows[i]) else { return };
+        let choices = &form.questions[q].choices;
+        let open: Vec<&str> = choices.iter().zip(&offered).filter(|(_, o)| **o).map(|(c, _)| c.name.as_str()).collect();
+        let is_open = |name: &str| open.contains(&name);
+        let kept: Vec<&str> = rows[i][q].split_whitespace().filter(|n| is_open(n)).collect();
+        let drawn = rows[i][q].split_whitespace().count();
+        rows[i][q] = if kept.len() == drawn {
+            continue;
+        } else if !kept.is_empty() {
+            kept.join(" ")
+        } else if open.is_empty() {
+            String::new()
+        } else {
+            open[rng.below(open.len())].to_string()
+        };
+    }
 }
 
 fn text(q: usize, own: &[&Target], asked: &[usize], rows: &mut [Vec<String>], rng: &mut Rng) {

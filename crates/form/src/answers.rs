@@ -768,6 +768,16 @@ impl<'f> RowChecker<'f> {
         out
     }
 
+    /// Which of question `i`'s choices its `choice_filter` offers, judged on the row's answers
+    /// `values` (in form order); `None` when the question has no filter. What the respondent's
+    /// page shows: the same judgement as the check's ([`offered`](Self::offered)).
+    pub fn offered_choices<V: AsRef<str>>(&self, i: usize, values: &[V]) -> Option<Vec<bool>> {
+        let b = &self.bound[i];
+        b.choice_filter.as_ref()?;
+        let env = self.top_level_env(values);
+        Some(self.form.questions[i].choices.iter().map(|c| self.offered(b, c, &env)).collect())
+    }
+
     fn check_instance(
         &self,
         repeat: usize,

@@ -259,6 +259,11 @@ async fn previous_answers(
 }
 
 /// Which questions apply, given the answers so far.
+/// The answers in form order, as the checker reads a row.
+fn answer_values<'a>(form: &Form, answers: &'a BTreeMap<String, String>) -> Vec<&'a str> {
+    form.questions.iter().map(|q| answers.get(&q.name).map_or("", String::as_str)).collect()
+}
+
 fn relevance(questionnaire: &Questionnaire, answers: &BTreeMap<String, String>) -> Vec<bool> {
     judge(questionnaire, "", answers).0
 }
@@ -322,6 +327,9 @@ struct ChoiceView {
     name: String,
     label: String,
     checked: bool,
+    /// False when the question's `choice_filter` does not offer it for the answers so far: it is
+    /// on the page, hidden and disabled, for the script to offer once an answer changes.
+    offered: bool,
 }
 
 #[derive(Serialize)]
@@ -436,7 +444,7 @@ fn mark_matrices(form: &Form, indices: &[usize], questions: &mut [QuestionView],
         let heads: Vec<ChoiceView> = questions[i]
             .choices
             .iter()
-            .map(|c| ChoiceView { name: c.name.clone(), label: c.label.clone(), checked: false })
+            .map(|c| ChoiceView { name: c.name.clone(), label: c.label.clone(), checked: false, offered: true })
             .collect();
         let caption = form.text(&form.groups[g].label, lang).unwrap_or("").to_string();
         let id = questions[i].name.clone();
@@ -466,8 +474,12 @@ fn page_view(
     let mut questions = Vec::new();
     let mut indices = Vec::new();
     let mut error_list = Vec::new();
+    let values = answer_values(form, answers);
+    let checker = ctx.questionnaire.checker(&ctx.language);
     for &q in &ctx.questionnaire.pages[page].questions {
         let question = &form.questions[q];
+        let offered = checker.offered_choices(q, &values);
+        let is_offered = |k: usize| offered.as_ref().is_none_or(|o| o[k]);
         // Questions that do not apply now are on the page but hidden: the browser's script
         // shows them as soon as an answer makes them apply; without script, the server shows
         // them on the next round trip.
@@ -493,10 +505,12 @@ fn page_view(
                     options: question
                         .choices
                         .iter()
-                        .map(|c| ChoiceView {
+                        .enumerate()
+                        .map(|(k, c)| ChoiceView {
                             name: c.name.clone(),
                             label: text(&c.label, &c.name),
                             checked: selected.get(place) == Some(&c.name.as_str()),
+                            offered: is_offered(k),
                         })
                         .collect(),
                 })
@@ -539,6 +553,7 @@ fn page_view(
                                 label: tick.map_or_else(|| name.clone(), |c| format!("{name} {}", text(&c.label, ""))),
                                 checked: value == name,
                                 name,
+                                offered: true,
                             }
                         })
                         .collect()
@@ -546,10 +561,12 @@ fn page_view(
                 None => question
                     .choices
                     .iter()
-                    .map(|c| ChoiceView {
+                    .enumerate()
+                    .map(|(k, c)| ChoiceView {
                         name: c.name.clone(),
                         label: text(&c.label, &c.name),
                         checked: selected.contains(&c.name.as_str()),
+                        offered: is_offered(k),
                     })
                     .collect(),
             },
@@ -820,13 +837,22 @@ async fn relevant_now(
     }
     let answers = apply(&ctx.response.answers, &changes);
     let relevant = relevance(&ctx.questionnaire, &answers);
-    let hidden: Vec<&str> = ctx.questionnaire.pages[page]
-        .questions
+    let on_page = &ctx.questionnaire.pages[page].questions;
+    let hidden: Vec<&str> =
+        on_page.iter().filter(|&&q| !shown(form, q, &relevant)).map(|&q| form.questions[q].name.as_str()).collect();
+    // The choices each filtered question offers for these answers, by name.
+    let values = answer_values(form, &answers);
+    let checker = ctx.questionnaire.checker(&ctx.language);
+    let choices: serde_json::Map<String, serde_json::Value> = on_page
         .iter()
-        .filter(|&&q| !shown(form, q, &relevant))
-        .map(|&q| form.questions[q].name.as_str())
+        .filter_map(|&q| {
+            let offered = checker.offered_choices(q, &values)?;
+            let names = form.questions[q].choices.iter().zip(offered).filter(|(_, o)| *o).map(|(c, _)| c.name.clone());
+            Some((form.questions[q].name.clone(), names.collect::<Vec<_>>().into()))
+        })
         .collect();
-    ([(header::CONTENT_TYPE, "application/json")], serde_json::json!({ "hidden": hidden }).to_string()).into_response()
+    let reply = serde_json::json!({ "hidden": hidden, "choices": choices });
+    ([(header::CONTENT_TYPE, "application/json")], reply.to_string()).into_response()
 }
 
 async fn save_page(

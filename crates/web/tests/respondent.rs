@@ -231,3 +231,36 @@ async fn the_page_switches_to_english_on(backend: Backend) {
     assert!(r.body.contains("<html lang=\"en\">"));
     assert!(r.body.contains("Company name") && r.body.contains("Next"));
 }
+
+/// A `choice_filter` on the page: the choices it does not offer for the answers so far are on
+/// the page hidden and disabled (the script offers them as answers change, from the skip-logic
+/// endpoint's `choices`); a choice not offered is refused by the check all the same.
+#[tokio::test]
+async fn choice_filters_decide_the_choices_a_page_offers() {
+    let s = site(Backend::Sqlite).await;
+    let form = "| survey |\n| | type | name | label | choice_filter | appearance |\n\
+                | | select_one area | area | 地域 | | |\n\
+                | | select_one pref | pref | 所在地 | area=${area} | minimal |\n\
+                | choices |\n| | list_name | name | label | area |\n\
+                | | area | east | 東日本 | |\n| | area | west | 西日本 | |\n\
+                | | pref | tokyo | 東京都 | east |\n| | pref | osaka | 大阪府 | west |\n";
+    let now = mamori_store::now();
+    let c = s.store.create_campaign("c", "f.md", form.as_bytes(), now - 60, now + 86_400).await.unwrap();
+    let (pid, link) = s.store.add_participant(&c, "甲", "mah1", "a@example.jp", "ja").await.unwrap();
+    let uri = format!("/r/{link}/p/1");
+    let page = get(&s.app, &uri).await;
+    assert!(page.body.contains("<option value=\"tokyo\" hidden disabled>"), "{}", page.body);
+    assert!(page.body.contains("<option value=\"osaka\" hidden disabled>"));
+    let token = csrf(&page.body);
+    let r = post(&s.app, &uri, &[("_csrf", &token), ("area", "west"), ("_go", "save")]).await;
+    assert!(r.body.contains("<option value=\"osaka\">") && r.body.contains("<option value=\"tokyo\" hidden disabled>"));
+    let r = post(&s.app, &format!("{uri}/relevant"), &[("_csrf", &token), ("area", "east")]).await;
+    let reply: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(reply["choices"], serde_json::json!({ "pref": ["tokyo"] }));
+    let r = post(&s.app, &uri, &[("_csrf", &token), ("area", "east"), ("pref", "osaka"), ("_go", "next")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("これまでの回答では選べません"), "{}", r.body);
+    let r = post(&s.app, &uri, &[("_csrf", &token), ("area", "west"), ("pref", "osaka"), ("_go", "next")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(s.store.response(&pid).await.unwrap().unwrap().answers["pref"], "osaka");
+}
