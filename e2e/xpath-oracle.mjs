@@ -8,8 +8,9 @@
 //   node e2e/xpath-oracle.mjs           compare, print the cases that differ
 //   node e2e/xpath-oracle.mjs --write   write Enketo's values into the file
 //
-// A case is { "expr", "answers": {name: value}, "current", "enketo", ["mamori", "why"] }: `${name}`
-// is the question `name` (an element of the instance), `.` the value being checked. The
+// A case is { "expr", "answers": {name: value}, "current", ["instances": {list: [{column:
+// value}]}], "enketo", ["mamori", "why"] }: `${name}` is the question `name` (an element of the
+// instance), `.` the value being checked, `instances` the choice lists `instance('list')` reads. The
 // evaluation runs in Asia/Tokyo, where Mamori's surveys run.
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -68,18 +69,42 @@ export async function enketoValues(cases) {
     await page.addScriptTag({ content: bundle() });
     return await page.evaluate((cases) => {
       const evaluator = window.orxe();
-      return cases.map(({ expr, answers, current }) => {
-        const doc = new DOMParser().parseFromString('<data/>', 'text/xml');
+      return cases.map(({ expr, answers, current, instances }) => {
+        // With choice lists, the document is Enketo's model: the answers in the first instance,
+        // each list a secondary instance `<instance id="list"><root><item>…`, and
+        // `instance('list')` rewritten to `/model/instance[@id="list"]` as Enketo's form model
+        // does before evaluating.
+        const model = instances !== undefined;
+        const doc = new DOMParser().parseFromString(model ? '<model><instance><data/></instance></model>' : '<data/>', 'text/xml');
+        const data = model ? doc.documentElement.firstChild.firstChild : doc.documentElement;
         const names = new Set([...Object.keys(answers), ...[...expr.matchAll(/\$\{([^}]+)\}/g)].map((m) => m[1])]);
         for (const name of names) {
           const node = doc.createElement(name);
           node.textContent = answers[name] ?? '';
-          doc.documentElement.appendChild(node);
+          data.appendChild(node);
         }
         const self = doc.createElement('self');
         self.textContent = current ?? '';
-        doc.documentElement.appendChild(self);
-        const xpath = expr.replace(/\$\{([^}]+)\}/g, '/data/$1');
+        data.appendChild(self);
+        for (const [id, items] of Object.entries(instances ?? {})) {
+          const instance = doc.createElement('instance');
+          instance.setAttribute('id', id);
+          const rootNode = doc.createElement('root');
+          for (const item of items) {
+            const itemNode = doc.createElement('item');
+            for (const [column, value] of Object.entries(item)) {
+              const node = doc.createElement(column);
+              node.textContent = value;
+              itemNode.appendChild(node);
+            }
+            rootNode.appendChild(itemNode);
+          }
+          instance.appendChild(rootNode);
+          doc.documentElement.appendChild(instance);
+        }
+        const xpath = expr
+          .replace(/\$\{([^}]+)\}/g, model ? '/model/instance[1]/data/$1' : '/data/$1')
+          .replace(/instance\('([^']+)'\)/g, '/model/instance[@id="$1"]');
         try {
           return evaluator.evaluate(xpath, self, null, XPathResult.STRING_TYPE, null).stringValue;
         } catch (e) {

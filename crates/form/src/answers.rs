@@ -241,6 +241,9 @@ impl<V: AsRef<str>> Env for RowEnv<'_, V> {
     fn today(&self) -> i64 {
         self.today.unwrap_or_else(dates::today_in_japan)
     }
+    fn form_language(&self) -> Option<(&Form, &str)> {
+        self.labels
+    }
     fn choice_label(&self, question: &str, value: &str) -> Option<String> {
         let (form, language) = self.labels?;
         let q = &form.questions[*self.index.get(question)?];
@@ -273,6 +276,9 @@ impl Env for ChoiceScope<'_> {
     }
     fn choice_label(&self, question: &str, value: &str) -> Option<String> {
         self.answers.choice_label(question, value)
+    }
+    fn form_language(&self) -> Option<(&Form, &str)> {
+        self.answers.form_language()
     }
 }
 

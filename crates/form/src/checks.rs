@@ -51,6 +51,7 @@ pub fn run(file: &str, form: &Form, sites: &Sites, out: &mut Vec<Diagnostic>) {
     unique_names(sites, out);
     let names: HashSet<&str> = sites.names.iter().map(|(n, _, _, _)| n.as_str()).collect();
     references(sites, &names, out);
+    looked_up_lists(form, sites, out);
     labels(form, sites, out);
     translations(form, sites, out);
     report(form, sites, out);
@@ -200,6 +201,21 @@ fn references(sites: &Sites, names: &HashSet<&str>, out: &mut Vec<Diagnostic>) {
                         format!("the text refers to ${{{name}}}, but no question is named '{name}'"),
                     ));
                 }
+            }
+        }
+    }
+}
+
+/// `instance('list')/root/item[…]` reads a choice list: one the choices sheet lacks is always
+/// empty (as in ODK, where a missing instance is a form error), so it is named.
+fn looked_up_lists(form: &Form, sites: &Sites, out: &mut Vec<Diagnostic>) {
+    for site in &sites.expressions {
+        for (list, position) in site.expression.lists_read() {
+            if !form.choice_lists.contains_key(list) {
+                out.push(Diagnostic::warning(
+                    site.location.clone(),
+                    format!("{} reads the choice list '{list}' at character {}, but the choices sheet has no list of that name, so the lookup is always empty; correct the list_name", site.column, position + 1),
+                ));
             }
         }
     }

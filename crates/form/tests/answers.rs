@@ -480,3 +480,38 @@ fn an_absolute_path_to_a_name_used_twice_follows_its_own_question() {
     assert_eq!(kept(&[("g/a", "y"), ("h/a", "x"), ("b", "kept")]), Some("kept".into()));
     assert_eq!(kept(&[("g/a", "x"), ("h/a", "y"), ("b", "dropped")]), None, "g's a is not h's");
 }
+
+/// A lookup in a choice list (`instance('list')/root/item[…]/column`, ODK's secondary
+/// instances) computes and checks answers: a calculation reads another column of the chosen
+/// item, a constraint counts items, in the respondent's language — and the form loads without
+/// a warning about them.
+#[test]
+fn lookups_in_choice_lists_compute_and_check_answers() {
+    let md = "| survey |\n\
+| | type | name | label::日本語 (ja) | label::English (en) | calculation | constraint |\n\
+| | select_one pref | pref | 所在地 | Prefecture | | |\n\
+| | calculate | area | | | instance('pref')/root/item[name = ${pref}]/area | |\n\
+| | calculate | pref_label | | | instance('pref')/root/item[name = current()/../pref]/label | |\n\
+| | integer | sites | 拠点数 | Sites | | . <= count(instance('pref')/root/item[area = ${area}]) |\n\
+| choices |\n\
+| | list_name | name | label::日本語 (ja) | label::English (en) | area |\n\
+| | pref | tokyo | 東京都 | Tokyo | east |\n\
+| | pref | osaka | 大阪府 | Osaka | west |\n\
+| | pref | fukuoka | 福岡県 | Fukuoka | west |\n";
+    let outcome = mamori_form::read_bytes("f.md", md.as_bytes());
+    assert!(outcome.diagnostics.is_empty(), "{:#?}", outcome.diagnostics);
+    let form = outcome.form.unwrap();
+    let check = |language: &str, sites: &str| {
+        check_answers(&form, language, &Answers::from_pairs([("pref", "osaka"), ("sites", sites)]))
+    };
+    let ok = check("日本語 (ja)", "2");
+    assert!(ok.is_valid(), "{:?}", ok.errors);
+    assert_eq!(ok.answers.values.get("area").map(String::as_str), Some("west"));
+    assert_eq!(ok.answers.values.get("pref_label").map(String::as_str), Some("大阪府"));
+    let english = check("English (en)", "2");
+    assert_eq!(english.answers.values.get("pref_label").map(String::as_str), Some("Osaka"));
+    // Two western prefectures in the list: three sites there break the constraint.
+    let refused = check("日本語 (ja)", "3");
+    assert_eq!(refused.errors.len(), 1, "{:?}", refused.errors);
+    assert_eq!(refused.errors[0].question, "sites");
+}

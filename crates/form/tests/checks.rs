@@ -288,16 +288,17 @@ fn a_type_in_the_wrong_case_is_unknown_as_in_pyxform_and_the_message_says_the_sp
 
 #[test]
 fn xpath_beyond_the_subset_loads_with_a_warning_naming_what_and_where() {
-    // ODK forms use relative paths, predicates and instance lookups that Mamori does not
-    // evaluate; they load (as pyxform converts them) with a located warning, never an error.
+    // ODK forms use relative paths and XPath that Mamori does not evaluate; they load (as
+    // pyxform converts them) with a located warning, never an error.
     check(
-        "| survey |\n| | type | name | label | calculation |\n| | text | q1 | Q1 | |\n| | calculate | c1 | | position(..) |\n| | calculate | c2 | | instance('yn')/root/item[name = ${q1}]/label |\n| choices |\n| | list_name | name | label |\n| | yn | yes | Yes |\n",
+        "| survey |\n| | type | name | label | calculation |\n| | text | q1 | Q1 | |\n| | calculate | c1 | | position(..) |\n| | calculate | c2 | | instance('yn')/root/item[name = ${q1}]/label |\n| | calculate | c3 | | instance('yn')/root/item/label/x |\n| | calculate | c4 | | instance('ny')/root/item[name = ${q1}]/label |\n| choices |\n| | list_name | name | label |\n| | yn | yes | Yes |\n",
         &[
             "f.md:survey:4:E: warning: calculation calls position() at character 1, which Mamori cannot evaluate; when answers are checked this calculation is taken as satisfied",
             "f.md:survey:4:E: warning: calculation uses the path '..' (no question named) at character 10, which Mamori cannot evaluate; when answers are checked this calculation is taken as satisfied",
-            "f.md:survey:5:E: warning: calculation calls instance() at character 1, which Mamori cannot evaluate; when answers are checked this calculation is taken as satisfied",
-            "f.md:survey:5:E: warning: calculation uses a path after a function's result at character 15, which Mamori cannot evaluate; when answers are checked this calculation is taken as satisfied",
-            "f.md:survey:5:E: warning: calculation uses a predicate '[ ]' at character 25, which Mamori cannot evaluate; when answers are checked this calculation is taken as satisfied",
+            // c2, a lookup in a choice list, is evaluated: no warning. Past the column, c3 is not.
+            "f.md:survey:6:E: warning: calculation uses a step after an item's column at character 31, which Mamori cannot evaluate; when answers are checked this calculation is taken as satisfied",
+            "f.md:survey:6:E: warning: calculation uses a path after a function's result at character 31, which Mamori cannot evaluate; when answers are checked this calculation is taken as satisfied",
+            "f.md:survey:7:E: warning: calculation reads the choice list 'ny' at character 1, but the choices sheet has no list of that name, so the lookup is always empty; correct the list_name",
         ],
     );
 }

@@ -21,6 +21,55 @@ impl Env for Answers<'_> {
     }
 }
 
+/// Answers with a form's choice lists, for `instance('list')/root/item[…]` lookups.
+struct WithLists<'a> {
+    answers: &'a Answers<'a>,
+    form: &'a mamori_form::Form,
+}
+
+impl Env for WithLists<'_> {
+    fn value(&self, name: &str) -> Option<&str> {
+        self.answers.value(name)
+    }
+    fn current(&self) -> &str {
+        self.answers.current()
+    }
+    fn today(&self) -> i64 {
+        self.answers.today()
+    }
+    fn form_language(&self) -> Option<(&mamori_form::Form, &str)> {
+        Some((self.form, &self.form.default_language))
+    }
+}
+
+/// A form whose choices sheet holds a case's `instances` (list → items, each column → value),
+/// read by Mamori's own reader as a survey office's questionnaire would be.
+fn form_with_lists(instances: &serde_json::Value) -> mamori_form::Form {
+    let mut columns: Vec<String> = Vec::new();
+    for items in instances.as_object().unwrap().values() {
+        for item in items.as_array().unwrap() {
+            for column in item.as_object().unwrap().keys() {
+                if !["name", "label"].contains(&column.as_str()) && !columns.contains(column) {
+                    columns.push(column.clone());
+                }
+            }
+        }
+    }
+    let mut text = format!(
+        "| survey |\n| | type | name | label |\n| | text | x | x |\n| choices |\n| | list_name | name | label | {} |\n",
+        columns.join(" | ")
+    );
+    for (list, items) in instances.as_object().unwrap() {
+        for item in items.as_array().unwrap() {
+            let cell = |c: &str| item[c].as_str().unwrap_or("").to_string();
+            let extra: Vec<String> = columns.iter().map(|c| cell(c)).collect();
+            text.push_str(&format!("| | {list} | {} | {} | {} |\n", cell("name"), cell("label"), extra.join(" | ")));
+        }
+    }
+    let outcome = mamori_form::read_bytes("lists.md", text.as_bytes());
+    outcome.form.unwrap_or_else(|| panic!("{text}: {:?}", outcome.diagnostics))
+}
+
 /// (expression, answers, expected value as text); `.` in the answers is the current value.
 type Table<'a> = &'a [(&'a str, &'a [(&'a str, &'a str)], &'a str)];
 
@@ -263,11 +312,12 @@ fn xpath_beyond_the_subset_parses_and_is_listed_where_it_is() {
         ("../..", &[("the path '../..' (no question named)", 0)]),
         ("/data/rep[1]/q", &[("a predicate '[ ]'", 9)]),
         ("count(${rep}[. > 1])", &[("a predicate '[ ]'", 12)]),
+        // A lookup in a choice list is evaluated; steps past the item's column are not.
         (
-            "instance('yn')/root/item[name = ${q1}]/label",
-            &[("a path after a function's result", 14), ("a predicate '[ ]'", 24)],
+            "instance('yn')/root/item/label/x",
+            &[("a step after an item's column", 30), ("a path after a function's result", 30)],
         ),
-        ("current()/../x", &[("a path after a function's result", 9)]),
+        ("current()/..", &[("the path 'current()/..' (no question named)", 10)]),
         ("${a} | ${b}", &[("a node-set union '|'", 5)]),
         ("/data/g/*", &[("a '*' step", 8)]),
         ("@id", &[("an attribute step '@'", 0)]),
@@ -285,7 +335,14 @@ fn xpath_beyond_the_subset_parses_and_is_listed_where_it_is() {
     // Inside a predicate, names are steps from the filtered node, not questions.
     let expr = Expression::parse("instance('yn')/root/item[name = ${q1}]/label").unwrap();
     assert!(expr.path_references().is_empty());
+    assert!(expr.unsupported_syntax().is_empty() && expr.unsupported_functions().is_empty());
     assert_eq!(expr.references().iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), ["q1"]);
+    // `current()/../x` is the question x beside the current one (read by its name, as other
+    // relative paths); `current()` alone the current answer.
+    let expr = Expression::parse("current()/../x").unwrap();
+    assert_eq!(expr.path_references().iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), ["x"]);
+    check("current()/../x", &[("x", "隣")], "隣");
+    check("current() + 1", &[(".", "41")], "42");
 }
 
 /// Every case of `data/enketo-expressions.json` — values Enketo's evaluator gave in Chromium
@@ -312,9 +369,14 @@ fn expressions_as_enketo_evaluates_them() {
             );
         }
         let env = Answers { values: answers.iter().copied().collect(), current };
+        let form = case.get("instances").map(form_with_lists);
+        let env: &dyn Env = match &form {
+            Some(form) => &WithLists { answers: &env, form },
+            None => &env,
+        };
         let got = match Expression::parse(source) {
             Err(e) => format!("error: {e}"),
-            Ok(expr) => match expr.eval(&env) {
+            Ok(expr) => match expr.eval(env) {
                 Ok(v) => v.to_text(),
                 Err(e) => format!("error: {e:?}"),
             },

@@ -183,9 +183,24 @@ pub enum Expr {
     /// `regex(value, 'literal')`, compiled once at parse time — an ECMAScript pattern, as Enketo
     /// reads it (`new RegExp(pattern).test(value)`).
     RegexLiteral(Box<Expr>, Box<Regex>),
+    /// `instance('list')/root/item[…]…/column`: the items of a choice list that pass every
+    /// predicate in turn (a number is a position among those left), read at `column`
+    /// (`name`, `label` in the respondent's language, or another column of the choices sheet).
+    /// A node-set: `count()`, `sum()` and the like take all of it, anything else its first.
+    Lookup(Box<Lookup>),
     /// A function outside the subset, e.g. `pulldata()`: kept so the form still loads; it cannot
     /// be evaluated here.
     Unsupported(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Lookup {
+    pub list: String,
+    /// Inside a predicate a bare name is a column of the item (as in a `choice_filter`), `${}`
+    /// an answer.
+    pub predicates: Vec<Expr>,
+    /// The step after `item`; `None` reads the item itself (its `name`).
+    pub column: Option<String>,
 }
 
 impl Expr {
@@ -202,6 +217,12 @@ impl Expr {
             Expr::Bin(op, l, r) => Expr::Bin(*op, bind(l), bind(r)),
             Expr::Call(f, args) => Expr::Call(*f, args.iter().map(|a| a.bind(slot, paths)).collect()),
             Expr::RegexLiteral(e, re) => Expr::RegexLiteral(bind(e), re.clone()),
+            // Bare names in predicates are the item's columns: only `${}` answers are bound.
+            Expr::Lookup(l) => Expr::Lookup(Box::new(Lookup {
+                list: l.list.clone(),
+                predicates: l.predicates.iter().map(|p| p.bind(slot, false)).collect(),
+                column: l.column.clone(),
+            })),
             other => other.clone(),
         }
     }

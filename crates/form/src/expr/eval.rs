@@ -20,8 +20,85 @@ pub fn eval<'a>(expr: &'a Expr, env: &'a dyn Env) -> Result<Value<'a>, EvalError
         Expr::Bin(op, left, right) => binary(*op, left, right, env)?,
         Expr::Call(func, args) => call(*func, args, env)?,
         Expr::RegexLiteral(value, regex) => Value::Bool(regex.find(&eval(value, env)?.text()).is_some()),
+        Expr::Lookup(lookup) => Value::Str(Cow::Borrowed(looked_up(lookup, env)?.first().copied().unwrap_or(""))),
         Expr::Unsupported(name) => return Err(EvalError::Unsupported(name.clone())),
     })
+}
+
+/// The values `instance('list')/root/item[…]/column` reaches, in the list's order (see
+/// [`super::ast::Lookup`]); an unknown list is the empty node-set, as in JavaRosa.
+pub(super) fn looked_up<'a>(lookup: &super::ast::Lookup, env: &'a dyn Env) -> Result<Vec<&'a str>, EvalError> {
+    let Some((form, language)) = env.form_language() else {
+        return Err(EvalError::Unsupported("instance".into()));
+    };
+    let Some(list) = form.choice_lists.get(&lookup.list) else { return Ok(Vec::new()) };
+    let mut items: Vec<&crate::model::Choice> = list.iter().collect();
+    for predicate in &lookup.predicates {
+        let mut kept = Vec::with_capacity(items.len());
+        for (position, &choice) in items.iter().enumerate() {
+            let scope = Item { answers: env, choice, form, language };
+            let keep = match eval(predicate, &scope)? {
+                // `[2]`: the second of those left.
+                Value::Num(n) => n == (position + 1) as f64,
+                v => v.to_bool(),
+            };
+            if keep {
+                kept.push(choice);
+            }
+        }
+        items = kept;
+    }
+    Ok(items.into_iter().map(|c| item_column(c, lookup.column.as_deref().unwrap_or("name"), form, language)).collect())
+}
+
+/// A column of a choice list's item: `name`, `label` (in `language`, else the default), or
+/// another column of the choices sheet ("" when it has none).
+fn item_column<'a>(
+    choice: &'a crate::model::Choice,
+    column: &str,
+    form: &'a crate::model::Form,
+    language: &str,
+) -> &'a str {
+    match column {
+        "name" => &choice.name,
+        "label" => form.text(&choice.label, language).unwrap_or(&choice.name),
+        other => choice.extra.get(&other.to_lowercase()).map_or("", String::as_str),
+    }
+}
+
+/// What a lookup's predicate sees: bare names are the item's columns, `${}` the answers.
+struct Item<'a> {
+    answers: &'a dyn Env,
+    choice: &'a crate::model::Choice,
+    form: &'a crate::model::Form,
+    language: &'a str,
+}
+
+impl Env for Item<'_> {
+    fn value(&self, name: &str) -> Option<&str> {
+        self.answers.value(name)
+    }
+    fn slot(&self, i: usize) -> &str {
+        self.answers.slot(i)
+    }
+    fn path_value(&self, name: &str) -> Option<&str> {
+        Some(item_column(self.choice, name, self.form, self.language))
+    }
+    fn current(&self) -> &str {
+        self.answers.current()
+    }
+    fn today(&self) -> i64 {
+        self.answers.today()
+    }
+    fn choice_label(&self, question: &str, value: &str) -> Option<String> {
+        self.answers.choice_label(question, value)
+    }
+    fn form_language(&self) -> Option<(&crate::model::Form, &str)> {
+        Some((self.form, self.language))
+    }
+    fn now_ms(&self) -> i64 {
+        self.answers.now_ms()
+    }
 }
 
 /// The answer a path not bound to a question reaches: by its key (`g/a`, an absolute path

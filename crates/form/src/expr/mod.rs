@@ -21,6 +21,8 @@ pub struct Expression {
     paths: Vec<(String, usize)>,
     unsupported: Vec<(String, usize)>,
     unsupported_syntax: Vec<(String, usize)>,
+    /// Choice lists read by `instance('list')` lookups, with 0-based positions.
+    lists: Vec<(String, usize)>,
 }
 
 /// A syntax error at a 0-based character position of the source.
@@ -89,6 +91,11 @@ pub trait Env {
     fn choice_label(&self, _question: &str, _value: &str) -> Option<String> {
         None
     }
+    /// The form and the respondent's language, for lookups in its choice lists
+    /// (`instance('list')/root/item[…]`); `None` where no form is at hand.
+    fn form_language(&self) -> Option<(&crate::model::Form, &str)> {
+        None
+    }
     /// Now, in milliseconds since 1970-01-01T00:00Z (`now()`).
     fn now_ms(&self) -> i64 {
         crate::dates::now_ms()
@@ -110,6 +117,7 @@ impl Expression {
             paths: Vec::new(),
             unsupported: Vec::new(),
             unsupported_syntax: Vec::new(),
+            lists: Vec::new(),
         }
     }
 
@@ -122,6 +130,7 @@ impl Expression {
             paths: parsed.paths,
             unsupported: parsed.unsupported,
             unsupported_syntax: parsed.unsupported_syntax,
+            lists: parsed.lists,
         })
     }
 
@@ -149,6 +158,12 @@ impl Expression {
     /// a part cannot be evaluated.
     pub fn unsupported_syntax(&self) -> &[(String, usize)] {
         &self.unsupported_syntax
+    }
+
+    /// Choice lists this expression looks up (`instance('list')/root/item[…]`), with 0-based
+    /// character positions.
+    pub fn lists_read(&self) -> &[(String, usize)] {
+        &self.lists
     }
 
     /// A copy for fast evaluation against answers held by index: each `${name}` that `slot`

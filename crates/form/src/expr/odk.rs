@@ -20,6 +20,8 @@ fn nodes<'a>(expr: &'a Expr, env: &'a dyn Env) -> Option<Vec<&'a str>> {
         Expr::Current => vec![env.current()],
         // A path `bind` did not turn into a slot names no question: the empty node-set.
         Expr::Path(name) => super::eval::path_value(env, name).into_iter().collect(),
+        // Items of a choice list: every one the predicates keep (an error reads as none).
+        Expr::Lookup(lookup) => super::eval::looked_up(lookup, env).unwrap_or_default(),
         _ => return None,
     })
 }

@@ -15,6 +15,8 @@ pub struct Parsed {
     /// XPath beyond the subset (predicates, `..` alone, paths after a function, `|`), described
     /// for a warning, with their position.
     pub unsupported_syntax: Vec<(String, usize)>,
+    /// Choice lists read by `instance('list')/root/item` lookups, with their position.
+    pub lists: Vec<(String, usize)>,
 }
 
 pub fn parse(source: &str) -> Result<Parsed, ExprError> {
@@ -28,6 +30,7 @@ pub fn parse(source: &str) -> Result<Parsed, ExprError> {
         paths: Vec::new(),
         unsupported: Vec::new(),
         unsupported_syntax: Vec::new(),
+        lists: Vec::new(),
         depth: 0,
     };
     if parser.tokens.is_empty() {
@@ -46,6 +49,7 @@ pub fn parse(source: &str) -> Result<Parsed, ExprError> {
         paths: parser.paths,
         unsupported: parser.unsupported,
         unsupported_syntax: parser.unsupported_syntax,
+        lists: parser.lists,
     })
 }
 
@@ -60,6 +64,7 @@ struct Parser {
     paths: Vec<(String, usize)>,
     unsupported: Vec<(String, usize)>,
     unsupported_syntax: Vec<(String, usize)>,
+    lists: Vec<(String, usize)>,
     depth: usize,
 }
 
@@ -249,6 +254,8 @@ impl Parser {
                 }
                 Ok(inner)
             }
+            Tok::Name(name) if name == "instance" && self.lookup_ahead() => self.lookup(),
+            Tok::Name(name) if name == "current" && self.peek() == Some(&Tok::LParen) => self.current(pos),
             Tok::Name(name) if self.peek() == Some(&Tok::LParen) => {
                 let call = self.call(name, pos)?;
                 self.then_path(call)
@@ -310,6 +317,83 @@ impl Parser {
             return Ok(Expr::RegexLiteral(Box::new(value), Box::new(regex)));
         }
         Ok(Expr::Call(func, args))
+    }
+
+    /// Whether `('list')/root/item` follows: a lookup in a choice list (ODK's secondary
+    /// instances are the form's choice lists).
+    fn lookup_ahead(&self) -> bool {
+        let name =
+            |i: usize, n: &str| matches!(self.tokens.get(self.at + i).map(|t| &t.tok), Some(Tok::Name(x)) if x == n);
+        let tok = |i: usize| self.tokens.get(self.at + i).map(|t| &t.tok);
+        tok(0) == Some(&Tok::LParen)
+            && matches!(tok(1), Some(Tok::Str(_)))
+            && tok(2) == Some(&Tok::RParen)
+            && tok(3) == Some(&Tok::Slash)
+            && name(4, "root")
+            && tok(5) == Some(&Tok::Slash)
+            && name(6, "item")
+    }
+
+    /// `instance('list')/root/item`, its predicates and an optional column step (the tokens
+    /// up to `item` are known to be there, see [`lookup_ahead`](Self::lookup_ahead)). Steps
+    /// beyond one column load with a warning, as other XPath beyond the subset.
+    fn lookup(&mut self) -> Result<Expr, ExprError> {
+        let start = self.tokens[self.at - 1].pos;
+        self.at += 1; // '('
+        let Some(Tok::Str(list)) = self.advance().map(|t| t.tok) else { unreachable!("checked by lookup_ahead") };
+        self.lists.push((list.clone(), start));
+        self.at += 5; // ')' '/' 'root' '/' 'item'
+        let mut predicates = Vec::new();
+        while self.eat(&Tok::LBracket) {
+            // Names inside are the item's columns, not questions: only `${}` is checked.
+            let paths = self.paths.len();
+            predicates.push(self.expr()?);
+            self.paths.truncate(paths);
+            if !self.eat(&Tok::RBracket) {
+                return Err(ExprError::new(self.pos(), "expected ']' to close the '[' opened here before"));
+            }
+        }
+        let mut column = None;
+        if self.peek() == Some(&Tok::Slash)
+            && let Some(Tok::Name(n)) = self.tokens.get(self.at + 1).map(|t| t.tok.clone())
+        {
+            self.at += 2;
+            column = Some(n);
+        }
+        if matches!(self.peek(), Some(Tok::Slash | Tok::DoubleSlash | Tok::LBracket)) {
+            self.unsupported_syntax.push(("a step after an item's column".into(), self.pos()));
+            return self.then_path(Expr::Unsupported("path".into()));
+        }
+        Ok(Expr::Lookup(Box::new(super::ast::Lookup { list, predicates, column })))
+    }
+
+    /// `current()`: the question the expression belongs to. Alone, its answer (as `.`);
+    /// followed by a relative path (`current()/../name`, common in lookups' predicates), the
+    /// question that path names, read like any other relative path (by its last name).
+    fn current(&mut self, pos: usize) -> Result<Expr, ExprError> {
+        self.at += 1; // '('
+        if !self.eat(&Tok::RParen) {
+            return Err(ExprError::new(pos, "current() takes no arguments"));
+        }
+        if !self.eat(&Tok::Slash) {
+            return self.then_path(Expr::Current);
+        }
+        let start = self.pos();
+        let (text, last_name, beyond) = self.steps()?;
+        match last_name {
+            // An answer even inside a lookup's predicate, where bare names are the item's
+            // columns: `current()` leaves the predicate's context.
+            Some(name) if !beyond => {
+                self.paths.push((name.clone(), start));
+                Ok(Expr::Ref(name))
+            }
+            _ => {
+                if !beyond {
+                    self.unsupported_syntax.push((format!("the path 'current()/{text}' (no question named)"), start));
+                }
+                Ok(Expr::Unsupported("path".into()))
+            }
+        }
     }
 
     /// What may follow a value in XPath — predicates (`${rep}[. > 1]`) and a path
