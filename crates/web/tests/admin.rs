@@ -829,3 +829,26 @@ async fn a_questionnaire_with_its_choice_file_is_uploaded_as_a_zip_and_answered_
     let stored = s.store.response(&participant).await.unwrap().unwrap();
     assert_eq!(stored.answers.get("pref").map(String::as_str), Some("27"));
 }
+
+/// A questionnaire with a repeat is refused for a web campaign, at the repeat's row: the pages
+/// ask no repeats, so its answers would be collected and kept nowhere.
+#[tokio::test]
+async fn a_questionnaire_with_a_repeat_is_refused_at_its_row() {
+    let s = site(Backend::Sqlite).await;
+    let admin = signed_in(&s, Role::Admin).await;
+    let token = form_token(&get_as(&s.app, "/admin", &admin).await.body);
+    let fields = [("_csrf", token.as_str()), ("name", "製品調査"), ("opens", "2099-01-10"), ("closes", "2099-02-20")];
+    let form = "| survey |\n| | type | name | label |\n| | text | org | 会社名 |\n| | begin repeat | products | 製品 |\n\
+                | | text | product | 製品名 |\n| | end repeat | | |\n";
+    let before = s.store.campaigns().await.unwrap().len();
+    let r = upload_as(&s.app, "/admin/campaigns", &admin, &fields, ("form", "products.md", form.as_bytes())).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains(
+            "products.md:survey:4: error: &#x27;begin repeat products&#x27;: web campaigns do not ask repeats"
+        ),
+        "{}",
+        r.body
+    );
+    assert_eq!(s.store.campaigns().await.unwrap().len(), before);
+}

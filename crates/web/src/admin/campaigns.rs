@@ -78,7 +78,25 @@ fn check_form(file: Option<&(String, Vec<u8>)>) -> Result<(String, Vec<u8>, mamo
     if outcome.has_errors() || outcome.form.is_none() {
         return Err(outcome.diagnostics.iter().filter(|d| d.is_error()).map(ToString::to_string).collect());
     }
-    Ok((name.clone(), bytes.clone(), outcome.form.expect("checked above")))
+    let form = outcome.form.expect("checked above");
+    // The respondent pages ask no repeats (one page per group, one answer per question): a
+    // repeat's questions would be shown once and their answers kept nowhere the office reads.
+    // Refused here, where it is, rather than collected and lost.
+    let repeats: Vec<String> = form
+        .groups
+        .iter()
+        .filter(|g| g.kind == mamori_form::GroupKind::Repeat)
+        .map(|g| {
+            format!(
+                "{name}:survey:{}: error: 'begin repeat {}': web campaigns do not ask repeats yet; ask a fixed number of items (a group per item) or a select_multiple, or collect the repeat's data by file with `mamori report`",
+                g.row, g.name
+            )
+        })
+        .collect();
+    if !repeats.is_empty() {
+        return Err(repeats);
+    }
+    Ok((name.clone(), bytes.clone(), form))
 }
 
 pub async fn create(State(state): State<Shared>, staff: Staff, multipart: Multipart) -> Response {
