@@ -526,6 +526,7 @@ fn long_japanese_labels_long_text_and_colliding_names_round_trip() {
         "essay",
         "ratio",
         "count",
+        "policy_file",
         "submitted_at",
         "status",
     ];
@@ -545,6 +546,7 @@ fn long_japanese_labels_long_text_and_colliding_names_round_trip() {
         "essay",
         "ratio",
         "count",
+        "policy_file",
         "submitted_at",
         "status",
     ];
