@@ -8,7 +8,7 @@
 use crate::dates;
 use crate::expr::{CodeCondition, Env, Expression, NumberCondition, SlotChoices, text_to_number, words};
 use crate::fasthash::{FnvMap, NameIndex};
-use crate::model::{Choice, Form, GroupKind, Question, QuestionType, Required, Translated};
+use crate::model::{Form, GroupKind, Question, QuestionType, Required, Translated};
 use crate::text::trim;
 use serde::Serialize;
 use std::borrow::Cow;
@@ -249,36 +249,6 @@ impl<V: AsRef<str>> Env for RowEnv<'_, V> {
         let q = &form.questions[*self.index.get(question)?];
         let choice = q.choices.iter().find(|c| c.name == value)?;
         Some(form.text(&choice.label, language).unwrap_or(&choice.name).to_string())
-    }
-}
-
-/// What a choice filter sees: bare names are the choice's columns, `${}` the answers.
-struct ChoiceScope<'a> {
-    answers: &'a dyn Env,
-    choice: &'a Choice,
-}
-
-impl Env for ChoiceScope<'_> {
-    fn value(&self, name: &str) -> Option<&str> {
-        self.answers.value(name)
-    }
-    fn slot(&self, i: usize) -> &str {
-        self.answers.slot(i)
-    }
-    fn path_value(&self, name: &str) -> Option<&str> {
-        if name == "name" {
-            return Some(&self.choice.name);
-        }
-        self.choice.extra.get(&name.to_lowercase()).map(String::as_str)
-    }
-    fn today(&self) -> i64 {
-        self.answers.today()
-    }
-    fn choice_label(&self, question: &str, value: &str) -> Option<String> {
-        self.answers.choice_label(question, value)
-    }
-    fn form_language(&self) -> Option<(&Form, &str)> {
-        self.answers.form_language()
     }
 }
 
@@ -1262,9 +1232,10 @@ impl<'f> RowChecker<'f> {
 
     /// Whether `choice` is offered (its question's `choice_filter` lets it through).
     fn offered(&self, b: &Bound, choice: &crate::model::Choice, env: &dyn Env) -> bool {
-        b.choice_filter
-            .as_ref()
-            .is_none_or(|filter| filter.eval_bool(&ChoiceScope { answers: env, choice }).unwrap_or(true))
+        b.choice_filter.as_ref().is_none_or(|filter| {
+            let scope = crate::expr::Item { answers: env, choice, labels: env.form_language() };
+            filter.eval_bool(&scope).unwrap_or(true)
+        })
     }
 
     /// The position of choice `name` in the question's list, if it is there and offered.

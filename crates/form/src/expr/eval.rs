@@ -36,7 +36,7 @@ pub(super) fn looked_up<'a>(lookup: &super::ast::Lookup, env: &'a dyn Env) -> Re
     for predicate in &lookup.predicates {
         let mut kept = Vec::with_capacity(items.len());
         for (position, &choice) in items.iter().enumerate() {
-            let scope = Item { answers: env, choice, form, language };
+            let scope = Item { answers: env, choice, labels: Some((form, language)) };
             let keep = match eval(predicate, &scope)? {
                 // `[2]`: the second of those left.
                 Value::Num(n) => n == (position + 1) as f64,
@@ -60,18 +60,25 @@ fn item_column<'a>(
     language: &str,
 ) -> &'a str {
     match column {
-        "name" => &choice.name,
         "label" => form.text(&choice.label, language).unwrap_or(&choice.name),
+        other => item_plain_column(choice, other),
+    }
+}
+
+/// `name`, or a column of the choices sheet other than the label.
+fn item_plain_column<'a>(choice: &'a crate::model::Choice, column: &str) -> &'a str {
+    match column {
+        "name" => &choice.name,
         other => choice.extra.get(&other.to_lowercase()).map_or("", String::as_str),
     }
 }
 
-/// What a lookup's predicate sees: bare names are the item's columns, `${}` the answers.
-struct Item<'a> {
-    answers: &'a dyn Env,
-    choice: &'a crate::model::Choice,
-    form: &'a crate::model::Form,
-    language: &'a str,
+/// What a lookup's predicate and a `choice_filter` see: bare names are the item's columns
+/// (`label` too when a form is at hand), `${}` the answers.
+pub(crate) struct Item<'a> {
+    pub answers: &'a dyn Env,
+    pub choice: &'a crate::model::Choice,
+    pub labels: Option<(&'a crate::model::Form, &'a str)>,
 }
 
 impl Env for Item<'_> {
@@ -82,7 +89,10 @@ impl Env for Item<'_> {
         self.answers.slot(i)
     }
     fn path_value(&self, name: &str) -> Option<&str> {
-        Some(item_column(self.choice, name, self.form, self.language))
+        Some(match self.labels {
+            Some((form, language)) => item_column(self.choice, name, form, language),
+            None => item_plain_column(self.choice, name),
+        })
     }
     fn current(&self) -> &str {
         self.answers.current()
@@ -94,7 +104,7 @@ impl Env for Item<'_> {
         self.answers.choice_label(question, value)
     }
     fn form_language(&self) -> Option<(&crate::model::Form, &str)> {
-        Some((self.form, self.language))
+        self.labels
     }
     fn now_ms(&self) -> i64 {
         self.answers.now_ms()

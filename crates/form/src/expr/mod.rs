@@ -3,6 +3,7 @@
 
 mod ast;
 mod eval;
+pub(crate) use eval::Item;
 mod lexer;
 mod odk;
 mod parser;
