@@ -91,6 +91,48 @@ async fn a_failed_save_stores_no_document(store: Store) {
     assert_eq!(names(&store, &id).await, BTreeSet::from(["a.pdf".to_string()]));
 }
 
+/// The database fails after the document was written, inside the same transaction (a trigger
+/// on `responses` standing in for a full disk half-way): neither the document nor the answer
+/// remains, and once the fault is gone the same save goes through.
+async fn a_failure_after_the_document_leaves_neither(store: Store, postgres: bool) {
+    let id = participant(&store).await;
+    if postgres {
+        store
+            .execute_admin(
+                "CREATE FUNCTION disk_full() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$ LANGUAGE plpgsql",
+            )
+            .await
+            .unwrap();
+        store
+            .execute_admin("CREATE TRIGGER disk_full BEFORE INSERT OR UPDATE ON responses FOR EACH ROW EXECUTE FUNCTION disk_full()")
+            .await
+            .unwrap();
+    } else {
+        for event in ["INSERT", "UPDATE"] {
+            store
+                .execute_admin(&format!(
+                    "CREATE TRIGGER disk_full_{event} BEFORE {event} ON responses BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+                ))
+                .await
+                .unwrap();
+        }
+    }
+    let failed = store.save_page_with_files(&id, vec![], vec![doc("a.pdf", b"%PDF-big")], true).await;
+    assert!(failed.is_err(), "the failure is reported, not acknowledged");
+    assert!(names(&store, &id).await.is_empty(), "the document written before the failure is rolled back");
+    assert!(store.response(&id).await.unwrap().is_none());
+    if postgres {
+        store.execute_admin("DROP TRIGGER disk_full ON responses").await.unwrap();
+    } else {
+        for event in ["INSERT", "UPDATE"] {
+            store.execute_admin(&format!("DROP TRIGGER disk_full_{event}")).await.unwrap();
+        }
+    }
+    let r = store.save_page_with_files(&id, vec![], vec![doc("a.pdf", b"%PDF-big")], true).await.unwrap();
+    assert_eq!(r.answers["policy_file"], "a.pdf");
+    assert_eq!(names(&store, &id).await, BTreeSet::from(["a.pdf".to_string()]));
+}
+
 /// Tabs uploading different documents under one name at once: every save is acknowledged with
 /// the name its bytes were stored under, the answer left standing names one of them, and that
 /// name holds bytes acknowledged under it — no answer names a document that is not stored.
@@ -124,6 +166,7 @@ async fn tabs_uploading_at_once_lose_nothing_acknowledged(store: Store) {
 async fn sqlite_documents_are_stored_with_their_answers() {
     stored_with_the_answer_and_forgotten_when_unnamed(sqlite().await).await;
     a_failed_save_stores_no_document(sqlite().await).await;
+    a_failure_after_the_document_leaves_neither(sqlite().await, false).await;
     tabs_uploading_at_once_lose_nothing_acknowledged(sqlite().await).await;
 }
 
@@ -131,5 +174,6 @@ async fn sqlite_documents_are_stored_with_their_answers() {
 async fn postgres_documents_are_stored_with_their_answers() {
     stored_with_the_answer_and_forgotten_when_unnamed(postgres().await).await;
     a_failed_save_stores_no_document(postgres().await).await;
+    a_failure_after_the_document_leaves_neither(postgres().await, true).await;
     tabs_uploading_at_once_lose_nothing_acknowledged(postgres().await).await;
 }

@@ -498,21 +498,21 @@ fn page_view(
                 page: page + 1,
             });
         }
+        // The question's choices, each ticked where `checked` says.
+        let choice_views = |checked: &dyn Fn(&str) -> bool| -> Vec<ChoiceView> {
+            let views = question.choices.iter().enumerate().map(|(k, c)| ChoiceView {
+                name: c.name.clone(),
+                label: text(&c.label, &c.name),
+                checked: checked(&c.name),
+                offered: is_offered(k),
+            });
+            views.collect()
+        };
         let places = if question.kind == QuestionType::Rank {
             (0..question.choices.len())
                 .map(|place| PlaceView {
                     label: ctx.words().rank_place.replace("{n}", &(place + 1).to_string()),
-                    options: question
-                        .choices
-                        .iter()
-                        .enumerate()
-                        .map(|(k, c)| ChoiceView {
-                            name: c.name.clone(),
-                            label: text(&c.label, &c.name),
-                            checked: selected.get(place) == Some(&c.name.as_str()),
-                            offered: is_offered(k),
-                        })
-                        .collect(),
+                    options: choice_views(&|name| selected.get(place) == Some(&name)),
                 })
                 .collect()
         } else {
@@ -558,17 +558,7 @@ fn page_view(
                         })
                         .collect()
                 }
-                None => question
-                    .choices
-                    .iter()
-                    .enumerate()
-                    .map(|(k, c)| ChoiceView {
-                        name: c.name.clone(),
-                        label: text(&c.label, &c.name),
-                        checked: selected.contains(&c.name.as_str()),
-                        offered: is_offered(k),
-                    })
-                    .collect(),
+                None => choice_views(&|name| selected.contains(&name)),
             },
             scale: question.range.as_ref().map(|spec| {
                 let labels = spec.tick_labelset.as_ref().and_then(|l| form.choice_lists.get(l));

@@ -130,13 +130,14 @@ async fn read_upload(mut multipart: Multipart) -> Result<Upload, String> {
     Ok(upload)
 }
 
-/// A download with its file name.
+/// A download with its file name (built from a form's `form_id`, which its author wrote: the
+/// header is made as a respondent's document's is, so no name can break it).
 pub fn download(content_type: &str, file_name: &str, bytes: Vec<u8>) -> Response {
     use axum::response::IntoResponse;
     (
         [
             (axum::http::header::CONTENT_TYPE, content_type.to_string()),
-            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file_name}\"")),
+            (axum::http::header::CONTENT_DISPOSITION, crate::documents::attachment_header(file_name)),
         ],
         bytes,
     )
