@@ -88,7 +88,7 @@ fn check_form(file: Option<&(String, Vec<u8>)>) -> Result<(String, Vec<u8>, mamo
         .filter(|g| g.kind == mamori_form::GroupKind::Repeat)
         .map(|g| {
             format!(
-                "{name}:survey:{}: error: 'begin repeat {}': web campaigns do not ask repeats yet; ask a fixed number of items (a group per item) or a select_multiple, or collect the repeat's data by file with `mamori report`",
+                "{name}:survey:{}: error: 'begin repeat {}': web campaigns do not ask repeats; ask a fixed number of items instead (a group per item) or a select_multiple",
                 g.row, g.name
             )
         })
