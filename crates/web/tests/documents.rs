@@ -136,12 +136,30 @@ async fn a_document_is_attached_checked_and_offered_only_to_the_office_on(backen
     let log = s.store.audit_log(Some(&c), 50).await.unwrap();
     assert!(log.iter().any(|e| e.action == "response.document" && e.after.contains("セキュリティ方針 2024.PDF")));
 
+    // Every submitted document at once: a .zip with a folder per organisation, audited.
+    let campaign_page = get_as(&s.app, &format!("/admin/campaigns/{c}"), &reviewer).await;
+    assert!(campaign_page.body.contains(&format!("/admin/campaigns/{c}/documents.zip")));
+    let (status, zipped) = send_raw(&s.app, &format!("/admin/campaigns/{c}/documents.zip"), &reviewer).await;
+    assert_eq!(status, StatusCode::OK);
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zipped)).unwrap();
+    assert_eq!(archive.len(), 1);
+    let mut entry = archive.by_index(0).unwrap();
+    assert_eq!(entry.name().unwrap(), format!("甲株式会社 ({pid})/policy/セキュリティ方針 2024.PDF"));
+    let mut inside = Vec::new();
+    std::io::Read::read_to_end(&mut entry, &mut inside).unwrap();
+    assert_eq!(inside, PDF);
+    let log = s.store.audit_log(Some(&c), 50).await.unwrap();
+    assert!(log.iter().any(|e| e.action == "campaign.documents" && e.after.starts_with("1 documents")));
+
     // Nobody else: a respondent's link has no way in, an analyst is not a reviewer, another
     // campaign's path does not reach this participant, and a non-file question is no file.
     let r = get(&s.app, &download).await;
     assert_ne!(r.status, StatusCode::OK);
     let analyst = signed_in(&s, Role::Analyst).await;
     assert_eq!(get_as(&s.app, &download, &analyst).await.status, StatusCode::FORBIDDEN);
+    let all = format!("/admin/campaigns/{c}/documents.zip");
+    assert_eq!(get_as(&s.app, &all, &analyst).await.status, StatusCode::FORBIDDEN);
+    assert_ne!(get(&s.app, &all).await.status, StatusCode::OK);
     let other =
         s.store.create_campaign("別の調査", "policy.md", FORM.as_bytes(), now - 60, now + 86_400).await.unwrap();
     let r = get_as(&s.app, &format!("/admin/campaigns/{other}/responses/{pid}/files/policy"), &reviewer).await;

@@ -408,6 +408,7 @@ pub async fn overview(
         overall => overall.finish(), tallies, by => by_question, segment_questions, participants,
         mails, mail => state.config.smtp.is_some(), registration_url, previous => panel_view,
         licences => crate::register::segment_choices(&state, &campaign, "ja").await.unwrap_or_default(),
+        has_documents => form.questions.iter().any(|q| q.kind == mamori_form::QuestionType::File),
     };
     staff.page(&state, "admin/campaign.html", ctx, StatusCode::OK)
 }

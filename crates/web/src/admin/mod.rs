@@ -39,6 +39,7 @@ pub fn routes(table: &mut Table) {
     table.get("/admin/campaigns/{id}/responses/{pid}", review::show);
     table.post("/admin/campaigns/{id}/responses/{pid}/review", review::mark);
     table.get("/admin/campaigns/{id}/responses/{pid}/files/{question}", review::attached_document);
+    table.get("/admin/campaigns/{id}/documents.zip", review::all_documents);
     table.get("/admin/campaigns/{id}/responses/{pid}/feedback", review::feedback_preview);
     table.get("/admin/campaigns/{id}/results", results::page);
     table.get("/admin/campaigns/{id}/results.pdf", results::pdf);

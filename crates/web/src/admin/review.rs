@@ -99,6 +99,97 @@ pub async fn attached_document(
     crate::documents::download(&file.content_type, &file.name, bytes)
 }
 
+/// Every document the campaign's submissions name, in one .zip with a folder per
+/// organisation (`company (participant id)/question/name`), for those who review responses;
+/// audited with the count and size. Written to a temporary file and streamed from it, never
+/// held whole in memory (hundreds of policies of a few MB each); the file is unlinked once open.
+pub async fn all_documents(State(state): State<Shared>, staff: Staff, Path(id): Path<String>) -> Response {
+    if let Err(r) = staff.allow(&state, &[Role::Reviewer]) {
+        return r;
+    }
+    let campaign = match campaign(&state, &staff, &id).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let q = match questionnaire(&state, &campaign).await {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    let questions: Vec<&str> = q
+        .form
+        .questions
+        .iter()
+        .filter(|q| q.kind == mamori_form::QuestionType::File)
+        .map(|q| q.name.as_str())
+        .collect();
+    if questions.is_empty() {
+        return staff.message(
+            &state,
+            StatusCode::NOT_FOUND,
+            "見つかりません",
+            "この調査票には添付ファイルの設問がありません。",
+        );
+    }
+    let (participants, responses) = match (state.store.participants_of(&id).await, state.store.responses_of(&id).await)
+    {
+        (Ok(p), Ok(r)) => (p, r),
+        (Err(e), _) | (_, Err(e)) => return unavailable(e),
+    };
+    let company: std::collections::HashMap<&str, &str> =
+        participants.iter().map(|p| (p.participant.id.as_str(), p.participant.company.as_str())).collect();
+    let path = std::env::temp_dir().join(format!("mamori-documents-{}.zip", mamori_store::random_hex(8)));
+    let written = async {
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&path)?);
+        // Documents are PDFs and Office files, compressed already: stored as they are.
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored)
+            .large_file(true);
+        let (mut count, mut bytes_total) = (0usize, 0u64);
+        for (pid, response) in &responses {
+            let Some(submitted) = &response.submitted else { continue };
+            let folder =
+                mamori_store::clean_file_name(&format!("{} ({pid})", company.get(pid.as_str()).unwrap_or(&"")));
+            for question in &questions {
+                let Some(name) = submitted.get(*question) else { continue };
+                let Some((file, bytes)) = state.store.file(pid, question, name).await.map_err(std::io::Error::other)?
+                else {
+                    continue;
+                };
+                zip.start_file(format!("{folder}/{question}/{}", file.name), options).map_err(std::io::Error::other)?;
+                std::io::Write::write_all(&mut zip, &bytes)?;
+                count += 1;
+                bytes_total += bytes.len() as u64;
+            }
+        }
+        zip.finish().map_err(std::io::Error::other)?;
+        Ok::<_, std::io::Error>((count, bytes_total))
+    }
+    .await;
+    let opened = written.and_then(|counts| Ok((counts, std::fs::File::open(&path)?)));
+    let _ = std::fs::remove_file(&path);
+    let ((count, bytes_total), file) = match opened {
+        Ok(done) => done,
+        Err(e) => return unavailable(mamori_store::StoreError(format!("the documents' .zip: {e}"))),
+    };
+    let what = format!("{count} documents, {bytes_total} bytes");
+    staff.audit(&state, "campaign.documents", &id, &campaign.name, "", &what).await;
+    let chunks = futures_util::stream::unfold(file, |mut file| async move {
+        let mut buffer = vec![0u8; 256 * 1024];
+        match std::io::Read::read(&mut file, &mut buffer) {
+            Ok(0) => None,
+            Ok(n) => {
+                buffer.truncate(n);
+                Some((Ok::<_, std::io::Error>(axum::body::Bytes::from(buffer)), file))
+            }
+            Err(e) => Some((Err(e), file)),
+        }
+    });
+    let name = format!("{}-{id}-documents.zip", q.form.form_id);
+    let mut response = crate::documents::download("application/zip", &name, Vec::new());
+    *response.body_mut() = axum::body::Body::from_stream(chunks);
+    response
+}
+
 fn not_submitted(state: &crate::AppState, staff: &Staff) -> Response {
     staff.message(
         state,
