@@ -407,7 +407,6 @@ impl Store {
     /// them). Each gets its id, or `None` when the same bytes are already stored: taking a
     /// file in twice changes nothing.
     pub async fn add_hub_documents(&self, docs: &[NewDocument<'_>]) -> Result<Vec<Option<String>>> {
-        use sha2::Digest;
         crate::on_own_connection(&self.pool, async |conn| {
             let mut tx = sqlx::Connection::begin(conn).await?;
             // The generation first: every writer takes that row's lock before any other, so
@@ -415,7 +414,7 @@ impl Store {
             bump_generation(&mut tx).await?;
             let mut ids = Vec::with_capacity(docs.len());
             for doc in docs {
-                let sha256: String = sha2::Sha256::digest(doc.bytes).iter().map(|b| format!("{b:02x}")).collect();
+                let sha256 = crate::sha256_hex(doc.bytes);
                 let id = random_hex(8);
                 let inserted = sqlx::query(
                     "INSERT INTO hub_documents (id, format, file_name, sha256, doc_id, revision, tlp, title, warnings, uploaded_by, uploaded_at, content) \

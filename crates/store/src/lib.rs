@@ -211,7 +211,12 @@ pub fn random_hex(bytes: usize) -> String {
 /// Links and session cookies are stored only as their SHA-256: a copy of the `participants` or
 /// `sessions` table alone gives no way in.
 pub fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    sha256_hex(token.as_bytes())
+}
+
+/// SHA-256 of `bytes` as lower-case hex.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// HMAC-SHA256 (RFC 2104) of `message` under `key`, as hex (RustCrypto's `hmac`).

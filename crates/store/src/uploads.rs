@@ -14,18 +14,35 @@
 //! bytes that were submitted.
 
 use crate::responses::StoredResponse;
-use crate::{Result, Store, StoreError, base64_decode, base64_encode};
-use sha2::{Digest, Sha256};
+use crate::{Result, Store, StoreError, base64_decode, base64_encode, sha256_hex};
 use sqlx::Row;
 
-/// A document to store with a page's answers.
+/// A document to store with a page's answers, its digest and stored text worked out when it is
+/// made — in the request's own task, not in the group-commit writer's transaction, where
+/// hashing and encoding a 20 MB document would hold up every save of the batch.
 #[derive(Debug, Clone)]
 pub struct Attachment {
     pub question: String,
     /// The name as the respondent's computer gave it, cleaned ([`clean_file_name`]).
     pub name: String,
     pub content_type: String,
-    pub bytes: Vec<u8>,
+    size: usize,
+    sha256: String,
+    /// The bytes as base64, as the table keeps them.
+    content: String,
+}
+
+impl Attachment {
+    pub fn new(question: &str, name: &str, content_type: &str, bytes: &[u8]) -> Attachment {
+        Attachment {
+            question: question.to_string(),
+            name: name.to_string(),
+            content_type: content_type.to_string(),
+            size: bytes.len(),
+            sha256: sha256_hex(bytes),
+            content: base64_encode(bytes),
+        }
+    }
 }
 
 /// A stored document, without its bytes.
@@ -89,8 +106,6 @@ pub(crate) async fn store(
     at: i64,
     file: &Attachment,
 ) -> Result<String> {
-    let sha256 = hex(&Sha256::digest(&file.bytes));
-    let content = base64_encode(&file.bytes);
     for n in 1..=1000 {
         let name = numbered(&file.name, n);
         // DO NOTHING on a taken name (PostgreSQL waits for a concurrent insert of the same key
@@ -103,10 +118,10 @@ pub(crate) async fn store(
         .bind(&file.question)
         .bind(&name)
         .bind(&file.content_type)
-        .bind(file.bytes.len() as i64)
-        .bind(&sha256)
+        .bind(file.size as i64)
+        .bind(&file.sha256)
         .bind(at)
-        .bind(&content)
+        .bind(&file.content)
         .execute(&mut *conn)
         .await?
         .rows_affected();
@@ -121,7 +136,7 @@ pub(crate) async fn store(
                 .fetch_one(&mut *conn)
                 .await?
                 .try_get("sha256")?;
-        if holder == sha256 {
+        if holder == file.sha256 {
             return Ok(name);
         }
     }
@@ -153,10 +168,6 @@ pub(crate) async fn forget_unnamed(
             .await?;
     }
     Ok(())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 const FILE_COLUMNS: &str = "question, name, content_type, size, sha256, uploaded_at";
@@ -203,7 +214,7 @@ impl Store {
         let file = file_from(&row)?;
         let content: String = row.try_get("content")?;
         let bytes = base64_decode(&content).ok_or_else(|| StoreError("a stored document is damaged".into()))?;
-        if hex(&Sha256::digest(&bytes)) != file.sha256 {
+        if sha256_hex(&bytes) != file.sha256 {
             return Err(StoreError(format!("the stored document {name} does not match its digest")));
         }
         Ok(Some((file, bytes)))

@@ -24,12 +24,12 @@ async fn some_of_everything(store: &Store) {
     for i in 0..5 {
         let (id, _) =
             store.add_participant(&c, &format!("社{i}'s \"name\""), "mah1", "a@example.jp", "ja").await.unwrap();
-        let policy = mamori_store::Attachment {
-            question: "policy".into(),
-            name: format!("方針{i}.pdf"),
-            content_type: "application/pdf".into(),
-            bytes: vec![0, 255, i as u8, b'\n'],
-        };
+        let policy = mamori_store::Attachment::new(
+            "policy",
+            &format!("方針{i}.pdf"),
+            "application/pdf",
+            &[0, 255, i as u8, b'\n'],
+        );
         store
             .save_page_with_files(&id, vec![("org_name".into(), Some(format!("社{i}")))], vec![policy], true)
             .await

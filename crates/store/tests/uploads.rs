@@ -20,12 +20,7 @@ async fn postgres() -> Store {
 }
 
 fn doc(name: &str, bytes: &[u8]) -> Attachment {
-    Attachment {
-        question: "policy_file".into(),
-        name: name.into(),
-        content_type: "application/pdf".into(),
-        bytes: bytes.to_vec(),
-    }
+    Attachment::new("policy_file", name, "application/pdf", bytes)
 }
 
 async fn participant(store: &Store) -> String {

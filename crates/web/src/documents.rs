@@ -211,16 +211,17 @@ pub async fn read_post(request: Request, max_bytes: usize) -> Result<Posted, Res
     Ok(posted)
 }
 
-/// `text` percent-encoded as one URL path segment (a question's key may be a path, `g/a`).
+/// `text` percent-encoded as one URL path segment (a question's key may be a path, `g/a`):
+/// all but RFC 3986's unreserved characters.
 pub fn path_segment(text: &str) -> String {
-    percent_encode(text)
+    percent_encode(text, b"-._~")
 }
 
-/// Every byte but RFC 3986's unreserved characters and a few safe ones as `%XX`.
-fn percent_encode(text: &str) -> String {
+/// Every byte but ASCII letters, digits and `keep` as `%XX`.
+fn percent_encode(text: &str, keep: &[u8]) -> String {
     let mut encoded = String::new();
     for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+        if b.is_ascii_alphanumeric() || keep.contains(&b) {
             encoded.push(b as char);
         } else {
             encoded.push_str(&format!("%{b:02X}"));
@@ -235,7 +236,8 @@ fn percent_encode(text: &str) -> String {
 pub fn attachment_header(name: &str) -> String {
     let fallback: String =
         name.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' }).collect();
-    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{}", percent_encode(name))
+    // RFC 5987's attr-char: letters, digits and these.
+    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{}", percent_encode(name, b"!#$&+-.^_`|~"))
 }
 
 /// A stored document as a download: never rendered by the browser, never sniffed, never cached

@@ -258,12 +258,12 @@ async fn previous_answers(
     Ok(out)
 }
 
-/// Which questions apply, given the answers so far.
 /// The answers in form order, as the checker reads a row.
 fn answer_values<'a>(form: &Form, answers: &'a BTreeMap<String, String>) -> Vec<&'a str> {
     form.questions.iter().map(|q| answers.get(&q.name).map_or("", String::as_str)).collect()
 }
 
+/// Which questions apply, given the answers so far.
 fn relevance(questionnaire: &Questionnaire, answers: &BTreeMap<String, String>) -> Vec<bool> {
     judge(questionnaire, "", answers).0
 }
@@ -675,9 +675,10 @@ fn page_changes(ctx: &Context, page: usize, fields: &[(String, String)]) -> Vec<
     changes
 }
 
-/// The name of the field that asks to remove a file question's stored document.
-fn remove_field(question: &str) -> String {
-    format!("{question}__remove")
+/// Whether the post ticks the box that removes `question`'s stored document
+/// (`{question}__remove`).
+fn removal_asked(fields: &[(String, String)], question: &str) -> bool {
+    fields.iter().any(|(k, v)| k.strip_suffix("__remove") == Some(question) && v == "on")
 }
 
 /// Whether `page` asks for documents.
@@ -693,7 +694,12 @@ type PageDocuments = (Vec<mamori_store::Attachment>, Vec<(String, Option<String>
 /// the campaign's limits: kind by extension and by content, size), stored documents to
 /// remove (their box ticked, no new document chosen), and the refusals by question name.
 /// A question with neither keeps its document.
-fn page_documents(ctx: &Context, page: usize, posted: &crate::documents::Posted) -> PageDocuments {
+fn page_documents(
+    ctx: &Context,
+    page: usize,
+    fields: &[(String, String)],
+    mut files: Vec<crate::documents::PostedFile>,
+) -> PageDocuments {
     use crate::documents::Refusal;
     let form = ctx.questionnaire.form;
     let settings = &ctx.campaign.settings;
@@ -704,16 +710,16 @@ fn page_documents(ctx: &Context, page: usize, posted: &crate::documents::Posted)
         if question.kind != QuestionType::File {
             continue;
         }
-        match posted.files.iter().find(|f| f.field == question.name) {
+        match files.iter().position(|f| f.field == question.name).map(|at| files.swap_remove(at)) {
             Some(file) => {
                 let name = mamori_store::clean_file_name(&file.file_name);
                 match crate::documents::check(settings, &name, file.size, &file.bytes) {
-                    Ok(content_type) => attachments.push(mamori_store::Attachment {
-                        question: question.name.clone(),
-                        name,
-                        content_type: content_type.to_string(),
-                        bytes: file.bytes.clone(),
-                    }),
+                    Ok(content_type) => attachments.push(mamori_store::Attachment::new(
+                        &question.name,
+                        &name,
+                        content_type,
+                        &file.bytes,
+                    )),
                     Err(refusal) => {
                         let types = crate::documents::allowed_labels(settings, &ctx.code);
                         let message = match refusal {
@@ -726,7 +732,7 @@ fn page_documents(ctx: &Context, page: usize, posted: &crate::documents::Posted)
                     }
                 }
             }
-            None if posted.fields.iter().any(|(k, v)| *k == remove_field(&question.name) && v == "on") => {
+            None if removal_asked(fields, &question.name) => {
                 removed.push((question.name.clone(), None));
             }
             None => {}
@@ -821,7 +827,7 @@ async fn relevant_now(
         let chosen = fields.iter().find(|(k, v)| k == name && !v.trim().is_empty());
         if let Some((_, v)) = chosen {
             changes.push((name.clone(), Some(v.clone())));
-        } else if fields.iter().any(|(k, v)| *k == remove_field(name) && v == "on") {
+        } else if removal_asked(&fields, name) {
             changes.push((name.clone(), None));
         }
     }
@@ -865,12 +871,13 @@ async fn save_page(
         Ok(p) => p,
         Err(r) => return r,
     };
-    let fields = &posted.fields;
+    let crate::documents::Posted { fields, files } = posted;
+    let fields = &fields;
     let csrf = match accept_post(&state, &ctx, fields) {
         Ok(csrf) => csrf,
         Err(r) => return r,
     };
-    let (attachments, removed, refused) = page_documents(&ctx, page, &posted);
+    let (attachments, removed, refused) = page_documents(&ctx, page, fields, files);
     let mut changes = page_changes(&ctx, page, fields);
     if !refused.is_empty() {
         // A refused document refuses the page: nothing is saved, the answers come back as

@@ -137,13 +137,12 @@ pub async fn all_documents(State(state): State<Shared>, staff: Staff, Path(id): 
     };
     let company: std::collections::HashMap<&str, &str> =
         participants.iter().map(|p| (p.participant.id.as_str(), p.participant.company.as_str())).collect();
+    // The .zip is written and read on blocking threads (documents of many MB each): the async
+    // workers go on answering respondents meanwhile.
     let path = std::env::temp_dir().join(format!("mamori-documents-{}.zip", mamori_store::random_hex(8)));
     let written = async {
-        let mut zip = zip::ZipWriter::new(std::fs::File::create(&path)?);
-        // Documents are PDFs and Office files, compressed already: stored as they are.
-        let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Stored)
-            .large_file(true);
+        let file = std::fs::File::create(&path)?;
+        let mut zip = zip::ZipWriter::new(file);
         let (mut count, mut bytes_total) = (0usize, 0u64);
         for (pid, response) in &responses {
             let Some(submitted) = &response.submitted else { continue };
@@ -155,13 +154,23 @@ pub async fn all_documents(State(state): State<Shared>, staff: Staff, Path(id): 
                 else {
                     continue;
                 };
-                zip.start_file(format!("{folder}/{question}/{}", file.name), options).map_err(std::io::Error::other)?;
-                std::io::Write::write_all(&mut zip, &bytes)?;
-                count += 1;
+                let entry = format!("{folder}/{question}/{}", file.name);
                 bytes_total += bytes.len() as u64;
+                count += 1;
+                zip = tokio::task::spawn_blocking(move || {
+                    // Documents are PDFs and Office files, compressed already: stored as they are.
+                    let options = zip::write::SimpleFileOptions::default()
+                        .compression_method(zip::CompressionMethod::Stored)
+                        .large_file(true);
+                    zip.start_file(entry, options).map_err(std::io::Error::other)?;
+                    std::io::Write::write_all(&mut zip, &bytes)?;
+                    Ok::<_, std::io::Error>(zip)
+                })
+                .await
+                .map_err(joined)??;
             }
         }
-        zip.finish().map_err(std::io::Error::other)?;
+        tokio::task::spawn_blocking(move || zip.finish().map_err(std::io::Error::other)).await.map_err(joined)??;
         Ok::<_, std::io::Error>((count, bytes_total))
     }
     .await;
@@ -173,21 +182,31 @@ pub async fn all_documents(State(state): State<Shared>, staff: Staff, Path(id): 
     };
     let what = format!("{count} documents, {bytes_total} bytes");
     staff.audit(&state, "campaign.documents", &id, &campaign.name, "", &what).await;
-    let chunks = futures_util::stream::unfold(file, |mut file| async move {
-        let mut buffer = vec![0u8; 256 * 1024];
-        match std::io::Read::read(&mut file, &mut buffer) {
-            Ok(0) => None,
-            Ok(n) => {
-                buffer.truncate(n);
-                Some((Ok::<_, std::io::Error>(axum::body::Bytes::from(buffer)), file))
-            }
-            Err(e) => Some((Err(e), file)),
+    let chunks = futures_util::stream::unfold(Some(file), |file| async move {
+        let mut file = file?;
+        let read = tokio::task::spawn_blocking(move || {
+            let mut buffer = vec![0u8; 256 * 1024];
+            let n = std::io::Read::read(&mut file, &mut buffer)?;
+            buffer.truncate(n);
+            Ok::<_, std::io::Error>((buffer, file))
+        })
+        .await
+        .map_err(joined);
+        match read {
+            Ok(Ok((buffer, _))) if buffer.is_empty() => None,
+            Ok(Ok((buffer, file))) => Some((Ok(axum::body::Bytes::from(buffer)), Some(file))),
+            Ok(Err(e)) | Err(e) => Some((Err(e), None)),
         }
     });
     let name = format!("{}-{id}-documents.zip", q.form.form_id);
     let mut response = crate::documents::download("application/zip", &name, Vec::new());
     *response.body_mut() = axum::body::Body::from_stream(chunks);
     response
+}
+
+/// A blocking task that panicked or was cancelled, as the I/O error it stands for.
+fn joined(e: tokio::task::JoinError) -> std::io::Error {
+    std::io::Error::other(e.to_string())
 }
 
 fn not_submitted(state: &crate::AppState, staff: &Staff) -> Response {
