@@ -24,6 +24,8 @@ use crate::stats::{Table, holm};
 use mamori_dataset::{Column, Responses};
 use mamori_form::diff::FormDiff;
 use mamori_form::{Form, QuestionType};
+pub use panel::RepeatedId;
+use panel::{NO_ROW, match_ids};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -942,91 +944,6 @@ fn sentence(item: &ItemTrend, label: &str, codes: &[&str], japanese: bool) -> Op
     })
 }
 
-/// Each row's organisation id with its row, rows without one left out.
-fn non_empty_ids(r: &Responses) -> impl Iterator<Item = (usize, &str)> {
-    r.ids.iter().flat_map(|ids| ids.iter()).enumerate().filter(|(_, id)| !id.is_empty())
-}
-
-/// Two rows of one wave with the same organisation id: the panel pairs one row of each wave
-/// per organisation, so such a file cannot be matched.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RepeatedId {
-    /// In the previous wave (else the current one).
-    pub previous_wave: bool,
-    pub id: String,
-    /// The two rows (0-based records) that share it: the first, and the first repeat.
-    pub rows: (usize, usize),
-}
-
-/// An id as two 64-bit hashes under keys drawn at random for each run: equal ids give equal
-/// keys, and two different ids the same pair with a chance of about 2⁻¹²⁸ per pair (an
-/// adversary choosing ids cannot aim at it, not knowing the keys), so ids are compared by
-/// their keys alone — a million random reads of the texts cost more than the whole match.
-type IdKey = (u64, u64);
-
-/// Each non-empty id's key with its row, sorted: equal ids are neighbours, rows ascending.
-fn keyed_ids(r: &Responses, keys: &[foldhash::quality::FixedState; 2]) -> Vec<(IdKey, u32)> {
-    use std::hash::BuildHasher;
-    let mut out: Vec<(IdKey, u32)> =
-        non_empty_ids(r).map(|(i, id)| ((keys[0].hash_one(id), keys[1].hash_one(id)), i as u32)).collect();
-    // By the first half of the key (a comparison of one integer), then each run that shares
-    // it — two different ids, about once in 10⁷ files of a million — by the whole.
-    out.sort_unstable_by_key(|&((high, _), _)| high);
-    let mut start = 0;
-    while start < out.len() {
-        let end = start + out[start..].iter().take_while(|e| e.0.0 == out[start].0.0).count();
-        if end - start > 1 {
-            out[start..end].sort_unstable();
-        }
-        start = end;
-    }
-    out
-}
-
-/// Of the ids that repeat in a wave, the one whose second row comes first, with its first
-/// two rows.
-fn first_repeat(keys: &[(IdKey, u32)]) -> Option<(usize, usize)> {
-    keys.windows(2)
-        .filter(|w| w[0].0 == w[1].0)
-        .map(|w| (w[0].1 as usize, w[1].1 as usize))
-        .min_by_key(|&(_, second)| second)
-}
-
-/// No row: a current respondent not in the previous wave.
-const NO_ROW: u32 = u32::MAX;
-
-/// The panel: for each current row, the previous row with the same id, or [`NO_ROW`]. A row
-/// without an id is in no panel; a repeated id is refused.
-fn match_ids(previous: &Responses, current: &Responses) -> Result<Vec<u32>, RepeatedId> {
-    if previous.len() >= NO_ROW as usize || current.len() >= NO_ROW as usize {
-        return Ok(vec![NO_ROW; current.len()]); // rows are numbered in 32 bits; no file read holds more
-    }
-    let seeds = [crate::random_seed(), crate::random_seed()];
-    let keys = seeds.map(foldhash::quality::FixedState::with_seed);
-    let [old, new]: [Vec<(IdKey, u32)>; 2] =
-        in_parallel(&[previous, current], |r| keyed_ids(r, &keys)).try_into().expect("two waves");
-    for (wave, sorted, previous_wave) in [(previous, &old, true), (current, &new, false)] {
-        if let Some((first, second)) = first_repeat(sorted) {
-            let id = wave.ids.as_ref().map_or("", |ids| ids.get(first)).to_string();
-            return Err(RepeatedId { previous_wave, id, rows: (first, second) });
-        }
-    }
-    // Merge the two sorted lists into each current row's previous row.
-    let mut previous_of = vec![NO_ROW; current.len()];
-    let (mut a, mut b) = (0, 0);
-    while a < old.len() && b < new.len() {
-        match old[a].0.cmp(&new[b].0) {
-            std::cmp::Ordering::Less => a += 1,
-            std::cmp::Ordering::Greater => b += 1,
-            std::cmp::Ordering::Equal => {
-                previous_of[new[b].1 as usize] = old[a].1;
-                (a, b) = (a + 1, b + 1);
-            }
-        }
-    }
-    Ok(previous_of)
-}
-
 fn flags(n: usize, set: impl Iterator<Item = usize>) -> Vec<bool> {
     let mut out = vec![false; n];
     set.for_each(|i| out[i] = true);
@@ -1145,6 +1062,7 @@ fn item_trend(
 }
 
 mod numbers;
+mod panel;
 mod publish;
 pub use publish::publish;
 
