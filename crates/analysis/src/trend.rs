@@ -25,7 +25,7 @@ use mamori_dataset::{Column, Responses};
 use mamori_form::diff::FormDiff;
 use mamori_form::{Form, QuestionType};
 pub use panel::RepeatedId;
-use panel::{NO_ROW, match_ids};
+use panel::{NO_ROW, Pairing, match_ids};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -216,6 +216,8 @@ struct Segmentation {
     /// 1-based segment of each row, 0 for none ([`segment_codes`]).
     old: Vec<u16>,
     new: Vec<u16>,
+    /// Each current row's previous row's segment (0 for a row not in the panel).
+    old_of_new: Vec<u16>,
 }
 
 /// The tables an item's figures rest on, for all rows or for one segment: each wave's counts
@@ -306,10 +308,11 @@ fn tally(
     (k, dims): (usize, usize),
     (old, new): (impl Fn(usize, usize) -> usize, impl Fn(usize, usize) -> usize),
     coding: &Coding,
-    (in_panel_old, previous_of): (&[bool], &[u32]),
+    pairing: &Pairing,
     segmentations: &[&Segmentation],
     scores: Option<&[f64]>,
 ) -> Vec<(Tables, Vec<Vec<Tables>>)> {
+    let (in_panel_old, previous_of) = (&pairing.in_panel_old, &pairing.previous_of);
     let groups = Groups::new(segmentations);
     let (old_k, new_k) = (coding.old_codes, coding.new_codes);
     // [dim][group][in panel][code]
@@ -320,16 +323,27 @@ fn tally(
     let mut new_counts = vec![0u64; dims * groups.len * (old_k + 1) * new_k];
     if let [s] = segmentations {
         // One segmentation (the usual case): a row's group is its segment code, read in step
-        // with the rows (a third faster than the general walk below).
-        for (i, (&paired, &g)) in in_panel_old.iter().zip(&s.old).enumerate() {
+        // with the rows (a third faster than the general walk below). A panel member's previous
+        // answer is counted with its current one, from the code that pass reads anyway: the
+        // pass over the previous wave needs only the rows not in the panel.
+        for &i in &pairing.old_only {
+            let (i, g) = (i as usize, usize::from(s.old[i as usize]));
             for d in 0..dims {
-                old_counts[old_at(d, usize::from(g), usize::from(paired), old(i, d))] += 1;
+                old_counts[old_at(d, g, 0, old(i, d))] += 1;
             }
         }
-        for (j, (&i, &g)) in previous_of.iter().zip(&s.new).enumerate() {
-            for d in 0..dims {
-                let a = if i == NO_ROW { old_k } else { old(i as usize, d) };
-                new_counts[new_at(d, usize::from(g), a, new(j, d))] += 1;
+        for (j, ((&i, &g), &was)) in previous_of.iter().zip(&s.new).zip(&s.old_of_new).enumerate() {
+            let (g, was) = (usize::from(g), usize::from(was));
+            if i == NO_ROW {
+                for d in 0..dims {
+                    new_counts[new_at(d, g, old_k, new(j, d))] += 1;
+                }
+            } else {
+                for d in 0..dims {
+                    let a = old(i as usize, d);
+                    old_counts[old_at(d, was, 1, a)] += 1;
+                    new_counts[new_at(d, g, a, new(j, d))] += 1;
+                }
             }
         }
     } else {
@@ -456,10 +470,8 @@ pub fn trend(
 ) -> Result<Trend, RepeatedId> {
     let index = |f: &Form, name: &str| f.questions.iter().position(|q| q.name == name);
     // Each current row's previous row (NO_ROW for none).
-    let previous_of = match_ids(previous.responses, current.responses)?;
-    let paired = || previous_of.iter().filter(|&&i| i != NO_ROW).map(|&i| i as usize);
-    let in_panel_old: Vec<bool> = flags(previous.responses.len(), paired());
-    let panel_n = paired().count();
+    let pairing = Pairing::new(match_ids(previous.responses, current.responses)?, previous.responses.len());
+    let panel_n = pairing.previous_of.iter().filter(|&&i| i != NO_ROW).count();
 
     let to_new_of = |m: &mamori_form::diff::MappedItem, old_q: &mamori_form::Question| -> Vec<Option<usize>> {
         old_q.choices.iter().map(|oc| m.choices.iter().position(|(_, olds)| olds.contains(&oc.name))).collect()
@@ -475,9 +487,11 @@ pub fn trend(
             }
             let values: Vec<String> = new_q.choices.iter().map(|c| c.name.clone()).collect();
             let identity: Vec<Option<usize>> = (0..values.len()).map(Some).collect();
+            let old = segment_codes(previous, qo, &to_new_of(m, &previous.form.questions[qo]));
             Some(Segmentation {
                 name: name.clone(),
-                old: segment_codes(previous, qo, &to_new_of(m, &previous.form.questions[qo])),
+                old_of_new: pairing.previous_values(&old, 0),
+                old,
                 new: segment_codes(current, qn, &identity),
                 values,
             })
@@ -513,7 +527,7 @@ pub fn trend(
                     (choice_names.len(), 1),
                     (|i, _| usize::from(old_codes[i]), |j, _| usize::from(new_codes[j])),
                     &coding,
-                    (&in_panel_old, &previous_of),
+                    &pairing,
                     &segs,
                     scores.as_deref(),
                 )
@@ -556,7 +570,7 @@ pub fn trend(
                         |j, d| chosen_or_not(new_bits[j], 1 << compared[d].0),
                     ),
                     &CHOSEN_OR_NOT,
-                    (&in_panel_old, &previous_of),
+                    &pairing,
                     &segs,
                     Some(&[0.0, 1.0]),
                 );
@@ -573,7 +587,7 @@ pub fn trend(
         out
     };
     let segmented_number = |names: (&str, &str), values: (&[f64], &[f64])| {
-        numbers::segmented_number(names, values, (&in_panel_old, &previous_of), &segmentations)
+        numbers::segmented_number(names, values, &pairing, &segmentations)
     };
     let number = |m: &mamori_form::diff::MappedItem| -> Option<NumberTrend> {
         let (qn, qo) = (index(current.form, &m.name)?, index(previous.form, &m.previous_name)?);
@@ -584,9 +598,14 @@ pub fn trend(
         };
         Some(segmented_number((&m.name, &m.previous_name), (old_v, new_v)))
     };
-    let score = || match (scores(previous), scores(current)) {
-        (Some(old_s), Some(new_s)) => Some(segmented_number(("score", "score"), (&old_s, &new_s))),
-        _ => None,
+    let score = || match (score::coded(previous), score::coded(current)) {
+        (Some(old_s), Some(new_s)) => {
+            Some(numbers::segmented_coded(("score", "score"), (old_s, new_s), &pairing, &segmentations))
+        }
+        _ => match (score::values(previous), score::values(current)) {
+            (Some(old_s), Some(new_s)) => Some(segmented_number(("score", "score"), (&old_s, &new_s))),
+            _ => None,
+        },
     };
     // Every comparison is independent of the others: they are worked out on every core and
     // put back in the form's order. The score and the numbers (sorts of a million values)
@@ -614,7 +633,7 @@ pub fn trend(
                     old_category: &|c| c.checked_sub(1).map(|c| usize::from(old_set[c])),
                     new_category: &|c| c.checked_sub(1).map(|c| usize::from(new_set[c])),
                 },
-                (&in_panel_old, &previous_of),
+                &pairing,
                 &segs,
                 Some(&[0.0, 1.0]),
             ),
@@ -622,7 +641,7 @@ pub fn trend(
                 (2, 1),
                 (|i, _| chosen_or_not(old_bits[i], old_mask), |j, _| chosen_or_not(new_bits[j], new_mask)),
                 &CHOSEN_OR_NOT,
-                (&in_panel_old, &previous_of),
+                &pairing,
                 &segs,
                 Some(&[0.0, 1.0]),
             ),
@@ -791,57 +810,6 @@ pub fn labels(form: &Form, language: &str, japanese: bool) -> Labels {
     }
 }
 
-/// Each respondent's readiness score: the mean credit of its answers to the scored select_one
-/// items (those whose every choice has a score); NaN for one who answered none of them; `None`
-/// for a form without scored items.
-fn scores(w: &Wave) -> Option<Vec<f64>> {
-    let scored: Vec<(usize, Vec<f64>)> = w
-        .form
-        .questions
-        .iter()
-        .enumerate()
-        .filter(|(_, q)| q.kind == QuestionType::SelectOne && !q.choices.is_empty())
-        .filter_map(|(i, q)| Some((i, q.choices.iter().map(|c| c.score).collect::<Option<Vec<f64>>>()?)))
-        .collect();
-    if scored.is_empty() {
-        return None;
-    }
-    // Column by column within blocks of rows: each column read once, in order, and a block's
-    // sums stay in the cache (sums for all rows, added to column after column, made the score
-    // wait on memory: 20 columns × 12 MB read and written back).
-    const BLOCK: usize = 4096;
-    let columns: Vec<(&[u16], Vec<f64>, Vec<u32>)> = scored
-        .iter()
-        .filter_map(|(q, credit)| match &w.responses.columns[*q] {
-            // Indexed by the raw code, 0 (no answer) adding nothing: no branch a row.
-            Column::Choice(codes) => Some((
-                &codes[..],
-                std::iter::once(0.0).chain(credit.iter().copied()).collect(),
-                (0..=credit.len()).map(|c| u32::from(c > 0)).collect(),
-            )),
-            _ => None,
-        })
-        .collect();
-    let n = w.responses.len();
-    let mut out = Vec::with_capacity(n);
-    let (mut sum, mut count) = ([0.0f64; BLOCK], [0u32; BLOCK]);
-    for start in (0..n).step_by(BLOCK) {
-        let rows = start..(start + BLOCK).min(n);
-        let (sum, count) = (&mut sum[..rows.len()], &mut count[..rows.len()]);
-        sum.fill(0.0);
-        count.fill(0);
-        for (codes, credit, answered) in &columns {
-            for ((&c, s), k) in codes[rows.clone()].iter().zip(sum.iter_mut()).zip(count.iter_mut()) {
-                *s += credit[usize::from(c)];
-                *k += answered[usize::from(c)];
-            }
-        }
-        out.extend(sum.iter().zip(count.iter()).map(|(&s, &k)| if k > 0 { s / f64::from(k) } else { f64::NAN }));
-    }
-    Some(out)
-}
-
-/// `p < 0.001`, or the value to three places.
 fn p_text(p: f64) -> String {
     if p < 0.001 { "p < 0.001".into() } else { format!("p = {p:.3}") }
 }
@@ -942,12 +910,6 @@ fn sentence(item: &ItemTrend, label: &str, codes: &[&str], japanese: bool) -> Op
         let direction = if points > 0.0 { "rose" } else { "fell" };
         format!("{label} {direction} from {before:.1}% to {after:.1}% ({points:+.1} points; {})", evidence.join("; "))
     })
-}
-
-fn flags(n: usize, set: impl Iterator<Item = usize>) -> Vec<bool> {
-    let mut out = vec![false; n];
-    set.for_each(|i| out[i] = true);
-    out
 }
 
 fn wave_counts(names: &[String], counts: &[u64]) -> WaveCounts {
@@ -1064,6 +1026,7 @@ fn item_trend(
 mod numbers;
 mod panel;
 mod publish;
+mod score;
 pub use publish::publish;
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 //! no list of a million values per group to copy, hash or sort. A number with more distinct
 //! values than [`MANY_VALUES`] (free decimals) falls back to lists of values.
 
-use super::{ChangeTest, Groups, NO_ROW, NumberTrend, Panel, Segmentation, Summary, Waves};
+use super::{ChangeTest, Groups, NO_ROW, NumberTrend, Pairing, Panel, Segmentation, Summary, Waves};
 use crate::change::{mann_whitney_counted, median_counted, value_counts, wilcoxon_signed_rank_counted};
 use std::collections::{BTreeMap, HashMap};
 
@@ -31,10 +31,10 @@ struct NumberCounts {
     differences: Counts,
 }
 
-/// A wave's values by code: 0 for none, `c` for `values[c - 1]`.
-struct Coded {
-    codes: Vec<u32>,
-    values: Vec<f64>,
+/// A wave's values by code: 0 for none, `c` for `values[c - 1]` (distinct values, in any order).
+pub(super) struct Coded {
+    pub codes: Vec<u32>,
+    pub values: Vec<f64>,
 }
 
 /// `v` coded by its distinct values (−0 as 0, NaN as none); `None` past [`MANY_VALUES`].
@@ -83,16 +83,38 @@ impl Pairs {
 pub(super) fn segmented_number(
     (name, previous_name): (&str, &str),
     (old_v, new_v): (&[f64], &[f64]),
-    (in_panel_old, previous_of): (&[bool], &[u32]),
+    pairing: &Pairing,
+    segmentations: &[Segmentation],
+) -> NumberTrend {
+    match (coded(old_v), coded(new_v)) {
+        (Some(old), Some(new)) => segmented_coded((name, previous_name), (old, new), pairing, segmentations),
+        _ => {
+            let segs: Vec<&Segmentation> = segmentations.iter().collect();
+            let groups = Groups::new(&segs);
+            figures((name, previous_name), by_values((old_v, new_v), pairing, &groups), &groups)
+        }
+    }
+}
+
+/// [`segmented_number`] of values already coded ([`coded`], or the score's own coding).
+pub(super) fn segmented_coded(
+    (name, previous_name): (&str, &str),
+    (old, new): (Coded, Coded),
+    pairing: &Pairing,
     segmentations: &[Segmentation],
 ) -> NumberTrend {
     let segs: Vec<&Segmentation> = segmentations.iter().collect();
     let groups = Groups::new(&segs);
-    let panel = (in_panel_old, previous_of);
-    let counts: Box<dyn Fn(std::ops::Range<usize>) -> NumberCounts> = match (coded(old_v), coded(new_v)) {
-        (Some(old), Some(new)) => by_codes(old, new, panel, &groups),
-        _ => by_values((old_v, new_v), panel, &groups),
-    };
+    figures((name, previous_name), by_codes(old, new, pairing, &groups), &groups)
+}
+
+/// The figures overall and by segment from a group's counts (`counts` of a range of groups).
+fn figures(
+    (name, previous_name): (&str, &str),
+    counts: Box<dyn Fn(std::ops::Range<usize>) -> NumberCounts + '_>,
+    groups: &Groups,
+) -> NumberTrend {
+    let segs = groups.segmentations;
     let mut overall = number_trend(name, previous_name, counts(groups.everyone()));
     for (s, &off) in segs.iter().zip(&groups.offsets) {
         let within = s
@@ -106,21 +128,23 @@ pub(super) fn segmented_number(
 }
 
 /// Counters by code: in the previous wave [group][in panel][code], in the current one
-/// [group][in panel][code], and the panel's pairs of codes per group.
+/// [group][in panel][code], and the panel's pairs of codes per group. A panel member's
+/// previous value is counted in the pass over the current rows, which reads it anyway: the
+/// pass over the previous wave needs only the rows not in the panel.
 fn by_codes(
     old: Coded,
     new: Coded,
-    (in_panel_old, previous_of): (&[bool], &[u32]),
+    pairing: &Pairing,
     groups: &Groups,
 ) -> Box<dyn Fn(std::ops::Range<usize>) -> NumberCounts> {
     let (ko, kn) = (old.values.len() + 1, new.values.len() + 1);
     let mut old_counts = vec![0u64; groups.len * 2 * ko];
-    for (i, (&c, &paired)) in old.codes.iter().zip(in_panel_old).enumerate() {
+    for (i, (&c, &paired)) in old.codes.iter().zip(&pairing.in_panel_old).enumerate() {
         groups.each(i, false, |g| old_counts[(g * 2 + usize::from(paired)) * ko + c as usize] += 1);
     }
     let mut new_counts = vec![0u64; groups.len * 2 * kn];
     let mut pairs: Vec<Pairs> = (0..groups.len).map(|_| Pairs::new(ko * kn)).collect();
-    for (j, (&b, &i)) in new.codes.iter().zip(previous_of).enumerate() {
+    for (j, (&b, &i)) in new.codes.iter().zip(&pairing.previous_of).enumerate() {
         let paired = i != NO_ROW;
         let a = if paired && b != 0 { old.codes[i as usize] as usize } else { 0 };
         groups.each(j, true, |g| {
@@ -186,7 +210,7 @@ fn by_codes(
 /// when a group's figures are asked for.
 fn by_values<'a>(
     (old_v, new_v): (&[f64], &[f64]),
-    (in_panel_old, previous_of): (&[bool], &[u32]),
+    pairing: &Pairing,
     groups: &Groups,
 ) -> Box<dyn Fn(std::ops::Range<usize>) -> NumberCounts + 'a> {
     #[derive(Default)]
@@ -198,6 +222,7 @@ fn by_values<'a>(
         differences: Vec<f64>,
     }
     let mut lists: Vec<Values> = (0..groups.len).map(|_| Values::default()).collect();
+    let (in_panel_old, previous_of) = (&pairing.in_panel_old, &pairing.previous_of);
     for (i, (&x, &paired)) in old_v.iter().zip(in_panel_old).enumerate() {
         if x.is_nan() {
             continue;
@@ -319,10 +344,12 @@ mod tests {
         let previous_of: Vec<u32> = (0..n).map(|j| if rng.below(3) < 2 { old_rows[j] } else { NO_ROW }).collect();
         let mut in_panel_old = vec![false; n];
         previous_of.iter().filter(|&&i| i != NO_ROW).for_each(|&i| in_panel_old[i as usize] = true);
+        let old: Vec<u16> = (0..n).map(|_| rng.below(4) as u16).collect();
         let segment = Segmentation {
             name: "size".into(),
             values: vec!["a".into(), "b".into(), "c".into()],
-            old: (0..n).map(|_| rng.below(4) as u16).collect(),
+            old_of_new: previous_of.iter().map(|&i| if i == NO_ROW { 0 } else { old[i as usize] }).collect(),
+            old,
             new: (0..n).map(|_| rng.below(4) as u16).collect(),
         };
         (old_v, new_v, in_panel_old, previous_of, segment)
@@ -392,7 +419,8 @@ mod tests {
         let segments = [segment];
         let as_read = |v: &[Option<f64>]| v.iter().map(|x| x.unwrap_or(f64::NAN)).collect::<Vec<f64>>();
         let (old_read, new_read) = (as_read(&old_v), as_read(&new_v));
-        let got = segmented_number(("x", "x"), (&old_read, &new_read), panel, &segments);
+        let pairing = Pairing::new(previous_of.clone(), old_v.len());
+        let got = segmented_number(("x", "x"), (&old_read, &new_read), &pairing, &segments);
         check(&got, values, panel, (&|_| true, &|_| true));
         let s = &segments[0];
         for (v, value) in s.values.iter().enumerate() {
@@ -400,7 +428,7 @@ mod tests {
             check(&got.by["size"][value], values, panel, (&|i| s.old[i] == code, &|j| s.new[j] == code));
         }
         // Without segmentation: the overall figures alone, the same.
-        let alone = segmented_number(("x", "x"), (&old_read, &new_read), panel, &[]);
+        let alone = segmented_number(("x", "x"), (&old_read, &new_read), &pairing, &[]);
         assert!(alone.by.is_empty());
         check(&alone, values, panel, (&|_| true, &|_| true));
     }

@@ -133,3 +133,28 @@ pub(super) fn match_ids(previous: &Responses, current: &Responses) -> Result<Vec
     });
     Ok(previous_of)
 }
+
+/// The panel as the counting passes read it.
+pub(super) struct Pairing {
+    /// Each current row's previous row, [`NO_ROW`] for none.
+    pub previous_of: Vec<u32>,
+    /// Whether each previous row is in the panel.
+    pub in_panel_old: Vec<bool>,
+    /// The previous rows not in the panel, ascending: a pass over the previous wave that
+    /// counts the panel's rows with their current rows needs only these.
+    pub old_only: Vec<u32>,
+}
+
+impl Pairing {
+    pub fn new(previous_of: Vec<u32>, old_len: usize) -> Pairing {
+        let mut in_panel_old = vec![false; old_len];
+        previous_of.iter().filter(|&&i| i != NO_ROW).for_each(|&i| in_panel_old[i as usize] = true);
+        let old_only = (0..old_len as u32).filter(|&i| !in_panel_old[i as usize]).collect();
+        Pairing { previous_of, in_panel_old, old_only }
+    }
+
+    /// Each current row's previous row's value of `column` (`none` for a row not in the panel).
+    pub fn previous_values<T: Copy>(&self, column: &[T], none: T) -> Vec<T> {
+        self.previous_of.iter().map(|&i| if i == NO_ROW { none } else { column[i as usize] }).collect()
+    }
+}

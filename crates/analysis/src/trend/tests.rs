@@ -525,3 +525,64 @@ fn one_segmentation_counts_as_several_do() {
     };
     assert!(numbers(&one) == numbers(&two), "numbers within size differ");
 }
+
+/// The score counted in whole units is the score worked out in floats, row by row, for
+/// credits in halves, thirds and tenths; a credit of no small unit takes the float way.
+#[test]
+fn the_score_in_whole_units_is_the_score_in_floats() {
+    let survey = [
+        ["select_one half", "a", "A", "", ""],
+        ["select_one third", "b", "B", "", ""],
+        ["select_one tenth", "c", "C", "", ""],
+    ];
+    let choices = [
+        ["half", "x", "X", "0"],
+        ["half", "y", "Y", "0.5"],
+        ["half", "z", "Z", "1"],
+        ["third", "x", "X", "0.3333333333333333"],
+        ["third", "y", "Y", "0.6666666666666666"],
+        ["third", "z", "Z", "2"],
+        ["tenth", "x", "X", "0.1"],
+        ["tenth", "y", "Y", "0.7"],
+        ["tenth", "z", "Z", "3"],
+    ];
+    let f = form(&survey, &choices);
+    // Every combination of the three answers, blanks included.
+    let answers = ["", "x", "y", "z"];
+    let rows = (0..64).map(|k| {
+        let pick = |shift: usize| answers[(k >> shift) & 3];
+        format!("o{k},{},{},{}", pick(0), pick(2), pick(4))
+    });
+    let r = responses(&f, "_id,a,b,c", rows);
+    let w = Wave { form: &f, responses: &r };
+    let floats = super::score::values(&w).unwrap();
+    // Thirds written to 16 places are not whole numbers of any unit: the float way.
+    assert!(super::score::coded(&w).is_none());
+    let rounded = [["third", "x", "X", "0.25"], ["third", "y", "Y", "0.75"], ["third", "z", "Z", "2"]];
+    let choices: Vec<[&str; 4]> = choices.iter().filter(|c| c[0] != "third").chain(&rounded).copied().collect();
+    let f = form(&survey, &choices);
+    let r = responses(
+        &f,
+        "_id,a,b,c",
+        (0..64).map(|k| {
+            let pick = |shift: usize| answers[(k >> shift) & 3];
+            format!("o{k},{},{},{}", pick(0), pick(2), pick(4))
+        }),
+    );
+    let w = Wave { form: &f, responses: &r };
+    let (floats_now, coded) = (super::score::values(&w).unwrap(), super::score::coded(&w).expect("tenths"));
+    assert_eq!(floats.len(), floats_now.len());
+    let mut distinct: Vec<u64> = coded.values.iter().map(|v| v.to_bits()).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(distinct.len(), coded.values.len(), "each value has one code");
+    for (row, (&code, &expected)) in coded.codes.iter().zip(&floats_now).enumerate() {
+        if expected.is_nan() {
+            assert_eq!(code, 0, "row {row} answered nothing scored");
+        } else {
+            let got = coded.values[code as usize - 1];
+            assert!((got - expected).abs() <= 1e-12 * expected.abs().max(1.0), "row {row}: {got} against {expected}");
+        }
+    }
+    assert!(coded.codes.iter().filter(|&&c| c == 0).count() == 1, "one row of 64 answered none");
+}
