@@ -657,29 +657,19 @@ pub fn trend(
         let mapped =
             |name: &str| diff.mapped.iter().find(|m| m.name == name && m.comparable).map(|m| m.previous_name.clone());
         let (old_num, old_den) = (mapped(num)?, mapped(den)?);
-        let wave = |w: &Wave, num: &str, den: &str| -> Option<(RatioWave, Vec<f64>)> {
-            let (a, b) = (index(w.form, num)?, index(w.form, den)?);
-            let (Column::Number(x), Column::Number(y)) = (&w.responses.columns[a], &w.responses.columns[b]) else {
-                return None;
-            };
-            let (mut n, mut sx, mut sy) = (0u64, 0.0, 0.0);
-            let mut own = Vec::with_capacity(x.len());
-            for (&x, &y) in x.iter().zip(y) {
-                if x.is_nan() || y.is_nan() {
-                    own.push(f64::NAN);
-                    continue;
-                }
-                n += 1;
-                sx += x;
-                sy += y;
-                own.push(if y > 0.0 { x / y } else { f64::NAN });
+        let (old_wave, (old_x, old_y)) = ratio_wave(previous, &old_num, &old_den)?;
+        let (new_wave, (new_x, new_y)) = ratio_wave(current, num, den)?;
+        let names = (&row.name[..], &row.name[..]);
+        let per_organisation = match (numbers::coded_ratio(old_x, old_y), numbers::coded_ratio(new_x, new_y)) {
+            (Some(old), Some(new)) => numbers::segmented_coded(names, (old, new), &pairing, &segmentations),
+            _ => {
+                // Each organisation's ratio, none where either is missing or the denominator is 0.
+                let own = |x: &[f64], y: &[f64]| -> Vec<f64> {
+                    x.iter().zip(y).map(|(&x, &y)| if x.is_nan() || !(y > 0.0) { f64::NAN } else { x / y }).collect()
+                };
+                segmented_number(names, (&own(old_x, old_y), &own(new_x, new_y)))
             }
-            let ratio = if sy > 0.0 { sx / sy } else { f64::NAN };
-            Some((RatioWave { n, numerator: sx, denominator: sy, ratio }, own))
         };
-        let (old_wave, old_own) = wave(previous, &old_num, &old_den)?;
-        let (new_wave, new_own) = wave(current, num, den)?;
-        let per_organisation = segmented_number((&row.name, &row.name), (&old_own, &new_own));
         Some(RatioTrend {
             name: row.name.clone(),
             change: new_wave.ratio - old_wave.ratio,
@@ -766,6 +756,23 @@ pub fn trend(
         min_cell: None,
         labels: Labels::default(),
     })
+}
+
+/// A ratio-of-sums indicator's sums in a wave (over the respondents who gave both), with the
+/// numerator's and the denominator's columns.
+fn ratio_wave<'w>(w: &Wave<'w>, num: &str, den: &str) -> Option<(RatioWave, (&'w [f64], &'w [f64]))> {
+    let column = |name: &str| w.form.questions.iter().position(|q| q.name == name).map(|q| &w.responses.columns[q]);
+    let (Column::Number(x), Column::Number(y)) = (column(num)?, column(den)?) else {
+        return None;
+    };
+    let (mut n, mut sx, mut sy) = (0u64, 0.0, 0.0);
+    for (&x, &y) in x.iter().zip(y).filter(|(x, y)| !x.is_nan() && !y.is_nan()) {
+        n += 1;
+        sx += x;
+        sy += y;
+    }
+    let ratio = if sy > 0.0 { sx / sy } else { f64::NAN };
+    Some((RatioWave { n, numerator: sx, denominator: sy, ratio }, (x, y)))
 }
 
 /// The current form's names for a document about a trend, in one language.

@@ -39,6 +39,9 @@ pub(super) struct Coded {
 
 /// `v` coded by its distinct values (−0 as 0, NaN as none); `None` past [`MANY_VALUES`].
 fn coded(v: &[f64]) -> Option<Coded> {
+    if let Some(coded) = coded_whole(v) {
+        return Some(coded);
+    }
     let mut code_of: HashMap<u64, u32, Hasher> = HashMap::default();
     let mut values = Vec::new();
     let mut codes = Vec::with_capacity(v.len());
@@ -57,6 +60,89 @@ fn coded(v: &[f64]) -> Option<Coded> {
             return None;
         }
         codes.push(code);
+    }
+    Some(Coded { codes, values })
+}
+
+/// Where a column's whole numbers are looked up: `span` numbers from the first one's less half
+/// of it, each a number's distance from `base`.
+#[derive(Clone, Copy)]
+struct Near {
+    base: i64,
+    span: usize,
+}
+
+impl Near {
+    /// Around the first number of `v` (any place for a column without numbers).
+    fn first_of(v: &[f64], span: usize) -> Near {
+        let first = v.iter().find(|x| !x.is_nan()).map_or(0, |&x| x as i64);
+        Near { base: first.saturating_sub(span as i64 / 2), span }
+    }
+
+    /// `x`'s place, when it is a whole number within the span.
+    #[inline(always)]
+    fn place(self, x: f64) -> Option<usize> {
+        // Whole when it survives the trip through an integer (`trunc` is a call into libm on
+        // the x86-64 baseline); infinities and huge values do not.
+        let i = x as i64;
+        let at = i.wrapping_sub(self.base) as u64;
+        (i as f64 == x && at < self.span as u64).then_some(at as usize)
+    }
+}
+
+/// Whole numbers within this many of each other are coded by a table ([`coded_whole`]).
+const WHOLE_SPAN: usize = 1 << 16;
+
+/// [`coded`] for whole numbers around the first one (counts of products, of staff…): a
+/// number's code found in a table by its place, not by hashing it — the same codes in the
+/// same order. `None` for any other column.
+fn coded_whole(v: &[f64]) -> Option<Coded> {
+    let near = Near::first_of(v, WHOLE_SPAN);
+    let mut code_of = vec![0u32; WHOLE_SPAN];
+    let mut values = Vec::new();
+    let mut codes = Vec::with_capacity(v.len());
+    for &x in v {
+        if x.is_nan() {
+            codes.push(0);
+            continue;
+        }
+        let code = &mut code_of[near.place(x)?];
+        if *code == 0 {
+            values.push(x + 0.0);
+            *code = values.len() as u32;
+        }
+        codes.push(*code);
+    }
+    Some(Coded { codes, values })
+}
+
+/// Each organisation's ratio `x / y` coded by its distinct values (none where either is
+/// missing or `y` is not above 0), when both are whole numbers close together (counts of
+/// products, say): a ratio's code is found in a table by its pair, not by hashing it. `None`
+/// for other numbers (then the ratios are worked out and [`coded`]).
+pub(super) fn coded_ratio(x: &[f64], y: &[f64]) -> Option<Coded> {
+    const SPAN: usize = 1 << 11;
+    let (x_near, y_near) = (Near::first_of(x, SPAN), Near::first_of(y, SPAN));
+    // Pair → code (0: not met yet), its pages touched only where pairs occur; equal ratios of
+    // different pairs (1/2, 2/4) share a code.
+    let mut code_of = vec![0u32; SPAN * SPAN];
+    let mut code_of_value: HashMap<u64, u32, Hasher> = HashMap::default();
+    let mut values = Vec::new();
+    let mut codes = Vec::with_capacity(x.len());
+    for (&a, &b) in x.iter().zip(y) {
+        if a.is_nan() || b.is_nan() || b <= 0.0 {
+            codes.push(0);
+            continue;
+        }
+        let code = &mut code_of[x_near.place(a)? * SPAN + y_near.place(b)?];
+        if *code == 0 {
+            let value = a / b + 0.0;
+            *code = *code_of_value.entry(value.to_bits()).or_insert_with(|| {
+                values.push(value);
+                values.len() as u32
+            });
+        }
+        codes.push(*code);
     }
     Some(Coded { codes, values })
 }
@@ -164,11 +250,18 @@ fn by_codes(
         out.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
         out
     };
+    // Each group's differences are worked out once, and several groups' (everyone's) merged
+    // from theirs.
+    let (old, new) = (old.values, new.values);
+    let differences_of: Vec<std::cell::OnceCell<Counts>> = (0..groups.len).map(|_| Default::default()).collect();
     Box::new(move |gs: std::ops::Range<usize>| {
+        let (old, new) = (&old, &new);
         let (mut previous, mut previous_independent) = (vec![0u64; ko], vec![0u64; ko]);
         let (mut current, mut current_independent) = (vec![0u64; kn], vec![0u64; kn]);
-        let mut differences: HashMap<u64, u64, Hasher> = HashMap::default();
+        let mut all_differences = Counts::new();
         for g in gs {
+            let of_group = differences_of[g].get_or_init(|| differences(&pairs[g], kn, (old, new)));
+            all_differences = merge_counts(&all_differences, of_group);
             for c in 0..ko {
                 let (independent, paired) = (old_counts[g * 2 * ko + c], old_counts[(g * 2 + 1) * ko + c]);
                 previous[c] += independent + paired;
@@ -179,31 +272,59 @@ fn by_codes(
                 current[c] += independent + paired;
                 current_independent[c] += independent;
             }
-            let mut add = |a: usize, b: usize, n: u64| {
-                let d = new.values[b - 1] - old.values[a - 1] + 0.0;
-                *differences.entry(d.to_bits()).or_insert(0) += n;
-            };
-            match &pairs[g] {
-                Pairs::Square(cells) => cells
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, n)| **n > 0)
-                    .for_each(|(at, &n)| add(at / kn, at % kn, u64::from(n))),
-                Pairs::Sparse(map) => {
-                    map.iter().for_each(|(&ab, &n)| add((ab >> 32) as usize, (ab & 0xffff_ffff) as usize, n))
-                }
-            }
         }
-        let mut differences: Counts = differences.into_iter().map(|(d, n)| (f64::from_bits(d), n)).collect();
-        differences.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
         NumberCounts {
-            previous: sorted(&old.values, &previous),
-            current: sorted(&new.values, &current),
-            previous_independent: sorted(&old.values, &previous_independent),
-            current_independent: sorted(&new.values, &current_independent),
-            differences,
+            previous: sorted(old, &previous),
+            current: sorted(new, &current),
+            previous_independent: sorted(old, &previous_independent),
+            current_independent: sorted(new, &current_independent),
+            differences: all_differences,
         }
     })
+}
+
+/// The differences (current − previous) of a group's pairs of codes with their counts,
+/// ascending (`kn`: the current wave's codes, none included).
+fn differences(pairs: &Pairs, kn: usize, (old, new): (&[f64], &[f64])) -> Counts {
+    let mut differences: HashMap<u64, u64, Hasher> = HashMap::default();
+    let mut add = |a: usize, b: usize, n: u64| {
+        let d = new[b - 1] - old[a - 1] + 0.0;
+        *differences.entry(d.to_bits()).or_insert(0) += n;
+    };
+    match pairs {
+        Pairs::Square(cells) => {
+            cells.iter().enumerate().filter(|(_, n)| **n > 0).for_each(|(at, &n)| add(at / kn, at % kn, u64::from(n)))
+        }
+        Pairs::Sparse(map) => map.iter().for_each(|(&ab, &n)| add((ab >> 32) as usize, (ab & 0xffff_ffff) as usize, n)),
+    }
+    let mut differences: Counts = differences.into_iter().map(|(d, n)| (f64::from_bits(d), n)).collect();
+    differences.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    differences
+}
+
+/// Two lists of distinct values with counts, ascending, as one.
+fn merge_counts(a: &[(f64, u64)], b: &[(f64, u64)]) -> Counts {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].0.total_cmp(&b[j].0) {
+            std::cmp::Ordering::Less => {
+                out.push(a[i]);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(b[j]);
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                out.push((a[i].0, a[i].1 + b[j].1));
+                (i, j) = (i + 1, j + 1);
+            }
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
 }
 
 /// Lists of values per group (for numbers with too many distinct values to code), counted
@@ -446,5 +567,57 @@ mod tests {
     #[test]
     fn too_many_values_to_code_counted_from_lists() {
         each_way(2 * MANY_VALUES + 20_000, |r| r.below(1 << 30) as f64 / 7.0, false, false);
+    }
+
+    /// The hash map's coding, for comparison with the table's.
+    fn coded_by_hash(v: &[f64]) -> Coded {
+        let mut code_of: HashMap<u64, u32> = HashMap::new();
+        let mut values = Vec::new();
+        let codes = v
+            .iter()
+            .map(|&x| {
+                if x.is_nan() {
+                    return 0;
+                }
+                *code_of.entry((x + 0.0).to_bits()).or_insert_with(|| {
+                    values.push(x + 0.0);
+                    values.len() as u32
+                })
+            })
+            .collect();
+        Coded { codes, values }
+    }
+
+    #[test]
+    fn whole_numbers_are_coded_by_table_as_by_hash() {
+        let mut rng = Lcg(7);
+        let v: Vec<f64> =
+            (0..5000).map(|_| if rng.below(10) == 0 { f64::NAN } else { rng.below(300) as f64 - 150.0 }).collect();
+        let (table, hash) = (coded_whole(&v).expect("whole and close"), coded_by_hash(&v));
+        assert_eq!((table.codes, table.values), (hash.codes, hash.values));
+        // −0 is 0; no number at all codes every row as none.
+        let zeros = coded_whole(&[-0.0, 0.0, f64::NAN]).unwrap();
+        assert_eq!((zeros.codes, zeros.values), (vec![1, 1, 0], vec![0.0]));
+        assert_eq!(coded_whole(&[f64::NAN; 3]).unwrap().codes, vec![0; 3]);
+        // Not whole, too far apart, infinite, huge: left to the hash map.
+        for v in [&[1.0, 2.5][..], &[0.0, 40_000.0], &[0.0, -40_000.0], &[1.0, f64::INFINITY], &[1e300]] {
+            assert!(coded_whole(v).is_none(), "{v:?}");
+            let hashed = coded(v).expect("few values");
+            assert_eq!(hashed.codes, coded_by_hash(v).codes);
+        }
+    }
+
+    #[test]
+    fn a_ratio_is_coded_by_its_pair_as_by_its_value() {
+        let mut rng = Lcg(11);
+        let y: Vec<f64> = (0..5000).map(|_| if rng.below(20) == 0 { f64::NAN } else { rng.below(40) as f64 }).collect();
+        let x: Vec<f64> =
+            y.iter().map(|&y| if rng.below(20) == 0 { f64::NAN } else { (rng.below(41) as f64).min(y) }).collect();
+        let own: Vec<f64> =
+            x.iter().zip(&y).map(|(&x, &y)| if x.is_nan() || !(y > 0.0) { f64::NAN } else { x / y }).collect();
+        let (pairs, hash) = (coded_ratio(&x, &y).expect("whole counts"), coded_by_hash(&own));
+        assert_eq!((pairs.codes, pairs.values), (hash.codes, hash.values), "1/2 and 2/4 share a code");
+        assert!(coded_ratio(&[0.5], &[1.0]).is_none());
+        assert!(coded_ratio(&[1.0, 1.0], &[1.0, 5000.0]).is_none());
     }
 }
