@@ -665,7 +665,10 @@ pub fn trend(
             _ => {
                 // Each organisation's ratio, none where either is missing or the denominator is 0.
                 let own = |x: &[f64], y: &[f64]| -> Vec<f64> {
-                    x.iter().zip(y).map(|(&x, &y)| if x.is_nan() || !(y > 0.0) { f64::NAN } else { x / y }).collect()
+                    x.iter()
+                        .zip(y)
+                        .map(|(&x, &y)| if x.is_nan() || y.is_nan() || y <= 0.0 { f64::NAN } else { x / y })
+                        .collect()
                 };
                 segmented_number(names, (&own(old_x, old_y), &own(new_x, new_y)))
             }
@@ -758,9 +761,12 @@ pub fn trend(
     })
 }
 
+/// Two number columns of a wave.
+type Pair<'w> = (&'w [f64], &'w [f64]);
+
 /// A ratio-of-sums indicator's sums in a wave (over the respondents who gave both), with the
 /// numerator's and the denominator's columns.
-fn ratio_wave<'w>(w: &Wave<'w>, num: &str, den: &str) -> Option<(RatioWave, (&'w [f64], &'w [f64]))> {
+fn ratio_wave<'w>(w: &Wave<'w>, num: &str, den: &str) -> Option<(RatioWave, Pair<'w>)> {
     let column = |name: &str| w.form.questions.iter().position(|q| q.name == name).map(|q| &w.responses.columns[q]);
     let (Column::Number(x), Column::Number(y)) = (column(num)?, column(den)?) else {
         return None;

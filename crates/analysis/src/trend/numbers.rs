@@ -613,8 +613,11 @@ mod tests {
         let y: Vec<f64> = (0..5000).map(|_| if rng.below(20) == 0 { f64::NAN } else { rng.below(40) as f64 }).collect();
         let x: Vec<f64> =
             y.iter().map(|&y| if rng.below(20) == 0 { f64::NAN } else { (rng.below(41) as f64).min(y) }).collect();
-        let own: Vec<f64> =
-            x.iter().zip(&y).map(|(&x, &y)| if x.is_nan() || !(y > 0.0) { f64::NAN } else { x / y }).collect();
+        let own: Vec<f64> = x
+            .iter()
+            .zip(&y)
+            .map(|(&x, &y)| if x.is_nan() || y.is_nan() || y <= 0.0 { f64::NAN } else { x / y })
+            .collect();
         let (pairs, hash) = (coded_ratio(&x, &y).expect("whole counts"), coded_by_hash(&own));
         assert_eq!((pairs.codes, pairs.values), (hash.codes, hash.values), "1/2 and 2/4 share a code");
         assert!(coded_ratio(&[0.5], &[1.0]).is_none());
