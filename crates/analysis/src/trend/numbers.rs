@@ -19,7 +19,8 @@ type Hasher = foldhash::fast::RandomState;
 type Counts = Vec<(f64, u64)>;
 
 /// Past this many distinct values in a wave, a number is counted from lists of its values.
-const MANY_VALUES: usize = 1 << 16;
+/// (A code is a `u16`: a million rows' codes are 2 MB.)
+const MANY_VALUES: usize = u16::MAX as usize;
 
 /// One group's values of a number as distinct counts: each wave's, those of the respondents of
 /// one wave only, and the panel's differences (current − previous).
@@ -31,9 +32,10 @@ struct NumberCounts {
     differences: Counts,
 }
 
-/// A wave's values by code: 0 for none, `c` for `values[c - 1]` (distinct values, in any order).
+/// A wave's values by code: 0 for none, `c` for `values[c - 1]` (distinct values, in any order,
+/// at most [`MANY_VALUES`]).
 pub(super) struct Coded {
-    pub codes: Vec<u32>,
+    pub codes: Vec<u16>,
     pub values: Vec<f64>,
 }
 
@@ -42,7 +44,7 @@ fn coded(v: &[f64]) -> Option<Coded> {
     if let Some(coded) = coded_whole(v) {
         return Some(coded);
     }
-    let mut code_of: HashMap<u64, u32, Hasher> = HashMap::default();
+    let mut code_of: HashMap<u64, u16, Hasher> = HashMap::default();
     let mut values = Vec::new();
     let mut codes = Vec::with_capacity(v.len());
     for &x in v {
@@ -51,14 +53,13 @@ fn coded(v: &[f64]) -> Option<Coded> {
             continue;
         }
         let x = x + 0.0;
-        let next = values.len() as u32 + 1;
-        let code = *code_of.entry(x.to_bits()).or_insert_with(|| {
-            values.push(x);
-            next
-        });
-        if values.len() > MANY_VALUES {
+        if values.len() == MANY_VALUES && !code_of.contains_key(&x.to_bits()) {
             return None;
         }
+        let code = *code_of.entry(x.to_bits()).or_insert_with(|| {
+            values.push(x);
+            values.len() as u16
+        });
         codes.push(code);
     }
     Some(Coded { codes, values })
@@ -98,7 +99,7 @@ const WHOLE_SPAN: usize = 1 << 16;
 /// same order. `None` for any other column.
 fn coded_whole(v: &[f64]) -> Option<Coded> {
     let near = Near::first_of(v, WHOLE_SPAN);
-    let mut code_of = vec![0u32; WHOLE_SPAN];
+    let mut code_of = vec![0u16; WHOLE_SPAN];
     let mut values = Vec::new();
     let mut codes = Vec::with_capacity(v.len());
     for &x in v {
@@ -108,8 +109,11 @@ fn coded_whole(v: &[f64]) -> Option<Coded> {
         }
         let code = &mut code_of[near.place(x)?];
         if *code == 0 {
+            if values.len() == MANY_VALUES {
+                return None;
+            }
             values.push(x + 0.0);
-            *code = values.len() as u32;
+            *code = values.len() as u16;
         }
         codes.push(*code);
     }
@@ -125,8 +129,8 @@ pub(super) fn coded_ratio(x: &[f64], y: &[f64]) -> Option<Coded> {
     let (x_near, y_near) = (Near::first_of(x, SPAN), Near::first_of(y, SPAN));
     // Pair → code (0: not met yet), its pages touched only where pairs occur; equal ratios of
     // different pairs (1/2, 2/4) share a code.
-    let mut code_of = vec![0u32; SPAN * SPAN];
-    let mut code_of_value: HashMap<u64, u32, Hasher> = HashMap::default();
+    let mut code_of = vec![0u16; SPAN * SPAN];
+    let mut code_of_value: HashMap<u64, u16, Hasher> = HashMap::default();
     let mut values = Vec::new();
     let mut codes = Vec::with_capacity(x.len());
     for (&a, &b) in x.iter().zip(y) {
@@ -137,9 +141,12 @@ pub(super) fn coded_ratio(x: &[f64], y: &[f64]) -> Option<Coded> {
         let code = &mut code_of[x_near.place(a)? * SPAN + y_near.place(b)?];
         if *code == 0 {
             let value = a / b + 0.0;
+            if values.len() == MANY_VALUES && !code_of_value.contains_key(&value.to_bits()) {
+                return None;
+            }
             *code = *code_of_value.entry(value.to_bits()).or_insert_with(|| {
                 values.push(value);
-                values.len() as u32
+                values.len() as u16
             });
         }
         codes.push(*code);
@@ -226,19 +233,19 @@ fn by_codes(
     let (ko, kn) = (old.values.len() + 1, new.values.len() + 1);
     let mut old_counts = vec![0u64; groups.len * 2 * ko];
     for (i, (&c, &paired)) in old.codes.iter().zip(&pairing.in_panel_old).enumerate() {
-        groups.each(i, false, |g| old_counts[(g * 2 + usize::from(paired)) * ko + c as usize] += 1);
+        groups.each(i, false, |g| old_counts[(g * 2 + usize::from(paired)) * ko + usize::from(c)] += 1);
     }
     let mut new_counts = vec![0u64; groups.len * 2 * kn];
     let mut pairs: Vec<Pairs> = (0..groups.len).map(|_| Pairs::new(ko * kn)).collect();
     for (j, (&b, &i)) in new.codes.iter().zip(&pairing.previous_of).enumerate() {
         let paired = i != NO_ROW;
-        let a = if paired && b != 0 { old.codes[i as usize] as usize } else { 0 };
+        let (a, b) = (if paired && b != 0 { usize::from(old.codes[i as usize]) } else { 0 }, usize::from(b));
         groups.each(j, true, |g| {
-            new_counts[(g * 2 + usize::from(paired)) * kn + b as usize] += 1;
+            new_counts[(g * 2 + usize::from(paired)) * kn + b] += 1;
             if a != 0 {
                 match &mut pairs[g] {
-                    Pairs::Square(cells) => cells[a * kn + b as usize] += 1,
-                    Pairs::Sparse(map) => *map.entry(((a as u64) << 32) | u64::from(b)).or_insert(0) += 1,
+                    Pairs::Square(cells) => cells[a * kn + b] += 1,
+                    Pairs::Sparse(map) => *map.entry(((a as u64) << 32) | b as u64).or_insert(0) += 1,
                 }
             }
         });
@@ -571,7 +578,7 @@ mod tests {
 
     /// The hash map's coding, for comparison with the table's.
     fn coded_by_hash(v: &[f64]) -> Coded {
-        let mut code_of: HashMap<u64, u32> = HashMap::new();
+        let mut code_of: HashMap<u64, u16> = HashMap::new();
         let mut values = Vec::new();
         let codes = v
             .iter()
@@ -581,7 +588,7 @@ mod tests {
                 }
                 *code_of.entry((x + 0.0).to_bits()).or_insert_with(|| {
                     values.push(x + 0.0);
-                    values.len() as u32
+                    values.len() as u16
                 })
             })
             .collect();

@@ -74,8 +74,8 @@ pub(super) fn coded(w: &Wave) -> Option<Coded> {
     let mut values = Vec::new();
     // Key → code (0: not met yet); equal scores from different keys (2 of 4, 1 of 2) share
     // their value's code.
-    let mut code_of = vec![0u32; ((most as usize) << 8) + 256];
-    let mut code_of_value: HashMap<u64, u32> = HashMap::new();
+    let mut code_of = vec![0u16; ((most as usize) << 8) + 256];
+    let mut code_of_value: HashMap<u64, u16> = HashMap::new();
     let mut keys = [0u32; BLOCK];
     for start in (0..n).step_by(BLOCK) {
         let rows = start..(start + BLOCK).min(n);
@@ -94,9 +94,12 @@ pub(super) fn coded(w: &Wave) -> Option<Coded> {
             let code = &mut code_of[key as usize];
             if *code == 0 {
                 let value = f64::from(key >> 8) / unit / f64::from(key & 0xff);
+                if values.len() == usize::from(u16::MAX) && !code_of_value.contains_key(&value.to_bits()) {
+                    return None; // more scores than codes: the float way
+                }
                 *code = *code_of_value.entry(value.to_bits()).or_insert_with(|| {
                     values.push(value);
-                    values.len() as u32
+                    values.len() as u16
                 });
             }
             codes.push(*code);
