@@ -470,31 +470,42 @@ pub fn trend(
 ) -> Result<Trend, RepeatedId> {
     let index = |f: &Form, name: &str| f.questions.iter().position(|q| q.name == name);
     // Each current row's previous row (NO_ROW for none).
-    let pairing = Pairing::new(match_ids(previous.responses, current.responses)?, previous.responses.len());
-    let panel_n = pairing.previous_of.iter().filter(|&&i| i != NO_ROW).count();
-
+    let previous_of = match_ids(previous.responses, current.responses)?;
     let to_new_of = |m: &mamori_form::diff::MappedItem, old_q: &mamori_form::Question| -> Vec<Option<usize>> {
         old_q.choices.iter().map(|oc| m.choices.iter().position(|(_, olds)| olds.contains(&oc.name))).collect()
     };
-    let segmentations: Vec<Segmentation> = by
-        .iter()
-        .filter_map(|name| {
-            let m = diff.mapped.iter().find(|m| &m.name == name && m.comparable)?;
-            let (qn, qo) = (index(current.form, &m.name)?, index(previous.form, &m.previous_name)?);
-            let new_q = &current.form.questions[qn];
-            if new_q.kind != QuestionType::SelectOne {
-                return None;
-            }
-            let values: Vec<String> = new_q.choices.iter().map(|c| c.name.clone()).collect();
-            let identity: Vec<Option<usize>> = (0..values.len()).map(Some).collect();
-            let old = segment_codes(previous, qo, &to_new_of(m, &previous.form.questions[qo]));
-            Some(Segmentation {
-                name: name.clone(),
-                old_of_new: pairing.previous_values(&old, 0),
-                old,
-                new: segment_codes(current, qn, &identity),
-                values,
+    // Each segment question's values and both waves' segment codes, on this core while the
+    // other works out the panel's flags.
+    let segment_codes = || -> Vec<(String, Vec<String>, Vec<u16>, Vec<u16>)> {
+        by.iter()
+            .filter_map(|name| {
+                let m = diff.mapped.iter().find(|m| &m.name == name && m.comparable)?;
+                let (qn, qo) = (index(current.form, &m.name)?, index(previous.form, &m.previous_name)?);
+                let new_q = &current.form.questions[qn];
+                if new_q.kind != QuestionType::SelectOne {
+                    return None;
+                }
+                let values: Vec<String> = new_q.choices.iter().map(|c| c.name.clone()).collect();
+                let identity: Vec<Option<usize>> = (0..values.len()).map(Some).collect();
+                let old = segment_codes(previous, qo, &to_new_of(m, &previous.form.questions[qo]));
+                Some((name.clone(), values, old, segment_codes(current, qn, &identity)))
             })
+            .collect()
+    };
+    let (pairing, codes) = std::thread::scope(|s| {
+        let pairing = s.spawn(|| Pairing::new(previous_of, previous.responses.len()));
+        let codes = segment_codes();
+        (pairing.join().expect("the panel's flags"), codes)
+    });
+    let panel_n = pairing.previous_of.iter().filter(|&&i| i != NO_ROW).count();
+    let segmentations: Vec<Segmentation> = codes
+        .into_iter()
+        .map(|(name, values, old, new)| Segmentation {
+            name,
+            values,
+            old_of_new: pairing.previous_values(&old, 0),
+            old,
+            new,
         })
         .collect();
     let not_comparable: Vec<String> = diff.mapped.iter().filter(|m| !m.comparable).map(|m| m.name.clone()).collect();
