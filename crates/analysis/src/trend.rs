@@ -475,8 +475,8 @@ pub fn trend(
         old_q.choices.iter().map(|oc| m.choices.iter().position(|(_, olds)| olds.contains(&oc.name))).collect()
     };
     // Each segment question's values and both waves' segment codes, on this core while the
-    // other works out the panel's flags.
-    let segment_codes = || -> Vec<(String, Vec<String>, Vec<u16>, Vec<u16>)> {
+    // other works out the panel's flags; then each current row's previous segment.
+    let segment_codes = || -> Vec<Segmentation> {
         by.iter()
             .filter_map(|name| {
                 let m = diff.mapped.iter().find(|m| &m.name == name && m.comparable)?;
@@ -487,27 +487,25 @@ pub fn trend(
                 }
                 let values: Vec<String> = new_q.choices.iter().map(|c| c.name.clone()).collect();
                 let identity: Vec<Option<usize>> = (0..values.len()).map(Some).collect();
-                let old = segment_codes(previous, qo, &to_new_of(m, &previous.form.questions[qo]));
-                Some((name.clone(), values, old, segment_codes(current, qn, &identity)))
+                Some(Segmentation {
+                    name: name.clone(),
+                    old: segment_codes(previous, qo, &to_new_of(m, &previous.form.questions[qo])),
+                    new: segment_codes(current, qn, &identity),
+                    old_of_new: Vec::new(),
+                    values,
+                })
             })
             .collect()
     };
-    let (pairing, codes) = std::thread::scope(|s| {
+    let (pairing, mut segmentations) = std::thread::scope(|s| {
         let pairing = s.spawn(|| Pairing::new(previous_of, previous.responses.len()));
-        let codes = segment_codes();
-        (pairing.join().expect("the panel's flags"), codes)
+        let segmentations = segment_codes();
+        (pairing.join().expect("the panel's flags"), segmentations)
     });
+    for s in &mut segmentations {
+        s.old_of_new = pairing.previous_values(&s.old, 0);
+    }
     let panel_n = pairing.previous_of.iter().filter(|&&i| i != NO_ROW).count();
-    let segmentations: Vec<Segmentation> = codes
-        .into_iter()
-        .map(|(name, values, old, new)| Segmentation {
-            name,
-            values,
-            old_of_new: pairing.previous_values(&old, 0),
-            old,
-            new,
-        })
-        .collect();
     let not_comparable: Vec<String> = diff.mapped.iter().filter(|m| !m.comparable).map(|m| m.name.clone()).collect();
     // Each mapped item's comparison (a select_multiple gives one per choice).
     let one = |m: &mamori_form::diff::MappedItem| -> Vec<ItemTrend> {
