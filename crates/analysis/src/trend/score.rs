@@ -69,6 +69,25 @@ pub(super) fn coded(w: &Wave) -> Option<Coded> {
             (*codes, add.collect())
         })
         .collect();
+    // Two columns at a time, through one table of what each pair of codes adds (half the
+    // lookups a row): the second column's codes in the low `shift` bits of the index.
+    let pairs: Vec<(Vec<&[u16]>, u32, Vec<u32>)> = adds
+        .chunks(2)
+        .map(|two| match two {
+            [(a, add_a), (b, add_b)] => {
+                let shift = add_b.len().next_power_of_two().trailing_zeros();
+                let mut add = vec![0; add_a.len() << shift];
+                for (x, &from_a) in add_a.iter().enumerate() {
+                    for (y, &from_b) in add_b.iter().enumerate() {
+                        add[(x << shift) | y] = from_a + from_b;
+                    }
+                }
+                (vec![*a, *b], shift, add)
+            }
+            [(a, add_a)] => (vec![*a], 0, add_a.clone()),
+            _ => unreachable!("chunks of one or two"),
+        })
+        .collect();
     let n = w.responses.len();
     let mut codes = Vec::with_capacity(n);
     let mut values = Vec::new();
@@ -81,9 +100,15 @@ pub(super) fn coded(w: &Wave) -> Option<Coded> {
         let rows = start..(start + BLOCK).min(n);
         let keys = &mut keys[..rows.len()];
         keys.fill(0);
-        for (column, add) in &adds {
-            for (&c, k) in column[rows.clone()].iter().zip(keys.iter_mut()) {
-                *k += add[usize::from(c)];
+        for (columns, shift, add) in &pairs {
+            let first = &columns[0][rows.clone()];
+            match columns.get(1) {
+                Some(second) => {
+                    for ((&a, &b), k) in first.iter().zip(&second[rows.clone()]).zip(keys.iter_mut()) {
+                        *k += add[(usize::from(a) << shift) | usize::from(b)];
+                    }
+                }
+                None => first.iter().zip(keys.iter_mut()).for_each(|(&a, k)| *k += add[usize::from(a)]),
             }
         }
         for &key in keys.iter() {
