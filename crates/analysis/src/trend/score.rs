@@ -38,6 +38,14 @@ fn scored_columns<'w>(w: &Wave<'w>) -> Option<Vec<(&'w [u16], Vec<f64>)>> {
     Some(columns.collect())
 }
 
+/// One or two scored columns and what each code (or pair of codes: the second's in the low
+/// `shift` bits) adds to a row's key.
+struct Adds<'w> {
+    columns: Vec<&'w [u16]>,
+    shift: u32,
+    add: Vec<u32>,
+}
+
 /// Units a credit may be counted in, tried in turn.
 const UNITS: [f64; 12] = [1.0, 2.0, 4.0, 8.0, 3.0, 5.0, 6.0, 10.0, 12.0, 20.0, 100.0, 1000.0];
 
@@ -71,7 +79,7 @@ pub(super) fn coded(w: &Wave) -> Option<Coded> {
         .collect();
     // Two columns at a time, through one table of what each pair of codes adds (half the
     // lookups a row): the second column's codes in the low `shift` bits of the index.
-    let pairs: Vec<(Vec<&[u16]>, u32, Vec<u32>)> = adds
+    let pairs: Vec<Adds> = adds
         .chunks(2)
         .map(|two| match two {
             [(a, add_a), (b, add_b)] => {
@@ -82,9 +90,9 @@ pub(super) fn coded(w: &Wave) -> Option<Coded> {
                         add[(x << shift) | y] = from_a + from_b;
                     }
                 }
-                (vec![*a, *b], shift, add)
+                Adds { columns: vec![*a, *b], shift, add }
             }
-            [(a, add_a)] => (vec![*a], 0, add_a.clone()),
+            [(a, add_a)] => Adds { columns: vec![*a], shift: 0, add: add_a.clone() },
             _ => unreachable!("chunks of one or two"),
         })
         .collect();
@@ -100,7 +108,7 @@ pub(super) fn coded(w: &Wave) -> Option<Coded> {
         let rows = start..(start + BLOCK).min(n);
         let keys = &mut keys[..rows.len()];
         keys.fill(0);
-        for (columns, shift, add) in &pairs {
+        for Adds { columns, shift, add } in &pairs {
             let first = &columns[0][rows.clone()];
             match columns.get(1) {
                 Some(second) => {
