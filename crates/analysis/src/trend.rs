@@ -332,17 +332,42 @@ fn tally(
                 old_counts[old_at(d, g, 0, old(i, d))] += 1;
             }
         }
+        // A pair is one addition to a counter by (current group, previous group, previous code,
+        // current code) when those are few (the usual case: a handful of segments), from which
+        // both waves' counters are summed; else two additions, one to each wave's counters.
+        let g_len = groups.len;
+        let pair_at = |d: usize, g: usize, was: usize, a: usize, b: usize| {
+            (((d * g_len + g) * g_len + was) * old_k + a) * new_k + b
+        };
+        let pair_cells = dims * g_len * g_len * old_k * new_k;
+        let mut pairs = vec![0u64; if pair_cells <= 1 << 16 { pair_cells } else { 0 }];
         for (j, ((&i, &g), &was)) in previous_of.iter().zip(&s.new).zip(&s.old_of_new).enumerate() {
             let (g, was) = (usize::from(g), usize::from(was));
             if i == NO_ROW {
                 for d in 0..dims {
                     new_counts[new_at(d, g, old_k, new(j, d))] += 1;
                 }
+            } else if !pairs.is_empty() {
+                for d in 0..dims {
+                    pairs[pair_at(d, g, was, old(i as usize, d), new(j, d))] += 1;
+                }
             } else {
                 for d in 0..dims {
                     let a = old(i as usize, d);
                     old_counts[old_at(d, was, 1, a)] += 1;
                     new_counts[new_at(d, g, a, new(j, d))] += 1;
+                }
+            }
+        }
+        if !pairs.is_empty() {
+            for d in 0..dims {
+                for (g, was, a, b) in (0..g_len).flat_map(|g| {
+                    (0..g_len)
+                        .flat_map(move |was| (0..old_k).flat_map(move |a| (0..new_k).map(move |b| (g, was, a, b))))
+                }) {
+                    let n = pairs[pair_at(d, g, was, a, b)];
+                    new_counts[new_at(d, g, a, b)] += n;
+                    old_counts[old_at(d, was, 1, a)] += n;
                 }
             }
         }

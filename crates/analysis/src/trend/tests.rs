@@ -586,3 +586,72 @@ fn the_score_in_whole_units_is_the_score_in_floats() {
     }
     assert!(coded.codes.iter().filter(|&&c| c == 0).count() == 1, "one row of 64 answered none");
 }
+
+/// A segment question of many values: a select_multiple's choices are then counted with two
+/// additions a pair (too many counters for one a pair), a select_one's with one; both as the
+/// general walk over several segmentations counts them.
+#[test]
+fn a_segmentation_of_many_values_counts_as_several_do() {
+    let mut choices: Vec<[String; 4]> = CHOICES.iter().map(|c| c.map(String::from)).collect();
+    choices.extend((0..50).map(|v| ["many".into(), format!("v{v}"), format!("V{v}"), String::new()]));
+    let choices: Vec<[&str; 4]> = choices.iter().map(|c| [&*c[0], &*c[1], &*c[2], &*c[3]]).collect();
+    let f = form(
+        &[
+            ["select_one many", "many", "Many", "", ""],
+            ["select_one size", "size", "Size", "", ""],
+            ["select_one status", "sbom", "SBOM", "", ""],
+            ["select_multiple tools", "tools", "Tools", "", ""],
+        ],
+        &choices,
+    );
+    let mut seed = 5u64;
+    let mut below = move |n: u64| {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (seed >> 33) % n
+    };
+    let statuses = ["done", "prep", "none", ""];
+    let tools = ["a", "a b", "c", "b c", ""];
+    let mut wave = |ids: std::ops::Range<u32>| {
+        let rows: Vec<String> = ids
+            .map(|i| {
+                let many = below(52);
+                let many = if many == 50 { String::new() } else { format!("v{}", many.min(49)) };
+                let size = ["big", "small", ""][below(3) as usize];
+                let (sbom, tool) = (statuses[below(4) as usize], tools[below(5) as usize]);
+                format!("o{i},{many},{size},{sbom},{tool}")
+            })
+            .collect();
+        responses(&f, "_id,many,size,sbom,tools", rows.into_iter())
+    };
+    let (old, new) = (wave(0..3000), wave(1000..4000));
+    let d = diff(&f, &f, "wave.md");
+    let run = |by: &[&str]| {
+        let by: Vec<String> = by.iter().map(|s| s.to_string()).collect();
+        trend(&Wave { form: &f, responses: &old }, &Wave { form: &f, responses: &new }, &d, &by, 200).unwrap()
+    };
+    let (one, two) = (run(&["many"]), run(&["many", "size"]));
+    let within = |t: &super::Trend| -> Vec<String> {
+        t.items
+            .iter()
+            .filter(|i| i.name != "size")
+            .map(|i| {
+                let mut v = serde_json::json!([i.name, i.waves, i.change, i.panel, i.by.get("many")]);
+                strip_holm(&mut v);
+                v.to_string()
+            })
+            .collect()
+    };
+    assert_eq!(within(&one), within(&two));
+    assert!(one.items.iter().any(|i| i.name.starts_with("tools/")), "the select_multiple was compared");
+}
+
+fn strip_holm(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(m) => {
+            m.remove("p_holm");
+            m.values_mut().for_each(strip_holm);
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(strip_holm),
+        _ => {}
+    }
+}
