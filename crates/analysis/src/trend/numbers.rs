@@ -293,7 +293,13 @@ fn by_codes(
 /// The differences (current − previous) of a group's pairs of codes with their counts,
 /// ascending (`kn`: the current wave's codes, none included).
 fn differences(pairs: &Pairs, kn: usize, (old, new): (&[f64], &[f64])) -> Counts {
-    let mut differences: HashMap<u64, u64, Hasher> = HashMap::default();
+    // At most one difference a pair: room for them all at once (a ratio's hundred thousand
+    // differences grew the map a dozen times over).
+    let most = match pairs {
+        Pairs::Square(cells) => cells.iter().filter(|&&n| n > 0).count(),
+        Pairs::Sparse(map) => map.len(),
+    };
+    let mut differences: HashMap<u64, u64, Hasher> = HashMap::with_capacity_and_hasher(most, Hasher::default());
     let mut add = |a: usize, b: usize, n: u64| {
         let d = new[b - 1] - old[a - 1] + 0.0;
         *differences.entry(d.to_bits()).or_insert(0) += n;
