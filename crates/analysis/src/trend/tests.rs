@@ -463,11 +463,7 @@ fn one_segmentation_counts_as_several_do() {
         ],
         &CHOICES,
     );
-    let mut seed = 11u64;
-    let mut below = move |n: u64| {
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        (seed >> 33) % n
-    };
+    let mut below = below_from(11);
     let mut wave = |ids: std::ops::Range<u32>| {
         let rows: Vec<String> = ids
             .map(|i| {
@@ -495,16 +491,6 @@ fn one_segmentation_counts_as_several_do() {
     let (one, two) = (run(&["size"]), run(&["size", "region"]));
     assert_eq!(one.panel_n, 200);
     // Holm's correction runs over more tests with two segmentations: left out of the comparison.
-    fn without_holm(v: &mut serde_json::Value) {
-        match v {
-            serde_json::Value::Object(m) => {
-                m.remove("p_holm");
-                m.values_mut().for_each(without_holm);
-            }
-            serde_json::Value::Array(a) => a.iter_mut().for_each(without_holm),
-            _ => {}
-        }
-    }
     let items = |t: &super::Trend| -> serde_json::Value {
         let mut v: serde_json::Value = t
             .items
@@ -512,7 +498,7 @@ fn one_segmentation_counts_as_several_do() {
             .filter(|i| i.name != "region")
             .map(|i| serde_json::json!([i.name, i.waves, i.change, i.test, i.panel, i.by.get("size")]))
             .collect();
-        without_holm(&mut v);
+        strip_holm(&mut v);
         v
     };
     assert!(items(&one) == items(&two), "items within size differ between one and two segmentations");
@@ -520,7 +506,7 @@ fn one_segmentation_counts_as_several_do() {
     assert!(sbom.by["size"]["big"].waves.current.n > 50, "the segment tables were filled");
     let numbers = |t: &super::Trend| {
         let mut v = serde_json::to_value(&t.numbers[0]).unwrap()["by"]["size"].clone();
-        without_holm(&mut v);
+        strip_holm(&mut v);
         v
     };
     assert!(numbers(&one) == numbers(&two), "numbers within size differ");
@@ -604,11 +590,7 @@ fn a_segmentation_of_many_values_counts_as_several_do() {
         ],
         &choices,
     );
-    let mut seed = 5u64;
-    let mut below = move |n: u64| {
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        (seed >> 33) % n
-    };
+    let mut below = below_from(5);
     let statuses = ["done", "prep", "none", ""];
     let tools = ["a", "a b", "c", "b c", ""];
     let mut wave = |ids: std::ops::Range<u32>| {
@@ -645,6 +627,15 @@ fn a_segmentation_of_many_values_counts_as_several_do() {
     assert!(one.items.iter().any(|i| i.name.starts_with("tools/")), "the select_multiple was compared");
 }
 
+/// Numbers below `n` from a linear congruential generator seeded with `seed`.
+fn below_from(mut seed: u64) -> impl FnMut(u64) -> u64 {
+    move |n: u64| {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (seed >> 33) % n
+    }
+}
+
+/// A trend's JSON without Holm's p-values (they depend on how many tests the report holds).
 fn strip_holm(v: &mut serde_json::Value) {
     match v {
         serde_json::Value::Object(m) => {
