@@ -340,14 +340,15 @@ fn tally(
             (((d * g_len + g) * g_len + was) * old_k + a) * new_k + b
         };
         let pair_cells = dims * g_len * g_len * old_k * new_k;
-        let mut pairs = vec![0u64; if pair_cells <= 1 << 16 { pair_cells } else { 0 }];
+        let by_pairs = pair_cells <= PAIR_CELLS;
+        let mut pairs = vec![0u64; if by_pairs { pair_cells } else { 0 }];
         for (j, ((&i, &g), &was)) in previous_of.iter().zip(&s.new).zip(&s.old_of_new).enumerate() {
             let (g, was) = (usize::from(g), usize::from(was));
             if i == NO_ROW {
                 for d in 0..dims {
                     new_counts[new_at(d, g, old_k, new(j, d))] += 1;
                 }
-            } else if !pairs.is_empty() {
+            } else if by_pairs {
                 for d in 0..dims {
                     pairs[pair_at(d, g, was, old(i as usize, d), new(j, d))] += 1;
                 }
@@ -359,7 +360,7 @@ fn tally(
                 }
             }
         }
-        if !pairs.is_empty() {
+        if by_pairs {
             for d in 0..dims {
                 for (g, was, a, b) in (0..g_len).flat_map(|g| {
                     (0..g_len)
@@ -434,6 +435,9 @@ fn tally(
         })
         .collect()
 }
+
+/// The most counters of a pass counted by pair (64 K × 8 bytes: within a core's cache).
+const PAIR_CELLS: usize = 1 << 16;
 
 /// A chosen-or-not item's coding: raw code 0 no answer, 1 not chosen, 2 chosen.
 const CHOSEN_OR_NOT: Coding<'static> =
@@ -642,7 +646,7 @@ pub fn trend(
         },
     };
     // Every comparison is independent of the others: they are worked out on every core and
-    // put back in the form's order. The score and the numbers (sorts of a million values)
+    // put back in the form's order. The score and the numbers (the costliest jobs)
     // come first so that the items even out the threads' loads.
     // A share indicator of the current form's report sheet (the share of respondents choosing
     // any of some choices): chosen or not, among those who answered, on both waves.
@@ -857,6 +861,7 @@ pub fn labels(form: &Form, language: &str, japanese: bool) -> Labels {
     }
 }
 
+/// `p < 0.001`, or the value to three places.
 fn p_text(p: f64) -> String {
     if p < 0.001 { "p < 0.001".into() } else { format!("p = {p:.3}") }
 }

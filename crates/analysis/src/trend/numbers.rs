@@ -125,11 +125,13 @@ fn coded_whole(v: &[f64]) -> Option<Coded> {
 /// products, say): a ratio's code is found in a table by its pair, not by hashing it. `None`
 /// for other numbers (then the ratios are worked out and [`coded`]).
 pub(super) fn coded_ratio(x: &[f64], y: &[f64]) -> Option<Coded> {
-    const SPAN: usize = 1 << 11;
-    let (x_near, y_near) = (Near::first_of(x, SPAN), Near::first_of(y, SPAN));
+    // Up to 2,048 numbers each way, fewer for few rows (a results page of forty answers need
+    // not reserve a table of four million pairs).
+    let span = (2 * x.len()).next_power_of_two().clamp(16, 1 << 11);
+    let (x_near, y_near) = (Near::first_of(x, span), Near::first_of(y, span));
     // Pair → code (0: not met yet), its pages touched only where pairs occur; equal ratios of
     // different pairs (1/2, 2/4) share a code.
-    let mut code_of = vec![0u16; SPAN * SPAN];
+    let mut code_of = vec![0u16; span * span];
     let mut code_of_value: HashMap<u64, u16, Hasher> = HashMap::default();
     let mut values = Vec::new();
     let mut codes = Vec::with_capacity(x.len());
@@ -138,7 +140,7 @@ pub(super) fn coded_ratio(x: &[f64], y: &[f64]) -> Option<Coded> {
             codes.push(0);
             continue;
         }
-        let code = &mut code_of[x_near.place(a)? * SPAN + y_near.place(b)?];
+        let code = &mut code_of[x_near.place(a)? * span + y_near.place(b)?];
         if *code == 0 {
             let value = a / b + 0.0;
             if values.len() == MANY_VALUES && !code_of_value.contains_key(&value.to_bits()) {
@@ -221,9 +223,9 @@ fn figures(
 }
 
 /// Counters by code: in the previous wave [group][in panel][code], in the current one
-/// [group][in panel][code], and the panel's pairs of codes per group. A panel member's
-/// previous value is counted in the pass over the current rows, which reads it anyway: the
-/// pass over the previous wave needs only the rows not in the panel.
+/// [group][in panel][code], and the panel's pairs of codes per group. (Counting a panel
+/// member's previous value in the current rows' pass, as the items do, measured slower here:
+/// the square's additions share that loop.)
 fn by_codes(
     old: Coded,
     new: Coded,

@@ -483,11 +483,7 @@ fn one_segmentation_counts_as_several_do() {
         responses(&f, "_id,size,region,sbom,tools,devices", rows.into_iter())
     };
     let (old, new) = (wave(0..300), wave(100..400));
-    let d = diff(&f, &f, "wave.md");
-    let run = |by: &[&str]| {
-        let by: Vec<String> = by.iter().map(|s| s.to_string()).collect();
-        trend(&Wave { form: &f, responses: &old }, &Wave { form: &f, responses: &new }, &d, &by, 200).unwrap()
-    };
+    let run = |by: &[&str]| by_segments(&f, (&old, &new), by);
     let (one, two) = (run(&["size"]), run(&["size", "region"]));
     assert_eq!(one.panel_n, 200);
     // Holm's correction runs over more tests with two segmentations: left out of the comparison.
@@ -606,11 +602,7 @@ fn a_segmentation_of_many_values_counts_as_several_do() {
         responses(&f, "_id,many,size,sbom,tools", rows.into_iter())
     };
     let (old, new) = (wave(0..3000), wave(1000..4000));
-    let d = diff(&f, &f, "wave.md");
-    let run = |by: &[&str]| {
-        let by: Vec<String> = by.iter().map(|s| s.to_string()).collect();
-        trend(&Wave { form: &f, responses: &old }, &Wave { form: &f, responses: &new }, &d, &by, 200).unwrap()
-    };
+    let run = |by: &[&str]| by_segments(&f, (&old, &new), by);
     let (one, two) = (run(&["many"]), run(&["many", "size"]));
     let within = |t: &super::Trend| -> Vec<String> {
         t.items
@@ -625,6 +617,17 @@ fn a_segmentation_of_many_values_counts_as_several_do() {
     };
     assert_eq!(within(&one), within(&two));
     assert!(one.items.iter().any(|i| i.name.starts_with("tools/")), "the select_multiple was compared");
+}
+
+/// Two waves of one form compared by the segment questions `by`.
+fn by_segments(
+    f: &Form,
+    (old, new): (&mamori_dataset::Responses, &mamori_dataset::Responses),
+    by: &[&str],
+) -> super::Trend {
+    let by: Vec<String> = by.iter().map(|s| s.to_string()).collect();
+    trend(&Wave { form: f, responses: old }, &Wave { form: f, responses: new }, &diff(f, f, "wave.md"), &by, 200)
+        .unwrap()
 }
 
 /// Numbers below `n` from a linear congruential generator seeded with `seed`.
