@@ -627,6 +627,7 @@ pub fn trend(
     let segmented_number = |names: (&str, &str), values: (&[f64], &[f64])| {
         numbers::segmented_number(names, values, &pairing, &segmentations)
     };
+    let (old_numbers, new_numbers) = (NumberCodes::new(previous), NumberCodes::new(current));
     let number = |m: &mamori_form::diff::MappedItem| -> Option<NumberTrend> {
         let (qn, qo) = (index(current.form, &m.name)?, index(previous.form, &m.previous_name)?);
         let (Column::Number(old_v), Column::Number(new_v)) =
@@ -634,11 +635,15 @@ pub fn trend(
         else {
             return None;
         };
-        Some(segmented_number((&m.name, &m.previous_name), (old_v, new_v)))
+        let names = (&m.name[..], &m.previous_name[..]);
+        Some(match (old_numbers.get(qo), new_numbers.get(qn)) {
+            (Some(old), Some(new)) => numbers::segmented_coded(names, (old, new), &pairing, &segmentations),
+            _ => numbers::segmented_values(names, (old_v, new_v), &pairing, &segmentations),
+        })
     };
     let score = || match (score::coded(previous), score::coded(current)) {
         (Some(old_s), Some(new_s)) => {
-            Some(numbers::segmented_coded(("score", "score"), (old_s, new_s), &pairing, &segmentations))
+            Some(numbers::segmented_coded(("score", "score"), (&old_s, &new_s), &pairing, &segmentations))
         }
         _ => match (score::values(previous), score::values(current)) {
             (Some(old_s), Some(new_s)) => Some(segmented_number(("score", "score"), (&old_s, &new_s))),
@@ -695,22 +700,34 @@ pub fn trend(
         let mapped =
             |name: &str| diff.mapped.iter().find(|m| m.name == name && m.comparable).map(|m| m.previous_name.clone());
         let (old_num, old_den) = (mapped(num)?, mapped(den)?);
-        let (old_wave, (old_x, old_y)) = ratio_wave(previous, &old_num, &old_den)?;
-        let (new_wave, (new_x, new_y)) = ratio_wave(current, num, den)?;
         let names = (&row.name[..], &row.name[..]);
-        let per_organisation = match (numbers::coded_ratio(old_x, old_y), numbers::coded_ratio(new_x, new_y)) {
-            (Some(old), Some(new)) => numbers::segmented_coded(names, (old, new), &pairing, &segmentations),
-            _ => {
-                // Each organisation's ratio, none where either is missing or the denominator is 0.
-                let own = |x: &[f64], y: &[f64]| -> Vec<f64> {
-                    x.iter()
-                        .zip(y)
-                        .map(|(&x, &y)| if x.is_nan() || y.is_nan() || y <= 0.0 { f64::NAN } else { x / y })
-                        .collect()
-                };
-                segmented_number(names, (&own(old_x, old_y), &own(new_x, new_y)))
-            }
+        // Each organisation's ratio coded from its numbers' codes (shared with the numbers'
+        // own comparisons), with the sums in the same pass.
+        let coded = |codes: &NumberCodes, (x, y): (&str, &str)| {
+            let form = codes.wave.form;
+            numbers::coded_ratio(codes.get(index(form, x)?)?, codes.get(index(form, y)?)?)
         };
+        let (old_wave, new_wave, per_organisation) =
+            match (coded(&old_numbers, (&old_num, &old_den)), coded(&new_numbers, (num, den))) {
+                (Some((old, old_sums)), Some((new, new_sums))) => (
+                    RatioWave::of(old_sums),
+                    RatioWave::of(new_sums),
+                    numbers::segmented_coded(names, (&old, &new), &pairing, &segmentations),
+                ),
+                _ => {
+                    let (old_wave, (old_x, old_y)) = ratio_wave(previous, &old_num, &old_den)?;
+                    let (new_wave, (new_x, new_y)) = ratio_wave(current, num, den)?;
+                    // Each organisation's ratio, none where either is missing or the
+                    // denominator is not above 0.
+                    let own = |x: &[f64], y: &[f64]| -> Vec<f64> {
+                        x.iter()
+                            .zip(y)
+                            .map(|(&x, &y)| if x.is_nan() || y.is_nan() || y <= 0.0 { f64::NAN } else { x / y })
+                            .collect()
+                    };
+                    (old_wave, new_wave, segmented_number(names, (&own(old_x, old_y), &own(new_x, new_y))))
+                }
+            };
         Some(RatioTrend {
             name: row.name.clone(),
             change: new_wave.ratio - old_wave.ratio,
@@ -736,8 +753,8 @@ pub fn trend(
     let shares = current.form.report.iter().filter(|r| r.kind == mamori_form::model::ReportKind::Share);
     let ratio_rows = current.form.report.iter().filter(|r| r.kind == mamori_form::model::ReportKind::RatioOfSums);
     let jobs: Vec<Job> = std::iter::once(Job::Score)
-        .chain(ratio_rows.map(Job::Ratio))
         .chain(comparable().map(Job::Number))
+        .chain(ratio_rows.map(Job::Ratio))
         .chain(comparable().map(Job::Item))
         .chain(shares.map(Job::Indicator))
         .collect();
@@ -809,14 +826,40 @@ fn ratio_wave<'w>(w: &Wave<'w>, num: &str, den: &str) -> Option<(RatioWave, Pair
     let (Column::Number(x), Column::Number(y)) = (column(num)?, column(den)?) else {
         return None;
     };
-    let (mut n, mut sx, mut sy) = (0u64, 0.0, 0.0);
+    let mut sums = numbers::Sums { n: 0, x: 0.0, y: 0.0 };
     for (&x, &y) in x.iter().zip(y).filter(|(x, y)| !x.is_nan() && !y.is_nan()) {
-        n += 1;
-        sx += x;
-        sy += y;
+        sums.n += 1;
+        sums.x += x;
+        sums.y += y;
     }
-    let ratio = if sy > 0.0 { sx / sy } else { f64::NAN };
-    Some((RatioWave { n, numerator: sx, denominator: sy, ratio }, (x, y)))
+    Some((RatioWave::of(sums), (x, y)))
+}
+
+impl RatioWave {
+    fn of(sums: numbers::Sums) -> RatioWave {
+        let ratio = if sums.y > 0.0 { sums.x / sums.y } else { f64::NAN };
+        RatioWave { n: sums.n, numerator: sums.x, denominator: sums.y, ratio }
+    }
+}
+
+/// Each number question's codes in a wave ([`numbers::coded`]), worked out once by whichever
+/// job asks first: a number's own comparison, or a ratio of two numbers.
+struct NumberCodes<'w> {
+    wave: &'w Wave<'w>,
+    cells: Vec<std::sync::OnceLock<Option<numbers::Coded>>>,
+}
+
+impl<'w> NumberCodes<'w> {
+    fn new(wave: &'w Wave<'w>) -> Self {
+        NumberCodes { wave, cells: (0..wave.form.questions.len()).map(|_| Default::default()).collect() }
+    }
+
+    /// Question `q`'s codes; `None` for a question that is not a number, or takes too many
+    /// distinct values to code.
+    fn get(&self, q: usize) -> Option<&numbers::Coded> {
+        let Column::Number(v) = self.wave.responses.columns.get(q)? else { return None };
+        self.cells[q].get_or_init(|| numbers::coded(v)).as_ref()
+    }
 }
 
 /// The current form's names for a document about a trend, in one language.

@@ -40,7 +40,7 @@ pub(super) struct Coded {
 }
 
 /// `v` coded by its distinct values (−0 as 0, NaN as none); `None` past [`MANY_VALUES`].
-fn coded(v: &[f64]) -> Option<Coded> {
+pub(super) fn coded(v: &[f64]) -> Option<Coded> {
     if let Some(coded) = coded_whole(v) {
         return Some(coded);
     }
@@ -120,29 +120,49 @@ fn coded_whole(v: &[f64]) -> Option<Coded> {
     Some(Coded { codes, values })
 }
 
+/// The most pairs of codes a ratio is coded through ([`coded_ratio`]): 2 MB of table.
+const RATIO_CELLS: usize = 1 << 20;
+
+/// A ratio-of-sums indicator's sums in a wave: over the respondents who gave both numbers.
+pub(super) struct Sums {
+    pub n: u64,
+    pub x: f64,
+    pub y: f64,
+}
+
 /// Each organisation's ratio `x / y` coded by its distinct values (none where either is
-/// missing or `y` is not above 0), when both are whole numbers close together (counts of
-/// products, say): a ratio's code is found in a table by its pair, not by hashing it. `None`
-/// for other numbers (then the ratios are worked out and [`coded`]).
-pub(super) fn coded_ratio(x: &[f64], y: &[f64]) -> Option<Coded> {
-    // Up to 2,048 numbers each way, fewer for few rows (a results page of forty answers need
-    // not reserve a table of four million pairs).
-    let span = (2 * x.len()).next_power_of_two().clamp(16, 1 << 11);
-    let (x_near, y_near) = (Near::first_of(x, span), Near::first_of(y, span));
-    // Pair → code (0: not met yet), its pages touched only where pairs occur; equal ratios of
-    // different pairs (1/2, 2/4) share a code.
-    let mut code_of = vec![0u16; span * span];
+/// missing or `y` is not above 0), from the codes of `x` and `y` ([`coded`]): a ratio's code
+/// is found in a table by its pair of codes, not worked out and hashed a row — equal ratios of
+/// different pairs (1/2, 2/4) share a code. With the sums of both over the rows that gave
+/// both, in the same pass. `None` when the pairs of codes are too many ([`RATIO_CELLS`]).
+pub(super) fn coded_ratio(x: &Coded, y: &Coded) -> Option<(Coded, Sums)> {
+    let ky = y.values.len() + 1;
+    let cells = (x.values.len() + 1).checked_mul(ky).filter(|&c| c <= RATIO_CELLS)?;
+    // Each code's value, code 0 (none) too, read without a branch.
+    let value = |c: &Coded| std::iter::once(0.0).chain(c.values.iter().copied()).collect::<Vec<f64>>();
+    let (vx, vy) = (value(x), value(y));
+    // Pair → code (0: not met yet).
+    let mut code_of = vec![0u16; cells];
     let mut code_of_value: HashMap<u64, u16, Hasher> = HashMap::default();
     let mut values = Vec::new();
-    let mut codes = Vec::with_capacity(x.len());
-    for (&a, &b) in x.iter().zip(y) {
-        if a.is_nan() || b.is_nan() || b <= 0.0 {
+    let mut codes = Vec::with_capacity(x.codes.len());
+    let mut sums = Sums { n: 0, x: 0.0, y: 0.0 };
+    for (&a, &b) in x.codes.iter().zip(&y.codes) {
+        let (a, b) = (usize::from(a), usize::from(b));
+        if a == 0 || b == 0 {
             codes.push(0);
             continue;
         }
-        let code = &mut code_of[x_near.place(a)? * span + y_near.place(b)?];
+        sums.n += 1;
+        sums.x += vx[a];
+        sums.y += vy[b];
+        if vy[b] <= 0.0 {
+            codes.push(0);
+            continue;
+        }
+        let code = &mut code_of[a * ky + b];
         if *code == 0 {
-            let value = a / b + 0.0;
+            let value = vx[a] / vy[b] + 0.0;
             if values.len() == MANY_VALUES && !code_of_value.contains_key(&value.to_bits()) {
                 return None;
             }
@@ -153,7 +173,7 @@ pub(super) fn coded_ratio(x: &[f64], y: &[f64]) -> Option<Coded> {
         }
         codes.push(*code);
     }
-    Some(Coded { codes, values })
+    Some((Coded { codes, values }, sums))
 }
 
 /// The panel's (previous code, current code) pairs: a square of counters when it is at most
@@ -176,31 +196,39 @@ impl Pairs {
 /// a panel pair in its current one (its previous value wherever it was then). Values are the
 /// columns as read (NaN for no answer), so a number's column is not copied.
 pub(super) fn segmented_number(
-    (name, previous_name): (&str, &str),
+    names: (&str, &str),
     (old_v, new_v): (&[f64], &[f64]),
     pairing: &Pairing,
     segmentations: &[Segmentation],
 ) -> NumberTrend {
     match (coded(old_v), coded(new_v)) {
-        (Some(old), Some(new)) => segmented_coded((name, previous_name), (old, new), pairing, segmentations),
-        _ => {
-            let segs: Vec<&Segmentation> = segmentations.iter().collect();
-            let groups = Groups::new(&segs);
-            figures((name, previous_name), by_values((old_v, new_v), pairing, &groups), &groups)
-        }
+        (Some(old), Some(new)) => segmented_coded(names, (&old, &new), pairing, segmentations),
+        _ => segmented_values(names, (old_v, new_v), pairing, segmentations),
     }
 }
 
 /// [`segmented_number`] of values already coded ([`coded`], or the score's own coding).
 pub(super) fn segmented_coded(
     (name, previous_name): (&str, &str),
-    (old, new): (Coded, Coded),
+    (old, new): (&Coded, &Coded),
     pairing: &Pairing,
     segmentations: &[Segmentation],
 ) -> NumberTrend {
     let segs: Vec<&Segmentation> = segmentations.iter().collect();
     let groups = Groups::new(&segs);
     figures((name, previous_name), by_codes(old, new, pairing, &groups), &groups)
+}
+
+/// [`segmented_number`] of values too many to code: lists of values per group.
+pub(super) fn segmented_values(
+    (name, previous_name): (&str, &str),
+    values: (&[f64], &[f64]),
+    pairing: &Pairing,
+    segmentations: &[Segmentation],
+) -> NumberTrend {
+    let segs: Vec<&Segmentation> = segmentations.iter().collect();
+    let groups = Groups::new(&segs);
+    figures((name, previous_name), by_values(values, pairing, &groups), &groups)
 }
 
 /// The figures overall and by segment from a group's counts (`counts` of a range of groups).
@@ -227,8 +255,8 @@ fn figures(
 /// member's previous value in the current rows' pass, as the items do, measured slower here:
 /// the square's additions share that loop.)
 fn by_codes(
-    old: Coded,
-    new: Coded,
+    old: &Coded,
+    new: &Coded,
     pairing: &Pairing,
     groups: &Groups,
 ) -> Box<dyn Fn(std::ops::Range<usize>) -> NumberCounts> {
@@ -261,7 +289,7 @@ fn by_codes(
     };
     // Each group's differences are worked out once, and several groups' (everyone's) merged
     // from theirs.
-    let (old, new) = (old.values, new.values);
+    let (old, new) = (old.values.clone(), new.values.clone());
     let differences_of: Vec<std::cell::OnceCell<Counts>> = (0..groups.len).map(|_| Default::default()).collect();
     Box::new(move |gs: std::ops::Range<usize>| {
         let (old, new) = (&old, &new);
@@ -293,28 +321,45 @@ fn by_codes(
 }
 
 /// The differences (current − previous) of a group's pairs of codes with their counts,
-/// ascending (`kn`: the current wave's codes, none included).
+/// ascending (`kn`: the current wave's codes, none included). Each pair's difference becomes a
+/// key that sorts as the number does; the keys are sorted and equal ones summed (a ratio's pairs
+/// take a hundred thousand distinct differences: sorting them beat a hash map of them by a
+/// fifth).
 fn differences(pairs: &Pairs, kn: usize, (old, new): (&[f64], &[f64])) -> Counts {
-    // At most one difference a pair: room for them all at once (a ratio's hundred thousand
-    // differences grew the map a dozen times over).
-    let most = match pairs {
-        Pairs::Square(cells) => cells.iter().filter(|&&n| n > 0).count(),
-        Pairs::Sparse(map) => map.len(),
-    };
-    let mut differences: HashMap<u64, u64, Hasher> = HashMap::with_capacity_and_hasher(most, Hasher::default());
-    let mut add = |a: usize, b: usize, n: u64| {
-        let d = new[b - 1] - old[a - 1] + 0.0;
-        *differences.entry(d.to_bits()).or_insert(0) += n;
-    };
-    match pairs {
-        Pairs::Square(cells) => {
-            cells.iter().enumerate().filter(|(_, n)| **n > 0).for_each(|(at, &n)| add(at / kn, at % kn, u64::from(n)))
+    let key = |a: usize, b: usize| sortable(new[b - 1] - old[a - 1] + 0.0);
+    let mut keyed: Vec<(i64, u64)> = match pairs {
+        Pairs::Square(cells) => cells
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(|(at, &n)| (key(at / kn, at % kn), u64::from(n)))
+            .collect(),
+        Pairs::Sparse(map) => {
+            map.iter().map(|(&ab, &n)| (key((ab >> 32) as usize, (ab & 0xffff_ffff) as usize), n)).collect()
         }
-        Pairs::Sparse(map) => map.iter().for_each(|(&ab, &n)| add((ab >> 32) as usize, (ab & 0xffff_ffff) as usize, n)),
+    };
+    keyed.sort_unstable_by_key(|&(k, _)| k);
+    let mut out: Counts = Vec::with_capacity(keyed.len());
+    for (k, n) in keyed {
+        let d = unsortable(k);
+        match out.last_mut() {
+            Some((last, m)) if last.to_bits() == d.to_bits() => *m += n,
+            _ => out.push((d, n)),
+        }
     }
-    let mut differences: Counts = differences.into_iter().map(|(d, n)| (f64::from_bits(d), n)).collect();
-    differences.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-    differences
+    out
+}
+
+/// A number's bits as an integer in the number's order (`f64::total_cmp`'s): negative
+/// numbers' bits other than the sign turned over.
+fn sortable(x: f64) -> i64 {
+    let bits = x.to_bits() as i64;
+    bits ^ (((bits >> 63) as u64) >> 1) as i64
+}
+
+/// [`sortable`] undone.
+fn unsortable(k: i64) -> f64 {
+    f64::from_bits((k ^ (((k >> 63) as u64) >> 1) as i64) as u64)
 }
 
 /// Two lists of distinct values with counts, ascending, as one.
@@ -633,9 +678,37 @@ mod tests {
             .zip(&y)
             .map(|(&x, &y)| if x.is_nan() || y.is_nan() || y <= 0.0 { f64::NAN } else { x / y })
             .collect();
-        let (pairs, hash) = (coded_ratio(&x, &y).expect("whole counts"), coded_by_hash(&own));
+        let (x_codes, y_codes) = (coded(&x).expect("few values"), coded(&y).expect("few values"));
+        let ((pairs, sums), hash) = (coded_ratio(&x_codes, &y_codes).expect("few pairs"), coded_by_hash(&own));
         assert_eq!((pairs.codes, pairs.values), (hash.codes, hash.values), "1/2 and 2/4 share a code");
-        assert!(coded_ratio(&[0.5], &[1.0]).is_none());
-        assert!(coded_ratio(&[1.0, 1.0], &[1.0, 5000.0]).is_none());
+        // The sums over the rows that gave both, a denominator of 0 included.
+        let both: Vec<(f64, f64)> =
+            x.iter().zip(&y).filter(|(x, y)| !x.is_nan() && !y.is_nan()).map(|(&x, &y)| (x, y)).collect();
+        assert!(both.iter().any(|&(_, y)| y == 0.0));
+        assert_eq!(sums.n, both.len() as u64);
+        assert_eq!((sums.x, sums.y), (both.iter().map(|p| p.0).sum::<f64>(), both.iter().map(|p| p.1).sum::<f64>()));
+        // Decimals are coded the same way; more pairs of codes than the table holds are not.
+        let (half, one) = (coded(&[0.5, -0.0]).unwrap(), coded(&[1.0, 4.0]).unwrap());
+        let (c, _) = coded_ratio(&half, &one).unwrap();
+        assert_eq!((c.codes, c.values), (vec![1, 2], vec![0.5, 0.0]));
+        let many = coded(&(0..2000).map(f64::from).collect::<Vec<_>>()).unwrap();
+        assert!(coded_ratio(&many, &many).is_none());
+    }
+
+    #[test]
+    fn numbers_sort_by_their_keys_as_they_do_by_value() {
+        let mut rng = Lcg(13);
+        let mut v: Vec<f64> = (0..2000).map(|_| (rng.below(2001) as f64 - 1000.0) / 7.0).collect();
+        v.extend([0.0, -0.0, f64::MIN_POSITIVE, -f64::MIN_POSITIVE, 1e300, -1e300, f64::INFINITY, f64::NEG_INFINITY]);
+        for &x in &v {
+            assert_eq!(unsortable(sortable(x)).to_bits(), x.to_bits(), "{x}");
+        }
+        let mut by_key = v.clone();
+        by_key.sort_by_key(|&x| sortable(x));
+        v.sort_by(f64::total_cmp);
+        assert_eq!(
+            by_key.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+            v.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+        );
     }
 }
