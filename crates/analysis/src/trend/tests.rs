@@ -603,20 +603,27 @@ fn a_segmentation_of_many_values_counts_as_several_do() {
     };
     let (old, new) = (wave(0..3000), wave(1000..4000));
     let run = |by: &[&str]| by_segments(&f, (&old, &new), by);
-    let (one, two) = (run(&["many"]), run(&["many", "size"]));
-    let within = |t: &super::Trend| -> Vec<String> {
+    // Each item's figures within the segments of `by`, the other segment question left out.
+    let within = |t: &super::Trend, (by, other): (&str, &str)| -> Vec<String> {
         t.items
             .iter()
-            .filter(|i| i.name != "size")
+            .filter(|i| i.name != other)
             .map(|i| {
-                let mut v = serde_json::json!([i.name, i.waves, i.change, i.panel, i.by.get("many")]);
+                let mut v = serde_json::json!([i.name, i.waves, i.change, i.panel, i.by.get(by)]);
                 strip_holm(&mut v);
                 v.to_string()
             })
             .collect()
     };
-    assert_eq!(within(&one), within(&two));
+    // Fifty segments alone: two additions a pair; beside a second segmentation: the walk for
+    // several.
+    let (one, two) = (run(&["many"]), run(&["many", "size"]));
+    assert_eq!(within(&one, ("many", "size")), within(&two, ("many", "size")));
     assert!(one.items.iter().any(|i| i.name.starts_with("tools/")), "the select_multiple was compared");
+    // Two segments alone: a pair is one addition (one item a pass, and the select_multiple's
+    // choices in one pass).
+    let (alone, beside) = (run(&["size"]), run(&["size", "many"]));
+    assert_eq!(within(&alone, ("size", "many")), within(&beside, ("size", "many")));
 }
 
 /// Two waves of one form compared by the segment questions `by`.
