@@ -680,8 +680,7 @@ pub fn trend(
         },
     };
     // Every comparison is independent of the others: they are worked out on every core and
-    // put back in the form's order. The score and the numbers (the costliest jobs)
-    // come first so that the items even out the threads' loads.
+    // put back in the form's order (the costliest first: see below).
     // A share indicator of the current form's report sheet (the share of respondents choosing
     // any of some choices): chosen or not, among those who answered, on both waves.
     let indicator = |row: &mamori_form::model::ReportRow| -> Option<ItemTrend> {
@@ -787,16 +786,33 @@ pub fn trend(
         .chain(comparable().map(Job::Item))
         .chain(shares.map(Job::Indicator))
         .collect();
-    let done = in_parallel(&jobs, |job| match job {
+    // The costly jobs first (the score, numbers and ratios, a select_multiple's choices), so
+    // that the cheap ones even out the threads' loads at the end (a select_multiple last kept
+    // one core busy for 12 ms after the other had finished); the results go back in the jobs'
+    // order.
+    let costly = |job: &Job| match job {
+        Job::Score | Job::Number(_) | Job::Ratio(_) => true,
+        Job::Item(m) => {
+            index(current.form, &m.name).is_some_and(|q| current.form.questions[q].kind == QuestionType::SelectMultiple)
+        }
+        Job::Indicator(_) => false,
+    };
+    let mut run_order: Vec<usize> = (0..jobs.len()).collect();
+    run_order.sort_by_key(|&j| !costly(&jobs[j]));
+    let ran = in_parallel(&run_order, |&j| match jobs[j] {
         Job::Score => Done::Score(score()),
         Job::Number(m) => Done::Number(number(m)),
         Job::Item(m) => Done::Items(one(m)),
         Job::Indicator(row) => Done::Indicator(indicator(row)),
         Job::Ratio(row) => Done::Ratio(ratio(row)),
     });
+    let mut done: Vec<Option<Done>> = (0..jobs.len()).map(|_| None).collect();
+    for (&j, d) in run_order.iter().zip(ran) {
+        done[j] = Some(d);
+    }
     let (mut items, mut numbers, mut score, mut indicators) = (Vec::new(), Vec::new(), None, Vec::new());
     let mut ratios = Vec::new();
-    for d in done {
+    for d in done.into_iter().flatten() {
         match d {
             Done::Score(s) => score = s,
             Done::Number(n) => numbers.extend(n),
