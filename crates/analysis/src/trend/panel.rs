@@ -9,6 +9,9 @@
 
 use super::Responses;
 
+/// Rows a core looks up at a time ([`match_ids`]).
+const PROBE_BLOCK: usize = 8192;
+
 /// No row: a current respondent not in the previous wave (and an empty slot of a table).
 pub(super) const NO_ROW: u32 = u32::MAX;
 
@@ -128,14 +131,24 @@ pub(super) fn match_ids(previous: &Responses, current: &Responses) -> Result<Vec
     }
     let Ok(old_table) = old_table else { unreachable!("checked above") };
     drop(new_table);
-    // The current rows looked up in the previous wave's table, half on each core.
+    // The current rows looked up in the previous wave's table, blocks of rows dealt to the
+    // cores in turn: keys put in late went further from their first slots (the table was
+    // fuller), so where the current rows come in the previous wave's order, the second half of
+    // them took twice as long as the first.
     let mut previous_of = vec![NO_ROW; current.len()];
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let chunk = current.len().div_ceil(threads).max(1);
+    let mut shares: Vec<Vec<(&mut [u32], &[IdKey])>> = (0..threads).map(|_| Vec::new()).collect();
+    for (b, block) in previous_of.chunks_mut(PROBE_BLOCK).zip(new_keys.chunks(PROBE_BLOCK)).enumerate() {
+        shares[b % threads].push(block);
+    }
     std::thread::scope(|s| {
-        for (out, keys) in previous_of.chunks_mut(chunk).zip(new_keys.chunks(chunk)) {
+        for share in shares {
             let (old_table, old_keys) = (&old_table, &old_keys);
-            s.spawn(move || out.iter_mut().zip(keys).for_each(|(o, k)| *o = old_table.find(old_keys, k)));
+            s.spawn(move || {
+                for (out, keys) in share {
+                    out.iter_mut().zip(keys).for_each(|(o, k)| *o = old_table.find(old_keys, k));
+                }
+            });
         }
     });
     Ok(previous_of)
