@@ -65,19 +65,21 @@ pub(super) fn coded(v: &[f64]) -> Option<Coded> {
     Some(Coded { codes, values })
 }
 
-/// Where a column's whole numbers are looked up: `span` numbers from the first one's less half
-/// of it, each a number's distance from `base`.
+/// Whole numbers within this many of each other are coded by a table ([`coded_whole`]).
+const WHOLE_SPAN: usize = 1 << 16;
+
+/// Where a column's whole numbers are looked up: [`WHOLE_SPAN`] numbers from the first one's
+/// less half of it, each a number's distance from `base`.
 #[derive(Clone, Copy)]
 struct Near {
     base: i64,
-    span: usize,
 }
 
 impl Near {
     /// Around the first number of `v` (any place for a column without numbers).
-    fn first_of(v: &[f64], span: usize) -> Near {
+    fn first_of(v: &[f64]) -> Near {
         let first = v.iter().find(|x| !x.is_nan()).map_or(0, |&x| x as i64);
-        Near { base: first.saturating_sub(span as i64 / 2), span }
+        Near { base: first.saturating_sub(WHOLE_SPAN as i64 / 2) }
     }
 
     /// `x`'s place, when it is a whole number within the span.
@@ -87,18 +89,15 @@ impl Near {
         // the x86-64 baseline); infinities and huge values do not.
         let i = x as i64;
         let at = i.wrapping_sub(self.base) as u64;
-        (i as f64 == x && at < self.span as u64).then_some(at as usize)
+        (i as f64 == x && at < WHOLE_SPAN as u64).then_some(at as usize)
     }
 }
-
-/// Whole numbers within this many of each other are coded by a table ([`coded_whole`]).
-const WHOLE_SPAN: usize = 1 << 16;
 
 /// [`coded`] for whole numbers around the first one (counts of products, of staff…): a
 /// number's code found in a table by its place, not by hashing it — the same codes in the
 /// same order. `None` for any other column.
 fn coded_whole(v: &[f64]) -> Option<Coded> {
-    let near = Near::first_of(v, WHOLE_SPAN);
+    let near = Near::first_of(v);
     let mut code_of = vec![0u16; WHOLE_SPAN];
     let mut values = Vec::new();
     let mut codes = Vec::with_capacity(v.len());
