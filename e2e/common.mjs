@@ -35,3 +35,21 @@ export async function assertAccessible(browser, page, where, javaScriptEnabled) 
   const problems = result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
   assert.deepEqual(problems, [], `axe-core on ${where}`);
 }
+
+/** The tallest screenshot taken, in CSS pixels: Chromium can refuse to capture a page of tens
+ *  of thousands of pixels ("Unable to capture screenshot" — it did so once in CI, on a list of
+ *  ~90,000 pixels), so a longer page is captured from its top to this height. */
+const SHOT_HEIGHT = 16000;
+
+/** A full-page screenshot of `page`, cut at `SHOT_HEIGHT`. */
+export async function screenshot(page, path) {
+  const { width, height } = await page.evaluate(() => ({
+    width: document.documentElement.scrollWidth,
+    height: document.documentElement.scrollHeight,
+  }));
+  if (height <= SHOT_HEIGHT) {
+    await page.screenshot({ path, fullPage: true });
+  } else {
+    await page.screenshot({ path, fullPage: true, clip: { x: 0, y: 0, width, height: SHOT_HEIGHT } });
+  }
+}

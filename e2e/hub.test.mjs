@@ -12,7 +12,7 @@ import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchChromium, assertAccessible } from './common.mjs';
+import { launchChromium, assertAccessible, screenshot } from './common.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const shots = join(root, 'target', 'test-artefacts', 'e2e');
@@ -67,7 +67,7 @@ async function axe(page, where, javaScriptEnabled) {
 
 async function look(page, name, javaScriptEnabled) {
   await axe(page, name, javaScriptEnabled);
-  await page.screenshot({ path: join(shots, `hub-${name}.png`), fullPage: true });
+  await screenshot(page, join(shots, `hub-${name}.png`));
 }
 
 async function signIn(context, login, js) {
@@ -197,9 +197,16 @@ test('the coordinator sees the intake and confirms a vendor alias', async () => 
   const page = await signIn(context, 'coord', js);
   await look(page, 'coord-02-home', js);
   await page.goto(`${origin}/hub/intake`);
-  assert.match(await page.locator('caption').innerText(), /取り込んだ勧告 \d+ 件/);
-  assert.match(await page.locator('main').innerText(), /ICSMA-21-343-01/);
+  assert.match(await page.locator('#taken-in').innerText(), /取り込んだ勧告 \d+ 件/);
+  assert.match(await page.locator('caption').innerText(), /\d+ 件中 1〜100 件目/);
   await look(page, 'coord-03-intake', js);
+  // The list is searched with a plain form (a GET) and paged.
+  await page.fill('#f-q', 'icsma-21-343');
+  await page.getByRole('button', { name: '絞り込む' }).click();
+  await page.waitForLoadState('load');
+  assert.match(await page.locator('caption').innerText(), /1 件中 1〜1 件目/);
+  assert.match(await page.locator('main table').innerText(), /ICSMA-21-343-01/);
+  await look(page, 'coord-03b-intake-search', js);
   await page.goto(`${origin}/hub/aliases`);
   // The hospital's "Philips Healthcare" waits as a possible match of ICSMA's "Philips".
   assert.match(await page.locator('#waiting + p + table').innerText(), /Philips Healthcare\s+Philips\s/);

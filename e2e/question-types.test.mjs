@@ -15,7 +15,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { root, launchChromium, assertAccessible } from './common.mjs';
+import { root, launchChromium, assertAccessible, screenshot } from './common.mjs';
 
 const shots = join(root, 'target', 'test-artefacts', 'e2e');
 mkdirSync(shots, { recursive: true });
@@ -52,7 +52,7 @@ after(async () => {
 /** axe-core on the page, then a screenshot. */
 async function look(page, name, javaScriptEnabled) {
   await assertAccessible(browser, page, name, javaScriptEnabled);
-  await page.screenshot({ path: join(shots, `types-${name}.png`), fullPage: true });
+  await screenshot(page, join(shots, `types-${name}.png`));
 }
 
 async function walk(link, js) {

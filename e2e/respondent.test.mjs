@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchChromium, assertAccessible } from './common.mjs';
+import { launchChromium, assertAccessible, screenshot } from './common.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const shots = join(root, 'target', 'test-artefacts', 'e2e');
@@ -63,7 +63,7 @@ async function axe(page, where, javaScriptEnabled = true) {
 }
 
 async function shot(page, name) {
-  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  await screenshot(page, join(shots, `${name}.png`));
 }
 
 async function next(page) {

@@ -112,7 +112,25 @@ async fn a_hospital_sees_what_hub_match_finds_and_nothing_of_another_on(backend:
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("136件を取り込みました"), "{}", r.body);
-    assert!(r.body.contains("ICSMA-21-343-01"));
+    assert!(r.body.contains("取り込んだ勧告 136 件") && r.body.contains("136 件中 1〜100 件目"), "{}", r.body);
+    // The list comes a hundred at a time, searchable by id or title in any case.
+    let page2 = get_as(&s.app, "/hub/intake?page=2", &coord).await;
+    assert!(
+        page2.body.contains("136 件中 101〜136 件目") && page2.body.contains("全 2 ページ中 2 ページ目"),
+        "{}",
+        page2.body
+    );
+    assert_eq!(page2.body.matches("<tr><td><a href=\"/hub/advisories/").count(), 36);
+    let found = get_as(&s.app, "/hub/intake?q=icsma-21-343&format=csaf", &coord).await;
+    assert!(found.body.contains("ICSMA-21-343-01") && found.body.contains("1 件中 1〜1 件目"), "{}", found.body);
+    // A hand-edited address gets a page, never an error; the search is shown escaped.
+    for odd in ["page=0", "page=-3", "page=99999", "page=abc", "format=zip", "q=%3Cscript%3E"] {
+        let r = get_as(&s.app, &format!("/hub/intake?{odd}"), &coord).await;
+        assert_eq!(r.status, StatusCode::OK, "{odd}");
+        assert!(!r.body.contains("<script>"), "{odd}");
+    }
+    assert!(get_as(&s.app, "/hub/intake?page=99999", &coord).await.body.contains("101〜136 件目"));
+    assert!(get_as(&s.app, "/hub/intake?format=zip", &coord).await.body.contains("該当する勧告 0 件"));
     // The same files again change nothing.
     let r =
         upload_many_as(&s.app, "/hub/intake", &coord, &[("_csrf", &token), ("tlp", "CLEAR")], "documents", &icsma[..3])

@@ -5,15 +5,50 @@
 
 use super::{HubPerson, TLP_LABELS, engine, field};
 use crate::{AppState, Shared, unavailable};
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use mamori_store::hub::OrgKind;
 use minijinja::context;
+use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// How many files one intake may carry (the whole ICSMA corpus is 136).
 const MAX_FILES: usize = 2_000;
+
+/// Advisories a page of the intake's list shows: the ICSMA and OSV corpora together are over a
+/// thousand, and one page of them all was ~90,000 pixels tall.
+const PER_PAGE: usize = 100;
+
+/// The intake list's search (advisory id or title, any case), format and page. Every field is
+/// read as text so that a hand-edited address gets the first page rather than an error.
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    format: String,
+    #[serde(default)]
+    page: String,
+}
+
+impl ListQuery {
+    fn keeps(&self, doc: &mamori_store::hub::HubDocument, needle: &str) -> bool {
+        (self.format.is_empty() || doc.format == self.format)
+            && (needle.is_empty()
+                || doc.doc_id.to_lowercase().contains(needle)
+                || doc.title.to_lowercase().contains(needle))
+    }
+
+    /// The address of page `page` of the same search.
+    fn link(&self, page: usize) -> String {
+        format!(
+            "/hub/intake?q={}&format={}&page={page}",
+            crate::auth::encode(&self.q),
+            crate::auth::encode(&self.format)
+        )
+    }
+}
 
 pub async fn home(state: &AppState, person: &HubPerson) -> Response {
     let (documents, orgs, aliases) =
@@ -38,16 +73,17 @@ pub async fn home(state: &AppState, person: &HubPerson) -> Response {
     )
 }
 
-pub async fn intake(State(state): State<Shared>, person: HubPerson) -> Response {
+pub async fn intake(State(state): State<Shared>, person: HubPerson, Query(query): Query<ListQuery>) -> Response {
     if let Err(r) = person.require(&state, OrgKind::Coordinator) {
         return r;
     }
-    intake_page(&state, &person, &[], None, StatusCode::OK).await
+    intake_page(&state, &person, &query, &[], None, StatusCode::OK).await
 }
 
 async fn intake_page(
     state: &AppState,
     person: &HubPerson,
+    query: &ListQuery,
     errors: &[String],
     done: Option<String>,
     status: StatusCode,
@@ -61,8 +97,17 @@ async fn intake_page(
     for d in &documents {
         by_id.entry(d.doc_id.as_str()).or_default().push(d);
     }
+    let total = by_id.len();
+    let needle = query.q.trim().to_lowercase();
+    // An advisory is kept when any of its revisions is (a title may change between them).
+    by_id.retain(|_, revisions| revisions.iter().any(|d| query.keeps(d, &needle)));
+    let found = by_id.len();
+    let pages = found.div_ceil(PER_PAGE).max(1);
+    let page = query.page.trim().parse::<usize>().unwrap_or(1).clamp(1, pages);
     let rows: Vec<_> = by_id
         .values_mut()
+        .skip((page - 1) * PER_PAGE)
+        .take(PER_PAGE)
         .map(|revisions| {
             revisions.sort_by(|a, b| mamori_advisories::csaf::compare_versions(&b.revision, &a.revision));
             let newest = revisions[0];
@@ -80,7 +125,17 @@ async fn intake_page(
     person.page(
         state,
         "hub/intake.html",
-        context! { title => person.t("勧告の取り込み"), rows, errors, done, labels => TLP_LABELS },
+        context! {
+            title => person.t("勧告の取り込み"),
+            rows, errors, done, labels => TLP_LABELS,
+            total, found, page, pages,
+            first => (page - 1) * PER_PAGE + 1,
+            last => ((page - 1) * PER_PAGE + PER_PAGE).min(found),
+            previous => (page > 1).then(|| query.link(page - 1)),
+            next => (page < pages).then(|| query.link(page + 1)),
+            search => context! { q => query.q, format => query.format },
+            formats => ["csaf", "osv", "jvn"],
+        },
         status,
     )
 }
@@ -103,6 +158,7 @@ pub async fn take_in(State(state): State<Shared>, person: HubPerson, request: ax
         return intake_page(
             &state,
             &person,
+            &ListQuery::default(),
             &[person.t("TLP の区分を一覧から選んでください。").into()],
             None,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -114,7 +170,7 @@ pub async fn take_in(State(state): State<Shared>, person: HubPerson, request: ax
             "取り込むファイルを1〜{max}個選んでください（CSAF・OSV の .json、JVN の .xml）。",
             &[("max", &MAX_FILES)],
         );
-        return intake_page(&state, &person, &[e], None, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return intake_page(&state, &person, &ListQuery::default(), &[e], None, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let intake = match engine::take_in(&state.store, files, &default_tlp, &person.user.login).await {
         Ok(i) => i,
@@ -122,7 +178,15 @@ pub async fn take_in(State(state): State<Shared>, person: HubPerson, request: ax
             errors.push(
                 person.t("どのファイルも取り込んでいません。上の点を直して、もう一度取り込んでください。").into(),
             );
-            return intake_page(&state, &person, &errors, None, StatusCode::UNPROCESSABLE_ENTITY).await;
+            return intake_page(
+                &state,
+                &person,
+                &ListQuery::default(),
+                &errors,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
         }
         Err(engine::IntakeError::Store(e)) => return unavailable(e),
     };
@@ -133,7 +197,7 @@ pub async fn take_in(State(state): State<Shared>, person: HubPerson, request: ax
         "{added}件を取り込みました（取り込み済みと同じファイル {again}件は変更なし）。全組織の検出結果を再計算しました（{findings}件）。",
         &[("added", &intake.added.len()), ("again", &intake.again), ("findings", &intake.findings)],
     );
-    intake_page(&state, &person, &[], Some(done), StatusCode::OK).await
+    intake_page(&state, &person, &ListQuery::default(), &[], Some(done), StatusCode::OK).await
 }
 
 pub async fn orgs(State(state): State<Shared>, person: HubPerson) -> Response {
