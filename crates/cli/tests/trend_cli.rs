@@ -277,4 +277,12 @@ fn waves_match_by_a_chosen_id_column_and_refuse_a_repeated_id() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("rows 8 and 24 have the same _id 'o7'"), "{err}");
+    // The rows are the file's: a blank line (which the reader passes over) still counts.
+    let csv = std::fs::read_to_string(waves.dir.join("new.csv")).unwrap();
+    let mut lines: Vec<&str> = csv.lines().collect();
+    lines.insert(10, "");
+    std::fs::write(waves.dir.join("new.csv"), lines.join("\n") + "\n").unwrap();
+    let out = waves.run(&[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("rows 8 and 25 have the same _id 'o7'"), "{err}");
 }

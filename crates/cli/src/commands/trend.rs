@@ -129,13 +129,14 @@ pub fn run(args: Trend) -> ExitCode {
     let mut t = match t {
         Ok(t) => t,
         Err(e) => {
-            let path = if e.previous_wave { &args.previous_responses } else { &args.responses };
-            // Rows as the file numbers them: the header is row 1.
+            let (path, wave) = if e.previous_wave { (&args.previous_responses, &old) } else { (&args.responses, &new) };
+            // Rows as the file numbers them (the header is row 1, blank lines count).
+            let row = |i: usize| wave.responses.rows.get(i).copied().unwrap_or(i + 2);
             eprintln!(
                 "{}: rows {} and {} have the same {} '{}'; the waves are matched by it, so each organisation needs one row",
                 path.display(),
-                e.rows.0 + 2,
-                e.rows.1 + 2,
+                row(e.rows.0),
+                row(e.rows.1),
                 args.id_column.as_deref().unwrap_or("_id"),
                 e.id
             );
