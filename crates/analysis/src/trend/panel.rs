@@ -184,7 +184,8 @@ pub(super) fn match_ids_in(previous: &Responses, current: &Responses, bits: u32)
             .unwrap_or_else(|_| unreachable!("two waves"));
     // Then the parts dealt to the cores in turn, each core with its own two tables.
     let previous_of: Vec<AtomicU32> = (0..current.len()).map(|_| AtomicU32::new(NO_ROW)).collect();
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    // No more threads than parts (a results page's few dozen answers make one part).
+    let threads = std::thread::available_parallelism().map_or(1, usize::from).min(old_parts.len());
     let repeats = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|t| {

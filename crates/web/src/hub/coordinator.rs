@@ -21,7 +21,8 @@ const MAX_FILES: usize = 2_000;
 const PER_PAGE: usize = 100;
 
 /// The intake list's search (advisory id or title, any case), format and page. Every field is
-/// read as text so that a hand-edited address gets the first page rather than an error.
+/// read as text so that a hand-edited address gets a page rather than an error: a page that is
+/// not a number gives the first, one past the end the last.
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
     #[serde(default)]
