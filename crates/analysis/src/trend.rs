@@ -321,83 +321,22 @@ fn tally(
     let new_at = |d: usize, g: usize, a: usize, b: usize| ((d * groups.len + g) * (old_k + 1) + a) * new_k + b;
     let mut old_counts = vec![0u64; dims * groups.len * 2 * old_k];
     let mut new_counts = vec![0u64; dims * groups.len * (old_k + 1) * new_k];
-    if let [s] = segmentations {
-        // One segmentation (the usual case): a row's group is its segment code, read in step
-        // with the rows (a third faster than the general walk below). A panel member's previous
-        // answer is counted with its current one, from the code that pass reads anyway: the
-        // pass over the previous wave needs only the rows not in the panel.
-        for &i in &pairing.old_only {
-            let (i, g) = (i as usize, usize::from(s.old[i as usize]));
-            for d in 0..dims {
-                old_counts[old_at(d, g, 0, old(i, d))] += 1;
+    if segmentations.len() <= 1 {
+        // None or one segmentation (the usual cases): a row's group is its segment code (0
+        // for all without one), read in step with the rows — a third faster than the general
+        // walk below, and without a segmentation (an item that is itself the segment) a sixth
+        // of its cost.
+        let counters = (&mut old_counts[..], &mut new_counts[..]);
+        let shape = (dims, old_k, new_k, groups.len);
+        match segmentations {
+            [s] => {
+                let rows = previous_of.iter().zip(&s.new).zip(&s.old_of_new).enumerate();
+                count_in_one_segmentation(shape, (&old, &new), pairing, |i| usize::from(s.old[i]), rows, counters);
             }
-        }
-        // A pair is one addition to a counter by (current group, previous group, previous code,
-        // current code) when those are few (the usual case: a handful of segments), from which
-        // both waves' counters are summed; else two additions, one to each wave's counters.
-        let g_len = groups.len;
-        let (codes, per_dim) = (old_k * new_k, g_len * g_len * old_k * new_k);
-        let pair_at = |d: usize, g: usize, was: usize, a: usize, b: usize| {
-            d * per_dim + (g * g_len + was) * codes + a * new_k + b
-        };
-        // A fixed number of counters, found through a mask (below `PAIR_CELLS` by
-        // construction), and each pair of groups' first counter looked up: no bounds check and
-        // no product a row — with one item a pass, a quarter off each item (2.0 → 1.5 ms).
-        let mut pairs: Option<Box<[u32; PAIR_CELLS]>> = (dims * per_dim <= PAIR_CELLS)
-            .then(|| vec![0; PAIR_CELLS].into_boxed_slice().try_into().expect("PAIR_CELLS counters"));
-        // Each (current group, previous group)'s first counter.
-        let first: Vec<usize> = (0..g_len * g_len).map(|both| both * codes).collect();
-        let rows = || previous_of.iter().zip(&s.new).zip(&s.old_of_new).enumerate();
-        if let Some(pairs) = &mut pairs
-            && dims == 1
-        {
-            // One item a pass, the usual case: the same as below with no loop over items.
-            for (j, ((&i, &g), &was)) in rows() {
-                if i == NO_ROW {
-                    new_counts[new_at(0, usize::from(g), old_k, new(j, 0))] += 1;
-                } else {
-                    let first = first.get(usize::from(g) * g_len + usize::from(was)).copied().unwrap_or(0);
-                    pairs[(first + old(i as usize, 0) * new_k + new(j, 0)) & (PAIR_CELLS - 1)] += 1;
-                }
-            }
-        } else if let Some(pairs) = &mut pairs {
-            for (j, ((&i, &g), &was)) in rows() {
-                if i == NO_ROW {
-                    for d in 0..dims {
-                        new_counts[new_at(d, usize::from(g), old_k, new(j, d))] += 1;
-                    }
-                } else {
-                    let first = first.get(usize::from(g) * g_len + usize::from(was)).copied().unwrap_or(0);
-                    for d in 0..dims {
-                        let at = d * per_dim + first + old(i as usize, d) * new_k + new(j, d);
-                        pairs[at & (PAIR_CELLS - 1)] += 1;
-                    }
-                }
-            }
-        } else {
-            for (j, ((&i, &g), &was)) in rows() {
-                let (g, was) = (usize::from(g), usize::from(was));
-                for d in 0..dims {
-                    if i == NO_ROW {
-                        new_counts[new_at(d, g, old_k, new(j, d))] += 1;
-                    } else {
-                        let a = old(i as usize, d);
-                        old_counts[old_at(d, was, 1, a)] += 1;
-                        new_counts[new_at(d, g, a, new(j, d))] += 1;
-                    }
-                }
-            }
-        }
-        if let Some(pairs) = &pairs {
-            for d in 0..dims {
-                for (g, was, a, b) in (0..g_len).flat_map(|g| {
-                    (0..g_len)
-                        .flat_map(move |was| (0..old_k).flat_map(move |a| (0..new_k).map(move |b| (g, was, a, b))))
-                }) {
-                    let n = u64::from(pairs[pair_at(d, g, was, a, b)]);
-                    new_counts[new_at(d, g, a, b)] += n;
-                    old_counts[old_at(d, was, 1, a)] += n;
-                }
+            _ => {
+                let (none, rows) = (std::iter::repeat(&0u16), previous_of.iter());
+                let rows = rows.zip(none.clone()).zip(none).enumerate();
+                count_in_one_segmentation(shape, (&old, &new), pairing, |_| 0, rows, counters);
             }
         }
     } else {
@@ -462,6 +401,95 @@ fn tally(
             (tables(d, groups.everyone()), by)
         })
         .collect()
+}
+
+/// [`tally`]'s counting with at most one segmentation: `old_group` gives a previous row's
+/// group, `rows` each current row's (number, ((previous row, group), previous group)) —
+/// all groups 0 without a segmentation. `shape`: (items, previous codes, current codes,
+/// groups).
+fn count_in_one_segmentation<'r>(
+    (dims, old_k, new_k, g_len): (usize, usize, usize, usize),
+    (old, new): (&impl Fn(usize, usize) -> usize, &impl Fn(usize, usize) -> usize),
+    pairing: &Pairing,
+    old_group: impl Fn(usize) -> usize,
+    rows: impl Iterator<Item = (usize, ((&'r u32, &'r u16), &'r u16))> + Clone,
+    (old_counts, new_counts): (&mut [u64], &mut [u64]),
+) {
+    let old_at = |d: usize, g: usize, paired: usize, c: usize| ((d * g_len + g) * 2 + paired) * old_k + c;
+    let new_at = |d: usize, g: usize, a: usize, b: usize| ((d * g_len + g) * (old_k + 1) + a) * new_k + b;
+    // A panel member's previous answer is counted with its current one, from the code that
+    // pass reads anyway: the pass over the previous wave needs only the rows not in the panel.
+    for &i in &pairing.old_only {
+        let (i, g) = (i as usize, old_group(i as usize));
+        for d in 0..dims {
+            old_counts[old_at(d, g, 0, old(i, d))] += 1;
+        }
+    }
+    // A pair is one addition to a counter by (current group, previous group, previous code,
+    // current code) when those are few (the usual case: a handful of segments), from which
+    // both waves' counters are summed; else two additions, one to each wave's counters.
+    let (codes, per_dim) = (old_k * new_k, g_len * g_len * old_k * new_k);
+    let pair_at =
+        |d: usize, g: usize, was: usize, a: usize, b: usize| d * per_dim + (g * g_len + was) * codes + a * new_k + b;
+    // A fixed number of counters, found through a mask (below `PAIR_CELLS` by
+    // construction), and each pair of groups' first counter looked up: no bounds check and
+    // no product a row — with one item a pass, a quarter off each item (2.0 → 1.5 ms).
+    let mut pairs: Option<Box<[u32; PAIR_CELLS]>> = (dims * per_dim <= PAIR_CELLS)
+        .then(|| vec![0; PAIR_CELLS].into_boxed_slice().try_into().expect("PAIR_CELLS counters"));
+    // Each (current group, previous group)'s first counter.
+    let first: Vec<usize> = (0..g_len * g_len).map(|both| both * codes).collect();
+    let rows = || rows.clone();
+    if let Some(pairs) = &mut pairs
+        && dims == 1
+    {
+        // One item a pass, the usual case: the same as below with no loop over items.
+        for (j, ((&i, &g), &was)) in rows() {
+            if i == NO_ROW {
+                new_counts[new_at(0, usize::from(g), old_k, new(j, 0))] += 1;
+            } else {
+                let first = first.get(usize::from(g) * g_len + usize::from(was)).copied().unwrap_or(0);
+                pairs[(first + old(i as usize, 0) * new_k + new(j, 0)) & (PAIR_CELLS - 1)] += 1;
+            }
+        }
+    } else if let Some(pairs) = &mut pairs {
+        for (j, ((&i, &g), &was)) in rows() {
+            if i == NO_ROW {
+                for d in 0..dims {
+                    new_counts[new_at(d, usize::from(g), old_k, new(j, d))] += 1;
+                }
+            } else {
+                let first = first.get(usize::from(g) * g_len + usize::from(was)).copied().unwrap_or(0);
+                for d in 0..dims {
+                    let at = d * per_dim + first + old(i as usize, d) * new_k + new(j, d);
+                    pairs[at & (PAIR_CELLS - 1)] += 1;
+                }
+            }
+        }
+    } else {
+        for (j, ((&i, &g), &was)) in rows() {
+            let (g, was) = (usize::from(g), usize::from(was));
+            for d in 0..dims {
+                if i == NO_ROW {
+                    new_counts[new_at(d, g, old_k, new(j, d))] += 1;
+                } else {
+                    let a = old(i as usize, d);
+                    old_counts[old_at(d, was, 1, a)] += 1;
+                    new_counts[new_at(d, g, a, new(j, d))] += 1;
+                }
+            }
+        }
+    }
+    if let Some(pairs) = &pairs {
+        for d in 0..dims {
+            for (g, was, a, b) in (0..g_len).flat_map(|g| {
+                (0..g_len).flat_map(move |was| (0..old_k).flat_map(move |a| (0..new_k).map(move |b| (g, was, a, b))))
+            }) {
+                let n = u64::from(pairs[pair_at(d, g, was, a, b)]);
+                new_counts[new_at(d, g, a, b)] += n;
+                old_counts[old_at(d, was, 1, a)] += n;
+            }
+        }
+    }
 }
 
 /// The most counters of a pass counted by pair (4 K × 4 bytes: within a core's first-level

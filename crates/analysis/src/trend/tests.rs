@@ -626,6 +626,17 @@ fn a_segmentation_of_many_values_counts_as_several_do() {
     // choices in one pass).
     let (alone, beside) = (run(&["size"]), run(&["size", "many"]));
     assert_eq!(within(&alone, ("size", "many")), within(&beside, ("size", "many")));
+    // No segmentation (as for the segment question's own item): every row in one group, counted
+    // by pairs — everyone's figures as the general walk for two segmentations sums them.
+    let overall = |t: &super::Trend| -> Vec<String> {
+        let items = t.items.iter().map(|i| serde_json::json!([i.name, i.waves, i.change, i.panel, i.test]));
+        let mut v = serde_json::Value::Array(items.collect());
+        strip_holm(&mut v);
+        v.as_array().unwrap().iter().map(|x| x.to_string()).collect()
+    };
+    let (none, two) = (overall(&run(&[])), overall(&run(&["many", "size"])));
+    assert!(none.len() > 4, "every item compared: {none:?}");
+    assert_eq!(none, two);
 }
 
 /// Two waves of one form compared by the segment questions `by`.
