@@ -315,19 +315,16 @@ fn tally(
     let (in_panel_old, previous_of) = (&pairing.in_panel_old, &pairing.previous_of);
     let groups = Groups::new(segmentations);
     let (old_k, new_k) = (coding.old_codes, coding.new_codes);
-    // [dim][group][in panel][code]
-    let old_at = |d: usize, g: usize, paired: usize, c: usize| ((d * groups.len + g) * 2 + paired) * old_k + c;
-    // [dim][group][previous code, or old_k: not in the panel][code]
-    let new_at = |d: usize, g: usize, a: usize, b: usize| ((d * groups.len + g) * (old_k + 1) + a) * new_k + b;
-    let mut old_counts = vec![0u64; dims * groups.len * 2 * old_k];
-    let mut new_counts = vec![0u64; dims * groups.len * (old_k + 1) * new_k];
+    let shape = Shape { dims, old_k, new_k, groups: groups.len };
+    let (old_at, new_at) = (|d, g, paired, c| shape.old_at(d, g, paired, c), |d, g, a, b| shape.new_at(d, g, a, b));
+    let mut old_counts = vec![0u64; shape.old_len()];
+    let mut new_counts = vec![0u64; shape.new_len()];
     if segmentations.len() <= 1 {
         // None or one segmentation (the usual cases): a row's group is its segment code (0
         // for all without one), read in step with the rows — a third faster than the general
         // walk below; for the segment question's own item, compared without a segmentation,
         // 4 ms → 1.8 ms at a million rows.
         let counters = (&mut old_counts[..], &mut new_counts[..]);
-        let shape = (dims, old_k, new_k, groups.len);
         match segmentations {
             [s] => {
                 let rows = previous_of.iter().zip(&s.new).zip(&s.old_of_new).enumerate();
@@ -403,20 +400,51 @@ fn tally(
         .collect()
 }
 
+/// Where [`tally`]'s counters are: `dims` items, `old_k` and `new_k` raw codes, `groups` groups.
+#[derive(Clone, Copy)]
+struct Shape {
+    dims: usize,
+    old_k: usize,
+    new_k: usize,
+    groups: usize,
+}
+
+impl Shape {
+    /// The previous wave's counter: [item][group][in the panel][code].
+    #[inline(always)]
+    fn old_at(self, d: usize, g: usize, paired: usize, c: usize) -> usize {
+        ((d * self.groups + g) * 2 + paired) * self.old_k + c
+    }
+
+    /// The current wave's counter: [item][group][previous code, or `old_k`: not in the
+    /// panel][code].
+    #[inline(always)]
+    fn new_at(self, d: usize, g: usize, a: usize, b: usize) -> usize {
+        ((d * self.groups + g) * (self.old_k + 1) + a) * self.new_k + b
+    }
+
+    fn old_len(self) -> usize {
+        self.dims * self.groups * 2 * self.old_k
+    }
+
+    fn new_len(self) -> usize {
+        self.dims * self.groups * (self.old_k + 1) * self.new_k
+    }
+}
+
 /// [`tally`]'s counting with at most one segmentation: `old_group` gives a previous row's
 /// group, `rows` each current row's (number, ((previous row, group), previous group)) —
-/// all groups 0 without a segmentation. `shape`: (items, previous codes, current codes,
-/// groups).
+/// all groups 0 without a segmentation.
 fn count_in_one_segmentation<'r>(
-    (dims, old_k, new_k, g_len): (usize, usize, usize, usize),
+    shape: Shape,
     (old, new): (&impl Fn(usize, usize) -> usize, &impl Fn(usize, usize) -> usize),
     pairing: &Pairing,
     old_group: impl Fn(usize) -> usize,
     rows: impl Iterator<Item = (usize, ((&'r u32, &'r u16), &'r u16))> + Clone,
     (old_counts, new_counts): (&mut [u64], &mut [u64]),
 ) {
-    let old_at = |d: usize, g: usize, paired: usize, c: usize| ((d * g_len + g) * 2 + paired) * old_k + c;
-    let new_at = |d: usize, g: usize, a: usize, b: usize| ((d * g_len + g) * (old_k + 1) + a) * new_k + b;
+    let Shape { dims, old_k, new_k, groups: g_len } = shape;
+    let (old_at, new_at) = (|d, g, paired, c| shape.old_at(d, g, paired, c), |d, g, a, b| shape.new_at(d, g, a, b));
     // A panel member's previous answer is counted with its current one, from the code that
     // pass reads anyway: the pass over the previous wave needs only the rows not in the panel.
     for &i in &pairing.old_only {

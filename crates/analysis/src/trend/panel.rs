@@ -53,7 +53,7 @@ fn partition(r: &Responses, hashers: &[foldhash::quality::FixedState; 2], bits: 
     let parts = 1usize << bits;
     let Some(ids) = &r.ids else { return (0..parts).map(|_| Vec::new()).collect() };
     // Room for an eighth more than the average: keys are uniform, so at thousands of rows a part
-    // that is many standard deviations (a fuller part simply grows).
+    // fuller than that is many standard deviations above the mean (and simply grows).
     let room = ids.len() / parts + ids.len() / parts / 8 + 16;
     let mut out: Vec<Vec<Keyed>> = (0..parts).map(|_| Vec::with_capacity(room)).collect();
     for (row, id) in ids.iter().enumerate() {

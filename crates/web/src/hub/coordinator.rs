@@ -22,7 +22,7 @@ const PER_PAGE: usize = 100;
 
 /// The intake list's search (advisory id or title, any case), format and page. Every field is
 /// read as text so that a hand-edited address gets a page rather than an error: a page that is
-/// not a number gives the first, one past the end the last.
+/// not a number (or below 1) gives the first, a page past the end the last.
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
     #[serde(default)]
